@@ -1,0 +1,53 @@
+# Two commands for a fresh Debian/Ubuntu machine:
+#   make run   installs what is missing, brings the stack up, serves, plays demo traffic
+#   make test  installs what is missing, brings the stack up, runs ruff, mypy and every test
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CC := $(VENV)/bin/callcenter
+PYTEST_ARGS ?=
+
+.PHONY: all deps venv stack run test lint unit integration bench clean stack-down
+
+all: test
+
+deps:
+	@bash scripts/bootstrap.sh
+
+$(VENV)/.installed: pyproject.toml | deps
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+stack: venv
+	$(CC) stack up
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: venv
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: stack
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+test: lint stack
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+run: stack
+	@bash scripts/run-demo.sh
+
+bench: stack
+	@for b in benchmarks/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(PY) "$$b" || exit 1; done
+
+stack-down: venv
+	$(CC) stack down
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

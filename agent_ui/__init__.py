@@ -1,0 +1,1 @@
+"""The web front: agent softphone panel, wallboard, QA pages, websocket hub."""

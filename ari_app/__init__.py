@@ -1,0 +1,1 @@
+"""ARI Stasis application: the hotline IVR, later the callback dialer legs."""

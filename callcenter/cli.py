@@ -1,0 +1,69 @@
+"""`callcenter` command line: stack, serve, simulate, users, db."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from callcenter.simulate.cli import simulate_command
+from callcenter.stack.cli import app as stack_app
+from callcenter.users.cli import app as users_app
+
+app = typer.Typer(
+    help="1212 contact-centre backend on Asterisk.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(stack_app, name="stack", help="Local real stack: Asterisk, PostgreSQL, S3.")
+app.add_typer(users_app, name="users", help="Users and roles.")
+app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
+    simulate_command
+)
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default 8000)."),
+) -> None:
+    """Run the HTTP service (API, websockets, AMI consumer, ARI app)."""
+    import uvicorn
+
+    from callcenter.config import get_settings
+    from callcenter.main import create_app
+
+    settings = get_settings()
+    if not settings.jwt_secret.get_secret_value():
+        typer.echo(
+            "error: CALLCENTER_JWT_SECRET is not set (run `callcenter stack up` to generate "
+            "secrets, or export it)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.http_host,
+        port=port or settings.http_port,
+        log_level="info",
+    )
+
+
+@app.command("migrate")
+def migrate() -> None:
+    """Create the database if missing and apply every Alembic migration."""
+    from callcenter import migrate as m
+    from callcenter.config import get_settings
+
+    settings = get_settings()
+    m.ensure_database(settings.sync_database_url)
+    m.upgrade(settings.sync_database_url)
+    typer.echo("database is at the newest revision")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

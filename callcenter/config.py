@@ -1,0 +1,124 @@
+"""Service configuration: environment first, then the local stack's generated secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "CALLCENTER_"
+SECRETS_FILE = "secrets.json"
+
+
+def default_state_dir() -> Path:
+    """Where the local stack keeps Asterisk, S3 data, pid files and generated secrets."""
+    env = os.environ.get(f"{ENV_PREFIX}STATE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_data_dir("callcenter"))
+
+
+class _StackSecretsSource(PydanticBaseSettingsSource):
+    """Lowest-priority source: values the local stack generated (``STATE/secrets.json``)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = default_state_dir() / SECRETS_FILE
+        if not path.is_file():
+            return {}
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in data.items() if k in Settings.model_fields}
+
+
+class Settings(BaseSettings):
+    """Every connection setting the service reads; `callcenter stack env` exports them all."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    state_dir: Path = Field(default_factory=default_state_dir)
+    conf_dir: Path = Field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "asterisk_conf"
+    )
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/callcenter"
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "callcenter"
+    ami_secret: SecretStr = SecretStr("")
+    ami_sim_user: str = "simulator"
+    ami_sim_secret: SecretStr = SecretStr("")
+    ami_ping_interval_s: float = 5.0
+    ami_watchdog_timeout_s: float = 15.0
+
+    ari_url: str = "http://127.0.0.1:8088/ari"
+    ari_user: str = "callcenter"
+    ari_password: SecretStr = SecretStr("")
+    ari_app: str = "callcenter"
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_secure: bool = False
+    s3_bucket: str = "recordings"
+    s3_region: str = "us-east-1"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    jwt_secret: SecretStr = SecretStr("")
+    token_ttl_s: int = 12 * 3600
+    login_max_failures: int = 5
+    login_window_s: int = 300
+
+    queue_log_path: Path | None = None
+    spool_dir: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _StackSecretsSource(settings_cls))
+
+    @property
+    def asterisk_root(self) -> Path:
+        """The sid chroot that holds the local Asterisk."""
+        return self.state_dir / "asterisk" / "root"
+
+    @property
+    def queue_log_file(self) -> Path:
+        """Asterisk's queue_log file (explicit setting, else the local stack's)."""
+        if self.queue_log_path is not None:
+            return self.queue_log_path
+        return self.asterisk_root / "var/log/asterisk/queue_log"
+
+    @property
+    def spool_path(self) -> Path:
+        """Where MixMonitor writes recordings (explicit setting, else the local stack's)."""
+        if self.spool_dir is not None:
+            return self.spool_dir
+        return self.asterisk_root / "var/spool/asterisk/monitor"
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database through psycopg 3 (Alembic, APScheduler's job store)."""
+        return self.database_url.replace("+asyncpg", "+psycopg")
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Read settings now (never at import time)."""
+    return Settings(**overrides)

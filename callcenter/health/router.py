@@ -1,0 +1,61 @@
+"""`GET /healthz`: each dependency ok/down; 503 when any is down."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter()
+
+CHECK_TIMEOUT_S = 2.0
+
+
+async def _db(request: Request) -> str:
+    async with request.app.state.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return "ok"
+
+
+async def _ami(request: Request) -> str:
+    client = request.app.state.ami
+    settings = request.app.state.settings
+    fresh = (
+        client.last_pong_monotonic is not None
+        and time.monotonic() - client.last_pong_monotonic < settings.ami_watchdog_timeout_s
+    )
+    return "ok" if client.connected and fresh else "down"
+
+
+async def _ari(request: Request) -> str:
+    return "ok" if request.app.state.ari.connected else "down"
+
+
+async def _s3(request: Request) -> str:
+    client = request.app.state.s3
+    bucket = request.app.state.settings.s3_bucket
+    exists = await asyncio.to_thread(client.bucket_exists, bucket)
+    return "ok" if exists else "down"
+
+
+CHECKS = {"db": _db, "ami": _ami, "ari": _ari, "s3": _s3}
+
+
+async def _run(name: str, request: Request) -> tuple[str, str]:
+    try:
+        return name, await asyncio.wait_for(CHECKS[name](request), timeout=CHECK_TIMEOUT_S)
+    except Exception:
+        return name, "down"
+
+
+@router.get("/healthz", tags=["health"])
+async def healthz(request: Request) -> JSONResponse:
+    """Each dependency with `ok` or `down`; HTTP 503 when any is down."""
+    results = dict(await asyncio.gather(*(_run(name, request) for name in CHECKS)))
+    healthy = all(v == "ok" for v in results.values())
+    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", "checks": results}
+    return JSONResponse(body, status_code=200 if healthy else 503)

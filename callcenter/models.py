@@ -1,0 +1,9 @@
+"""Every table of the service, imported in one place so Alembic sees the whole metadata."""
+
+from callcenter.ami.models import AmiEvent
+from callcenter.db import Base
+from callcenter.users.models import User
+
+metadata = Base.metadata
+
+__all__ = ["AmiEvent", "User", "metadata"]

@@ -1,0 +1,149 @@
+"""`callcenter simulate`: callers and agents through the real Asterisk, over AMI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from callcenter import centre
+from callcenter.ami.client import AmiClient
+from callcenter.config import Settings, get_settings
+from callcenter.simulate.runner import TRACKED, Simulation
+from callcenter.simulate.spec import Distribution, RunSpec, SpecError, plan, validate
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, *, code: int, hint: str | None = None) -> NoReturn:
+    """A message a person understands on stderr, and a non-zero exit."""
+    err.print(f"error: {message}", style="red", markup=False, highlight=False)
+    if hint:
+        err.print(hint, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def simulate_command(
+    calls: int = typer.Option(1, help="Calls to place."),
+    rate: float | None = typer.Option(
+        None, help="Poisson arrivals per second (default: all at once)."
+    ),
+    queue: str | None = typer.Option(None, help="Queue (default: the general queue)."),
+    agents: int = typer.Option(5, help="Simulated agents logged in to the queue."),
+    patience: str = typer.Option("60", help="Caller patience: S, exp:MEAN or uniform:LO-HI."),
+    ring: str = typer.Option("2", help="Agent ring delay before answering (same forms)."),
+    talk: str = typer.Option("10", help="Talk time (same forms)."),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same run."),
+    entry: str = typer.Option("queue", help="'queue' (straight in) or 'ivr' (through 1212)."),
+    queue_timeout: int | None = typer.Option(None, help="Max seconds in queue (EXITWITHTIMEOUT)."),
+    paused: int = typer.Option(0, help="Pause this many of the agents (reason 'break')."),
+    keep_agents: bool = typer.Option(False, help="Leave the simulated agents logged in."),
+    json_out: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+) -> None:
+    """Place calls, wait until every one has ended, report."""
+    settings = get_settings()
+    try:
+        layout = centre.load(settings.conf_dir)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read the centre layout: {exc}", code=2)
+    try:
+        spec = RunSpec(
+            calls=calls,
+            rate=rate,
+            queue=queue or layout.default_queue,
+            agents=agents,
+            patience=Distribution.parse(patience, name="patience"),
+            ring=Distribution.parse(ring, name="ring"),
+            talk=Distribution.parse(talk, name="talk"),
+            seed=seed,
+            entry=entry,
+            queue_timeout_s=queue_timeout,
+        )
+        validate(spec, known_queues=layout.queue_names)
+    except SpecError as exc:
+        fail(str(exc), code=2)
+    try:
+        report = asyncio.run(
+            _run(settings, spec, layout.ivr_digits(), paused=paused, keep=keep_agents)
+        )
+    except (ConnectionError, TimeoutError, PermissionError) as exc:
+        fail(
+            f"cannot drive Asterisk over AMI: {exc}",
+            code=1,
+            hint="Is the stack up? Try: callcenter stack up",
+        )
+    if json_out:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        o = report["outcomes"]
+        err.print(
+            f"{report['calls_placed']} calls placed into {spec.queue}: "
+            f"{o['answered']} answered, {o['unanswered']} unanswered, {o['failed']} failed"
+        )
+
+
+async def _run(
+    settings: Settings, spec: RunSpec, digits: dict[str, str], *, paused: int, keep: bool
+) -> dict[str, Any]:
+    ami = AmiClient(
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=settings.ami_sim_user,
+        secret=settings.ami_sim_secret.get_secret_value(),
+        event_filter=TRACKED.__contains__,
+    )
+    await ami.start()
+    try:
+        await ami.wait_connected(10)
+        run_id = f"sim{spec.seed}-{uuid.uuid4().hex[:6]}"
+        sim = Simulation(ami=ami, spec=spec, calls=plan(spec, run_id=run_id), ivr_digits=digits)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            placed = progress.add_task("placed", total=spec.calls)
+            ended = progress.add_task("ended ", total=spec.calls)
+
+            def update(n_placed: int, n_ended: int) -> None:
+                progress.update(placed, completed=n_placed)
+                progress.update(ended, completed=n_ended)
+
+            await sim.run(on_progress=update, paused=paused)
+        if not keep:
+            await sim.agents.logout_all()
+        return _report(spec, run_id, sim)
+    finally:
+        await ami.stop()
+
+
+def _report(spec: RunSpec, run_id: str, sim: Simulation) -> dict[str, Any]:
+    states = sim.states
+    outcomes = {k: sum(1 for s in states if s.outcome == k) for k in ("answered", "unanswered")}
+    outcomes["failed"] = sum(1 for s in states if s.failed)
+    return {
+        "run_id": run_id,
+        "seed": spec.seed,
+        "queue": spec.queue,
+        "entry": spec.entry,
+        "calls_placed": sum(1 for s in states if s.placed),
+        "calls_ended": sum(1 for s in states if s.ended),
+        "outcomes": outcomes,
+        "settings": {
+            "rate": spec.rate,
+            "patience": str(spec.patience),
+            "queue_timeout_s": spec.queue_timeout_s,
+        },
+        "agents": {"count": spec.agents, "ring": str(spec.ring), "talk": str(spec.talk)},
+        "calls": [s.as_dict() for s in states],
+    }

@@ -1,0 +1,1 @@
+"""Recordings vault: S3 storage adapter, spool uploader, QA and audit."""

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the host packages the project needs when they are missing (Debian/Ubuntu).
+# Asterisk itself goes into a sid chroot, done by `callcenter stack up`.
+set -euo pipefail
+
+need=()
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null \
+  || { echo "Python 3.11 or newer is needed (python3 is $(python3 --version 2>&1))" >&2; exit 1; }
+python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
+python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v ss >/dev/null || need+=(iproute2)
+command -v pg_ctlcluster >/dev/null || command -v psql >/dev/null || need+=(postgresql)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
+fi
