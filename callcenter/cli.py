@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from callcenter.simulate.cli import simulate_command
+from callcenter.simulate.cli import sim_agents_command, simulate_command
 from callcenter.stack.cli import app as stack_app
 from callcenter.users.cli import app as users_app
 
@@ -20,6 +20,9 @@ app.add_typer(stack_app, name="stack", help="Local real stack: Asterisk, Postgre
 app.add_typer(users_app, name="users", help="Users and roles.")
 app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
     simulate_command
+)
+app.command("sim-agents", help="Log simulated agents in/out, pause or unpause them (AMI).")(
+    sim_agents_command
 )
 
 

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from callcenter import centre
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings, get_settings
+from callcenter.simulate.agents import SimAgents, interface
 from callcenter.simulate.runner import TRACKED, Simulation
 from callcenter.simulate.spec import Distribution, RunSpec, SpecError, plan, validate
 
@@ -147,3 +148,59 @@ def _report(spec: RunSpec, run_id: str, sim: Simulation) -> dict[str, Any]:
         "agents": {"count": spec.agents, "ring": str(spec.ring), "talk": str(spec.talk)},
         "calls": [s.as_dict() for s in states],
     }
+
+
+AGENT_ACTIONS = ("login", "pause", "unpause", "logout")
+
+
+def sim_agents_command(
+    action: str = typer.Argument(..., help="login | pause | unpause | logout"),
+    queue: str | None = typer.Option(None, help="Queue (default: the general queue)."),
+    count: int = typer.Option(1, help="Simulated agents 1..COUNT the action applies to."),
+    reason: str = typer.Option("break", help="Pause reason code."),
+) -> None:
+    """Log simulated agents in or out, pause or unpause them (QueueAdd/QueuePause/QueueRemove)."""
+    settings = get_settings()
+    try:
+        layout = centre.load(settings.conf_dir)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read the centre layout: {exc}", code=2)
+    target = queue or layout.default_queue
+    if action not in AGENT_ACTIONS:
+        fail(f"unknown action {action!r}; use one of: {', '.join(AGENT_ACTIONS)}", code=2)
+    if target not in layout.queue_names:
+        fail(f"unknown queue {target!r}; known queues: {', '.join(layout.queue_names)}", code=2)
+    if not 1 <= count <= 99:
+        fail(f"--count must be between 1 and 99 (got {count})", code=2)
+    try:
+        asyncio.run(_agents(settings, action=action, queue=target, count=count, reason=reason))
+    except (ConnectionError, TimeoutError, PermissionError, RuntimeError) as exc:
+        fail(f"cannot drive Asterisk over AMI: {exc}", code=1)
+    err.print(f"{action}: simulated agents 1..{count} in {target}")
+
+
+async def _agents(settings: Settings, *, action: str, queue: str, count: int, reason: str) -> None:
+    ami = AmiClient(
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=settings.ami_sim_user,
+        secret=settings.ami_sim_secret.get_secret_value(),
+        event_filter=lambda _: False,
+    )
+    await ami.start()
+    try:
+        await ami.wait_connected(10)
+        agents = SimAgents(ami=ami, queue=queue)
+        present = await agents.members()
+        for n in range(1, count + 1):
+            logged_in = interface(n) in present
+            if action == "login" and not logged_in:
+                await agents.login(n)
+            elif action == "pause" and logged_in:
+                await agents.pause(n, reason=reason)
+            elif action == "unpause" and logged_in:
+                await agents.unpause(n)
+            elif action == "logout" and logged_in:
+                await agents.logout(n)
+    finally:
+        await ami.stop()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.ami.client import AmiClient
+from callcenter.simulate.agents import SimAgents, interface
 from tests.integration.conftest import cli, queue_log_verbs
 
 pytestmark = pytest.mark.integration
@@ -62,3 +64,23 @@ def test_same_seed_same_callers() -> None:
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     callers = [[c["caller"] for c in json.loads(r.stdout)["calls"]] for r in (a, b)]
     assert callers[0] == callers[1]
+
+
+async def test_sim_agents_login_pause_unpause_logout(sim_ami: AmiClient) -> None:
+    queue = "digital-law"
+    agents = SimAgents(ami=sim_ami, queue=queue)
+
+    def run(*args: str) -> None:
+        result = cli("sim-agents", *args, "--queue", queue)
+        assert result.returncode == 0, result.stderr
+
+    run("login", "--count", "2")
+    members = await agents.members()
+    assert sorted(m["Name"] for m in members.values()) == ["sim-agent-01", "sim-agent-02"]
+    run("pause", "--count", "1", "--reason", "meal")
+    member = (await agents.members())[interface(1)]
+    assert (member["Paused"], member["PausedReason"]) == ("1", "meal")
+    run("unpause", "--count", "1")
+    assert (await agents.members())[interface(1)]["Paused"] == "0"
+    run("logout", "--count", "2")
+    assert await agents.members() == {}
