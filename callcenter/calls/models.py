@@ -1,0 +1,36 @@
+"""Queue calls as kpi-v1 counts them: one row per entry of a caller into a queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Identity, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class QueueCall(Base):
+    __tablename__ = "queue_calls"
+    __table_args__ = (UniqueConstraint("call_id", "queue", "entered_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    wait_s: Mapped[int | None] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    talk_s: Mapped[int | None] = mapped_column(Integer)
+    hold_s: Mapped[int] = mapped_column(Integer, default=0)
+    wrapup_s: Mapped[int] = mapped_column(Integer, default=0)
+    transferred_to: Mapped[str | None] = mapped_column(String(64))
+    # "ami" when the live stream saw it, "queue_log" when reconciliation filled it in.
+    source: Mapped[str] = mapped_column(String(16), default="ami")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

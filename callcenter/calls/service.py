@@ -1,0 +1,90 @@
+"""Store and read queue-call records (kpi-v1); callers own the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls.models import QueueCall
+from queue_metrics.records import CallRecord, Outcome
+
+_TIMES = ("entered_at", "ended_at", "answered_at")
+_FIELDS = (
+    "linkedid", "caller", "outcome", "wait_s", "ended_at", "agent", "answered_at",
+    "talk_s", "hold_s", "wrapup_s", "transferred_to", "source",
+)  # fmt: skip
+
+
+def _ts(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, tz=UTC)
+
+
+def to_row(record: CallRecord, *, source: str) -> dict[str, Any]:
+    """Column values for one record."""
+    row: dict[str, Any] = {
+        "call_id": record.call_id,
+        "linkedid": record.linkedid,
+        "queue": record.queue,
+        "caller": record.caller,
+        "outcome": record.outcome.value if record.outcome else None,
+        "wait_s": record.wait_s,
+        "agent": record.agent,
+        "talk_s": record.talk_s,
+        "hold_s": record.hold_s,
+        "wrapup_s": record.wrapup_s,
+        "transferred_to": record.transferred_to,
+        "source": source,
+    }
+    for name in _TIMES:
+        row[name] = _ts(getattr(record, name))
+    return row
+
+
+def to_record(row: QueueCall) -> CallRecord:
+    """The kpi-v1 record of a stored row."""
+    return CallRecord(
+        call_id=row.call_id,
+        linkedid=row.linkedid,
+        queue=row.queue,
+        entered_at=row.entered_at.timestamp(),
+        caller=row.caller,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        wait_s=row.wait_s,
+        ended_at=row.ended_at.timestamp() if row.ended_at else None,
+        agent=row.agent,
+        answered_at=row.answered_at.timestamp() if row.answered_at else None,
+        talk_s=row.talk_s,
+        hold_s=row.hold_s,
+        wrapup_s=row.wrapup_s,
+        transferred_to=row.transferred_to,
+    )
+
+
+async def upsert(*, session: AsyncSession, records: Iterable[CallRecord], source: str) -> int:
+    """Insert or update records by (call_id, queue, entered_at); returns rows written."""
+    rows = [to_row(r, source=source) for r in records]
+    if not rows:
+        return 0
+    stmt = insert(QueueCall)
+    stmt = stmt.on_conflict_do_update(
+        constraint="uq_queue_calls_call_id",
+        set_={name: stmt.excluded[name] for name in _FIELDS},
+    )
+    await session.execute(stmt, rows)
+    return len(rows)
+
+
+async def between(
+    *, session: AsyncSession, start: datetime, end: datetime, queue: str | None = None
+) -> Sequence[CallRecord]:
+    """Records of calls that entered a queue in [start, end), oldest first."""
+    query = select(QueueCall).where(QueueCall.entered_at >= start, QueueCall.entered_at < end)
+    if queue is not None:
+        query = query.where(QueueCall.queue == queue)
+    rows = await session.scalars(query.order_by(QueueCall.entered_at, QueueCall.id))
+    return [to_record(r) for r in rows]
