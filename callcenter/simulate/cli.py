@@ -13,10 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callcenter import centre
-from callcenter.ami.client import AmiClient
 from callcenter.config import Settings, get_settings
 from callcenter.simulate.agents import SimAgents, interface
-from callcenter.simulate.runner import TRACKED, Simulation
+from callcenter.simulate.runner import TRACKED, Simulation, simulator_ami
 from callcenter.simulate.spec import Distribution, RunSpec, SpecError, plan, validate
 
 err = Console(stderr=True, soft_wrap=True)
@@ -28,6 +27,13 @@ def fail(message: str, *, code: int, hint: str | None = None) -> NoReturn:
     if hint:
         err.print(hint, markup=False, highlight=False)
     raise typer.Exit(code)
+
+
+def _layout(settings: Settings) -> centre.Centre:
+    try:
+        return centre.load(settings.conf_dir)
+    except ValueError as exc:
+        fail(f"cannot read the centre layout: {exc}", code=2)
 
 
 def simulate_command(
@@ -49,10 +55,7 @@ def simulate_command(
 ) -> None:
     """Place calls, wait until every one has ended, report."""
     settings = get_settings()
-    try:
-        layout = centre.load(settings.conf_dir)
-    except (OSError, ValueError) as exc:
-        fail(f"cannot read the centre layout: {exc}", code=2)
+    layout = _layout(settings)
     try:
         spec = RunSpec(
             calls=calls,
@@ -93,13 +96,7 @@ def simulate_command(
 async def _run(
     settings: Settings, spec: RunSpec, digits: dict[str, str], *, paused: int, keep: bool
 ) -> dict[str, Any]:
-    ami = AmiClient(
-        host=settings.ami_host,
-        port=settings.ami_port,
-        username=settings.ami_sim_user,
-        secret=settings.ami_sim_secret.get_secret_value(),
-        event_filter=TRACKED.__contains__,
-    )
+    ami = simulator_ami(settings, event_filter=TRACKED.__contains__)
     await ami.start()
     try:
         await ami.wait_connected(10)
@@ -161,10 +158,7 @@ def sim_agents_command(
 ) -> None:
     """Log simulated agents in or out, pause or unpause them (QueueAdd/QueuePause/QueueRemove)."""
     settings = get_settings()
-    try:
-        layout = centre.load(settings.conf_dir)
-    except (OSError, ValueError) as exc:
-        fail(f"cannot read the centre layout: {exc}", code=2)
+    layout = _layout(settings)
     target = queue or layout.default_queue
     if action not in AGENT_ACTIONS:
         fail(f"unknown action {action!r}; use one of: {', '.join(AGENT_ACTIONS)}", code=2)
@@ -180,13 +174,7 @@ def sim_agents_command(
 
 
 async def _agents(settings: Settings, *, action: str, queue: str, count: int, reason: str) -> None:
-    ami = AmiClient(
-        host=settings.ami_host,
-        port=settings.ami_port,
-        username=settings.ami_sim_user,
-        secret=settings.ami_sim_secret.get_secret_value(),
-        event_filter=lambda _: False,
-    )
+    ami = simulator_ami(settings, event_filter=lambda _: False)
     await ami.start()
     try:
         await ami.wait_connected(10)

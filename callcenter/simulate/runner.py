@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callcenter.ami.client import AmiClient
+from callcenter.config import Settings
 from callcenter.simulate.agents import SimAgents
 from callcenter.simulate.spec import PlannedCall, RunSpec, patience_ticks
 
@@ -201,6 +202,17 @@ class Simulation:
 
     def _ended_count(self) -> int:
         return sum(1 for s in self._calls.values() if s.ended or s.failed)
+
+
+def simulator_ami(settings: Settings, *, event_filter: Callable[[str], bool]) -> AmiClient:
+    """The simulator's own AMI login (least rights: originate, agent, call)."""
+    return AmiClient(
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=settings.ami_sim_user,
+        secret=settings.ami_sim_secret.get_secret_value(),
+        event_filter=event_filter,
+    )
 
 
 def network_id(call_id: str) -> str:

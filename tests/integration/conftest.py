@@ -17,7 +17,7 @@ from callcenter import migrate
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings, get_settings
 from callcenter.main import create_app
-from callcenter.simulate.runner import TRACKED
+from callcenter.simulate.runner import TRACKED, simulator_ami
 
 CLI = [sys.executable, "-m", "callcenter"]
 
@@ -74,13 +74,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def sim_ami(settings: Settings) -> AsyncIterator[AmiClient]:
     """The simulator's own AMI login (least rights: originate, agent, call)."""
-    ami = AmiClient(
-        host=settings.ami_host,
-        port=settings.ami_port,
-        username=settings.ami_sim_user,
-        secret=settings.ami_sim_secret.get_secret_value(),
-        event_filter=TRACKED.__contains__,
-    )
+    ami = simulator_ami(settings, event_filter=TRACKED.__contains__)
     await ami.start()
     await ami.wait_connected(15)
     yield ami
