@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from callcenter.kpi.cli import kpi_command
 from callcenter.simulate.cli import sim_agents_command, simulate_command
 from callcenter.stack.cli import app as stack_app
 from callcenter.users.cli import app as users_app
@@ -21,6 +22,7 @@ app.add_typer(users_app, name="users", help="Users and roles.")
 app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
     simulate_command
 )
+app.command("kpi", help="kpi-v1 figures of a period (checked against queue_log).")(kpi_command)
 app.command("sim-agents", help="Log simulated agents in/out, pause or unpause them (AMI).")(
     sim_agents_command
 )

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_s: int = 300
 
+    sl_threshold_s: int = 15
+    short_abandon_s: int = 5
+
     queue_log_path: Path | None = None
     spool_dir: Path | None = None
 

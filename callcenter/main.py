@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from agent_ui import pages
+from agent_ui.hub import Hub
+from agent_ui.ws import agent_socket, wallboard_socket
 from ari_app.client import AriClient
 from ari_app.ivr import Ivr
 from callcenter import __version__, centre
@@ -15,14 +20,24 @@ from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
 from callcenter.ami.store import EventWriter
+from callcenter.calls import service as calls_service
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_handlers
 from callcenter.health.router import router as health_router
+from callcenter.kpi import service as kpi_service
+from callcenter.kpi.router import router as kpi_router
+from callcenter.live.board import Board
+from callcenter.live.pipeline import LivePipeline
+from callcenter.live.records import RecordBook, RecordWriter
+from callcenter.reconcile.service import Reconciler
 from callcenter.users.router import router as users_router
+from queue_metrics.engine import Engine
 from recordings.storage import make_minio
 
 log = logging.getLogger(__name__)
+
+BOOK_DAYS = 2  # records kept in memory for today's and the last hour's live figures
 
 
 def _build_ami(settings: Settings) -> AmiClient:
@@ -37,44 +52,69 @@ def _build_ami(settings: Settings) -> AmiClient:
     )
 
 
-def _build_ari(settings: Settings) -> tuple[AriClient, Ivr]:
+def _build_ari(settings: Settings, layout: centre.Centre) -> tuple[AriClient, Ivr]:
     ari = AriClient(
         base_url=settings.ari_url,
         user=settings.ari_user,
         password=settings.ari_password.get_secret_value(),
         app=settings.ari_app,
     )
-    layout = centre.load(settings.conf_dir)
     ivr = Ivr(ari=ari, digits=layout.ivr_digits(), default_queue=layout.default_queue)
     ari.on_event(ivr.handle)
     return ari, ivr
 
 
+async def _seed_book(app: FastAPI, book: RecordBook) -> None:
+    """Today's stored calls, so live figures survive a restart of the service."""
+    start = datetime.fromtimestamp(time.time() - BOOK_DAYS * 86400, tz=UTC)
+    async with app.state.sessions() as session:
+        records = await calls_service.between(session=session, start=start, end=datetime.now(UTC))
+    for record in records:
+        book.put(record)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    layout = centre.load(settings.conf_dir)
+    config = kpi_service.metrics_config(
+        layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
+    )
     engine = make_engine(settings.database_url)
-    ami = _build_ami(settings)
-    writer = EventWriter(engine=engine)
-    consumer = AmiConsumer(client=ami, writer=writer)
-    ari, ivr = _build_ari(settings)
     app.state.engine = engine
-    app.state.sessions = make_sessionmaker(engine)
-    app.state.ami, app.state.ari, app.state.ivr = ami, ari, ivr
-    app.state.event_writer = writer
+    app.state.sessions = sessions = make_sessionmaker(engine)
     app.state.s3 = make_minio(settings)
-    for part in (writer, consumer, ami, ari):
-        await part.start()
-    try:
+
+    metrics, book = Engine(config=config), RecordBook()
+    await _seed_book(app, book)
+    hub = Hub(lambda topic: board.snapshot(topic))
+    board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
+    events, records = EventWriter(engine=engine), RecordWriter(sessions=sessions)
+    pipeline = LivePipeline(
+        engine=metrics, events=events, records=records, book=book, on_changes=board.changed
+    )
+    ami = _build_ami(settings)
+    consumer = AmiConsumer(client=ami, handle=pipeline.handle, tick=pipeline.tick)
+    ari, ivr = _build_ari(settings, layout)
+    reconciler = Reconciler(
+        settings=settings, sessions=sessions, config=config, book=book, board=board
+    )
+    parts = dict(
+        ami=ami, ari=ari, ivr=ivr, hub=hub, board=board, metrics=metrics, book=book,
+        event_writer=events, record_writer=records, pipeline=pipeline, reconciler=reconciler,
+    )  # fmt: skip
+    for name, part in parts.items():
+        setattr(app.state, name, part)
+    async with AsyncExitStack() as stack:
+        for part in (events, records, board, consumer, ami, ari, reconciler):
+            await part.start()
+            stack.push_async_callback(part.stop)
+        stack.push_async_callback(engine.dispose)
         yield
-    finally:
-        for part in (ari, ami, consumer, writer):
-            await part.stop()
-        await engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service: API, health, websockets; background clients start in the lifespan."""
+    """The service: API, pages, websockets; background clients start in the lifespan."""
     app = FastAPI(
         title="1212 contact centre",
         version=__version__,
@@ -85,4 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.include_router(health_router)
     app.include_router(users_router)
+    app.include_router(kpi_router)
+    app.include_router(pages.router)
+    app.include_router(wallboard_socket())
+    app.include_router(agent_socket())
+    app.mount("/static", pages.static_files(), name="static")
     return app

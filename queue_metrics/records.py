@@ -41,6 +41,7 @@ class CallRecord:
     hold_s: int = 0  # caller put on hold by the agent
     wrapup_s: int = 0  # after-call work charged to this call
     transferred_to: str | None = None
+    ended_by: str | None = None  # AgentComplete Reason: caller | agent | transfer
 
     @property
     def finished(self) -> bool:

@@ -10,7 +10,10 @@ from typing import Any
 # Queue* and Agent* cover callers (Join/Leave/Abandon), members (Added/Removed/
 # Pause/Status/Penalty) and agent legs (Called/Connect/Complete/RingNoAnswer/Dump).
 QUEUE_EVENT_PREFIXES = ("Queue", "Agent")
-CALL_EVENTS = frozenset({"Hangup", "BlindTransfer", "AttendedTransfer", "Hold", "Unhold"})
+# UserEvent carries our dialplan's QueueOutcome (why a caller left unanswered).
+CALL_EVENTS = frozenset(
+    {"Hangup", "BlindTransfer", "AttendedTransfer", "Hold", "Unhold", "UserEvent"}
+)
 
 
 def is_queue_event(name: str) -> bool:

@@ -65,9 +65,33 @@ def to_record(row: QueueCall) -> CallRecord:
     )
 
 
+SAME_ENTRY_S = 2.0  # AMI and queue_log stamp one queue entry up to a second apart
+
+
+async def _align(session: AsyncSession, records: list[CallRecord]) -> list[CallRecord]:
+    """Give each record the entry time already stored for the same queue call, if any."""
+    ids = {r.call_id for r in records}
+    found = await session.execute(
+        select(QueueCall.call_id, QueueCall.queue, QueueCall.entered_at).where(
+            QueueCall.call_id.in_(ids)
+        )
+    )
+    stored: dict[tuple[str, str], list[float]] = {}
+    for call_id, queue, entered in found:
+        stored.setdefault((call_id, queue), []).append(entered.timestamp())
+    aligned = []
+    for r in records:
+        near = [
+            t for t in stored.get((r.call_id, r.queue), []) if abs(t - r.entered_at) <= SAME_ENTRY_S
+        ]
+        aligned.append(r.with_(entered_at=near[0]) if near else r)
+    return aligned
+
+
 async def upsert(*, session: AsyncSession, records: Iterable[CallRecord], source: str) -> int:
-    """Insert or update records by (call_id, queue, entered_at); returns rows written."""
-    rows = [to_row(r, source=source) for r in records]
+    """Insert or update records by queue call (same caller channel, queue, entry ±2 s)."""
+    batch = await _align(session, list(records))
+    rows = [to_row(r, source=source) for r in batch]
     if not rows:
         return 0
     stmt = insert(QueueCall)

@@ -23,11 +23,17 @@ CLI = [sys.executable, "-m", "callcenter"]
 
 
 def cli(
-    *args: str, timeout: float = 600, stdin: str | None = None
+    *args: str, timeout: float = 600, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `callcenter` command line."""
     return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=timeout, input=stdin, check=False
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+        check=False,
+        env=env,
     )
 
 

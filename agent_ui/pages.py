@@ -1,0 +1,63 @@
+"""HTML pages: login and the supervisors' wallboard (data comes over /ws/wallboard)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from callcenter.errors import NotAuthenticated
+from callcenter.users import security
+from callcenter.users import service as user_service
+from callcenter.users.deps import COOKIE_NAME
+from callcenter.users.models import Role
+
+HERE = Path(__file__).parent
+WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
+
+router = APIRouter(include_in_schema=False)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=HERE / "static")
+
+
+def _page(name: str) -> str:
+    return (HERE / "templates" / name).read_text(encoding="utf-8")
+
+
+@router.get("/login")
+async def login_page() -> HTMLResponse:
+    return HTMLResponse(_page("login.html"))
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/wallboard", status_code=303)
+
+
+@router.get("/wallboard", response_model=None)
+async def wallboard(request: Request) -> Response:
+    """The wallboard for supervisors; others get 403, strangers the login page."""
+    role = await _role(request)
+    if role is None:
+        return RedirectResponse("/login?next=/wallboard", status_code=303)
+    if role not in WALLBOARD_ROLES:
+        return HTMLResponse(_page("forbidden.html"), status_code=403)
+    return HTMLResponse(_page("wallboard.html"))
+
+
+async def _role(request: Request) -> str | None:
+    """The signed-in user's current role (from the database), or None."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        claims = security.decode_token(settings=request.app.state.settings, token=token)
+    except NotAuthenticated:
+        return None
+    async with request.app.state.sessions() as session:
+        user = await user_service.get(session=session, user_id=claims.user_id)
+    return user.role.value if user is not None and user.active else None

@@ -1,0 +1,135 @@
+"""Websocket routes that stream a hub topic (app.state.hub): snapshot first, then changes.
+
+Authentication: the `cc_token` cookie, else a `token` query parameter (browsers
+cannot set headers on a websocket). The token's signature and expiry are
+checked; when the app has a database (app.state.sessions) the user is also
+loaded once at connect, so disabled or demoted accounts are refused as on the
+HTTP API; without one, the role in the signed token is trusted. Either way the
+socket is closed when the token expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from agent_ui.hub import Hub, Subscription
+from callcenter.errors import NotAuthenticated
+from callcenter.users import security
+from callcenter.users import service as user_service
+from callcenter.users.deps import COOKIE_NAME
+from callcenter.users.models import Role
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_SLOW = 1013  # "try again later": reconnect and start from a fresh snapshot
+CLOSE_TIMEOUT_S = 5.0
+
+TopicFor = Callable[[security.TokenClaims], str]
+
+
+def wallboard_socket(path: str = "/ws/wallboard", *, topic: str = "wallboard") -> APIRouter:
+    """The supervisors' wallboard stream (supervisor or admin)."""
+    return topic_socket(path, topic_for=lambda _: topic, roles=(Role.supervisor,))
+
+
+def agent_socket(path: str = "/ws/agent") -> APIRouter:
+    """Each agent's own stream (screen pops): topic `agent:<user id>`."""
+    return topic_socket(path, topic_for=lambda c: f"agent:{c.user_id}", roles=(Role.agent,))
+
+
+def topic_socket(path: str, *, topic_for: TopicFor, roles: Iterable[Role | str]) -> APIRouter:
+    """A router with one websocket route streaming `topic_for(claims)` to `roles` (and admins)."""
+    allowed = {Role(r) for r in roles} | {Role.admin}
+    router = APIRouter()
+
+    @router.websocket(path)
+    async def stream(websocket: WebSocket) -> None:
+        await websocket.accept()  # before closing: a close during the handshake loses its code
+        try:
+            claims = await _admit(websocket, allowed)
+        except _Refused as refused:
+            await _close(websocket, refused.code, refused.reason)
+            return
+        await _stream(websocket, websocket.app.state.hub, topic_for(claims), claims.expires_at)
+
+    return router
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+async def _admit(websocket: WebSocket, allowed: set[Role]) -> security.TokenClaims:
+    """The token's claims when the user may connect; _Refused otherwise."""
+    token = websocket.cookies.get(COOKIE_NAME) or websocket.query_params.get("token")
+    if not token:
+        raise _Refused(CLOSE_UNAUTHENTICATED, "Log in first.")
+    try:
+        claims = security.decode_token(settings=websocket.app.state.settings, token=token)
+    except NotAuthenticated as exc:
+        raise _Refused(CLOSE_UNAUTHENTICATED, exc.message) from None
+    role = await _current_role(websocket, claims)
+    if role is None:
+        raise _Refused(CLOSE_UNAUTHENTICATED, "This account no longer exists or is disabled.")
+    if role not in allowed:
+        names = " or ".join(sorted(r.value for r in allowed))
+        raise _Refused(CLOSE_FORBIDDEN, f"This needs the {names} role.")
+    return claims
+
+
+async def _current_role(websocket: WebSocket, claims: security.TokenClaims) -> str | None:
+    """The user's role from the database when there is one, else the token's; None if disabled."""
+    sessions = getattr(websocket.app.state, "sessions", None)
+    if sessions is None:
+        return claims.role
+    async with sessions() as session:
+        user = await user_service.get(session=session, user_id=claims.user_id)
+    return user.role.value if user is not None and user.active else None
+
+
+async def _stream(websocket: WebSocket, hub: Hub, topic: str, expires_at: int) -> None:
+    """Pump the subscription until the client leaves, is dropped, or its token expires."""
+    sub = hub.subscribe(topic)
+    pump = asyncio.create_task(_pump(websocket, sub))
+    sub.on_drop = pump.cancel  # a stuck send must not keep a dropped client around
+    listen = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        done, _ = await asyncio.wait(
+            {pump, listen},
+            timeout=max(0.0, expires_at - time.time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        hub.unsubscribe(sub)
+        pump.cancel()
+        listen.cancel()
+        await asyncio.gather(pump, listen, return_exceptions=True)
+    if sub.dropped:
+        await _close(websocket, CLOSE_TOO_SLOW, "Too slow: reconnect for a fresh snapshot.")
+    elif not done:
+        await _close(websocket, CLOSE_UNAUTHENTICATED, "Your session has expired; log in again.")
+
+
+async def _pump(websocket: WebSocket, sub: Subscription) -> None:
+    while (frame := await sub.next_frame()) is not None:
+        await websocket.send_text(frame)
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    # Reading is how a departed client is noticed on a quiet topic; its messages are ignored.
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    # A client that stopped reading may never let the close frame out: give up after a while.
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await websocket.close(code=code, reason=reason)

@@ -1,0 +1,96 @@
+"""`callcenter kpi`: kpi-v1 figures of a period from the stored calls, checked with queue_log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from callcenter import centre
+from callcenter.config import Settings, get_settings
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.errors import InvalidInput
+from callcenter.kpi import service as kpi_service
+from callcenter.reconcile.service import Reconciler
+
+err = Console(stderr=True, soft_wrap=True)
+INTERVALS = tuple(kpi_service.INTERVALS)
+
+
+def kpi_command(
+    start: str = typer.Option(
+        ..., "--from", help="ISO 8601 with time zone, e.g. 2026-11-29T00:00+07:00"
+    ),
+    end: str = typer.Option(..., "--to", help="ISO 8601 with time zone (exclusive)."),
+    queue: str | None = typer.Option(None, help="One queue (default: the whole centre)."),
+    interval: str | None = typer.Option(None, help=f"Also per interval: {', '.join(INTERVALS)}."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (metrics.md field names)."),
+) -> None:
+    """The kpi-v1 figures for [from, to); `complete` says whether queue_log agrees."""
+    settings = get_settings()
+    try:
+        period = (_when(start, "--from"), _when(end, "--to"))
+        if interval is not None and interval not in INTERVALS:
+            raise InvalidInput(f"--interval must be one of {', '.join(INTERVALS)}")
+        body = asyncio.run(_report(settings, *period, queue=queue, interval=interval))
+    except InvalidInput as exc:
+        err.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except (OSError, ConnectionError) as exc:
+        err.print(f"error: cannot read the stored calls: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from None
+    if json_out:
+        json.dump(body, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _table(body, queue)
+
+
+def _when(text: str, flag: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{flag} {text!r} is not an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise InvalidInput(f"{flag} {text!r} needs a time zone, e.g. {text}+07:00")
+    return value
+
+
+async def _report(
+    settings: Settings, start: datetime, end: datetime, *, queue: str | None, interval: str | None
+) -> dict[str, Any]:
+    layout = centre.load(settings.conf_dir)
+    kpi_service.check_period(start=start, end=end, queue=queue, layout=layout)
+    config = kpi_service.metrics_config(
+        layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        async with sessions() as session:
+            records = await kpi_service.records_for(session=session, start=start, end=end)
+        reconciler = Reconciler(settings=settings, sessions=sessions, config=config)
+        complete = await reconciler.is_complete(start=start, end=end, records=records)
+    finally:
+        await engine.dispose()
+    return kpi_service.report(
+        records, config=config, queue=queue, interval=interval, complete=complete
+    )
+
+
+def _table(body: dict[str, Any], queue: str | None) -> None:
+    table = Table(
+        title=f"{queue or 'centre'} — {body['definition']} (complete: {body['complete']})"
+    )
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for key, value in body.items():
+        if key not in ("queues", "intervals", "definition", "complete"):
+            table.add_row(key, "–" if value is None else str(value))
+    Console().print(table)

@@ -1,0 +1,40 @@
+"""`GET /api/v1/kpi`: kpi-v1 figures of a period (supervisors and admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from callcenter import centre
+from callcenter.kpi import service as kpi_service
+from callcenter.users.deps import require_roles
+from callcenter.users.models import Role
+
+router = APIRouter(prefix="/api/v1", tags=["kpi"])
+
+Interval = Literal["15m", "hour", "day", "week", "month", "year"]
+
+
+@router.get("/kpi", dependencies=[Depends(require_roles(Role.supervisor))])
+async def get_kpi(
+    request: Request,
+    start: Annotated[datetime, Query(alias="from", description="ISO 8601 with time zone")],
+    end: Annotated[datetime, Query(alias="to", description="ISO 8601 with time zone")],
+    queue: str | None = None,
+    interval: Interval | None = None,
+) -> dict[str, Any]:
+    """The metrics.md fields for [from, to), with `definition` and `complete`."""
+    settings = request.app.state.settings
+    layout = centre.load(settings.conf_dir)
+    kpi_service.check_period(start=start, end=end, queue=queue, layout=layout)
+    config = kpi_service.metrics_config(
+        layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
+    )
+    async with request.app.state.sessions() as session:
+        records = await kpi_service.records_for(session=session, start=start, end=end)
+    complete = await request.app.state.reconciler.is_complete(start=start, end=end, records=records)
+    return kpi_service.report(
+        records, config=config, queue=queue, interval=interval, complete=complete
+    )

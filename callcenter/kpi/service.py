@@ -1,0 +1,73 @@
+"""The kpi-v1 report of a period: stored call records → queue_metrics, plus completeness."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls import service as calls_service
+from callcenter.centre import Centre
+from callcenter.errors import InvalidInput
+from queue_metrics import kpi
+from queue_metrics.config import MetricsConfig
+from queue_metrics.intervals import Size
+from queue_metrics.records import CallRecord
+
+INTERVALS = {s.value: s for s in Size}
+
+
+def metrics_config(layout: Centre, *, sl_threshold_s: int, short_abandon_s: int) -> MetricsConfig:
+    """Thresholds from settings, wrap-up per queue from the centre layout."""
+    return MetricsConfig(
+        sl_threshold_s=sl_threshold_s,
+        short_abandon_s=short_abandon_s,
+        wrapup_s={q.name: q.wrapuptime for q in layout.queues},
+        queues=tuple(layout.queue_names),
+    )
+
+
+def check_period(*, start: datetime, end: datetime, queue: str | None, layout: Centre) -> None:
+    """Refuse a period or queue that cannot make a report."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("from and to need a time zone, e.g. 2026-11-29T00:00:00+07:00")
+    if end <= start:
+        raise InvalidInput("to must be after from", start=start.isoformat(), end=end.isoformat())
+    if queue is not None and queue not in layout.queue_names:
+        raise InvalidInput(f"unknown queue {queue!r}", known=layout.queue_names)
+
+
+def report(
+    records: Sequence[CallRecord],
+    *,
+    config: MetricsConfig,
+    queue: str | None,
+    interval: str | None,
+    complete: bool,
+) -> dict[str, Any]:
+    """Top level: the metrics.md fields for the whole period (centre, or the queue asked for)."""
+
+    def pick(result: dict[str, Any]) -> dict[str, Any]:
+        return dict(result["queues"][queue] if queue else result["centre"])
+
+    result = kpi.compute(records, config=config)
+    body: dict[str, Any] = {
+        **pick(result),
+        "definition": result["definition"],
+        "complete": complete,
+    }
+    if queue is None:
+        body["queues"] = result["queues"]
+    if interval is not None:
+        buckets = kpi.by_interval(records, size=INTERVALS[interval], config=config)
+        body["intervals"] = [{"start": label, **pick(r)} for label, r in buckets.items()]
+    return body
+
+
+async def records_for(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> Sequence[CallRecord]:
+    """Every stored queue call that entered in [start, end) (all queues: the centre needs them)."""
+    return await calls_service.between(session=session, start=start, end=end)

@@ -1,0 +1,172 @@
+"""Reconciliation: Asterisk's queue_log is the second source of every queue call.
+
+After a gap (service down, AMI lost) the stored calls are completed from queue_log, so
+no call is missing or counted twice; `is_complete` says whether both sources agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.calls import service as calls_service
+from callcenter.config import Settings
+from callcenter.live.records import RecordBook
+from callcenter.reconcile.queue_log import read_file
+from callcenter.reconcile.recount import to_records
+from queue_metrics.config import MetricsConfig
+from queue_metrics.records import CallRecord
+
+log = logging.getLogger(__name__)
+
+MATCH_S = 2.0  # AMI and queue_log stamp the same entry up to a second apart
+LOOKBACK_S = 2 * 86400.0
+GRACE_S = 5.0  # the live path stores a call within this; only older gaps are filled
+
+
+class Marks(Protocol):
+    complete: bool | None
+
+    def mark(self) -> None: ...
+
+
+def _index(records: Iterable[CallRecord]) -> dict[tuple[str, str], list[CallRecord]]:
+    index: dict[tuple[str, str], list[CallRecord]] = defaultdict(list)
+    for r in records:
+        index[(r.call_id, r.queue)].append(r)
+    return index
+
+
+def _match(index: dict[tuple[str, str], list[CallRecord]], r: CallRecord) -> CallRecord | None:
+    for other in index.get((r.call_id, r.queue), ()):
+        if abs(other.entered_at - r.entered_at) <= MATCH_S:
+            return other
+    return None
+
+
+def _same(a: CallRecord, b: CallRecord) -> bool:
+    return (a.outcome, a.wait_s, a.talk_s) == (b.outcome, b.wait_s, b.talk_s)
+
+
+def agree(stored: Sequence[CallRecord], queue_log: Sequence[CallRecord]) -> bool:
+    """True when every finished call of one source is in the other with the same figures."""
+    mine = [r for r in stored if r.finished]
+    theirs = [r for r in queue_log if r.finished]
+    index = _index(mine)
+    if len(mine) != len(theirs):
+        return False
+    return all((m := _match(index, r)) is not None and _same(m, r) for r in theirs)
+
+
+def missing(
+    stored: Sequence[CallRecord], queue_log: Sequence[CallRecord], *, before: float | None = None
+) -> list[CallRecord]:
+    """Finished calls of queue_log that the store lacks or holds unfinished (store's keys)."""
+    index = _index(stored)
+    fills = []
+    for r in queue_log:
+        if not r.finished or (before is not None and (r.ended_at or r.entered_at) > before):
+            continue
+        known = _match(index, r)
+        if known is None:
+            fills.append(r)
+        elif not known.finished:
+            fills.append(r.with_(entered_at=known.entered_at, linkedid=known.linkedid))
+    return fills
+
+
+class Reconciler:
+    """Reads queue_log, fills the store's gaps from it, and judges completeness."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        config: MetricsConfig,
+        book: RecordBook | None = None,
+        board: Marks | None = None,
+        interval_s: float = 3.0,
+    ) -> None:
+        self._path = settings.queue_log_file
+        self._sessions, self._config = sessions, config
+        self._book, self._board, self._interval = book, board, interval_s
+        self._cache: tuple[tuple[int, int, float], list[CallRecord]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.filled = 0
+
+    def queue_log_records(self) -> list[CallRecord]:
+        """Every queue call queue_log holds (re-read only when the file changed)."""
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            return []
+        stamp = (st.st_ino, st.st_size, st.st_mtime)
+        if self._cache is None or self._cache[0] != stamp:
+            entries = read_file(self._path).entries
+            self._cache = (stamp, to_records(entries, wrapup_s_by_queue=self._config.wrapup_s))
+        return self._cache[1]
+
+    async def is_complete(
+        self, *, start: datetime, end: datetime, records: Sequence[CallRecord]
+    ) -> bool:
+        """The stored calls of [start, end) agree with queue_log's, call by call."""
+        ql = await asyncio.to_thread(self.queue_log_records)
+        lo, hi = start.timestamp(), end.timestamp()
+        return agree(records, [r for r in ql if lo <= r.entered_at < hi])
+
+    async def fill(self, *, now: float) -> int:
+        """Store what queue_log knows and the store lacks; how many calls were filled."""
+        ql = await asyncio.to_thread(self.queue_log_records)
+        start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
+        recent = [r for r in ql if r.entered_at >= start.timestamp()]
+        async with self._sessions() as session, session.begin():
+            stored = await calls_service.between(
+                session=session, start=start, end=datetime.fromtimestamp(now + 60, tz=UTC)
+            )
+            fills = missing(stored, recent, before=now - GRACE_S)
+            await calls_service.upsert(session=session, records=fills, source="queue_log")
+        for record in fills:
+            if self._book is not None:
+                self._book.put(record)
+        self.filled += len(fills)
+        return len(fills)
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="reconciler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self._round()
+            except Exception:
+                log.exception("reconciliation round failed")
+
+    async def _round(self) -> None:
+        now = datetime.now(UTC).timestamp()
+        if await self.fill(now=now):
+            log.info("filled calls from queue_log")
+        if self._board is not None and self._book is not None:
+            start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
+            stored = self._book.since(start.timestamp())
+            self._board.complete = await self.is_complete(
+                start=start, end=datetime.fromtimestamp(now + 60, tz=UTC), records=stored
+            )
+            self._board.mark()

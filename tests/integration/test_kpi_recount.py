@@ -1,0 +1,281 @@
+"""Scenarios through the real Asterisk: the service's kpi-v1 equals a recount of queue_log.
+
+The recount (callcenter/reconcile/recount.py) is a separate implementation that reads
+only Asterisk's queue_log file; the service's figures come from AMI events through the
+engine in queue_metrics. Counts must be equal, percentages and means within 0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from callcenter import migrate
+from callcenter.ami.client import AmiClient
+from callcenter.config import Settings, get_settings
+from callcenter.main import create_app
+from callcenter.reconcile.queue_log import read_file
+from callcenter.reconcile.recount import recount
+from callcenter.simulate.runner import Simulation
+from callcenter.simulate.spec import Distribution, RunSpec, plan
+from callcenter.users import service as user_service
+from callcenter.users.models import Role
+from callcenter.users.schemas import UserCreate
+from tests.helpers import poll
+from tests.integration.conftest import cli
+
+pytestmark = pytest.mark.integration
+
+COUNTS = (
+    "offered", "answered", "abandoned", "short_abandoned", "timeout", "no_agents",
+    "key_exit", "withdrawn", "answered_within_sl",
+)  # fmt: skip
+MEASURES = (
+    "sl_pct", "answer_rate_pct", "abandon_rate_pct", "sl_asterisk_pct", "asa_s",
+    "max_wait_s", "aht_s", "avg_talk_s",
+)  # fmt: skip
+
+
+@pytest.fixture
+async def fresh(settings: Settings) -> AsyncIterator[Settings]:
+    """A database of its own, so only this test's service instance writes into it."""
+    url = settings.database_url.rsplit("/", 1)[0] + f"/callcenter_kpi_{uuid.uuid4().hex[:8]}"
+    own = get_settings(database_url=url)
+    migrate.ensure_database(own.sync_database_url)
+    migrate.upgrade(own.sync_database_url)
+    yield own
+    migrate.drop_database(own.sync_database_url)
+
+
+class Service:
+    """One running instance of the service (lifespan entered), stoppable mid-scenario."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app: FastAPI = create_app(settings)
+        self._cm: Any = None
+
+    async def start(self) -> Service:
+        self._cm = self.app.router.lifespan_context(self.app)
+        await self._cm.__aenter__()
+        await poll(lambda: self.app.state.ami.connected, timeout_s=20, what="AMI connected")
+        return self
+
+    async def stop(self) -> None:
+        await self._cm.__aexit__(None, None, None)
+
+
+def spec(queue: str, calls: int, agents: int, **kw: Any) -> RunSpec:
+    dist = {k: Distribution.parse(str(kw.pop(k)), name=k) for k in ("patience", "ring", "talk")}
+    rate, seed = kw.pop("rate", None), kw.pop("seed", 1)
+    return RunSpec(calls=calls, rate=rate, queue=queue, agents=agents, seed=seed, **dist, **kw)
+
+
+async def run(ami: AmiClient, run_spec: RunSpec, *, paused: int = 0) -> Simulation:
+    sim = Simulation(
+        ami=ami, spec=run_spec, calls=plan(run_spec, run_id=f"k{uuid.uuid4().hex[:6]}")
+    )
+    await sim.run(paused=paused)
+    await sim.agents.logout_all()
+    assert all(s.placed and s.ended for s in sim.states), [s.as_dict() for s in sim.states]
+    return sim
+
+
+def queue_log_recount(settings: Settings, start: float, end: float, queue: str) -> dict[str, Any]:
+    entries = read_file(settings.queue_log_file).entries
+    counted = recount(entries, start=start, end=end, queues=[queue])
+    return counted.queues[queue].as_dict()
+
+
+def kpi_cli(settings: Settings, start: float, end: float, queue: str) -> dict[str, Any]:
+    env = {**os.environ, "CALLCENTER_DATABASE_URL": settings.database_url}
+    args = ["--from", iso(start), "--to", iso(end), "--queue", queue, "--json"]
+    result = cli("kpi", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    body: dict[str, Any] = json.loads(result.stdout)
+    return body
+
+
+async def kpi_api(app: FastAPI, start: float, end: float, queue: str) -> dict[str, Any]:
+    name = f"sup{uuid.uuid4().hex[:6]}"
+    async with app.state.sessions() as session, session.begin():
+        user = UserCreate(username=name, password="correct-horse-1", role=Role.supervisor)
+        await user_service.create(session=session, user_in=user)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"username": name, "password": "correct-horse-1"}
+        )
+        token = login.json()["access_token"]
+        r = await client.get(
+            "/api/v1/kpi",
+            params={"from": iso(start), "to": iso(end), "queue": queue},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat()
+
+
+def assert_equal(figures: dict[str, Any], truth: dict[str, Any], where: str) -> None:
+    for key in COUNTS:
+        assert figures[key] == truth[key], f"{where}: {key} {figures[key]} != {truth[key]}"
+    for key in MEASURES:
+        a, b = figures[key], truth[key]
+        assert (a is None) == (b is None), f"{where}: {key} {a} vs {b}"
+        if a is not None:
+            assert math.isclose(a, b, abs_tol=0.1), f"{where}: {key} {a} != {b}"
+    assert figures["definition"] == "kpi-v1"
+
+
+async def settle(app: FastAPI, settings: Settings, start: float, end: float, queue: str) -> None:
+    """Wait until the stored figures equal the recount (AMI events are async), then check all."""
+
+    seen: list[Any] = []
+
+    async def agreed() -> bool:
+        await app.state.record_writer.flush()
+        truth = queue_log_recount(settings, start, end, queue)
+        mine = kpi_cli(settings, start, end, queue)
+        seen[:] = [mine, truth]
+        return mine["offered"] == truth["offered"] and mine["complete"] is True
+
+    try:
+        await poll(agreed, timeout_s=30, interval_s=1.0, what="stored figures equal to queue_log")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; service: {seen[0]}; queue_log recount: {seen[1]}") from None
+    truth = queue_log_recount(settings, start, end, queue)
+    assert truth["open"] == 0
+    assert_equal(kpi_cli(settings, start, end, queue), truth, "callcenter kpi --json")
+    assert_equal(await kpi_api(app, start, end, queue), truth, "GET /api/v1/kpi")
+
+
+async def ami_only(app: FastAPI, start: float, end: float) -> int:
+    """Calls the reconciler had to take from queue_log in the period (0: AMI saw them all)."""
+    async with app.state.engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT count(*) FROM queue_calls WHERE source = 'queue_log' "
+                "AND entered_at >= to_timestamp(:a) AND entered_at < to_timestamp(:b)"
+            ),
+            {"a": start, "b": end},
+        )
+        return int(found.scalar() or 0)
+
+
+def window() -> float:
+    return math.floor(time.time())
+
+
+async def test_light_load(fresh: Settings, sim_ami: AmiClient) -> None:
+    service = await Service(fresh).start()
+    try:
+        start = window()
+        await run(sim_ami, spec("online-shopping", 6, 3, rate=2.0, patience=30, ring=1, talk=2))
+        end = window() + 1
+        await settle(service.app, fresh, start, end, "online-shopping")
+        assert kpi_cli(fresh, start, end, "online-shopping")["answered"] == 6
+        assert await ami_only(service.app, start, end) == 0
+    finally:
+        await service.stop()
+
+
+async def test_overload_with_abandons_and_timeouts(fresh: Settings, sim_ami: AmiClient) -> None:
+    service = await Service(fresh).start()
+    try:
+        start = window()
+        overload = spec(
+            "illegal-websites", 10, 1, rate=None, patience="uniform:1-9", ring=1, talk=3,
+            queue_timeout_s=6, seed=7,
+        )  # fmt: skip
+        await run(sim_ami, overload)
+        end = window() + 1
+        await settle(service.app, fresh, start, end, "illegal-websites")
+        figures = kpi_cli(fresh, start, end, "illegal-websites")
+        assert figures["abandoned"] > 0 and figures["timeout"] > 0, figures
+        assert await ami_only(service.app, start, end) == 0
+    finally:
+        await service.stop()
+
+
+async def test_paused_agents_and_a_queue_without_agents(
+    fresh: Settings, sim_ami: AmiClient
+) -> None:
+    service = await Service(fresh).start()
+    try:
+        start = window()
+        await run(sim_ami, spec("cyber-threats", 3, 2, patience=3, ring=1, talk=2), paused=2)
+        await run(sim_ami, spec("digital-law", 2, 0, patience=10, ring=1, talk=2))
+        end = window() + 1
+        await settle(service.app, fresh, start, end, "cyber-threats")
+        await settle(service.app, fresh, start, end, "digital-law")
+        assert kpi_cli(fresh, start, end, "cyber-threats")["abandoned"] == 3
+        assert kpi_cli(fresh, start, end, "digital-law")["no_agents"] == 2
+        assert await ami_only(service.app, start, end) == 0
+    finally:
+        await service.stop()
+
+
+async def test_lost_ami_socket_mid_scenario_is_completed(
+    fresh: Settings, sim_ami: AmiClient
+) -> None:
+    service = await Service(fresh).start()
+    ami = service.app.state.ami
+    try:
+        start = window()
+        sim = Simulation(
+            ami=sim_ami,
+            spec=(s := spec("digital-platforms", 8, 2, rate=1.0, patience=30, ring=1, talk=2)),
+            calls=plan(s, run_id=f"k{uuid.uuid4().hex[:6]}"),
+        )
+        running = asyncio.create_task(sim.run())
+        await poll(lambda: sum(st.entered for st in sim.states) >= 3, timeout_s=20, what="3 in")
+        connections = ami.connections
+        ami._session.protocol.transport.abort()  # the socket dies under the service
+        await poll(lambda: ami.connections > connections, timeout_s=20, what="AMI reconnected")
+        await running
+        await sim.agents.logout_all()
+        end = window() + 1
+        await settle(service.app, fresh, start, end, "digital-platforms")
+    finally:
+        await service.stop()
+
+
+async def test_service_stopped_mid_scenario_is_completed(
+    fresh: Settings, sim_ami: AmiClient
+) -> None:
+    service = await Service(fresh).start()
+    start = window()
+    s = spec("online-shopping", 8, 2, rate=1.0, patience=30, ring=1, talk=2, seed=3)
+    sim = Simulation(ami=sim_ami, spec=s, calls=plan(s, run_id=f"k{uuid.uuid4().hex[:6]}"))
+    running = asyncio.create_task(sim.run())
+    try:
+        await poll(lambda: sum(st.entered for st in sim.states) >= 3, timeout_s=20, what="3 in")
+        await service.stop()
+        # Calls enter, are answered and end while the service is down: only queue_log saw them.
+        await poll(lambda: sum(st.ended for st in sim.states) >= 4, timeout_s=30, what="4 ended")
+    finally:
+        service = await Service(fresh).start()
+    try:
+        await running
+        await sim.agents.logout_all()
+        end = window() + 1
+        await settle(service.app, fresh, start, end, "online-shopping")
+        assert await ami_only(service.app, start, end) > 0  # the gap came from queue_log
+    finally:
+        await service.stop()

@@ -1,0 +1,158 @@
+"""Real AMI transcripts replayed through translate + engine give queue_log's own figures.
+
+Fixtures: tests/fixtures/ami/<name>.jsonl (AMI header dicts) and <name>.queue_log (the lines
+Asterisk wrote for the same calls), recorded by tests/fixtures/record_transcript.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.ami.translate import queue_status_snapshot, translate
+from queue_metrics import kpi
+from queue_metrics.changes import Change
+from queue_metrics.config import MetricsConfig
+from queue_metrics.engine import Engine
+from queue_metrics.records import CallRecord, Outcome
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ami"
+QUEUE, QUEUE2 = "online-shopping", "illegal-websites"
+CONFIG = MetricsConfig(queues=(QUEUE, QUEUE2))
+NAMES = sorted(p.stem for p in FIXTURES.glob("*.jsonl"))
+
+# queue_log verb → (outcome, index of the wait among the data fields)
+EXITS = {
+    "ABANDON": (Outcome.abandoned, 2),
+    "EXITWITHTIMEOUT": (Outcome.timeout, 2),
+    "EXITEMPTY": (Outcome.no_agents, 2),
+    "EXITWITHKEY": (Outcome.key_exit, 3),
+    "WITHDRAW": (Outcome.withdrawn, 2),
+}
+TALK_AT = {"COMPLETEAGENT": 1, "COMPLETECALLER": 1, "BLINDTRANSFER": 3, "ATTENDEDTRANSFER": 3}
+
+
+def load(name: str) -> list[dict[str, str]]:
+    return [json.loads(line) for line in (FIXTURES / f"{name}.jsonl").read_text().splitlines()]
+
+
+def queue_log(name: str) -> list[str]:
+    return (FIXTURES / f"{name}.queue_log").read_text().splitlines()
+
+
+def replay(engine: Engine, lines: list[dict[str, str]]) -> list[Change]:
+    """Feed AMI lines in order; a QueueStatus reply (ActionID ... Complete) becomes a snapshot."""
+    changes: list[Change] = []
+    reply: list[dict[str, str]] = []
+    last_ts = 0.0
+    for headers in lines:
+        if "ActionID" in headers:  # replies carry no Timestamp: use the last event's
+            reply.append(headers)
+            if headers.get("Event") == "QueueStatusComplete":
+                changes += engine.apply(queue_status_snapshot(reply, ts=last_ts))
+                reply = []
+            continue
+        last_ts = float(headers.get("Timestamp", last_ts))
+        for event in translate(headers):
+            changes += engine.apply(event)
+    return changes
+
+
+def recount(lines: list[str], config: MetricsConfig = CONFIG) -> list[CallRecord]:
+    """Queue calls rebuilt from queue_log alone (callid stands in for linkedid)."""
+    open_: dict[tuple[str, str], CallRecord] = {}
+    done: list[CallRecord] = []
+    for line in lines:
+        ts, callid, queue, agent, verb, *data = line.split("|")
+        key = (callid, queue)
+        if verb == "ENTERQUEUE":
+            open_[key] = CallRecord(callid, callid, queue, float(ts), caller=data[1])
+        elif verb == "CONNECT":
+            wrapup = config.wrapup_for(queue)
+            open_[key] = open_[key].with_(
+                outcome=Outcome.answered, wait_s=int(data[0]), agent=agent, wrapup_s=wrapup
+            )
+        elif verb in TALK_AT:
+            done.append(open_.pop(key).with_(talk_s=int(data[TALK_AT[verb]])))
+        elif verb in EXITS:
+            outcome, at = EXITS[verb]
+            done.append(open_.pop(key).with_(outcome=outcome, wait_s=int(data[at])))
+    return done
+
+
+def verbs(lines: list[str]) -> Counter[str]:
+    return Counter(line.split("|")[4] for line in lines)
+
+
+def figures(result: dict[str, Any]) -> dict[str, Any]:
+    return {"centre": result["centre"], **result["queues"]}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_replay_equals_queue_log_recount(name: str) -> None:
+    engine = Engine(config=CONFIG)
+    replay(engine, load(name))
+    live = kpi.compute(engine.finished, config=CONFIG)
+    audit = kpi.compute(recount(queue_log(name)), config=CONFIG)
+    assert figures(live) == figures(audit)
+    assert not engine.calls.open and not engine.unresolved
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_counts_match_queue_log_verbs(name: str) -> None:
+    engine = Engine(config=CONFIG)
+    replay(engine, load(name))
+    got = kpi.compute(engine.finished, config=CONFIG)["queues"]
+    n = verbs(queue_log(name))
+    assert sum(q["offered"] for q in got.values()) == n["ENTERQUEUE"]
+    assert sum(q["answered"] for q in got.values()) == n["CONNECT"]
+    for verb, (outcome, _) in EXITS.items():
+        assert sum(q[outcome.value] for q in got.values()) == n[verb], verb
+
+
+EXPECTED = {
+    # name: [(queue, outcome, wait_s, talk_s)] as Asterisk wrote them to queue_log
+    "answered": [(QUEUE, "answered", 1, 5)],
+    "caller_hangs_up": [(QUEUE, "answered", 1, 3)],
+    "abandoned_ringing": [(QUEUE, "abandoned", 3, None)],
+    "abandoned_paused": [(QUEUE, "abandoned", 7, None)],
+    "timeout": [(QUEUE, "timeout", 6, None)],
+    "no_agents": [(QUEUE, "no_agents", 0, None)],
+    "key_exit": [(QUEUE, "key_exit", 0, None)],
+    "ring_no_answer": [(QUEUE, "answered", 17, 5)],
+    "transfer": [(QUEUE, "answered", 2, 2), (QUEUE2, "answered", 1, 5)],
+    "withdrawn": [(QUEUE, "withdrawn", 3, None)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_transcript_outcome(name: str) -> None:
+    engine = Engine(config=CONFIG)
+    replay(engine, load(name))
+    got = [(r.queue, r.outcome, r.wait_s, r.talk_s) for r in engine.finished]
+    assert got == EXPECTED[name]
+
+
+def test_abandon_event_alone_never_decides_the_outcome() -> None:
+    """QueueCallerAbandon fires for timeout, empty and withdraw exits too (metrics.md)."""
+    for name in ("timeout", "no_agents", "withdrawn"):
+        assert any(h.get("Event") == "QueueCallerAbandon" for h in load(name)), name
+        engine = Engine(config=CONFIG)
+        replay(engine, load(name))
+        assert engine.finished[0].outcome is not Outcome.abandoned
+
+
+def test_whole_day_of_transcripts_equals_recount() -> None:
+    engine = Engine(config=CONFIG)
+    lines = [line for name in NAMES for line in queue_log(name)]
+    for name in NAMES:
+        replay(engine, load(name))
+    live = kpi.compute(engine.finished, config=CONFIG)
+    assert figures(live) == figures(kpi.compute(recount(lines), config=CONFIG))
+    centre = live["centre"]
+    assert centre["offered"] == len(EXPECTED)  # the transferred caller counts once
+    assert centre["short_abandoned"] == 1 and centre["answered_within_sl"] == 3
