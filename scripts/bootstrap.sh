@@ -11,6 +11,11 @@ python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v ss >/dev/null || need+=(iproute2)
 command -v pg_ctlcluster >/dev/null || command -v psql >/dev/null || need+=(postgresql)
+# Browser tests drive Debian's Chromium (Playwright's own download cannot be used);
+# without Thai fonts, Thai renders as boxes in pages and screenshots.
+command -v chromium >/dev/null || need+=(chromium)
+dpkg -s fonts-thai-tlwg >/dev/null 2>&1 || need+=(fonts-thai-tlwg)
+command -v gcc >/dev/null || need+=(gcc)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
