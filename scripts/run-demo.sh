@@ -6,6 +6,16 @@ CC=.venv/bin/callcenter
 eval "$($CC stack env)"
 url="http://${CALLCENTER_HTTP_HOST}:${CALLCENTER_HTTP_PORT}"
 
+# A demo supervisor for the wallboard; its password is generated once and kept in the state dir.
+demo="${CALLCENTER_STATE_DIR}/demo-supervisor.txt"
+if [ ! -s "$demo" ]; then
+  password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
+  if printf '%s\n' "$password" | $CC users add supervisor --role supervisor --password-stdin \
+      --display-name "Demo supervisor"; then
+    (umask 077; printf '%s\n' "$password" > "$demo")
+  fi
+fi
+
 $CC serve &
 serve_pid=$!
 cleanup() { kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; }
@@ -18,7 +28,8 @@ for _ in $(seq 1 60); do
 done
 curl -sS "$url/healthz"; echo
 echo
-echo "  Service:  $url   (API docs: $url/docs, health: $url/healthz)"
+echo "  Wallboard: $url/wallboard   (user: supervisor, password: $(cat "$demo" 2>/dev/null || echo 'see callcenter users'))"
+echo "  Service:   $url   (API docs: $url/docs, health: $url/healthz)"
 echo "  Demo traffic runs now; Ctrl-C stops it and the service (the stack stays up: make stack-down)."
 echo
 
