@@ -52,6 +52,8 @@ def serve(
         host=host or settings.http_host,
         port=port or settings.http_port,
         log_level="info",
+        # Wallboard frames are encoded once for every client; per-client deflate undoes that.
+        ws_per_message_deflate=False,
     )
 
 
