@@ -30,6 +30,7 @@ from callcenter.kpi.router import router as kpi_router
 from callcenter.live.board import Board
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
+from callcenter.live.router import router as live_router
 from callcenter.reconcile.service import Reconciler
 from callcenter.users.router import router as users_router
 from queue_metrics.engine import Engine
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)
+    app.include_router(live_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())

@@ -1,0 +1,19 @@
+"""`GET /api/v1/live`: the wallboard's live snapshot (supervisors and admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from callcenter.users.deps import require_roles
+from callcenter.users.models import Role
+
+router = APIRouter(prefix="/api/v1", tags=["live"])
+
+
+@router.get("/live", dependencies=[Depends(require_roles(Role.supervisor))])
+async def live(request: Request) -> dict[str, Any]:
+    """Calls waiting, longest wait, agents by state, today's and the last hour's kpi-v1."""
+    snapshot: dict[str, Any] = request.app.state.board.snapshot()
+    return snapshot

@@ -1,0 +1,50 @@
+"""`GET /api/v1/live`: the live snapshot for supervisors; agents are refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from callcenter.users import service as user_service
+from callcenter.users.models import Role
+from callcenter.users.schemas import UserCreate
+
+pytestmark = pytest.mark.integration
+
+QUEUES = {
+    "online-shopping", "illegal-websites", "cyber-threats", "digital-law", "digital-platforms",
+    "general-enquiries",
+}  # fmt: skip
+
+
+async def token_for(app: FastAPI, client: httpx.AsyncClient, role: Role) -> str:
+    name = f"{role.value}{uuid.uuid4().hex[:6]}"
+    async with app.state.sessions() as session, session.begin():
+        new = UserCreate(username=name, password="live-snapshot-1", role=role)
+        await user_service.create(session=session, user_in=new)
+    r = await client.post(
+        "/api/v1/auth/login", json={"username": name, "password": "live-snapshot-1"}
+    )
+    return str(r.json()["access_token"])
+
+
+async def test_supervisor_sees_every_queue_live_agent_gets_403(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    supervisor = await token_for(app, client, Role.supervisor)
+    r = await client.get("/api/v1/live", headers={"Authorization": f"Bearer {supervisor}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["definition"] == "kpi-v1"
+    assert set(body["queues"]) >= QUEUES
+    for queue in body["queues"].values():
+        assert {"waiting", "longest_wait_s", "agents", "kpi", "kpi_60m"} <= set(queue)
+        assert "sl_pct" in queue["kpi"]
+    assert "caller" not in r.text  # callers' numbers never reach the board (PDPA)
+
+    agent = await token_for(app, client, Role.agent)
+    r = await client.get("/api/v1/live", headers={"Authorization": f"Bearer {agent}"})
+    assert (r.status_code, r.json()["error_id"]) == (403, "forbidden")
