@@ -86,6 +86,19 @@ class Settings(BaseSettings):
     queue_log_path: Path | None = None
     spool_dir: Path | None = None
 
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "callcenter-alerts@localhost"
+    smtp_timeout_s: float = 10.0
+    alert_recipients: str = ""  # comma-separated; empty: alerts shown, no e-mail
+    alert_cooldown_s: float = 900.0
+    alert_interval_s: float = 5.0
+    alert_sl_min_pct: float = 90.0
+    alert_abandon_max_pct: float = 3.0
+    alert_wait_max_s: float = 15.0
+    alert_min_offered: int = 5  # SL/abandon alerts wait for this many calls in the 60 minutes
+    alert_min_available: int = 1
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -16,6 +16,7 @@ from agent_ui.ws import agent_socket, wallboard_socket
 from ari_app.client import AriClient
 from ari_app.ivr import Ivr
 from callcenter import __version__, centre
+from callcenter.alerts import service as alert_service
 from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
@@ -100,14 +101,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     reconciler = Reconciler(
         settings=settings, sessions=sessions, config=config, book=book, board=board
     )
+    alerts = alert_service.build(settings=settings, board=board)
     parts = dict(
         ami=ami, ari=ari, ivr=ivr, hub=hub, board=board, metrics=metrics, book=book,
         event_writer=events, record_writer=records, pipeline=pipeline, reconciler=reconciler,
+        alerts=alerts,
     )  # fmt: skip
     for name, part in parts.items():
         setattr(app.state, name, part)
     async with AsyncExitStack() as stack:
-        for part in (events, records, board, consumer, ami, ari, reconciler):
+        for part in (events, records, board, consumer, ami, ari, reconciler, alerts):
             await part.start()
             stack.push_async_callback(part.stop)
         stack.push_async_callback(engine.dispose)

@@ -1,0 +1,134 @@
+"""The alert loop: evaluate the rules on the board every few seconds, show, mail new incidents."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from callcenter.alerts import rules as alert_rules
+from callcenter.alerts.incidents import Incident, Incidents
+from callcenter.alerts.mailer import Mailer, parse_recipients
+from callcenter.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BoardLike(Protocol):
+    alerts: list[dict[str, Any]]
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def mark(self) -> None: ...
+
+
+class Sender(Protocol):
+    recipients: tuple[str, ...]
+
+    def message(self, incident: Incident) -> EmailMessage: ...
+
+    async def deliver(self, messages: Sequence[EmailMessage]) -> list[bool]: ...
+
+
+class AlertService:
+    """Shows firing alerts on the board and sends one e-mail per incident (with cool-down)."""
+
+    def __init__(
+        self,
+        *,
+        board: BoardLike,
+        rules: Sequence[alert_rules.Rule],
+        mailer: Sender | None,
+        cooldown_s: float = 900.0,
+        interval_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._board, self._rules, self._mailer = board, list(rules), mailer
+        self._interval, self._clock = interval_s, clock
+        self.incidents = Incidents(cooldown_s=cooldown_s)
+        self._task: asyncio.Task[None] | None = None
+        self.rounds = 0
+        self.sent = 0
+
+    async def evaluate_once(self) -> list[Incident]:
+        """One round: evaluate, update the board when the alerts changed, mail what is due."""
+        now = self._clock()
+        firing = self.incidents.update(
+            alert_rules.evaluate(self._board.snapshot(), self._rules), now
+        )
+        items = [incident.as_item() for incident in firing]
+        if items != self._board.alerts:
+            self._board.alerts = items
+            self._board.mark()
+        await self._mail(now)
+        self.rounds += 1
+        return firing
+
+    async def _mail(self, now: float) -> None:
+        if self._mailer is None or not self._mailer.recipients:
+            return
+        due = self.incidents.due(now)
+        if not due:
+            return
+        try:
+            accepted = await self._mailer.deliver([self._mailer.message(i) for i in due])
+        except OSError as exc:  # smtplib's errors are OSErrors: retried next round
+            log.warning("alert mail not sent (%d due, retried next round): %s", len(due), exc)
+            return
+        for incident, ok in zip(due, accepted, strict=True):
+            if ok:
+                self.incidents.mailed(incident, now)
+                self.sent += 1
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="alerts")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.evaluate_once()
+            except Exception:  # a bad round must not end the loop
+                log.exception("alert evaluation failed")
+            await asyncio.sleep(self._interval)
+
+
+def rules_from(settings: Settings) -> list[alert_rules.Rule]:
+    """The default rules with the thresholds of the settings."""
+    return alert_rules.default_rules(
+        sl_min_pct=settings.alert_sl_min_pct,
+        abandon_max_pct=settings.alert_abandon_max_pct,
+        wait_max_s=settings.alert_wait_max_s,
+        min_offered=settings.alert_min_offered,
+        min_available=settings.alert_min_available,
+    )
+
+
+def build(*, settings: Settings, board: BoardLike) -> AlertService:
+    """The service as configured; no recipients → alerts shown, no mail."""
+    recipients = parse_recipients(settings.alert_recipients)
+    mailer = Mailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        recipients=recipients,
+        timeout_s=settings.smtp_timeout_s,
+    )
+    return AlertService(
+        board=board,
+        rules=rules_from(settings),
+        mailer=mailer if recipients else None,
+        cooldown_s=settings.alert_cooldown_s,
+        interval_s=settings.alert_interval_s,
+    )
