@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 from callcenter.alerts import rules as alert_rules
 from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, parse_recipients
+from callcenter.background import Background
 from callcenter.config import Settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,10 @@ class Sender(Protocol):
     async def deliver(self, messages: Sequence[EmailMessage]) -> list[bool]: ...
 
 
-class AlertService:
+class AlertService(Background):
     """Shows firing alerts on the board and sends one e-mail per incident (with cool-down)."""
+
+    task_name = "alerts"
 
     def __init__(
         self,
@@ -50,7 +52,6 @@ class AlertService:
         self._board, self._rules, self._mailer = board, list(rules), mailer
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
-        self._task: asyncio.Task[None] | None = None
         self.rounds = 0
         self.sent = 0
 
@@ -83,17 +84,6 @@ class AlertService:
             if ok:
                 self.incidents.mailed(incident, now)
                 self.sent += 1
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="alerts")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def _run(self) -> None:
         while True:

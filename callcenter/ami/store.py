@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.ami.events import to_row
 from callcenter.ami.models import AmiEvent
+from callcenter.background import Background
 
 log = logging.getLogger(__name__)
 
 
-class EventWriter:
+class EventWriter(Background):
     """Collects rows and flushes them in batches; a failed flush keeps its rows and retries."""
+
+    task_name = "ami-event-writer"
 
     def __init__(
         self,
@@ -34,7 +37,6 @@ class EventWriter:
         self._retry_max = retry_max_s
         self._rows: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.last_error: str | None = None
 
@@ -48,17 +50,7 @@ class EventWriter:
     def pending(self) -> int:
         return len(self._rows)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="ami-event-writer")
-
-    async def stop(self) -> None:
-        """Flush what is left (best effort), then stop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _stopped(self) -> None:
         with contextlib.suppress(Exception):
             await self.flush()
 

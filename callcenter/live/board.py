@@ -6,12 +6,12 @@ Callers' numbers never reach the board (PDPA): only counts and waits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from agent_ui.hub import Hub
+from callcenter.background import Background
 from callcenter.centre import Centre
 from callcenter.live.records import RecordBook
 from queue_metrics import intervals, kpi
@@ -21,11 +21,14 @@ from queue_metrics.engine import Engine
 from queue_metrics.records import DEFINITION
 
 TOPIC = "wallboard"
+KPI_MAX_AGE_S = 5.0  # the rolling hour moves with the clock even when no call changes
 TARGETS = {"sl_pct": 90, "answer_rate_pct": 98, "abandon_rate_pct": 3, "aht_s": 900, "wait_s": 15}
 
 
-class Board:
+class Board(Background):
     """Builds the snapshot on demand and publishes changed queues at most every interval."""
+
+    task_name = "wallboard-publisher"
 
     def __init__(
         self,
@@ -36,14 +39,14 @@ class Board:
         layout: Centre,
         hub: Hub,
         clock: Callable[[], float] = time.time,
-        interval_s: float = 0.3,
+        interval_s: float = 1.0,
     ) -> None:
         self._engine, self._book, self._config = engine, book, config
         self._labels = {q.name: (q.label_th, q.label_en) for q in layout.queues}
         self._hub, self._clock, self._interval = hub, clock, interval_s
         self._dirty = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.complete: bool | None = None
+        self._kpi_cache: tuple[int, float, tuple[dict[str, Any], dict[str, Any]]] | None = None
         self.alerts: list[dict[str, Any]] = []
 
     def changed(self, changes: list[Change]) -> None:
@@ -58,11 +61,7 @@ class Board:
     def snapshot(self, _topic: str = TOPIC) -> dict[str, Any]:
         now = self._clock()
         live = self._engine.snapshot(now)
-        tz = intervals.zone(self._config.tz)
-        today = kpi.compute(
-            self._book.since(intervals.today_so_far(now, tz)[0]), config=self._config
-        )
-        hour = kpi.compute(self._book.since(now - 3600), config=self._config)
+        today, hour = self._kpis(now)
         queues = {
             name: self._queue(name, view, today["queues"].get(name), hour["queues"].get(name))
             for name, view in live["queues"].items()
@@ -76,6 +75,20 @@ class Board:
             "queues": queues,
             "alerts": self.alerts,
         }
+
+    def _kpis(self, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Today's and the last hour's kpi-v1, recomputed only when calls changed or aged."""
+        cached = self._kpi_cache
+        if cached and cached[0] == self._book.version and now - cached[1] < KPI_MAX_AGE_S:
+            return cached[2]
+        tz = intervals.zone(self._config.tz)
+        today_start = intervals.today_so_far(now, tz)[0]
+        result = (
+            kpi.compute(self._book.since(today_start), config=self._config),
+            kpi.compute(self._book.since(now - 3600), config=self._config),
+        )
+        self._kpi_cache = (self._book.version, now, result)
+        return result
 
     def _queue(
         self,
@@ -100,17 +113,6 @@ class Board:
             "kpi": dict(today or kpi.kpis([], self._config)),
             "kpi_60m": dict(hour or kpi.kpis([], self._config)),
         }
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="wallboard-publisher")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def _run(self) -> None:
         while True:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.background import Background
 from callcenter.calls import service as calls_service
 from queue_metrics.records import CallRecord
 
@@ -27,9 +28,11 @@ class RecordBook:
 
     def __init__(self) -> None:
         self._records: dict[RecordKey, CallRecord] = {}
+        self.version = 0  # bumped on every change: lets readers cache what they derive
 
     def put(self, record: CallRecord) -> None:
         self._records[key_of(record)] = record
+        self.version += 1
 
     def since(self, start: float) -> list[CallRecord]:
         return [r for r in self._records.values() if r.entered_at >= start]
@@ -37,13 +40,16 @@ class RecordBook:
     def forget_before(self, start: float) -> None:
         for key in [k for k, r in self._records.items() if r.entered_at < start]:
             del self._records[key]
+            self.version += 1
 
     def __len__(self) -> int:
         return len(self._records)
 
 
-class RecordWriter:
+class RecordWriter(Background):
     """Upserts records in batches; a failed flush keeps its records and retries."""
+
+    task_name = "record-writer"
 
     def __init__(
         self, *, sessions: async_sessionmaker[AsyncSession], flush_interval_s: float = 0.5
@@ -51,7 +57,6 @@ class RecordWriter:
         self._sessions = sessions
         self._interval = flush_interval_s
         self._pending: dict[RecordKey, CallRecord] = {}
-        self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.last_error: str | None = None
 
@@ -77,16 +82,7 @@ class RecordWriter:
         self.written += len(batch)
         self.last_error = None
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="record-writer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _stopped(self) -> None:
         with contextlib.suppress(Exception):
             await self.flush()
 

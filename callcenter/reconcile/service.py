@@ -7,7 +7,6 @@ no call is missing or counted twice; `is_complete` says whether both sources agr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections import defaultdict
@@ -17,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.background import Background
 from callcenter.calls import service as calls_service
 from callcenter.config import Settings
 from callcenter.live.records import RecordBook
@@ -83,8 +83,10 @@ def missing(
     return fills
 
 
-class Reconciler:
+class Reconciler(Background):
     """Reads queue_log, fills the store's gaps from it, and judges completeness."""
+
+    task_name = "reconciler"
 
     def __init__(
         self,
@@ -100,7 +102,6 @@ class Reconciler:
         self._sessions, self._config = sessions, config
         self._book, self._board, self._interval = book, board, interval_s
         self._cache: tuple[tuple[int, int, float], list[CallRecord]] | None = None
-        self._task: asyncio.Task[None] | None = None
         self.filled = 0
 
     def queue_log_records(self) -> list[CallRecord]:
@@ -140,17 +141,6 @@ class Reconciler:
         self.filled += len(fills)
         return len(fills)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="reconciler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
@@ -163,6 +153,8 @@ class Reconciler:
         now = datetime.now(UTC).timestamp()
         if await self.fill(now=now):
             log.info("filled calls from queue_log")
+        if self._book is not None:
+            self._book.forget_before(now - LOOKBACK_S)
         if self._board is not None and self._book is not None:
             start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
             stored = self._book.since(start.timestamp())
