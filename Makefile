@@ -44,7 +44,7 @@ run: stack
 	@bash scripts/run-demo.sh
 
 bench: stack
-	@for b in benchmarks/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(PY) "$$b" || exit 1; done
+	@for b in benchmarks/[!_]*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(PY) "$$b" || exit 1; done
 
 stack-down: venv
 	$(CC) stack down
