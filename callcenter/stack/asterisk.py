@@ -30,6 +30,9 @@ _VERSION_RE = re.compile(r"Asterisk (\d+\.\d+\.\d+)")
 _DPKG_VERSION_RE = re.compile(r"^Version: (?:\d+:)?(\d+\.\d+\.\d+)", re.MULTILINE)
 
 
+PORT_WAIT_S = 90.0  # covers tcp_fin_timeout (60 s) of the old process's closing sockets
+
+
 def _quiet(_: str) -> None:
     """Default progress callback: say nothing."""
 
@@ -94,7 +97,7 @@ class AsteriskService:
             return
         if not self.installed():
             raise StackError(f"Asterisk is not installed in {self.root}: run `callcenter stack up`")
-        procs.require_free(self.ports())
+        procs.require_free(self.ports(), wait_s=PORT_WAIT_S)
         self._prepare_run_dirs()
         self._spawn()
         self._wait_booted()

@@ -207,9 +207,16 @@ def who_listens(*, port: int, proto: str) -> str:
     return "another process"
 
 
-def require_free(ports: Iterable[tuple[str, int, str]]) -> None:
-    """Raise StackError naming the holder of the first busy (host, port, proto)."""
+def require_free(ports: Iterable[tuple[str, int, str]], *, wait_s: float = 0.0) -> None:
+    """Raise StackError naming the holder of the first port still busy after `wait_s`.
+
+    Right after a stop, the old process's closing connections can hold a port for a
+    while (orphaned FIN_WAIT sockets): a restart waits for them instead of failing.
+    """
+    deadline = time.monotonic() + wait_s
     for host, port, proto in ports:
-        if not port_free(host=host, port=port, proto=proto):
-            holder = who_listens(port=port, proto=proto)
-            raise StackError(f"{proto} port {host}:{port} is already in use by {holder}")
+        while not port_free(host=host, port=port, proto=proto):
+            if time.monotonic() >= deadline:
+                holder = who_listens(port=port, proto=proto)
+                raise StackError(f"{proto} port {host}:{port} is already in use by {holder}")
+            time.sleep(0.2)
