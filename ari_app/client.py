@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import logging
 import random
@@ -15,14 +14,18 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 from websockets.asyncio.client import connect
 
+from callcenter.background import Background
+
 log = logging.getLogger(__name__)
 
 AriEvent = dict[str, Any]
 AriHandler = Callable[[AriEvent], Awaitable[None]]
 
 
-class AriClient:
+class AriClient(Background):
     """Registers the Stasis app by holding its events websocket; REST calls through httpx."""
+
+    task_name = "ari-events"
 
     def __init__(
         self,
@@ -39,7 +42,6 @@ class AriClient:
         self._backoff_max = backoff_max_s
         self.http = httpx.AsyncClient(base_url=self.base_url, auth=self._auth, timeout=5.0)
         self._handlers: list[AriHandler] = []
-        self._task: asyncio.Task[None] | None = None
         self.connected = False
         self.last_error: str | None = None
 
@@ -53,16 +55,7 @@ class AriClient:
         query = urlencode({"app": self.app, "subscribeAll": "false"})
         return urlunsplit((scheme, parts.netloc, parts.path + "/events", query, ""))
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._supervise(), name="ari-events")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _stopped(self) -> None:
         await self.http.aclose()
 
     async def request(self, method: str, path: str, **params: Any) -> Any:
@@ -71,7 +64,7 @@ class AriClient:
         response.raise_for_status()
         return response.json() if response.content else None
 
-    async def _supervise(self) -> None:
+    async def _run(self) -> None:
         attempt = 0
         token = base64.b64encode(":".join(self._auth).encode()).decode()
         while True:

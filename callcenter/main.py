@@ -103,7 +103,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     alerts = alert_service.build(settings=settings, board=board)
     parts = dict(
-        ami=ami, ari=ari, ivr=ivr, hub=hub, board=board, metrics=metrics, book=book,
+        layout=layout, metrics_config=config, ami=ami, ari=ari, ivr=ivr, hub=hub, board=board,
+        metrics=metrics, book=book,
         event_writer=events, record_writer=records, pipeline=pipeline, reconciler=reconciler,
         alerts=alerts,
     )  # fmt: skip

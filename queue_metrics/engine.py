@@ -105,6 +105,18 @@ class Engine:
         """Calls whose end was lost in an AMI outage: to be completed from queue_log."""
         return self.calls.unresolved
 
+    def take_records(self, changes: list[Change]) -> list[CallRecord]:
+        """Records to store for `changes`: calls just answered, then every call finished since
+        the last take (handed over once). Lost calls are dropped: queue_log completes them."""
+        answered = [
+            self.calls.open[(c.key, c.queue)].record
+            for c in changes
+            if c.kind == "call_answered" and c.queue and (c.key, c.queue) in self.calls.open
+        ]
+        finished, self.calls.finished = self.calls.finished, []
+        self.calls.unresolved.clear()
+        return [*answered, *finished]
+
     def records(self) -> list[CallRecord]:
         """Finished records plus calls in talk (answered, talk not over) for live KPIs."""
         talking = [c.record for c in self.calls.open.values() if c.state == "talking"]

@@ -22,6 +22,8 @@ from typing import Any
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from callcenter.background import Background
+
 log = logging.getLogger(__name__)
 
 AmiEventDict = dict[str, str]
@@ -66,8 +68,10 @@ class _Session:
         self._on_lost(exc)
 
 
-class AmiClient:
+class AmiClient(Background):
     """One supervised AMI login: reconnect with backoff, ping watchdog, bounded event queue."""
+
+    task_name = "ami-supervisor"
 
     def __init__(
         self,
@@ -96,7 +100,6 @@ class AmiClient:
         self._pending: set[asyncio.Future[Any]] = set()
         self._session: _Session | None = None
         self._lost: asyncio.Event = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.connected = False
         self.connections = 0
         self.dropped_events = 0
@@ -107,16 +110,7 @@ class AmiClient:
         """Run `callback` after every successful login (e.g. a QueueStatus resync)."""
         self._on_connected.append(callback)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._supervise(), name="ami-supervisor")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _stopped(self) -> None:
         self._close()
 
     async def wait_connected(self, timeout_s: float) -> None:
@@ -149,7 +143,7 @@ class AmiClient:
 
     # -- connection life ---------------------------------------------------
 
-    async def _supervise(self) -> None:
+    async def _run(self) -> None:
         attempt = 0
         while True:
             try:

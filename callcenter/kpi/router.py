@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from callcenter import centre
 from callcenter.kpi import service as kpi_service
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role
@@ -26,12 +25,9 @@ async def get_kpi(
     interval: Interval | None = None,
 ) -> dict[str, Any]:
     """The metrics.md fields for [from, to), with `definition` and `complete`."""
-    settings = request.app.state.settings
-    layout = centre.load(settings.conf_dir)
-    kpi_service.check_period(start=start, end=end, queue=queue, layout=layout)
-    config = kpi_service.metrics_config(
-        layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
-    )
+    state = request.app.state  # layout and config were read once, at start-up
+    kpi_service.check_period(start=start, end=end, queue=queue, layout=state.layout)
+    config = state.metrics_config
     async with request.app.state.sessions() as session:
         records = await kpi_service.records_for(session=session, start=start, end=end)
     complete = await request.app.state.reconciler.is_complete(start=start, end=end, records=records)

@@ -53,19 +53,8 @@ class LivePipeline:
         if not changes:
             return
         if any(c.kind in RECORD_KINDS for c in changes):
-            self._keep(self._changed_records(changes))
+            self._keep(self.engine.take_records(changes))
         self._on_changes(changes)
-
-    def _changed_records(self, changes: list[Change]) -> list[CallRecord]:
-        calls = self.engine.calls
-        finished, calls.finished = calls.finished, []
-        calls.unresolved.clear()  # completed from queue_log by reconciliation, not stored half
-        answered = [
-            calls.open[(c.key, c.queue)].record
-            for c in changes
-            if c.kind == "call_answered" and c.queue and (c.key, c.queue) in calls.open
-        ]
-        return [*answered, *finished]
 
     def _keep(self, records: list[CallRecord]) -> None:
         for record in records:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
-from minio import Minio
 from minio.error import MinioException, S3Error
 
 from callcenter.config import Settings
@@ -20,27 +19,10 @@ from callcenter.stack import procs
 from callcenter.stack.errors import StackError
 from callcenter.stack.paths import StackPaths
 from callcenter.stack.secrets import load_secrets
+from recordings.storage import make_minio
 
 LOOPBACK = "127.0.0.1"
 AUTH_ERRORS = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
-
-
-def minio_client(settings: Settings, *, timeout_s: float | None = None) -> Minio:
-    """A MinIO SDK client for settings.s3_* (short timeouts and no retries if timeout_s)."""
-    http_client = None
-    if timeout_s is not None:
-        http_client = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
-            retries=urllib3.Retry(total=0),
-        )
-    return Minio(
-        settings.s3_endpoint,
-        access_key=settings.s3_access_key.get_secret_value(),
-        secret_key=settings.s3_secret_key.get_secret_value(),
-        secure=settings.s3_secure,
-        region=settings.s3_region,
-        http_client=http_client,
-    )
 
 
 @dataclass(frozen=True)
@@ -158,7 +140,7 @@ class S3Service:
         error = "no answer"
         while True:
             try:
-                minio_client(self.settings, timeout_s=2).list_buckets()
+                make_minio(self.settings, timeout_s=2).list_buckets()
                 return
             except S3Error as exc:
                 if exc.code in AUTH_ERRORS:
@@ -188,14 +170,14 @@ class S3Service:
     def is_up(self) -> bool:
         """True when the S3 endpoint answers with our credentials."""
         try:
-            minio_client(self.settings, timeout_s=2).list_buckets()
+            make_minio(self.settings, timeout_s=2).list_buckets()
         except (MinioException, urllib3.exceptions.HTTPError, OSError):
             return False
         return True
 
     def ensure_bucket(self) -> str:
         """Create settings.s3_bucket with object lock if missing; refuse one without it."""
-        client = minio_client(self.settings)
+        client = make_minio(self.settings)
         bucket = self.settings.s3_bucket
         created = False
         if not client.bucket_exists(bucket):
@@ -211,7 +193,7 @@ class S3Service:
     def object_lock(self) -> bool:
         """True when the bucket has an object lock configuration."""
         try:
-            config = minio_client(self.settings, timeout_s=5).get_object_lock_config(
+            config = make_minio(self.settings, timeout_s=5).get_object_lock_config(
                 self.settings.s3_bucket
             )
         except (MinioException, urllib3.exceptions.HTTPError, OSError):

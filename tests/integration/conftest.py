@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -49,17 +50,24 @@ def stack_status() -> dict[str, dict[str, object]]:
     return status
 
 
+@contextmanager
+def own_database(base: Settings, prefix: str) -> Iterator[Settings]:
+    """`base` with a freshly migrated database of its own, dropped afterwards."""
+    url = base.database_url.rsplit("/", 1)[0] + f"/{prefix}_{uuid.uuid4().hex[:10]}"
+    own = base.model_copy(update={"database_url": url})
+    migrate.ensure_database(own.sync_database_url)
+    migrate.upgrade(own.sync_database_url)
+    try:
+        yield own
+    finally:
+        migrate.drop_database(own.sync_database_url)
+
+
 @pytest.fixture(scope="session")
 def settings(stack_status: dict[str, dict[str, object]]) -> Iterator[Settings]:
     """Settings of the running stack, with a fresh database of its own."""
-    base = get_settings()
-    name = f"callcenter_test_{uuid.uuid4().hex[:10]}"
-    url = base.database_url.rsplit("/", 1)[0] + "/" + name
-    test_settings = get_settings(database_url=url)
-    migrate.ensure_database(test_settings.sync_database_url)
-    migrate.upgrade(test_settings.sync_database_url)
-    yield test_settings
-    migrate.drop_database(test_settings.sync_database_url)
+    with own_database(get_settings(), "callcenter_test") as test_settings:
+        yield test_settings
 
 
 @pytest.fixture(scope="session")

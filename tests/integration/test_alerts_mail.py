@@ -9,7 +9,6 @@ fires must send no second one.
 from __future__ import annotations
 
 import socket
-import uuid
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,13 +18,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from callcenter import migrate
 from callcenter.alerts import rules
 from callcenter.alerts.mailer import Mailer
 from callcenter.alerts.service import AlertService
 from callcenter.ami.client import AmiClient
-from callcenter.config import Settings, get_settings
+from callcenter.config import Settings
 from tests.helpers import poll
+from tests.integration.conftest import own_database
 from tests.integration.test_kpi_recount import Service, run, spec
 
 pytestmark = pytest.mark.integration
@@ -83,16 +82,15 @@ def mail_settings(settings: Settings, smtp_sink: Sink, tmp_path: Path) -> Iterat
     The reconciler would fill the last hour's calls of every test from the shared queue_log
     into the live figures; an empty queue_log of its own leaves only what AMI shows now.
     """
-    url = settings.database_url.rsplit("/", 1)[0] + f"/callcenter_alerts_{uuid.uuid4().hex[:8]}"
-    own = get_settings(
-        database_url=url, smtp_host="127.0.0.1", smtp_port=smtp_sink.port,
-        alert_recipients=RECIPIENT, alert_interval_s=0.5, smtp_timeout_s=5.0,
-        queue_log_path=tmp_path / "queue_log",
+    base = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1", "smtp_port": smtp_sink.port, "alert_recipients": RECIPIENT,
+            "alert_interval_s": 0.5, "smtp_timeout_s": 5.0,
+            "queue_log_path": tmp_path / "queue_log",
+        }
     )  # fmt: skip
-    migrate.ensure_database(own.sync_database_url)
-    migrate.upgrade(own.sync_database_url)
-    yield own
-    migrate.drop_database(own.sync_database_url)
+    with own_database(base, "callcenter_alerts") as own:
+        yield own
 
 
 async def test_low_service_level_mails_once_per_incident(

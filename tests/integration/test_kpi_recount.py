@@ -22,9 +22,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from callcenter import migrate
 from callcenter.ami.client import AmiClient
-from callcenter.config import Settings, get_settings
+from callcenter.config import Settings
 from callcenter.main import create_app
 from callcenter.reconcile.queue_log import read_file
 from callcenter.reconcile.recount import recount
@@ -34,7 +33,7 @@ from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
 from tests.helpers import poll
-from tests.integration.conftest import cli
+from tests.integration.conftest import cli, own_database
 
 pytestmark = pytest.mark.integration
 
@@ -51,12 +50,8 @@ MEASURES = (
 @pytest.fixture
 async def fresh(settings: Settings) -> AsyncIterator[Settings]:
     """A database of its own, so only this test's service instance writes into it."""
-    url = settings.database_url.rsplit("/", 1)[0] + f"/callcenter_kpi_{uuid.uuid4().hex[:8]}"
-    own = get_settings(database_url=url)
-    migrate.ensure_database(own.sync_database_url)
-    migrate.upgrade(own.sync_database_url)
-    yield own
-    migrate.drop_database(own.sync_database_url)
+    with own_database(settings, "callcenter_kpi") as own:
+        yield own
 
 
 class Service:

@@ -21,7 +21,7 @@ from panoramisk import Manager
 from callcenter.config import Settings, get_settings
 from callcenter.stack.manager import StackManager
 from callcenter.stack.procs import listening_sockets
-from callcenter.stack.s3 import minio_client
+from recordings.storage import make_minio
 
 pytestmark = pytest.mark.integration
 
@@ -128,7 +128,7 @@ def test_ari_answers_with_basic_auth(settings: Settings) -> None:
 
 
 def test_bucket_has_object_lock(settings: Settings) -> None:
-    client = minio_client(settings)
+    client = make_minio(settings)
     assert client.bucket_exists(settings.s3_bucket)
     assert client.get_object_lock_config(settings.s3_bucket) is not None
 

@@ -21,9 +21,8 @@ import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page, ViewportSize, expect
 
-from callcenter import migrate
 from callcenter.ami.client import AmiClient
-from callcenter.config import Settings, get_settings
+from callcenter.config import Settings
 from callcenter.main import create_app
 from callcenter.simulate.runner import Simulation
 from callcenter.simulate.spec import Distribution, RunSpec, plan
@@ -32,6 +31,7 @@ from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
 from tests.helpers import poll
 from tests.integration import browser as web
+from tests.integration.conftest import own_database
 
 pytestmark = [
     pytest.mark.integration,
@@ -57,12 +57,8 @@ class Site:
 @pytest.fixture(scope="module")
 def own_db(settings: Settings) -> Iterator[Settings]:
     """A database of its own, so only this module's service instance writes into it."""
-    url = settings.database_url.rsplit("/", 1)[0] + f"/callcenter_web_{uuid.uuid4().hex[:8]}"
-    own = get_settings(database_url=url)
-    migrate.ensure_database(own.sync_database_url)
-    migrate.upgrade(own.sync_database_url)
-    yield own
-    migrate.drop_database(own.sync_database_url)
+    with own_database(settings, "callcenter_web") as own:
+        yield own
 
 
 @pytest.fixture(scope="module")

@@ -224,3 +224,17 @@ def test_transfer_keeps_its_target_and_the_caller_counts_once() -> None:
     result = kpi.compute(engine.finished, config=CONFIG)
     assert result["centre"]["offered"] == 1 and result["centre"]["aht_s"] == 7.0
     assert result["queues"][QUEUE]["offered"] == result["queues"][QUEUE2]["offered"] == 1
+
+
+def test_take_records_hands_each_finished_call_over_once() -> None:
+    """What the service stores: the answered call at connect, its final figures once."""
+    from callcenter.ami.translate import translate
+
+    engine = Engine(config=CONFIG)
+    stored = []
+    for headers in load("answered"):
+        for event in translate(headers):
+            stored += engine.take_records(engine.apply(event))
+    assert [r.outcome for r in stored] == [Outcome.answered, Outcome.answered]
+    assert stored[0].talk_s is None and stored[1].talk_s is not None
+    assert engine.take_records([]) == []  # nothing handed over twice
