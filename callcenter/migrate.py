@@ -48,5 +48,5 @@ def drop_database(sync_url: str) -> None:
         )
 
 
-def upgrade(sync_url: str, revision: str = "head") -> None:
+def upgrade(sync_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(sync_url), revision)
