@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -29,7 +30,16 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 1013  # "try again later": reconnect and start from a fresh snapshot
 CLOSE_TIMEOUT_S = 5.0
 
-TopicFor = Callable[[security.TokenClaims], str]
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """Who was let in: the token's claims and, with a database, the user's centre agent id."""
+
+    claims: security.TokenClaims
+    agent_id: str | None = None
+
+
+TopicFor = Callable[[Admitted], str]
 
 
 def wallboard_socket(path: str = "/ws/wallboard", *, topic: str = "wallboard") -> APIRouter:
@@ -38,8 +48,13 @@ def wallboard_socket(path: str = "/ws/wallboard", *, topic: str = "wallboard") -
 
 
 def agent_socket(path: str = "/ws/agent") -> APIRouter:
-    """Each agent's own stream (screen pops): topic `agent:<user id>`."""
-    return topic_socket(path, topic_for=lambda c: f"agent:{c.user_id}", roles=(Role.agent,))
+    """Each agent's own stream (screen pops): `agent:<agent id>`, or `user:<id>` without one."""
+    return topic_socket(path, topic_for=agent_topic, roles=(Role.agent,))
+
+
+def agent_topic(who: Admitted) -> str:
+    """The hub topic of one agent's own stream; nobody else's socket subscribes to it."""
+    return f"agent:{who.agent_id}" if who.agent_id else f"user:{who.claims.user_id}"
 
 
 def topic_socket(path: str, *, topic_for: TopicFor, roles: Iterable[Role | str]) -> APIRouter:
@@ -51,11 +66,12 @@ def topic_socket(path: str, *, topic_for: TopicFor, roles: Iterable[Role | str])
     async def stream(websocket: WebSocket) -> None:
         await websocket.accept()  # before closing: a close during the handshake loses its code
         try:
-            claims = await _admit(websocket, allowed)
+            who = await _admit(websocket, allowed)
         except _Refused as refused:
             await _close(websocket, refused.code, refused.reason)
             return
-        await _stream(websocket, websocket.app.state.hub, topic_for(claims), claims.expires_at)
+        hub = websocket.app.state.hub
+        await _stream(websocket, hub, topic_for(who), who.claims.expires_at)
 
     return router
 
@@ -66,8 +82,8 @@ class _Refused(Exception):
         self.code, self.reason = code, reason
 
 
-async def _admit(websocket: WebSocket, allowed: set[Role]) -> security.TokenClaims:
-    """The token's claims when the user may connect; _Refused otherwise."""
+async def _admit(websocket: WebSocket, allowed: set[Role]) -> Admitted:
+    """Who connects, when the user may; _Refused otherwise."""
     token = websocket.cookies.get(COOKIE_NAME) or websocket.query_params.get("token")
     if not token:
         raise _Refused(CLOSE_UNAUTHENTICATED, "Log in first.")
@@ -75,23 +91,28 @@ async def _admit(websocket: WebSocket, allowed: set[Role]) -> security.TokenClai
         claims = security.decode_token(settings=websocket.app.state.settings, token=token)
     except NotAuthenticated as exc:
         raise _Refused(CLOSE_UNAUTHENTICATED, exc.message) from None
-    role = await _current_role(websocket, claims)
+    role, agent_id = await _current_user(websocket, claims)
     if role is None:
         raise _Refused(CLOSE_UNAUTHENTICATED, "This account no longer exists or is disabled.")
     if role not in allowed:
         names = " or ".join(sorted(r.value for r in allowed))
         raise _Refused(CLOSE_FORBIDDEN, f"This needs the {names} role.")
-    return claims
+    return Admitted(claims=claims, agent_id=agent_id)
 
 
-async def _current_role(websocket: WebSocket, claims: security.TokenClaims) -> str | None:
-    """The user's role from the database when there is one, else the token's; None if disabled."""
+async def _current_user(
+    websocket: WebSocket, claims: security.TokenClaims
+) -> tuple[str | None, str | None]:
+    """Role and agent id from the database when there is one, else the token's role; no role if
+    the account is gone or disabled."""
     sessions = getattr(websocket.app.state, "sessions", None)
     if sessions is None:
-        return claims.role
+        return claims.role, None
     async with sessions() as session:
         user = await user_service.get(session=session, user_id=claims.user_id)
-    return user.role.value if user is not None and user.active else None
+    if user is None or not user.active:
+        return None, None
+    return user.role.value, user.agent_id
 
 
 async def _stream(websocket: WebSocket, hub: Hub, topic: str, expires_at: int) -> None:

@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from callcenter import centre
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker, transaction
-from callcenter.errors import Conflict
+from callcenter.errors import Conflict, InvalidInput
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate, UserOut
@@ -34,11 +35,16 @@ def add(
         bool, typer.Option("--password-stdin", help="Read the password from stdin (one line).")
     ] = False,
     display_name: Annotated[str, typer.Option("--display-name", help="Name shown in the UI.")] = "",
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Centre agent this login works as, e.g. agent07.")
+    ] = None,
 ) -> None:
     """Create a user (password from stdin, or prompted without echo)."""
     password = _read_password(from_stdin=password_stdin)
     try:
-        user_in = UserCreate(username=name, display_name=display_name, role=role, password=password)
+        user_in = UserCreate(
+            username=name, display_name=display_name, role=role, password=password, agent_id=agent
+        )
     except ValidationError as exc:
         _fail(_describe(exc), code=EXIT_BAD_INPUT)
     settings = get_settings()
@@ -46,6 +52,8 @@ def add(
         user = asyncio.run(_add(settings, user_in))
     except Conflict as exc:
         _fail(exc.message, code=EXIT_FAILED)
+    except InvalidInput as exc:
+        _fail(exc.message, code=EXIT_BAD_INPUT)
     except (OSError, SQLAlchemyError) as exc:
         _fail(_db_problem(settings, exc), code=EXIT_FAILED)
     typer.echo(f"created user {user.username} ({user.role.value})")
@@ -71,7 +79,8 @@ async def _add(settings: Settings, user_in: UserCreate) -> UserOut:
     engine = make_engine(settings.database_url)
     try:
         async with transaction(make_sessionmaker(engine)) as session:
-            user = await user_service.create(session=session, user_in=user_in)
+            known = [a.id for a in centre.load(settings.conf_dir).agents]
+            user = await user_service.create(session=session, user_in=user_in, known_agents=known)
             return UserOut.model_validate(user)
     finally:
         await engine.dispose()

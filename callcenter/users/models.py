@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from callcenter.db import Base
 
 USERNAME_PATTERN = r"^[a-z0-9._-]{3,64}$"
+AGENT_ID_PATTERN = r"^agent[0-9]{2,3}$"  # an agent of asterisk_conf/centre.toml
 
 
 class Role(enum.StrEnum):
@@ -22,7 +23,10 @@ class Role(enum.StrEnum):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"username ~ '{USERNAME_PATTERN}'", name="username_format"),)
+    __table_args__ = (
+        CheckConstraint(f"username ~ '{USERNAME_PATTERN}'", name="username_format"),
+        CheckConstraint(f"agent_id ~ '{AGENT_ID_PATTERN}'", name="agent_id_format"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -42,3 +46,5 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The centre agent (PJSIP endpoint, queue member name) this login works as; one user each.
+    agent_id: Mapped[str | None] = mapped_column(String(16), unique=True)

@@ -81,10 +81,14 @@ async def list_users(_: AdminUser, sessions: SessionsDep) -> Any:
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, tags=["users"])
-async def create_user(body: UserCreate, _: AdminUser, sessions: SessionsDep) -> User:
-    """Add a user (admin only); 409 when the username is taken."""
+async def create_user(
+    body: UserCreate, _: AdminUser, sessions: SessionsDep, request: Request
+) -> User:
+    """Add a user (admin only); 409 when the username or agent is taken."""
+    layout = getattr(request.app.state, "layout", None)
+    known = [a.id for a in layout.agents] if layout is not None else None
     async with transaction(sessions) as session:
-        return await user_service.create(session=session, user_in=body)
+        return await user_service.create(session=session, user_in=body, known_agents=known)
 
 
 async def _authenticate_counted(

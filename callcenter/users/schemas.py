@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from callcenter.users.models import USERNAME_PATTERN, Role
+from callcenter.users.models import AGENT_ID_PATTERN, USERNAME_PATTERN, Role
 from callcenter.users.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 _USERNAME_RE = re.compile(USERNAME_PATTERN)
+_AGENT_ID_RE = re.compile(AGENT_ID_PATTERN)
 
 
 def _normalise_username(value: object) -> object:
@@ -39,8 +40,19 @@ class UserCreate(BaseModel):
     display_name: str = Field(default="", max_length=128)
     role: Role
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    agent_id: str | None = Field(
+        default=None, description="The centre agent this login works as, e.g. agent07"
+    )
 
     _username = field_validator("username", mode="before")(_normalise_username)
+    _agent_id = field_validator("agent_id", mode="before")(_normalise_username)
+
+    @field_validator("agent_id")
+    @classmethod
+    def _check_agent_id(cls, value: str | None) -> str | None:
+        if value is not None and not _AGENT_ID_RE.fullmatch(value):
+            raise ValueError("an agent id is 'agent' and 2–3 digits, e.g. agent07")
+        return value
 
     @field_validator("username")
     @classmethod
@@ -65,3 +77,4 @@ class UserOut(BaseModel):
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    agent_id: str | None = None

@@ -279,6 +279,28 @@ async def test_admin_creates_and_lists_users(client: httpx.AsyncClient, sessions
     assert (await login(client, "bob")).json()["role"] == "qa"
 
 
+async def test_an_agent_login_works_as_one_centre_agent(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    await add_user(sessions, "root", Role.admin)
+    headers = await token_for(client, "root")
+    body = {"role": "agent", "password": PASSWORD, "agent_id": "agent07"}
+
+    created = await client.post("/api/v1/users", headers=headers, json={**body, "username": "gail"})
+    taken = await client.post("/api/v1/users", headers=headers, json={**body, "username": "hank"})
+    malformed = await client.post(
+        "/api/v1/users", headers=headers, json={**body, "username": "ivan", "agent_id": "07"}
+    )
+
+    assert created.status_code == 201
+    assert created.json()["agent_id"] == "agent07"
+    assert taken.status_code == 409
+    assert "agent07" in taken.json()["message"]
+    assert malformed.status_code == 422
+    me = await client.get("/api/v1/auth/me", headers=await token_for(client, "gail"))
+    assert me.json()["agent_id"] == "agent07"
+
+
 # --- cookie for web pages ------------------------------------------------------------------
 
 
@@ -333,6 +355,12 @@ async def test_cli_added_user_can_log_in(client: httpx.AsyncClient, database_url
         (["add", "erin", "--role", "agent", "--password-stdin"], "short\n", 2, "8 characters"),
         (["add", "E r", "--role", "agent", "--password-stdin"], f"{PASSWORD}\n", 2, "username"),
         (["add", "erin", "--role", "agent", "--password-stdin"], "", 2, "no password"),
+        (
+            ["add", "erin", "--role", "agent", "--password-stdin", "--agent", "agent77"],
+            f"{PASSWORD}\n",
+            2,
+            "no agent agent77",
+        ),
     ],
 )
 async def test_cli_rejects_bad_input_with_a_message(

@@ -345,9 +345,9 @@ class FakeSessions:
 async def test_with_a_database_the_current_role_counts_not_the_token() -> None:
     sessions = FakeSessions(
         {
-            1: SimpleNamespace(role=Role.agent, active=True),  # demoted since login
-            2: SimpleNamespace(role=Role.supervisor, active=False),  # disabled
-            3: SimpleNamespace(role=Role.admin, active=True),
+            1: SimpleNamespace(role=Role.agent, active=True, agent_id=None),  # demoted
+            2: SimpleNamespace(role=Role.supervisor, active=False, agent_id=None),  # disabled
+            3: SimpleNamespace(role=Role.admin, active=True, agent_id=None),
         }
     )
     board = Board()
@@ -362,19 +362,31 @@ async def test_with_a_database_the_current_role_counts_not_the_token() -> None:
 
 
 async def test_agent_socket_streams_only_that_agents_topic() -> None:
+    sessions = FakeSessions(
+        {
+            1: SimpleNamespace(role=Role.agent, active=True, agent_id="agent07"),
+            2: SimpleNamespace(role=Role.agent, active=True, agent_id="agent08"),
+            3: SimpleNamespace(role=Role.agent, active=True, agent_id=None),
+        }
+    )
     board = Board()
-    async with serve(make_app(board)) as base:
+    async with serve(make_app(board, sessions)) as base:
         url = f"{base}/ws/agent?token="
-        async with connect(url + token("agent", 1)) as one, connect(url + token("agent", 2)) as two:
-            assert (await receive(one))[0]["topic"] == "agent:1"
-            assert (await receive(two))[0]["topic"] == "agent:2"
-            board.apply("agent:2", 5)
-            board.apply("agent:1", 6)
+        async with (
+            connect(url + token("agent", 1)) as one,
+            connect(url + token("agent", 2)) as two,
+            connect(url + token("agent", 3)) as three,
+        ):
+            assert (await receive(one))[0]["topic"] == "agent:agent07"
+            assert (await receive(two))[0]["topic"] == "agent:agent08"
+            assert (await receive(three))[0]["topic"] == "user:3"  # no agent: nobody's pops
+            board.apply("agent:agent08", 5)
+            board.apply("agent:agent07", 6)
             assert [(m["topic"], m["data"]) for m in await receive(one)] == [
-                ("agent:1", {"last": 6})
+                ("agent:agent07", {"last": 6})
             ]
             assert [(m["topic"], m["data"]) for m in await receive(two)] == [
-                ("agent:2", {"last": 5})
+                ("agent:agent08", {"last": 5})
             ]
 
 
