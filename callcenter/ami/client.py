@@ -6,6 +6,11 @@ dispatches events through `ensure_future` without order. We keep only its
 wire parser (`AMIProtocol`) and own the connection: exponential backoff, a
 ping watchdog that drops a half-open socket, a bounded in-order event queue,
 and pending actions failed (never replayed) when the link drops.
+
+Events are most of the traffic and most of them are not ours (RTCP, Newstate...):
+they skip panoramisk's `Message` and become plain dicts only when the filter keeps
+them. When the consumer falls behind, reading pauses (TCP flow control makes
+Asterisk buffer) instead of dropping events.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from callcenter.ami.wire import WireProtocol, block_to_dict
 from callcenter.background import Background
 
 log = logging.getLogger(__name__)
@@ -38,10 +44,16 @@ class AmiActionFailed(RuntimeError):
     """Asterisk answered an action with Response: Error."""
 
 
+QUEUE_HIGH_WATER = 0.8  # pause reading the socket when the event queue is this full...
+QUEUE_LOW_WATER = 0.6  # ...and resume once the consumer brought it down to this
+
+
 def message_to_dict(message: Mapping[str, Any]) -> AmiEventDict:
     """Plain `{header: value}` dict of one AMI message (multi-valued headers joined)."""
     out: AmiEventDict = {}
     for key, value in message.items():
+        if key == "content" and not value:
+            continue  # panoramisk's body attribute, not a header Asterisk sent
         out[str(key)] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return out
 
@@ -52,20 +64,43 @@ class _Session:
     forgetable_actions = ("ping", "login")
 
     def __init__(
-        self, on_event: Callable[[Message], None], on_lost: Callable[[object], None]
+        self,
+        *,
+        on_block: Callable[[str, str], None],
+        on_message: Callable[[Message], None],
+        on_lost: Callable[[object], None],
     ) -> None:
         self.awaiting_actions: deque[Any] = deque()
-        self._on_event = on_event
+        self.event = on_block
+        self._on_message = on_message
         self._on_lost = on_lost
         self.protocol: AMIProtocol | None = None
 
     def dispatch(self, message: Message) -> None:
-        self._on_event(message)
+        # An event that took panoramisk's path (Shutdown, or one carrying an ActionID).
+        self._on_message(message)
 
     def connection_lost(self, exc: object) -> None:
         # AMIProtocol parks unanswered actions here for a replay; we never replay.
         self.awaiting_actions.clear()
         self._on_lost(exc)
+
+
+class EventQueue(asyncio.Queue[Any]):
+    """The bounded event queue; calls `on_low` once when a get brings it down to `low`."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.high = max(1, int(maxsize * QUEUE_HIGH_WATER))
+        self.low = int(maxsize * QUEUE_LOW_WATER)
+        self.on_low: Callable[[], None] | None = None
+
+    def _get(self) -> Any:
+        item = super()._get()
+        if self.on_low is not None and self.qsize() <= self.low:
+            on_low, self.on_low = self.on_low, None
+            on_low()
+        return item
 
 
 class AmiClient(Background):
@@ -89,7 +124,7 @@ class AmiClient(Background):
     ) -> None:
         self._host, self._port = host, port
         self._username, self._secret = username, secret
-        self.events: asyncio.Queue[AmiEventDict] = asyncio.Queue(maxsize=queue_size)
+        self.events = EventQueue(queue_size)
         self._ping_interval = ping_interval_s
         # A ping must come back within (timeout - interval) so a dead link is seen in time.
         self._ping_timeout = max(1.0, watchdog_timeout_s - ping_interval_s)
@@ -103,6 +138,8 @@ class AmiClient(Background):
         self.connected = False
         self.connections = 0
         self.dropped_events = 0
+        self.reading_paused = False  # by us, because the consumer is behind
+        self._paused_while_pinging = False
         self.last_error: str | None = None
         self.last_pong_monotonic: float | None = None
 
@@ -121,7 +158,9 @@ class AmiClient(Background):
                 raise TimeoutError(f"AMI not connected after {timeout_s}s: {self.last_error}")
             await asyncio.sleep(0.05)
 
-    async def action(self, action: dict[str, Any], *, as_list: bool = False) -> Any:
+    async def action(
+        self, action: dict[str, Any], *, as_list: bool = False, timeout_s: float | None = None
+    ) -> Any:
         """Send one action; `as_list` for actions answered by an event list (or OriginateResponse).
 
         Always explicit: panoramisk otherwise guesses from the reply text and waits
@@ -133,7 +172,7 @@ class AmiClient(Background):
         future = session.protocol.send(dict(action), as_list=as_list)
         self._pending.add(future)
         try:
-            response = await asyncio.wait_for(future, timeout=self._action_timeout)
+            response = await asyncio.wait_for(future, timeout=timeout_s or self._action_timeout)
         finally:
             self._pending.discard(future)
         first = response[0] if isinstance(response, list) and response else response
@@ -165,9 +204,11 @@ class AmiClient(Background):
     async def _connect_and_login(self) -> None:
         loop = asyncio.get_running_loop()
         self._lost = asyncio.Event()
-        session = _Session(self._enqueue, self._mark_lost)
+        session = _Session(
+            on_block=self._enqueue_block, on_message=self._enqueue, on_lost=self._mark_lost
+        )
         _, protocol = await asyncio.wait_for(
-            loop.create_connection(AMIProtocol, self._host, self._port), timeout=5
+            loop.create_connection(WireProtocol, self._host, self._port), timeout=5
         )
         protocol.queue = deque()
         protocol.factory = session
@@ -197,21 +238,32 @@ class AmiClient(Background):
             await callback(self)
 
     async def _run_connected(self) -> None:
-        """Ping until the link is lost or a ping goes unanswered (half-open socket)."""
+        """Ping until the link is lost or a ping goes unanswered (half-open socket).
+
+        While we hold reading paused a reply cannot arrive: no ping then, and a ping
+        that timed out because we paused meanwhile says nothing about the link.
+        """
         while not self._lost.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._lost.wait(), timeout=self._ping_interval)
             if self._lost.is_set():
                 break
+            if self.reading_paused:
+                continue
+            self._paused_while_pinging = False
             try:
-                await self.action({"Action": "Ping"})
+                await self.action({"Action": "Ping"}, timeout_s=self._ping_timeout)
             except (TimeoutError, AmiNotConnected) as exc:
+                if self._paused_while_pinging and not self._lost.is_set():
+                    continue
                 raise ConnectionError(f"AMI ping unanswered: {exc!r}") from exc
             self.last_pong_monotonic = time.monotonic()
         raise ConnectionError("AMI connection lost")
 
     def _close(self) -> None:
         self._fail_pending("AMI connection closed")
+        self.reading_paused = False
+        self.events.on_low = None
         session, self._session = self._session, None
         if session is not None and session.protocol is not None:
             session.protocol.responses.clear()
@@ -231,14 +283,57 @@ class AmiClient(Background):
         self._fail_pending(self.last_error)
         self._lost.set()
 
-    def _enqueue(self, message: Message) -> None:
+    def _enqueue_block(self, name: str, block: str) -> None:
         # Called synchronously from the protocol's data_received: never block here.
+        if self._event_filter is None or self._event_filter(name):
+            self._put(block_to_dict(block))
+
+    def _enqueue(self, message: Message) -> None:
         name = str(message.get("Event", ""))
-        if self._event_filter is not None and not self._event_filter(name):
-            return
+        if self._event_filter is None or self._event_filter(name):
+            self._put(message_to_dict(message))
+
+    def _put(self, event: AmiEventDict) -> None:
+        events = self.events
         try:
-            self.events.put_nowait(message_to_dict(message))
+            events.put_nowait(event)
         except asyncio.QueueFull:
             self.dropped_events += 1
             if self.dropped_events == 1 or self.dropped_events % 1000 == 0:
                 log.error("AMI event queue full: %d events dropped", self.dropped_events)
+        if events.qsize() >= events.high and not self.reading_paused:
+            self._pause_reading()
+
+    def _transport(self) -> tuple[Any, Any] | None:
+        """(protocol, transport) of the live session, or None."""
+        protocol = self._session.protocol if self._session is not None else None
+        transport = getattr(protocol, "transport", None)
+        if transport is None or transport.is_closing():
+            return None
+        return protocol, transport
+
+    def _pause_reading(self) -> None:
+        """Let TCP hold Asterisk back until the consumer has caught up (no event dropped)."""
+        live = self._transport()
+        if live is None:
+            return
+        protocol, transport = live
+        transport.pause_reading()
+        protocol.held = True  # and the rest of the chunk being read waits too
+        self.reading_paused = self._paused_while_pinging = True
+        self.events.on_low = self._resume_soon
+
+    def _resume_soon(self) -> None:
+        # Not from inside the consumer's get(): the held events go into the same queue.
+        asyncio.get_running_loop().call_soon(self._resume_reading)
+
+    def _resume_reading(self) -> None:
+        self.reading_paused = False
+        live = self._transport()
+        if live is None:
+            return
+        protocol, transport = live
+        protocol.held = False
+        protocol.data_received(b"")  # what was held back of the last chunk
+        if not self.reading_paused:  # (it may have filled the queue again)
+            transport.resume_reading()

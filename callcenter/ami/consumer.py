@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 Handle = Callable[[Any], None]
 Tick = Callable[[float], None]
+YIELD_EVERY = 256  # events applied in a row before the consumer lets other tasks run
 
 
 class AmiConsumer:
@@ -47,15 +48,25 @@ class AmiConsumer:
         self._tasks.clear()
 
     async def _run(self) -> None:
+        events = self._client.events
         while True:
-            item = await self._client.events.get()
-            try:
-                self._handle(item)
-            except Exception:
-                # One bad event must not stop the figures; it stays in the raw store.
-                self.failures += 1
-                log.exception("applying an AMI event failed")
-            self.consumed += 1
+            self._apply(await events.get())
+            # A get on a non-empty queue never suspends: yield now and then, so the
+            # writers, the board and the socket reader get their turn.
+            for _ in range(YIELD_EVERY - 1):
+                if events.empty():
+                    break
+                self._apply(events.get_nowait())
+            await asyncio.sleep(0)
+
+    def _apply(self, item: Any) -> None:
+        try:
+            self._handle(item)
+        except Exception:
+            # One bad event must not stop the figures; it stays in the raw store.
+            self.failures += 1
+            log.exception("applying an AMI event failed")
+        self.consumed += 1
 
     async def _ticker(self) -> None:
         assert self._tick is not None
@@ -76,4 +87,4 @@ class AmiConsumer:
         messages = [message_to_dict(m) for m in response] if isinstance(response, list) else []
         snapshot = queue_status_snapshot(messages, ts=time.time())
         with contextlib.suppress(asyncio.QueueFull):
-            client.events.put_nowait(snapshot)  # type: ignore[arg-type]
+            client.events.put_nowait(snapshot)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
-from typing import Any
+from typing import NamedTuple
 
 # Queue* and Agent* cover callers (Join/Leave/Abandon), members (Added/Removed/
 # Pause/Status/Penalty) and agent legs (Called/Connect/Complete/RingNoAnswer/Dump).
@@ -21,31 +20,45 @@ def is_queue_event(name: str) -> bool:
     return name.startswith(QUEUE_EVENT_PREFIXES) or name in CALL_EVENTS
 
 
+# One encoder for every event: json.dumps would build it again on each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical(headers: dict[str, str]) -> str:
+    """The headers as canonical JSON: the dedup key's input, and what is stored as JSONB."""
+    return _CANONICAL.encode(headers)
+
+
 def dedup_key(headers: dict[str, str]) -> str:
     """Same event delivered twice → same key (timestampevents makes each event unique)."""
-    canonical = json.dumps(headers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical(headers).encode()).hexdigest()
 
 
-def event_time(headers: dict[str, str], *, fallback: datetime) -> datetime:
-    """The Asterisk `Timestamp` header (epoch seconds, µs) as an aware datetime."""
-    raw = headers.get("Timestamp")
-    if raw:
-        try:
-            return datetime.fromtimestamp(float(raw), tz=UTC)
-        except ValueError:
-            pass
-    return fallback
+class Row(NamedTuple):
+    """One `ami_events` row for an AMI event (the columns the writer sends)."""
+
+    dedup_key: str
+    event: str
+    event_ts: float  # epoch seconds: Asterisk's Timestamp, or when we received it
+    linkedid: str | None
+    uniqueid: str | None
+    queue: str | None
+    headers: str  # canonical JSON, stored as JSONB
 
 
-def to_row(headers: dict[str, str], *, received_at: datetime) -> dict[str, Any]:
-    """One `ami_events` row for an AMI event."""
-    return {
-        "dedup_key": dedup_key(headers),
-        "event": headers.get("Event", "")[:64],
-        "event_ts": event_time(headers, fallback=received_at),
-        "linkedid": headers.get("Linkedid") or None,
-        "uniqueid": headers.get("Uniqueid") or None,
-        "queue": headers.get("Queue") or None,
-        "headers": headers,
-    }
+def to_row(headers: dict[str, str], *, received_at: float) -> Row:
+    """The row of one event; the headers are serialized once for both key and storage."""
+    text = canonical(headers)
+    try:
+        ts = float(headers["Timestamp"])
+    except (KeyError, ValueError):
+        ts = received_at
+    return Row(
+        hashlib.sha256(text.encode()).hexdigest(),
+        headers.get("Event", "")[:64],
+        ts,
+        headers.get("Linkedid") or None,
+        headers.get("Uniqueid") or None,
+        headers.get("Queue") or None,
+        text,
+    )

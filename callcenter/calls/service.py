@@ -94,7 +94,9 @@ async def upsert(*, session: AsyncSession, records: Iterable[CallRecord], source
     rows = [to_row(r, source=source) for r in batch]
     if not rows:
         return 0
-    stmt = insert(QueueCall)
+    # render_nulls: every row has the same columns, so the whole batch is one executemany
+    # (otherwise the ORM splits it at every change in which values are None).
+    stmt = insert(QueueCall).execution_options(render_nulls=True)
     stmt = stmt.on_conflict_do_update(
         constraint="uq_queue_calls_call_id",
         set_={name: stmt.excluded[name] for name in _FIELDS},

@@ -13,15 +13,16 @@ from typing import Any
 from agent_ui.hub import Hub
 from callcenter.background import Background
 from callcenter.centre import Centre
-from callcenter.live.records import RecordBook
+from callcenter.live.records import RecordBook, RecordKey
 from queue_metrics import intervals, kpi
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
 from queue_metrics.engine import Engine
-from queue_metrics.records import DEFINITION
+from queue_metrics.records import DEFINITION, CallRecord
+from queue_metrics.running import RunningKpis
 
 TOPIC = "wallboard"
-KPI_MAX_AGE_S = 5.0  # the rolling hour moves with the clock even when no call changes
+HOUR_S = 3600.0
 TARGETS = {"sl_pct": 90, "answer_rate_pct": 98, "abandon_rate_pct": 3, "aht_s": 900, "wait_s": 15}
 
 
@@ -46,8 +47,15 @@ class Board(Background):
         self._hub, self._clock, self._interval = hub, clock, interval_s
         self._dirty = asyncio.Event()
         self.complete: bool | None = None
-        self._kpi_cache: tuple[int, float, tuple[dict[str, Any], dict[str, Any]]] | None = None
+        # Today's and the last hour's kpi-v1, kept up to date call by call (see `put`).
+        self._tz = intervals.zone(config.tz)
+        self._day_start: float | None = None
+        self._today = RunningKpis(config=config)
+        self._hour = RunningKpis(config=config)
+        book.watch(self)
         self.alerts: list[dict[str, Any]] = []
+        # Other domains' sections of the board (e.g. "callbacks"), built at snapshot time.
+        self.extras: dict[str, Callable[[float], Any]] = {}
 
     def changed(self, changes: list[Change]) -> None:
         """Called by the pipeline for every batch of engine changes (sync, O(1))."""
@@ -74,21 +82,44 @@ class Board(Background):
             "centre": self._queue("", live["centre"], today["centre"], hour["centre"]),
             "queues": queues,
             "alerts": self.alerts,
+            **{name: section(now) for name, section in self.extras.items()},
         }
 
+    def put(self, key: RecordKey, record: CallRecord) -> None:
+        """The book got a new version of a call (BookWatcher): move the running KPIs."""
+        if self._day_start is None:
+            return  # built from the whole book on the first snapshot
+        if record.entered_at >= self._day_start:
+            self._today.put(key, record)
+        else:
+            self._today.forget(key)
+        if record.entered_at >= self._clock() - HOUR_S:
+            self._hour.put(key, record)
+        else:
+            self._hour.forget(key)
+
+    def forget(self, key: RecordKey) -> None:
+        self._today.forget(key)
+        self._hour.forget(key)
+
     def _kpis(self, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Today's and the last hour's kpi-v1, recomputed only when calls changed or aged."""
-        cached = self._kpi_cache
-        if cached and cached[0] == self._book.version and now - cached[1] < KPI_MAX_AGE_S:
-            return cached[2]
-        tz = intervals.zone(self._config.tz)
-        today_start = intervals.today_so_far(now, tz)[0]
-        result = (
-            kpi.compute(self._book.since(today_start), config=self._config),
-            kpi.compute(self._book.since(now - 3600), config=self._config),
-        )
-        self._kpi_cache = (self._book.version, now, result)
-        return result
+        """Today's and the last hour's kpi-v1 (equal to `kpi.compute` over those calls)."""
+        day_start = intervals.today_so_far(now, self._tz)[0]
+        if day_start != self._day_start:
+            self._rebuild(day_start, now)
+        self._hour.remove_before(now - HOUR_S)
+        return self._today.result(), self._hour.result()
+
+    def _rebuild(self, day_start: float, now: float) -> None:
+        """A new day (or the first snapshot): both windows from the book's calls."""
+        self._day_start = day_start
+        self._today = RunningKpis(config=self._config)
+        self._hour = RunningKpis(config=self._config)
+        for key, record in self._book.items():
+            if record.entered_at >= day_start:
+                self._today.put(key, record)
+            if record.entered_at >= now - HOUR_S:
+                self._hour.put(key, record)
 
     def _queue(
         self,

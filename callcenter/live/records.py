@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,16 +24,34 @@ def key_of(record: CallRecord) -> RecordKey:
     return record.call_id, record.queue, int(record.entered_at)
 
 
+class BookWatcher(Protocol):
+    """Told of every change of the book, in order (the wallboard's running KPIs)."""
+
+    def put(self, key: RecordKey, record: CallRecord) -> None: ...
+
+    def forget(self, key: RecordKey) -> None: ...
+
+
 class RecordBook:
     """The latest version of each recent queue call (for live KPIs), bounded by age."""
 
     def __init__(self) -> None:
         self._records: dict[RecordKey, CallRecord] = {}
+        self._watchers: list[BookWatcher] = []
         self.version = 0  # bumped on every change: lets readers cache what they derive
 
+    def watch(self, watcher: BookWatcher) -> None:
+        self._watchers.append(watcher)
+
     def put(self, record: CallRecord) -> None:
-        self._records[key_of(record)] = record
+        key = key_of(record)
+        self._records[key] = record
         self.version += 1
+        for watcher in self._watchers:
+            watcher.put(key, record)
+
+    def items(self) -> list[tuple[RecordKey, CallRecord]]:
+        return list(self._records.items())
 
     def since(self, start: float) -> list[CallRecord]:
         return [r for r in self._records.values() if r.entered_at >= start]
@@ -41,6 +60,8 @@ class RecordBook:
         for key in [k for k, r in self._records.items() if r.entered_at < start]:
             del self._records[key]
             self.version += 1
+            for watcher in self._watchers:
+                watcher.forget(key)
 
     def __len__(self) -> int:
         return len(self._records)

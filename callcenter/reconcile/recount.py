@@ -46,8 +46,11 @@ REFUSALS = frozenset({"JOINEMPTY", "JOINUNAVAIL"})
 KpiValue = int | float | str | None
 
 
-class _Builder:
-    """Folds entries into one CallRecord per (callid, queue) entry, in file order."""
+class Builder:
+    """Folds entries into one CallRecord per (callid, queue) entry, in file order.
+
+    Incremental: entries can be added as the file grows (the reconciler's tailer).
+    """
 
     def __init__(self, wrapup_s_by_queue: Mapping[str, int]) -> None:
         self.records: list[CallRecord] = []
@@ -123,7 +126,7 @@ def to_records(
     entries: Iterable[QueueLogEntry], *, wrapup_s_by_queue: Mapping[str, int] | None = None
 ) -> list[CallRecord]:
     """One CallRecord per queue entry (linkedid = callid, hold 0, wrap-up from config)."""
-    builder = _Builder(wrapup_s_by_queue or {})
+    builder = Builder(wrapup_s_by_queue or {})
     for entry in entries:
         builder.add(entry)
     return builder.records

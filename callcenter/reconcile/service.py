@@ -2,13 +2,20 @@
 
 After a gap (service down, AMI lost) the stored calls are completed from queue_log, so
 no call is missing or counted twice; `is_complete` says whether both sources agree.
+
+queue_log is followed with `QueueLogTailer`: each round parses only the lines written
+since the last one and folds them into the records built so far, so a round costs in
+proportion to the new lines, not to the file. The position lives as long as the
+process: a fresh start reads the file once from the beginning, because the calls
+still open behind the position, and the older periods `is_complete` may be asked about,
+are needed again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -20,8 +27,8 @@ from callcenter.background import Background
 from callcenter.calls import service as calls_service
 from callcenter.config import Settings
 from callcenter.live.records import RecordBook
-from callcenter.reconcile.queue_log import read_file
-from callcenter.reconcile.recount import to_records
+from callcenter.reconcile.recount import Builder
+from callcenter.reconcile.tailer import QueueLogTailer, TailPosition
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord
 
@@ -98,23 +105,36 @@ class Reconciler(Background):
         board: Marks | None = None,
         interval_s: float = 3.0,
     ) -> None:
-        self._path = settings.queue_log_file
         self._sessions, self._config = sessions, config
         self._book, self._board, self._interval = book, board, interval_s
-        self._cache: tuple[tuple[int, int, float], list[CallRecord]] | None = None
+        self._tailer = QueueLogTailer(settings.queue_log_file)
+        self._builder = Builder(config.wrapup_s)
+        self._reading = threading.Lock()  # rounds and API requests read from worker threads
         self.filled = 0
 
+    @property
+    def position(self) -> TailPosition:
+        return self._tailer.position
+
     def queue_log_records(self) -> list[CallRecord]:
-        """Every queue call queue_log holds (re-read only when the file changed)."""
-        try:
-            st = os.stat(self._path)
-        except FileNotFoundError:
-            return []
-        stamp = (st.st_ino, st.st_size, st.st_mtime)
-        if self._cache is None or self._cache[0] != stamp:
-            entries = read_file(self._path).entries
-            self._cache = (stamp, to_records(entries, wrapup_s_by_queue=self._config.wrapup_s))
-        return self._cache[1]
+        """Every queue call queue_log holds, after reading the lines written since last time.
+
+        A rotated file (new inode) is drained, then the new one is read from 0 and its
+        lines continue the same calls. A truncated file (shorter than the position) holds
+        other lines now: what was built from it is dropped and it is read again from 0.
+        """
+        with self._reading:
+            inode = self._tailer.position.inode
+            while True:
+                batch = self._tailer.read_new()
+                if batch.restarted and batch.position.inode in (inode, 0):
+                    self._builder = Builder(self._config.wrapup_s)
+                inode = batch.position.inode or inode
+                for entry in batch.entries:
+                    self._builder.add(entry)
+                if not batch.more:
+                    break
+            return list(self._builder.records)
 
     async def is_complete(
         self, *, start: datetime, end: datetime, records: Sequence[CallRecord]
@@ -140,6 +160,9 @@ class Reconciler(Background):
                 self._book.put(record)
         self.filled += len(fills)
         return len(fills)
+
+    async def _stopped(self) -> None:
+        self._tailer.close()
 
     async def _run(self) -> None:
         while True:
