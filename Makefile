@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 CC := $(VENV)/bin/callcenter
 PYTEST_ARGS ?=
 
-.PHONY: all deps venv stack run test lint unit integration bench clean stack-down
+.PHONY: all deps venv stack run test lint unit integration bench clean stack-down web
 
 all: test
 
@@ -24,6 +24,10 @@ venv: $(VENV)/.installed
 
 stack: venv
 	$(CC) stack up
+
+# The agent desk's JsSIP bundle (agent_ui/static/vendor/jssip.min.js) from the npm lockfile.
+web:
+	@bash scripts/build_web.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,8 @@ from callcenter.users.models import Role
 
 HERE = Path(__file__).parent
 WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
+QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
+DESK_ROLES = {Role.agent.value, Role.admin.value}
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,6 +49,28 @@ async def wallboard(request: Request) -> Response:
     if role not in WALLBOARD_ROLES:
         return HTMLResponse(_page("forbidden.html"), status_code=403)
     return HTMLResponse(_page("wallboard.html"))
+
+
+@router.get("/desk", response_model=None)
+async def desk(request: Request) -> Response:
+    """The agent desk (softphone, state, screen pop, cases); strangers get the login page."""
+    role = await _role(request)
+    if role is None:
+        return RedirectResponse("/login?next=/desk", status_code=303)
+    if role not in DESK_ROLES:
+        return HTMLResponse(_page("desk_forbidden.html"), status_code=403)
+    return HTMLResponse(_page("desk.html"))
+
+
+@router.get("/qa", response_model=None)
+async def qa_page(request: Request) -> Response:
+    """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
+    role = await _role(request)
+    if role is None:
+        return RedirectResponse("/login?next=/qa", status_code=303)
+    if role not in QA_ROLES:
+        return HTMLResponse(_page("qa_forbidden.html"), status_code=403)
+    return HTMLResponse(_page("qa.html"))
 
 
 async def _role(request: Request) -> str | None:

@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import _root  # noqa: F401  (before any project import: see _root.py)
 from sqlalchemy.dialects.postgresql import insert
 
 from callcenter import migrate
@@ -54,7 +55,10 @@ async def main() -> None:
         for e in baseline_events:
             async with engine.begin() as conn:
                 stmt = insert(AmiEvent).on_conflict_do_nothing(index_elements=["dedup_key"])
-                await conn.execute(stmt, [to_row(e, received_at=datetime.now(UTC))])
+                row = to_row(e, received_at=time.time())._asdict()
+                row["event_ts"] = datetime.fromtimestamp(row["event_ts"], tz=UTC)
+                row["headers"] = e  # the ORM's JSONB type encodes it
+                await conn.execute(stmt, [row])
         per_event = N / (time.perf_counter() - t0)
 
         writer = EventWriter(engine=engine)

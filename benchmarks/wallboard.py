@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
+import _root  # noqa: F401  (before any project import: see _root.py)
 import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr

@@ -6,10 +6,13 @@ import sys
 
 import typer
 
+from callcenter.callbacks.cli import callbacks_command
+from callcenter.cases.cli import app as cases_app
 from callcenter.kpi.cli import kpi_command
 from callcenter.simulate.cli import sim_agents_command, simulate_command
 from callcenter.stack.cli import app as stack_app
 from callcenter.users.cli import app as users_app
+from recordings.cli import app as recordings_app
 
 app = typer.Typer(
     help="1212 contact-centre backend on Asterisk.",
@@ -19,10 +22,15 @@ app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack", help="Local real stack: Asterisk, PostgreSQL, S3.")
 app.add_typer(users_app, name="users", help="Users and roles.")
+app.add_typer(cases_app, name="cases", help="Complaint cases: maintenance.")
+app.add_typer(recordings_app, name="recordings", help="Recordings catalogue and disposal.")
 app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
     simulate_command
 )
 app.command("kpi", help="kpi-v1 figures of a period (checked against queue_log).")(kpi_command)
+app.command("callbacks", help="Callback tasks of dropped callers (timestamps, attempts).")(
+    callbacks_command
+)
 app.command("sim-agents", help="Log simulated agents in/out, pause or unpause them (AMI).")(
     sim_agents_command
 )

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "CALLCENTER_"
 SECRETS_FILE = "secrets.json"
+MIN_RETENTION_DAYS = 180
 
 
 def default_state_dir() -> Path:
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     ari_user: str = "callcenter"
     ari_password: SecretStr = SecretStr("")
     ari_app: str = "callcenter"
+    sip_ws_url: str = ""  # the desk softphone's SIP-over-WebSocket URL; empty: ARI host + /ws
 
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: SecretStr = SecretStr("")
@@ -86,6 +88,12 @@ class Settings(BaseSettings):
     queue_log_path: Path | None = None
     spool_dir: Path | None = None
 
+    retention_days: int = 180  # recordings: COMPLIANCE lock; the contract says at least 180
+    recordings_upload: bool = True  # the spool uploader (recordings/uploader.py)
+    recordings_scan_s: float = 2.0
+    recordings_agent_own_calls: bool = False  # let agents play their own calls
+    recordings_orphan_after_s: float = 4 * 3600  # no `.done` and no growth: Asterisk died
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "callcenter-alerts@localhost"
@@ -98,6 +106,31 @@ class Settings(BaseSettings):
     alert_wait_max_s: float = 15.0
     alert_min_offered: int = 5  # SL/abandon alerts wait for this many calls in the 60 minutes
     alert_min_available: int = 1
+
+    # Callbacks (issue 4). Offsets are seconds from the drop, the first at once.
+    callback_window_s: float = 1800.0
+    callback_retry_offsets_s: str = "0,600,1200"
+    callback_out_context: str = ""  # dialplan context that dials callers out; empty: never dial
+    callback_number_pattern: str = r"(\+66|0)[1-9]\d{7,8}"  # callable numbers (else invalid)
+    callback_agent_ring_s: int = 20
+    callback_customer_ring_s: int = 30
+    callback_poll_s: float = 1.0
+    callback_soon_s: float = 300.0  # the wallboard marks a callback this close to its deadline
+    callback_member_pattern: str = ""  # regex of queue member names that take callbacks; "": all
+
+    cases_agents_read_all: bool = False  # True: agents also read others' cases (PII masked)
+    case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
+    case_attachment_max_bytes: int = 10 * 1024 * 1024
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_floor(cls, value: int) -> int:
+        if value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"CALLCENTER_RETENTION_DAYS={value}: recordings must be kept at least "
+                f"{MIN_RETENTION_DAYS} days (contract); set 180 or more"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -21,9 +21,14 @@ from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
 from callcenter.ami.store import EventWriter
+from callcenter.callbacks.router import router as callbacks_router
+from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
+from callcenter.cases.router import router as cases_router
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
+from callcenter.desk.router import router as desk_router
+from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import install_handlers
 from callcenter.health.router import router as health_router
 from callcenter.kpi import service as kpi_service
@@ -33,9 +38,12 @@ from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
 from callcenter.reconcile.service import Reconciler
+from callcenter.supervise.router import router as supervise_router
 from callcenter.users.router import router as users_router
 from queue_metrics.engine import Engine
+from recordings.router import router as recordings_router
 from recordings.storage import make_minio
+from recordings.uploader import build_uploader
 
 log = logging.getLogger(__name__)
 
@@ -89,32 +97,43 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     metrics, book = Engine(config=config), RecordBook()
     await _seed_book(app, book)
-    hub = Hub(lambda topic: board.snapshot(topic))
+    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else board.snapshot(t))
+    pops = ScreenPop(hub=hub, sessions=sessions, layout=layout)
     board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
     events, records = EventWriter(engine=engine), RecordWriter(sessions=sessions)
     pipeline = LivePipeline(
         engine=metrics, events=events, records=records, book=book, on_changes=board.changed
     )
     ami = _build_ami(settings)
-    consumer = AmiConsumer(client=ami, handle=pipeline.handle, tick=pipeline.tick)
+    handle = fan_out(pipeline.handle, pops.handle)  # screen pops ride along the one consumer
+    consumer = AmiConsumer(client=ami, handle=handle, tick=pipeline.tick)
     ari, ivr = _build_ari(settings, layout)
     reconciler = Reconciler(
         settings=settings, sessions=sessions, config=config, book=book, board=board
     )
     alerts = alert_service.build(settings=settings, board=board)
+    callbacks = Callbacks(
+        settings=settings, sessions=sessions, engine=metrics, hub=hub, board=board, layout=layout,
+        tz=config.tz,
+    )  # fmt: skip
     parts = dict(
         layout=layout, metrics_config=config, ami=ami, ari=ari, ivr=ivr, hub=hub, board=board,
-        metrics=metrics, book=book,
+        screen_pops=pops, metrics=metrics, book=book,
         event_writer=events, record_writer=records, pipeline=pipeline, reconciler=reconciler,
-        alerts=alerts,
+        alerts=alerts, callbacks=callbacks,
     )  # fmt: skip
     for name, part in parts.items():
         setattr(app.state, name, part)
     async with AsyncExitStack() as stack:
-        for part in (events, records, board, consumer, ami, ari, reconciler, alerts):
+        for part in (events, records, board, consumer, ami, ari, reconciler, alerts, callbacks):
             await part.start()
             stack.push_async_callback(part.stop)
+        app.state.uploader = build_uploader(settings=settings, s3=app.state.s3, sessions=sessions)
+        if app.state.uploader is not None:
+            await app.state.uploader.start()
+            stack.push_async_callback(app.state.uploader.stop)
         stack.push_async_callback(engine.dispose)
+        stack.push_async_callback(pops.stop)  # its history lookups end before the pool
         yield
 
 
@@ -132,6 +151,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(kpi_router)
     app.include_router(live_router)
+    app.include_router(callbacks_router)
+    app.include_router(cases_router)
+    app.include_router(recordings_router)
+    app.include_router(desk_router)
+    app.include_router(supervise_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())

@@ -1,10 +1,18 @@
 """Every table of the service, imported in one place so Alembic sees the whole metadata."""
 
 from callcenter.ami.models import AmiEvent
+from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTask
 from callcenter.calls.models import QueueCall
+from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.db import Base
+from callcenter.supervise.models import SpyAction
 from callcenter.users.models import User
+from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
 
 metadata = Base.metadata
 
-__all__ = ["AmiEvent", "QueueCall", "User", "metadata"]
+__all__ = [
+    "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
+    "Case", "CaseAuditEntry", "QaEvaluation", "QaForm", "QueueCall",
+    "Recording", "SpyAction", "User", "metadata",
+]  # fmt: skip

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
 import urllib3
 from minio import Minio
+from minio.commonconfig import COMPLIANCE, ENABLED, Filter
+from minio.error import S3Error
+from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersionExpiration, Rule
+from minio.retention import Retention
 
 from callcenter.config import Settings
 
@@ -39,3 +48,114 @@ def bucket_has_object_lock(client: Minio, bucket: str) -> bool:
     except Exception:
         return False
     return config is not None
+
+
+class ObjectRef(NamedTuple):
+    """One stored object version."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+
+
+class ChangedFile(Exception):
+    """The spool file's bytes differ from the sha256 taken earlier."""
+
+
+# -- the vault: every call below is synchronous; the uploader runs it in a thread ----------
+CHUNK = 1024 * 1024
+
+
+def sha256_of_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def put_locked(
+    client: Minio,
+    *,
+    bucket: str,
+    key: str,
+    path: Path,
+    sha256: str,
+    content_type: str,
+    retain_until: datetime,
+) -> str | None:
+    """Upload `path` with sha256 metadata under COMPLIANCE retention; the new version id.
+
+    ChangedFile (nothing uploaded) when the file no longer has that sha256.
+    """
+    now = sha256_of_file(path)
+    if now != sha256:
+        raise ChangedFile(now)
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        result = client.put_object(
+            bucket,
+            key,
+            f,
+            size,
+            content_type=content_type,
+            metadata={"sha256": sha256},
+            retention=Retention(COMPLIANCE, retain_until),
+        )
+    return result.version_id
+
+
+def read_back(client: Minio, ref: ObjectRef) -> tuple[str, str]:
+    """(sha256 of the stored bytes, sha256 its metadata claims), from one GET."""
+    digest = hashlib.sha256()
+    response = client.get_object(ref.bucket, ref.key, version_id=ref.version_id)
+    try:
+        claimed = str(response.headers.get("x-amz-meta-sha256", ""))
+        for chunk in response.stream(CHUNK):
+            digest.update(chunk)
+    finally:
+        response.close()
+        response.release_conn()
+    return digest.hexdigest(), claimed
+
+
+def ensure_lifecycle(client: Minio, *, bucket: str, retention_days: int) -> None:
+    """Expire versions once retention has passed (legal holds still keep them)."""
+    rule = Rule(
+        ENABLED,
+        rule_filter=Filter(prefix=""),
+        rule_id="recordings-retention",
+        expiration=Expiration(days=retention_days + 1),
+        noncurrent_version_expiration=NoncurrentVersionExpiration(noncurrent_days=1),
+    )
+    client.set_bucket_lifecycle(bucket, LifecycleConfig([rule]))
+
+
+def set_legal_hold(client: Minio, ref: ObjectRef, *, on: bool) -> None:
+    """Legal hold on or off for one object version."""
+    if on:
+        client.enable_object_legal_hold(ref.bucket, ref.key, version_id=ref.version_id)
+    else:
+        client.disable_object_legal_hold(ref.bucket, ref.key, version_id=ref.version_id)
+
+
+def object_exists(client: Minio, ref: ObjectRef) -> bool:
+    """True when the store still holds that version."""
+    try:
+        client.stat_object(ref.bucket, ref.key, version_id=ref.version_id)
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchVersion", "NoSuchObject"):
+            return False
+        raise
+    return True
+
+
+def read_object(client: Minio, ref: ObjectRef) -> bytes:
+    """The whole object version (recordings are small: ~60 kB per minute)."""
+    response = client.get_object(ref.bucket, ref.key, version_id=ref.version_id)
+    try:
+        return response.read()
+    finally:
+        response.close()
+        response.release_conn()

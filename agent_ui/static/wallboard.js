@@ -60,6 +60,7 @@ function paint(el, q) {
 }
 
 function tick() {
+  paintCallbacks(board.callbacks);
   const now = Date.now() / 1000 + clockOffset;
   for (const el of document.querySelectorAll(".queue")) {
     const oldest = parseFloat(el.dataset.oldest);
@@ -96,13 +97,27 @@ function render() {
   tick();
 }
 
+// Open callbacks, the oldest one's age; red when one is close to its 30-minute deadline.
+function paintCallbacks(cb) {
+  const el = document.getElementById("callbacks");
+  if (!cb) return;
+  el.className = `pill ${cb.deadline_soon ? "bad" : cb.open ? "unknown" : "ok"}`;
+  // The age runs on between pushes, like the longest wait.
+  const age = cb.oldest_dropped_at == null ? null : Math.max(0, Date.now() / 1000 + clockOffset - cb.oldest_dropped_at);
+  const oldest = age == null ? "" : ` · เก่าสุด oldest ${fmtSec(age)}`;
+  const soon = cb.deadline_soon ? " · ใกล้ครบกำหนด! due soon!" : "";
+  el.textContent = `โทรกลับค้าง · callbacks open ${cb.open}${oldest}${soon}`;
+  el.dataset.open = cb.open;
+  el.dataset.soon = cb.deadline_soon ? "1" : "0";
+}
+
 function apply(message) {
   if (message.type === "snapshot") {
     board = {...message.data};
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;

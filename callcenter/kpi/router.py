@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from callcenter.callbacks import service as cb_service
+from callcenter.cases import kpi as case_kpi
 from callcenter.kpi import service as kpi_service
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role
@@ -30,7 +32,14 @@ async def get_kpi(
     config = state.metrics_config
     async with request.app.state.sessions() as session:
         records = await kpi_service.records_for(session=session, start=start, end=end)
+        cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+        callbacks = await cb_service.kpis(  # metrics.md "Callback KPIs"
+            session=session, start=start, end=end, queue=queue,
+            window_s=state.settings.callback_window_s,
+        )  # fmt: skip
     complete = await request.app.state.reconciler.is_complete(start=start, end=end, records=records)
-    return kpi_service.report(
+    body = kpi_service.report(
         records, config=config, queue=queue, interval=interval, complete=complete
     )
+    body |= callbacks
+    return body | cases  # fcr_pct beside the agent-flagged figure (metrics.md, case KPIs)

@@ -43,8 +43,22 @@ async def test_supervisor_sees_every_queue_live_agent_gets_403(
     for queue in body["queues"].values():
         assert {"waiting", "longest_wait_s", "agents", "kpi", "kpi_60m"} <= set(queue)
         assert "sl_pct" in queue["kpi"]
-    assert "caller" not in r.text  # callers' numbers never reach the board (PDPA)
+    assert not caller_fields(body)  # callers' numbers never reach the board (PDPA)
 
     agent = await token_for(app, client, Role.agent)
     r = await client.get("/api/v1/live", headers={"Authorization": f"Bearer {agent}"})
     assert (r.status_code, r.json()["error_id"]) == (403, "forbidden")
+
+
+def caller_fields(value: object, path: str = "") -> list[str]:
+    """Paths of every key that could carry a caller's number, anywhere in a JSON body."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if any(word in key.lower() for word in ("caller", "phone", "number", "cli")):
+                found.append(f"{path}.{key}")
+            found += caller_fields(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found += caller_fields(item, f"{path}[{n}]")
+    return found

@@ -22,11 +22,13 @@ from callcenter.config import Settings, get_settings
 from callcenter.stack.manager import StackManager
 from callcenter.stack.procs import listening_sockets
 from recordings.storage import make_minio
+from tests.helpers import poll
 
 pytestmark = pytest.mark.integration
 
 CLI = str(Path(sys.executable).parent / "callcenter")
 QUEUE = "digital-platforms"
+REC_SUB = "itstack"  # spool subfolder for this file's recordings
 
 
 def cli(*args: str, timeout_s: float = 900) -> subprocess.CompletedProcess[str]:
@@ -195,6 +197,7 @@ async def simulated_call(
                         f"SIM_TICKS={ticks}",
                         f"__RING={ring}",
                         f"__TALK={talk}",
+                        f"__CC_REC_SUB={REC_SUB}",  # out of any running uploader's way
                     ],
                 }
             ),
@@ -220,6 +223,7 @@ def queue_log_events(settings: Settings, uniqueid: str, *, until: str) -> list[s
 
 
 async def test_answered_call_is_queued_connected_and_completed(settings: Settings) -> None:
+    (settings.spool_path / REC_SUB).mkdir(exist_ok=True)
     uniqueid, events = await simulated_call(
         settings, ticks=200, ring=1, talk=1, last="AgentComplete"
     )
@@ -230,7 +234,12 @@ async def test_answered_call_is_queued_connected_and_completed(settings: Setting
     logged = queue_log_events(settings, uniqueid, until="COMPLETE")
     assert logged[0] == "ENTERQUEUE" and "CONNECT" in logged
     assert logged[-1] in ("COMPLETEAGENT", "COMPLETECALLER")
-    assert (settings.spool_path / f"{uniqueid}.wav").is_file()
+    recording = settings.spool_path / REC_SUB / f"{uniqueid}.ogg"
+    closed = recording.with_suffix(".done")  # MixMonitor's post-command: the file is complete
+    await poll(closed.exists, timeout_s=10, what=f"{closed.name} written")
+    assert recording.stat().st_size > 0
+    for leftover in recording.parent.glob(f"{uniqueid}.*"):
+        leftover.unlink()
 
 
 async def test_caller_who_gives_up_is_an_abandon(settings: Settings) -> None:

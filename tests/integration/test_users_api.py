@@ -73,7 +73,8 @@ async def sessions(database_url: str) -> AsyncIterator[Sessions]:
 @pytest.fixture(autouse=True)
 async def no_users(sessions: Sessions) -> None:
     async with transaction(sessions) as session:
-        await session.execute(text("TRUNCATE users RESTART IDENTITY"))
+        # CASCADE: cases, QA evaluations and supervisor actions refer to users.
+        await session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

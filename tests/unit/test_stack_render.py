@@ -150,8 +150,9 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     text = files["extensions.conf"]
     contexts = re.findall(r"^\[([\w-]+)\]", text, flags=re.MULTILINE)
     assert contexts == [
-        "general", "globals", "inbound", "ivr", "queue-entry", "queue-exit",
-        "agents-phones", "callers", "callerphone", "agents",
+        "general", "globals", "inbound", "ivr", "queue-entry", "record", "record-end",
+        "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
+        "callers", "callerphone", "agents", "sim-customers",
     ]  # fmt: skip
     for queue in [*SERVICE_LINES, DEFAULT_QUEUE]:
         assert f"exten => {queue},1,Set(__CC_QUEUE=${{EXTEN}})" in text

@@ -1,0 +1,61 @@
+"""`callcenter callbacks`: the callback tasks with their steps (numbers: PDPA data, local admin)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from callcenter.callbacks import service as cb_service
+from callcenter.callbacks.router import check_status
+from callcenter.callbacks.schemas import task_out
+from callcenter.config import Settings, get_settings
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.errors import InvalidInput
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def callbacks_command(
+    status: str | None = typer.Option(
+        None,
+        help="Only tasks in this state: pending, dialing, retry_wait, reached, failed, "
+        "cancelled, not_callable.",
+    ),
+    limit: int = typer.Option(200, min=1, help="At most this many (newest drop first)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (the API's fields)."),
+) -> None:
+    """Callback tasks with their timestamps and attempts."""
+    try:
+        check_status(status)
+        body = asyncio.run(_list(get_settings(), status=status, limit=limit))
+    except InvalidInput as exc:
+        err.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except (OSError, ConnectionError) as exc:
+        err.print(f"error: cannot read the callbacks: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from None
+    if json_out:
+        json.dump(body, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    columns = ("id", "number", "queue", "state", "outcome", "dropped_at", "attempts")
+    table = Table(*columns, title="callbacks / งานโทรกลับ")
+    for task in body["callbacks"]:
+        table.add_row(*(str(task[c]) for c in columns))
+    Console().print(table)
+
+
+async def _list(settings: Settings, *, status: str | None, limit: int) -> dict[str, Any]:
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await cb_service.listing(session=session, status=status, limit=limit)
+            return {"callbacks": [task_out(task, events) for task, events in rows]}
+    finally:
+        await engine.dispose()

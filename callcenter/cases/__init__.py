@@ -1,0 +1,1 @@
+"""Complaint cases: taxonomy, workflow, audit trail, search, attachments and FCR."""

@@ -1,0 +1,86 @@
+"""Case attachments in S3 (the sync minio SDK runs in a thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import uuid
+from datetime import UTC, datetime
+
+from minio import Minio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.cases import audit
+from callcenter.cases.models import Attachment, Case
+from callcenter.config import Settings
+from callcenter.errors import NotFound
+from callcenter.users.models import User
+
+PREFIX = "case-attachments"
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def bucket(settings: Settings) -> str:
+    """A bucket of its own when configured, else the recordings bucket (under PREFIX)."""
+    return settings.case_attachments_bucket or settings.s3_bucket
+
+
+def safe_name(filename: str) -> str:
+    """A file name fit for an object key (Thai letters are word characters and stay)."""
+    name = _UNSAFE.sub("_", filename.strip().rsplit("/", 1)[-1]).strip("._")
+    return (name or "file")[:120]
+
+
+async def upload(
+    *,
+    session: AsyncSession,
+    s3: Minio,
+    settings: Settings,
+    case: Case,
+    user: User,
+    filename: str,
+    content_type: str,
+    data: bytes,
+) -> Attachment:
+    """Store the file, then its row and an audit entry."""
+    now = datetime.now(UTC)
+    name = safe_name(filename)
+    key = f"{PREFIX}/{case.id}/{uuid.uuid4().hex}/{name}"
+    target = bucket(settings)
+    await asyncio.to_thread(
+        s3.put_object, target, key, io.BytesIO(data), len(data), content_type=content_type
+    )
+    attachment = Attachment(
+        case_id=case.id, bucket=target, object_key=key, filename=filename.strip()[:255] or name,
+        content_type=content_type, size=len(data), uploaded_by_user_id=user.id, uploaded_at=now,
+    )  # fmt: skip
+    session.add(attachment)
+    await session.flush()
+    field = f"attachment:{attachment.id}"
+    audit.record(
+        session=session, case_id=case.id, user=user, at=now, field=field, old=None,
+        new=attachment.filename,
+    )  # fmt: skip
+    return attachment
+
+
+async def get(*, session: AsyncSession, case: Case, attachment_id: int) -> Attachment:
+    attachment = await session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        raise NotFound(f"no attachment {attachment_id} on case {case.id}")
+    return attachment
+
+
+def _read(s3: Minio, attachment: Attachment) -> bytes:
+    response = s3.get_object(attachment.bucket, attachment.object_key)
+    try:
+        return response.read()
+    finally:
+        response.close()
+        response.release_conn()
+
+
+async def download(*, s3: Minio, attachment: Attachment) -> bytes:
+    """The stored bytes (attachments are bounded by case_attachment_max_bytes)."""
+    return await asyncio.to_thread(_read, s3, attachment)

@@ -1,0 +1,33 @@
+"""Case errors: 422s with their own stable error ids, so clients can tell them apart."""
+
+from __future__ import annotations
+
+from callcenter.errors import InvalidInput
+
+
+class InvalidTransition(InvalidInput):
+    error_id = "invalid_status_transition"
+
+
+class UnknownServiceLine(InvalidInput):
+    error_id = "unknown_service_line"
+
+
+class UnknownCategory(InvalidInput):
+    error_id = "unknown_category"
+
+
+class UnknownAgency(InvalidInput):
+    error_id = "unknown_agency"
+
+
+class UnknownUser(InvalidInput):
+    error_id = "unknown_user"
+
+
+class ResolutionRequired(InvalidInput):
+    error_id = "resolution_required"
+
+
+class AttachmentTooLarge(InvalidInput):
+    status, error_id = 413, "attachment_too_large"

@@ -1,0 +1,80 @@
+"""Case KPIs of a period from the database: loads facts and contacts for cases.fcr."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls.models import QueueCall
+from callcenter.cases import fcr, privacy, taxonomy, workflow
+from callcenter.cases.models import Case, CaseCall, Status
+
+
+async def figures(
+    *, session: AsyncSession, start: datetime, end: datetime, queue: str | None = None
+) -> dict[str, Any]:
+    """fcr_pct and friends for cases opened in [start, end) (one queue's service line, or all)."""
+    stmt = select(Case).where(Case.created_at >= start, Case.created_at < end)
+    lines = await taxonomy.queues_by_line(session=session)
+    if queue is not None:
+        stmt = stmt.where(Case.service_line == lines.get(queue, ""))
+    cases = (await session.scalars(stmt)).all()
+    links: dict[int, set[str]] = defaultdict(set)
+    if cases:
+        rows = await session.execute(
+            select(CaseCall.case_id, CaseCall.linkedid).where(
+                CaseCall.case_id.in_([c.id for c in cases])
+            )
+        )
+        for case_id, linkedid in rows:
+            links[case_id].add(linkedid)
+    facts = [_facts(c, links[c.id]) for c in cases]
+    contacts = await _contacts(session, facts, lines) if facts else []
+    return fcr.compute(facts, contacts)
+
+
+def _facts(case: Case, linkedids: set[str]) -> fcr.CaseFacts:
+    return fcr.CaseFacts(
+        case_id=case.id,
+        caller=case.caller_phone_norm,
+        service_line=case.service_line,
+        opened_at=case.created_at,
+        done=Status(case.status) in workflow.DONE,
+        fcr_flag=case.fcr_flag,
+        linkedids=frozenset(linkedids),
+    )
+
+
+async def _contacts(
+    session: AsyncSession, facts: list[fcr.CaseFacts], lines: dict[str, str]
+) -> list[fcr.Contact]:
+    callers = {f.caller for f in facts if f.caller}
+    if not callers:
+        return []
+    first = min(f.opened_at for f in facts)
+    last = max(f.opened_at for f in facts) + fcr.REPEAT_WINDOW
+    stmt = select(Case.id, Case.caller_phone_norm, Case.service_line, Case.created_at).where(
+        Case.caller_phone_norm.in_(callers), Case.created_at > first, Case.created_at <= last
+    )
+    contacts = [
+        fcr.Contact(caller=phone, service_line=line, at=at, case_id=case_id)
+        for case_id, phone, line, at in (await session.execute(stmt)).all()
+    ]
+    calls = select(QueueCall.caller, QueueCall.queue, QueueCall.entered_at, QueueCall.linkedid)
+    # Asterisk may give the number as 0XXXXXXXXX or 66XXXXXXXXX: both forms are looked for.
+    forms = callers | {"66" + c[1:] for c in callers if c.startswith("0")}
+    digits = func.regexp_replace(QueueCall.caller, r"\D", "", "g")
+    calls = calls.where(
+        QueueCall.entered_at > first, QueueCall.entered_at <= last, digits.in_(forms)
+    )
+    for caller, queue, at, linkedid in (await session.execute(calls)).all():
+        phone = privacy.normalise_phone(caller)
+        if phone in callers and queue in lines:
+            contacts.append(
+                fcr.Contact(caller=phone, service_line=lines[queue], at=at, linkedid=linkedid)
+            )
+    return contacts

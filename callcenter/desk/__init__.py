@@ -1,0 +1,1 @@
+"""The agent desk: softphone credentials, queue login/pause/ready/logout, screen pops."""

@@ -1,0 +1,78 @@
+"""Request and response bodies of the agent desk API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Pause reason codes agents choose from (AMI QueuePause Reason); code → (Thai, English).
+PAUSE_REASONS: dict[str, tuple[str, str]] = {
+    "break": ("พักเบรก", "Break"),
+    "meal": ("พักรับประทานอาหาร", "Meal"),
+    "training": ("อบรม", "Training"),
+    "after_call_work": ("งานหลังจบสาย", "After-call work"),
+    "meeting": ("ประชุม", "Meeting"),
+    "coaching": ("รับการโค้ช", "Coaching"),
+    "system_issue": ("ปัญหาระบบ", "System issue"),
+}
+
+
+class SipConfig(BaseModel):
+    """What the page's softphone needs to register as the agent's PJSIP endpoint."""
+
+    ws_url: str
+    uri: str
+    authorization_user: str
+    password: str
+    display_name: str
+
+
+class LoginIn(BaseModel):
+    # No agent id anywhere: the desk acts on the caller's own agent; extra fields are refused.
+    model_config = ConfigDict(extra="forbid")
+
+    # None: every queue the agent is skilled for (centre.toml); else a subset of them.
+    queues: list[str] | None = Field(default=None, max_length=32)
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=64, description="a code of GET /api/v1/desk/pause-reasons")
+
+
+class PauseReason(BaseModel):
+    code: str
+    label_th: str
+    label_en: str
+
+
+class QueueState(BaseModel):
+    queue: str
+    label_th: str
+    label_en: str
+    penalty: int
+    state: str
+    reason: str = ""
+    wrapup_s: int = 0
+
+
+class DeskState(BaseModel):
+    """The agent's state across its queues (centre-wide: the most engaged state wins)."""
+
+    agent_id: str
+    state: str
+    reason: str = ""
+    queues: list[QueueState]
+
+
+class Target(BaseModel):
+    """Somewhere a call can be transferred to: `dial` is what the softphone dials."""
+
+    kind: str  # queue | agent | supervisor
+    dial: str
+    label_th: str
+    label_en: str
+
+
+class Directory(BaseModel):
+    targets: list[Target]

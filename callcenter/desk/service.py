@@ -1,0 +1,177 @@
+"""Agent desk actions: each acts on the calling user's own agent (PJSIP/<agent id>) only.
+
+Queue membership and pauses go to Asterisk through AMI; the resulting
+QueueMember* events reach the live engine (and the wallboard) like any other.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from callcenter.ami.client import AmiActionFailed, AmiClient
+from callcenter.centre import AgentDef, Centre
+from callcenter.config import Settings
+from callcenter.desk.schemas import PAUSE_REASONS, DeskState, QueueState, SipConfig
+from callcenter.errors import AppError, Forbidden, InvalidInput, NotFound
+from queue_metrics.engine import Engine
+
+SECRETS_FILE = "secrets.json"
+
+
+class UnknownPauseReason(InvalidInput):
+    error_id = "unknown_pause_reason"
+
+
+class UnknownQueue(InvalidInput):
+    error_id = "unknown_queue"
+
+
+class PhoneSystemUnavailable(AppError):
+    status, error_id = 503, "phone_system_unavailable"
+
+
+def interface(agent_id: str) -> str:
+    """The queue member interface (and state interface) of a centre agent's softphone."""
+    return f"PJSIP/{agent_id}"
+
+
+def agent_of(layout: Centre, agent_id: str | None) -> AgentDef:
+    """The centre agent this login works as; Forbidden for logins without one."""
+    if not agent_id:
+        raise Forbidden(
+            "This login is not linked to a centre agent (ask an admin to set its agent id).",
+            hint_th="บัญชีนี้ยังไม่ผูกกับรหัสเจ้าหน้าที่ โปรดติดต่อผู้ดูแลระบบ",
+        )
+    for agent in layout.agents:
+        if agent.id == agent_id:
+            return agent
+    raise NotFound(f"Agent {agent_id} is not in centre.toml.", agent_id=agent_id)
+
+
+def ws_url(settings: Settings) -> str:
+    """SIP over WebSocket on Asterisk's HTTP server (the ARI URL's host and port, path /ws)."""
+    if settings.sip_ws_url:
+        return settings.sip_ws_url
+    parts = urlsplit(settings.ari_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}/ws"
+
+
+def sip_config(*, settings: Settings, agent: AgentDef) -> SipConfig:
+    """The agent's own SIP login (the password from the stack's secrets.json)."""
+    password = _sip_passwords(settings.state_dir / SECRETS_FILE).get(agent.id)
+    if not password:
+        raise NotFound(f"No SIP password for {agent.id}: run `callcenter stack up`.")
+    host = urlsplit(ws_url(settings)).hostname or "127.0.0.1"
+    return SipConfig(
+        ws_url=ws_url(settings),
+        uri=f"sip:{agent.id}@{host}",
+        authorization_user=agent.id,
+        password=password,
+        display_name=agent.name,
+    )
+
+
+def _sip_passwords(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    passwords = data.get("sip_passwords") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in (passwords or {}).items()}
+
+
+def chosen_queues(agent: AgentDef, queues: list[str] | None) -> dict[str, int]:
+    """Queue → penalty: the agent's skills, or the requested subset of them."""
+    if queues is None:
+        return dict(agent.skills)
+    unknown = sorted(set(queues) - set(agent.skills))
+    if unknown:
+        raise UnknownQueue(
+            f"{agent.id} is not skilled for {', '.join(unknown)}.",
+            queues=unknown,
+            skilled=sorted(agent.skills),
+        )
+    return {q: agent.skills[q] for q in queues}
+
+
+async def login(*, ami: AmiClient, agent: AgentDef, queues: dict[str, int]) -> None:
+    """QueueAdd into each queue with the skill's penalty; already a member is fine.
+
+    Wrap-up is the queue's (queues.conf `wrapuptime` from centre.toml): AMI QueueAdd
+    has no per-member wrap-up time.
+    """
+    for queue, penalty in queues.items():
+        action = {
+            "Action": "QueueAdd",
+            "Queue": queue,
+            "Interface": interface(agent.id),
+            "MemberName": agent.id,
+            "StateInterface": interface(agent.id),
+            "Penalty": str(penalty),
+            "Paused": "false",
+        }
+        await _send(ami, action, tolerate="Already there")
+
+
+async def pause(*, ami: AmiClient, agent: AgentDef, reason: str) -> None:
+    """Pause in every queue with a reason code (QueueMemberPause carries it)."""
+    if reason not in PAUSE_REASONS:
+        raise UnknownPauseReason(
+            f"Unknown pause reason {reason!r}.", reason=reason, allowed=sorted(PAUSE_REASONS)
+        )
+    action = {"Action": "QueuePause", "Interface": interface(agent.id), "Paused": "true"}
+    await _send(ami, {**action, "Reason": reason})
+
+
+async def ready(*, ami: AmiClient, agent: AgentDef) -> None:
+    """Unpause in every queue."""
+    action = {"Action": "QueuePause", "Interface": interface(agent.id), "Paused": "false"}
+    await _send(ami, action)
+
+
+async def logout(*, ami: AmiClient, agent: AgentDef) -> None:
+    """QueueRemove from every skilled queue; not a member is fine."""
+    for queue in agent.skills:
+        action = {"Action": "QueueRemove", "Queue": queue, "Interface": interface(agent.id)}
+        await _send(ami, action, tolerate="Not there")
+
+
+async def _send(ami: AmiClient, action: dict[str, str], *, tolerate: str | None = None) -> None:
+    try:
+        await ami.action(action)
+    except AmiActionFailed as exc:
+        if tolerate and tolerate.lower() in str(exc).lower():
+            return
+        if "not found" in str(exc).lower() and action["Action"] == "QueuePause":
+            raise InvalidInput(
+                "Log in to your queues before pausing.", hint_th="โปรดเข้าคิวก่อนพัก"
+            ) from None
+        raise PhoneSystemUnavailable(f"Asterisk refused {action['Action']}: {exc}") from None
+    except (ConnectionError, TimeoutError) as exc:
+        raise PhoneSystemUnavailable(f"The phone system is not reachable: {exc}") from None
+
+
+def state(*, engine: Engine, layout: Centre, agent: AgentDef, now: float) -> DeskState:
+    """The live engine's view of this agent (what the wallboard counts)."""
+    board, iface = engine.agents, interface(agent.id)
+    labels = {q.name: q for q in layout.queues}
+    rows = []
+    for queue, penalty in agent.skills.items():
+        s, reason = board.state(queue, iface, now)
+        q = labels[queue]
+        rows.append(
+            QueueState(
+                queue=queue,
+                label_th=q.label_th,
+                label_en=q.label_en,
+                penalty=penalty,
+                state=s,
+                reason=reason,
+                wrapup_s=board.wrapup_s(queue, iface, q.wrapuptime),
+            )
+        )
+    centre, reason = board.centre_state(iface, now)
+    return DeskState(agent_id=agent.id, state=centre, reason=reason, queues=rows)

@@ -1,0 +1,28 @@
+"""The audit trail of supervisors' live help on agents' calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Identity, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class SpyAction(Base):
+    """One listen/whisper/barge request, whether Asterisk accepted it or not."""
+
+    __tablename__ = "supervisor_actions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # No foreign key: the trail outlives accounts (and never blocks removing one).
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[str] = mapped_column(String(16), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(64))
+    agent_state: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))  # queued | failed
+    detail: Mapped[str] = mapped_column(String(255), default="")

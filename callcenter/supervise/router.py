@@ -1,0 +1,60 @@
+"""`/api/v1/supervise`: listen / whisper / barge on an agent's live call, and its audit trail."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from callcenter.db import transaction
+from callcenter.desk.service import interface
+from callcenter.supervise import service
+from callcenter.supervise.models import SpyAction
+from callcenter.supervise.schemas import AgentNow, SpyIn, SpyOut
+from callcenter.users.deps import require_roles
+from callcenter.users.models import Role, User
+
+router = APIRouter(prefix="/api/v1/supervise", tags=["supervise"])
+
+Supervisor = Annotated[User, Depends(require_roles(Role.supervisor))]
+
+
+@router.post("", response_model=SpyOut, status_code=201)
+async def spy(request: Request, body: SpyIn, user: Supervisor) -> SpyAction:
+    """Ring the supervisor's phone and join the agent's call in the given mode (audited)."""
+    engine = request.app.state.metrics
+    state = engine.agents.centre_state(interface(body.agent_id), time.time())[0]
+    async with transaction(request.app.state.sessions) as session:
+        row = await service.spy(
+            session=session, ami=request.app.state.ami, spy_in=body, user=user, agent_state=state
+        )
+    if row.outcome != "queued":
+        raise service.SpyFailed(f"Asterisk did not start the call: {row.detail}", audit_id=row.id)
+    return row
+
+
+@router.get("/agents", response_model=list[AgentNow])
+async def agents(request: Request, _: Supervisor) -> list[AgentNow]:
+    """Centre agents the live engine knows, with their state now: whom live help can join."""
+    board, now = request.app.state.metrics.agents, time.time()
+    rows = []
+    for iface in sorted(board.seen()):
+        name = board.member_name(iface)
+        if iface == interface(name):  # softphone agents (PJSIP/agentNN), not simulated ones
+            state, reason = board.centre_state(iface, now)
+            rows.append(AgentNow(agent_id=name, state=state, reason=reason))
+    return rows
+
+
+@router.get("/audit", response_model=list[SpyOut])
+async def audit(
+    request: Request,
+    _: Supervisor,
+    agent_id: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Sequence[SpyAction]:
+    """Who listened to, whispered to or barged into which agent's call, and when."""
+    async with request.app.state.sessions() as session:
+        return await service.audit(session=session, agent_id=agent_id, limit=limit)

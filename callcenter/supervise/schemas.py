@@ -1,0 +1,56 @@
+"""Request and response bodies of the supervisor live-help API."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callcenter.users.models import AGENT_ID_PATTERN
+
+
+class Mode(enum.StrEnum):
+    listen = "listen"
+    whisper = "whisper"
+    barge = "barge"
+
+
+# ChanSpy options: q quiet (no beep, no name), w whisper to the agent, B talk to both;
+# E ends the supervisor's call when the spied-on call ends.
+CHANSPY_OPTIONS = {Mode.listen: "qE", Mode.whisper: "qwE", Mode.barge: "qBE"}
+LABELS = {
+    Mode.listen: ("ฟังสาย", "Listen"),
+    Mode.whisper: ("กระซิบ", "Whisper"),
+    Mode.barge: ("ร่วมสาย", "Barge"),
+}
+
+
+class SpyIn(BaseModel):
+    agent_id: str = Field(pattern=AGENT_ID_PATTERN, description="The agent whose call to join")
+    mode: Mode
+    phone: str | None = Field(
+        default=None,
+        pattern=AGENT_ID_PATTERN,
+        description="The supervisor's phone (a PJSIP endpoint); default: the user's own agent id",
+    )
+
+
+class SpyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    username: str
+    agent_id: str
+    mode: str
+    phone: str
+    agent_state: str
+    outcome: str
+    detail: str
+
+
+class AgentNow(BaseModel):
+    agent_id: str
+    state: str
+    reason: str = ""

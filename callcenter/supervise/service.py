@@ -1,0 +1,80 @@
+"""Supervisor live help through ChanSpy: the supervisor's phone is called and joins the call.
+
+Every request is written to `supervisor_actions` (who, when, which agent, mode),
+also when Asterisk refuses it; the row is committed before the result is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.ami.client import AmiActionFailed, AmiClient
+from callcenter.errors import AppError, InvalidInput
+from callcenter.supervise.models import SpyAction
+from callcenter.supervise.schemas import CHANSPY_OPTIONS, SpyIn
+from callcenter.users.models import User
+
+RING_TIMEOUT_MS = 30_000
+
+
+class SpyFailed(AppError):
+    status, error_id = 502, "spy_failed"
+
+
+def phone_of(*, spy_in: SpyIn, user: User) -> str:
+    """The endpoint to ring: the request's phone, else the supervisor's own agent phone."""
+    phone = spy_in.phone or user.agent_id
+    if not phone:
+        raise InvalidInput(
+            "Give a phone (your PJSIP endpoint): this login has no agent phone.",
+            hint_th="โปรดระบุหมายเลขโทรศัพท์ของหัวหน้างาน",
+        )
+    if phone == spy_in.agent_id:
+        raise InvalidInput("An agent cannot be spied on from their own phone.")
+    return phone
+
+
+def originate_action(*, spy_in: SpyIn, phone: str) -> dict[str, str]:
+    """Ring the supervisor's phone; on answer ChanSpy joins the agent's channel."""
+    return {
+        "Action": "Originate",
+        "Channel": f"PJSIP/{phone}",
+        "Application": "ChanSpy",
+        # The trailing '-' keeps agent01 from matching agent010's channels.
+        "Data": f"PJSIP/{spy_in.agent_id}-,{CHANSPY_OPTIONS[spy_in.mode]}",
+        "CallerID": f'"{spy_in.mode.value} {spy_in.agent_id}" <{spy_in.agent_id}>',
+        "Timeout": str(RING_TIMEOUT_MS),
+        "Async": "true",
+    }
+
+
+async def spy(
+    *, session: AsyncSession, ami: AmiClient, spy_in: SpyIn, user: User, agent_state: str
+) -> SpyAction:
+    """Originate the ChanSpy call and audit it; SpyFailed (audited too) when AMI refuses."""
+    phone = phone_of(spy_in=spy_in, user=user)
+    row = SpyAction(
+        at=datetime.now(UTC), user_id=user.id, username=user.username, agent_id=spy_in.agent_id,
+        mode=spy_in.mode.value, phone=phone, agent_state=agent_state, outcome="queued", detail="",
+    )  # fmt: skip
+    try:
+        await ami.action(originate_action(spy_in=spy_in, phone=phone), as_list=False)
+    except (AmiActionFailed, ConnectionError, TimeoutError) as exc:
+        row.outcome, row.detail = "failed", str(exc)[:255]
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def audit(
+    *, session: AsyncSession, agent_id: str | None = None, limit: int = 100
+) -> Sequence[SpyAction]:
+    """The newest live-help actions first, optionally for one agent."""
+    stmt = select(SpyAction).order_by(SpyAction.at.desc(), SpyAction.id.desc()).limit(limit)
+    if agent_id:
+        stmt = stmt.where(SpyAction.agent_id == agent_id)
+    return (await session.scalars(stmt)).all()

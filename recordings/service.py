@@ -1,0 +1,135 @@
+"""Catalogue and audit queries (keyword-only; the caller owns the transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recordings.models import AuditEntry, QaEvaluation, Recording
+
+
+@dataclass(frozen=True)
+class RecordingFilter:
+    start: datetime | None = None
+    end: datetime | None = None
+    queue: str | None = None
+    agent: str | None = None
+    caller: str | None = None
+    min_duration_s: float | None = None
+    max_duration_s: float | None = None
+    qa_state: str | None = None  # "scored" | "unscored"
+    limit: int = 100
+    offset: int = 0
+
+
+async def by_uniqueid(*, session: AsyncSession, uniqueid: str) -> Recording | None:
+    """The catalogue row of one recorded channel."""
+    found: Recording | None = await session.scalar(
+        select(Recording).where(Recording.uniqueid == uniqueid)
+    )
+    return found
+
+
+async def by_uniqueids(*, session: AsyncSession, ids: list[str]) -> dict[str, Recording]:
+    """Catalogue rows of these channels, by uniqueid (one query for a whole spool scan)."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Recording).where(Recording.uniqueid.in_(ids)))
+    return {r.uniqueid: r for r in rows}
+
+
+async def get(*, session: AsyncSession, recording_id: int) -> Recording | None:
+    """One catalogue row by id."""
+    return await session.get(Recording, recording_id)
+
+
+def _filtered(f: RecordingFilter) -> Select[Any]:
+    query = select(Recording)
+    conditions: list[Any] = []
+    if f.start is not None:
+        conditions.append(Recording.started_at >= f.start)
+    if f.end is not None:
+        conditions.append(Recording.started_at < f.end)
+    for column, value in ((Recording.queue, f.queue), (Recording.agent, f.agent)):
+        if value:
+            conditions.append(column == value)
+    if f.caller:
+        conditions.append(Recording.caller.contains(f.caller))
+    if f.min_duration_s is not None:
+        conditions.append(Recording.duration_s >= f.min_duration_s)
+    if f.max_duration_s is not None:
+        conditions.append(Recording.duration_s <= f.max_duration_s)
+    scored = exists().where(QaEvaluation.recording_id == Recording.id)
+    if f.qa_state == "scored":
+        conditions.append(scored)
+    elif f.qa_state == "unscored":
+        conditions.append(~scored)
+    return query.where(*conditions)
+
+
+async def search(*, session: AsyncSession, filters: RecordingFilter) -> list[Recording]:
+    """Catalogue rows matching `filters`, newest first."""
+    query = _filtered(filters).order_by(Recording.started_at.desc(), Recording.id.desc())
+    rows = await session.scalars(query.limit(filters.limit).offset(filters.offset))
+    return list(rows)
+
+
+async def scored_ids(*, session: AsyncSession, ids: list[int]) -> set[int]:
+    """Which of `ids` have at least one QA evaluation."""
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(QaEvaluation.recording_id).where(QaEvaluation.recording_id.in_(ids)).distinct()
+    )
+    return set(rows)
+
+
+async def retention_ended(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> list[Recording]:
+    """Recordings whose retain-until falls in [start, end)."""
+    rows = await session.scalars(
+        select(Recording)
+        .where(Recording.retain_until >= start, Recording.retain_until < end)
+        .order_by(Recording.retain_until)
+    )
+    return list(rows)
+
+
+async def audit(
+    *,
+    session: AsyncSession,
+    user_id: int | None,
+    username: str,
+    role: str,
+    action: str,
+    recording_id: int | None = None,
+    client_ip: str | None = None,
+    user_agent: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit row (the table refuses updates and deletes)."""
+    session.add(
+        AuditEntry(
+            user_id=user_id, username=username, role=role, action=action,
+            recording_id=recording_id, client_ip=client_ip,
+            user_agent=(user_agent or "")[:256] or None, detail=detail or {},
+        )
+    )  # fmt: skip
+
+
+async def audit_rows(
+    *, session: AsyncSession, recording_id: int | None, action: str | None, limit: int
+) -> list[AuditEntry]:
+    """Newest audit rows first, optionally for one recording or action."""
+    query = select(AuditEntry)
+    if recording_id is not None:
+        query = query.where(AuditEntry.recording_id == recording_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    rows = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
+    return list(rows)

@@ -1,0 +1,458 @@
+"""The agent desk in a real browser: WebRTC softphone on the real Asterisk, screen pop, a case.
+
+Debian's Chromium with fake media devices signs in as agent31, registers its
+PJSIP endpoint over SIP-over-WebSocket (DTLS-SRTP, ICE on loopback), joins
+`online-shopping` only (its primary skill), takes one simulated caller, sees
+the caller's previous case, files a case with a category and a referral from
+the call, hangs up, then pauses with a reason and is offered no call.
+Screenshot: /tmp/desk-desktop.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import shutil
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, expect
+from sqlalchemy import text
+
+from agent_ui.hub import Subscription
+from callcenter.ami.client import AmiClient
+from callcenter.cases import service as case_service
+from callcenter.cases.schemas import CaseCreate
+from callcenter.config import Settings
+from callcenter.main import create_app
+from callcenter.simulate.runner import network_id, simulator_ami
+from callcenter.stack.asterisk import AsteriskService
+from callcenter.supervise import service as supervise_service
+from callcenter.users import service as user_service
+from callcenter.users.models import Role, User
+from callcenter.users.schemas import UserCreate
+from tests.helpers import is_subsequence, poll
+from tests.integration import browser as web
+from tests.integration.conftest import own_database
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
+]
+
+AGENT, QUEUE, WRAPUP_S = "agent31", "online-shopping", 3
+SUPERVISOR_PHONE = "agent40"  # nobody registers it: ChanSpy's call to it is queued, then fails
+PASSWORD = "correct-horse-1"
+MEDIA_ARGS = (
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",  # Asterisk's RTP is bound to 127.0.0.1
+    "--disable-features=WebRtcHideLocalIpsWithMdns",  # Asterisk cannot resolve .local names
+    "--autoplay-policy=no-user-gesture-required",
+)
+WATCHED = frozenset(
+    {"AgentCalled", "AgentConnect", "QueueMemberPause", "QueueCallerAbandon", "Hold", "Unhold"}
+    | {"BlindTransfer"}
+)
+
+
+@dataclass
+class Site:
+    url: str
+    app: FastAPI
+    settings: Settings
+    agent: User
+    supervisor: str
+    events: AmiClient
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def own_db(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Own database, and a copy of the layout whose QUEUE has a wrap-up time.
+
+    Only the service reads the copy (its live engine shows wrap_up for WRAPUP_S after a
+    call); Asterisk keeps the shared queues.conf, so other tests' calls are not slowed.
+    """
+    conf = tmp_path_factory.mktemp("conf")
+    shutil.copy(settings.conf_dir / "centre.toml", conf / "centre.toml")
+    text = (conf / "centre.toml").read_text(encoding="utf-8")
+    text = text.replace(f'name = "{QUEUE}"\n', f'name = "{QUEUE}"\nwrapuptime = {WRAPUP_S}\n', 1)
+    (conf / "centre.toml").write_text(text, encoding="utf-8")
+    with own_database(settings.model_copy(update={"conf_dir": conf}), "callcenter_desk") as own:
+        yield own
+
+
+@pytest.fixture(scope="module")
+async def site(own_db: Settings) -> AsyncIterator[Site]:
+    app = create_app(own_db)
+    events = simulator_ami(own_db, event_filter=WATCHED.__contains__)
+    async with app.router.lifespan_context(app):
+        await events.start()
+        await poll(lambda: app.state.ami.connected and events.connected, timeout_s=60, what="AMI")
+        async with app.state.sessions() as session, session.begin():
+            user_in = UserCreate(
+                username=f"desk-{uuid.uuid4().hex[:6]}", password=PASSWORD, role=Role.agent,
+                agent_id=AGENT, display_name="เจ้าหน้าที่ 37",
+            )  # fmt: skip
+            agent = await user_service.create(session=session, user_in=user_in)
+            sup_in = UserCreate(
+                username=f"desk-sup-{uuid.uuid4().hex[:6]}", password=PASSWORD,
+                role=Role.supervisor, agent_id=SUPERVISOR_PHONE,
+            )  # fmt: skip
+            supervisor = await user_service.create(session=session, user_in=sup_in)
+        try:
+            async with web.serve(app) as url:
+                yield Site(url, app, own_db, agent, supervisor.username, events)
+        finally:
+            await events.stop()
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    async with web.chromium(*MEDIA_ARGS) as browser:
+        yield browser
+
+
+async def seed_case(site: Site, caller: str) -> str:
+    async with site.app.state.sessions() as session, session.begin():
+        case_in = CaseCreate(
+            service_line=QUEUE, category="item-not-received", caller_phone=caller,
+            description="สั่งของออนไลน์แล้วไม่ได้รับสินค้า",
+        )  # fmt: skip
+        case = await case_service.create(session=session, case_in=case_in, user=site.agent)
+        assert case.number is not None
+        return case.number
+
+
+async def pjsip_contacts(settings: Settings) -> str:
+    return await asyncio.to_thread(AsteriskService(settings).rx, "pjsip show contacts")
+
+
+async def place_caller(ami: AmiClient, caller: str, *, patience_s: int) -> str:
+    """A simulated caller into QUEUE (as callcenter/simulate places them); its call id."""
+    call_id = f"desk{uuid.uuid4().hex[:10]}"
+    await ami.action(
+        {
+            "Action": "Originate", "Channel": f"Local/{QUEUE}@callers", "Context": "callerphone",
+            "Exten": "s", "Priority": "1", "ChannelId": call_id,
+            "OtherChannelId": network_id(call_id), "CallerID": f'"{caller}" <{caller}>',
+            "Timeout": "30000", "Async": "true",
+            "Variable": [f"__SIM_CALLER={caller}", f"SIM_TICKS={patience_s * 4}"],
+        },
+        as_list=True,
+    )  # fmt: skip
+    return call_id
+
+
+def saw(site: Site, start: int, event: str, **headers: str) -> bool:
+    """An AMI event of that name with those headers was seen since `start`."""
+    return any(
+        e.get("Event") == event and all(e.get(k) == v for k, v in headers.items())
+        for e in site.seen[start:]
+    )
+
+
+async def collect(site: Site) -> None:
+    while True:
+        site.seen.append(await site.events.events.get())
+
+
+def wallboard_states(frames: list[dict[str, Any]]) -> list[str]:
+    """QUEUE's one agent's state on each wallboard frame (this test's agent is its only member)."""
+    states: list[str] = []
+    for data in frames:
+        by_state = data.get("queues", {}).get(QUEUE, {}).get("agents", {})
+        busy = [
+            s for s in ("ringing", "on_call", "wrap_up", "paused", "available") if by_state.get(s)
+        ]
+        if busy and (not states or states[-1] != busy[0]):
+            states.append(busy[0])
+    return states
+
+
+async def follow_wallboard(sub: Subscription, frames: list[dict[str, Any]]) -> None:
+    while (frame := await sub.next_frame()) is not None:
+        frames.extend(m["data"] for m in json.loads(frame))
+
+
+async def sign_in(page: Page, site: Site) -> None:
+    await page.goto(f"{site.url}/desk")
+    await expect(page).to_have_url(f"{site.url}/login?next=/desk")
+    await page.locator("#username").fill(site.agent.username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#submit").click()
+    await page.wait_for_url(f"{site.url}/desk")
+
+
+async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
+    site: Site, chromium: Browser
+) -> None:
+    caller = f"08{uuid.uuid4().int % 10**8:08d}"
+    previous = await seed_case(site, caller)
+    collector = asyncio.create_task(collect(site))
+    frames: list[dict[str, Any]] = []
+    sub = site.app.state.hub.subscribe("wallboard")
+    follower = asyncio.create_task(follow_wallboard(sub, frames))
+    context = await chromium.new_context(
+        viewport={"width": 1366, "height": 820}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    try:
+        await sign_in(page, site)
+        await expect(page.locator("#sip-status")).to_have_attribute(
+            "data-state", "registered", timeout=20_000
+        )
+        assert re.search(rf"Contact:\s+{AGENT}/sip:", await pjsip_contacts(site.settings)), (
+            "not registered"
+        )
+
+        await callback_pop_shows(site, page)
+        mics = await page.locator("#mic option").count()
+        assert mics >= 2, "the fake microphone is not offered"  # default + the fake device
+
+        # Only the queue under test: other helpers' callers must not reach this phone.
+        for box in await page.locator("#queues input").all():
+            if await box.get_attribute("value") != QUEUE:
+                await box.uncheck()
+        await page.locator("#queue-login").click()
+        await expect(page.locator("#agent-state")).to_have_attribute(
+            "data-state", "available", timeout=15_000
+        )
+
+        call_id = await place_caller(site.events, caller, patience_s=60)
+        await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=20_000)
+        print_pop_latency(site, call_id, shown_at=time.time())
+        await expect(page.locator("#call-status")).to_have_attribute("data-state", "ringing")
+        await expect(page.locator("#pop-queue")).to_contain_text("ซื้อขายออนไลน์ · Online shopping")
+        await expect(page.locator("#pop-cases")).to_contain_text(previous, timeout=10_000)
+        await expect(page.locator("#agent-state")).to_have_attribute("data-state", "ringing")
+
+        await page.locator("#answer").click()
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "talking", timeout=15_000
+        )
+        connected = {"Uniqueid": network_id(call_id), "MemberName": AGENT}
+        await poll(lambda: saw(site, 0, "AgentConnect", **connected), timeout_s=15, what="bridged")
+        await expect(page.locator("#pop-stage")).to_contain_text("Connected")
+        await expect(page.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+        await supervisor_listens(site)
+        await supervisor_whispers_from_the_wallboard(site, chromium)
+        await hold_and_resume(site, page)
+
+        await page.locator("#case-category").select_option("late-delivery")
+        await page.locator("#case-description").fill("ร้านค้าส่งสินค้าช้ากว่ากำหนด 3 สัปดาห์")
+        await page.locator("#case-agency").select_option("ocpb")
+        await page.locator("#case-create").click()
+        await expect(page.locator("#case-result")).to_have_attribute(
+            "data-case-id", re.compile(r"\d+"), timeout=10_000
+        )
+        case_id = int(await page.locator("#case-result").get_attribute("data-case-id") or 0)
+        await page.screenshot(path="/tmp/desk-desktop.png", full_page=True)
+
+        await page.locator("#hangup").click()
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "idle", timeout=10_000
+        )
+        await expect(page.locator("#agent-state")).to_have_attribute(
+            "data-state", "available", timeout=20_000
+        )
+        await poll(
+            lambda: wallboard_states(frames)[-1:] == ["available"], timeout_s=10, what="board"
+        )
+        states = wallboard_states(frames)
+        assert is_subsequence(["ringing", "on_call", "wrap_up", "available"], states), states
+
+        await check_case(site, case_id, call_id)
+        await pause_and_get_no_call(site, page)
+    finally:
+        with contextlib.suppress(Exception):
+            await page.locator("#queue-logout").click()
+            await expect(page.locator("#agent-state")).to_have_attribute(
+                "data-state", "logged_out", timeout=10_000
+            )
+        await context.close()
+        site.app.state.hub.unsubscribe(sub)
+        for task in (collector, follower):
+            task.cancel()
+
+
+async def check_case(site: Site, case_id: int, call_id: str) -> None:
+    """The case from the page is linked to the call, with its category and referral."""
+    async with site.app.state.sessions() as session:
+        linked = await case_service.for_call(session=session, linkedid=call_id)
+        assert [c.id for c in linked] == [case_id]
+        case = linked[0]
+        assert (case.service_line, case.status, case.caller_phone_norm != "") == (
+            QUEUE,
+            "referred",
+            True,
+        )
+        refs = await session.execute(
+            text("select agency from case_referrals where case_id = :id"), {"id": case_id}
+        )
+        assert [r[0] for r in refs] == ["ocpb"]
+
+
+async def pause_and_get_no_call(site: Site, page: Page) -> None:
+    """Pause for training from the page: QueueMemberPause with that reason; no call offered."""
+    await page.locator("#pause-reason").select_option("training")
+    mark = len(site.seen)
+    await page.locator("#pause").click()
+    await poll(
+        lambda: any(e.get("Event") == "QueueMemberPause" and e.get("MemberName") == AGENT
+                    and e.get("Paused") == "1"
+                    and "training" in (e.get("PausedReason", ""), e.get("Reason", ""))
+                    for e in site.seen[mark:]),
+        timeout_s=10, what="QueueMemberPause with reason training",
+    )  # fmt: skip
+    await expect(page.locator("#agent-state")).to_have_attribute(
+        "data-state", "paused", timeout=10_000
+    )
+    await expect(page.locator("#agent-state")).to_contain_text("อบรม · Training")
+
+    call_id = await place_caller(site.events, f"08{uuid.uuid4().int % 10**8:08d}", patience_s=6)
+    gone = {"Uniqueid": network_id(call_id)}
+    await poll(lambda: saw(site, mark, "QueueCallerAbandon", **gone), timeout_s=30, what="gave up")
+    offered = [
+        e
+        for e in site.seen[mark:]
+        if e.get("Event") == "AgentCalled" and e.get("MemberName") == AGENT
+    ]
+    assert offered == [], "a paused agent was offered a call"
+    await expect(page.locator("#call-status")).to_have_attribute("data-state", "idle")
+
+
+async def supervisor_listens(site: Site) -> None:
+    """A supervisor listens in on the live call: audited with the agent on call."""
+    async with httpx.AsyncClient(base_url=site.url) as http:
+        login = {"username": site.supervisor, "password": PASSWORD}
+        assert (await http.post("/api/v1/auth/login", json=login)).status_code == 200
+        r = await http.post("/api/v1/supervise", json={"agent_id": AGENT, "mode": "listen"})
+        assert r.status_code == 201, r.text
+        assert (r.json()["agent_state"], r.json()["phone"]) == ("on_call", SUPERVISOR_PHONE)
+        now = (await http.get("/api/v1/supervise/agents")).json()
+        assert {"agent_id": AGENT, "state": "on_call", "reason": ""} in now
+
+
+async def callback_pop_shows(site: Site, page: Page) -> None:
+    """The callbacks dialer's pop (same agent stream) shows the dropped call's time."""
+    site.app.state.hub.publish(
+        f"agent:{AGENT}",
+        {
+            "type": "callback", "task_id": 1, "number": "0899999999", "queue": QUEUE,
+            "dropped_at": "2026-11-29T15:04:05+00:00",
+            "text_en": "Callback to 0899999999, dropped at 22:04:05, queue Online shopping",
+            "text_th": "โทรกลับหา 0899999999 สายหลุดเวลา 22:04:05 คิว ซื้อขายออนไลน์",
+        },
+    )  # fmt: skip
+    await expect(page.locator("#pop-callback")).to_contain_text("dropped at 22:04:05")
+    await expect(page.locator("#pop-caller")).to_have_text("0899999999")
+
+
+async def hold_and_resume(site: Site, page: Page) -> None:
+    """Hold from the page puts the agent's channel on hold in Asterisk; again resumes it."""
+    mark, agent_leg = len(site.seen), f"PJSIP/{AGENT}-"
+    await page.locator("#hold").click()
+    await poll(lambda: held(site, mark, "Hold", agent_leg), timeout_s=10, what="Hold in AMI")
+    await page.locator("#hold").click()
+    await poll(lambda: held(site, mark, "Unhold", agent_leg), timeout_s=10, what="Unhold in AMI")
+    await page.locator("#mute").click()
+    await expect(page.locator("#mute")).to_have_attribute("aria-pressed", "true")
+    await page.locator("#mute").click()
+    await page.locator("#dtmf button", has_text="5").click()  # RFC 2833 through DTMF sender
+
+
+def held(site: Site, start: int, event: str, prefix: str) -> bool:
+    return any(
+        e.get("Event") == event and e.get("Channel", "").startswith(prefix)
+        for e in site.seen[start:]
+    )
+
+
+async def test_blind_transfer_to_another_agent(site: Site, chromium: Browser) -> None:
+    """Blind transfer from the page: Asterisk takes the REFER (BlindTransfer to agent39)."""
+    collector = asyncio.create_task(collect(site))
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    try:
+        await sign_in(page, site)
+        await expect(page.locator("#sip-status")).to_have_attribute(
+            "data-state", "registered", timeout=20_000
+        )
+        for box in await page.locator("#queues input").all():
+            if await box.get_attribute("value") != QUEUE:
+                await box.uncheck()
+        await page.locator("#queue-login").click()
+        await expect(page.locator("#agent-state")).to_have_attribute(
+            "data-state", "available", timeout=15_000
+        )
+        caller = f"08{uuid.uuid4().int % 10**8:08d}"
+        await place_caller(site.events, caller, patience_s=60)
+        await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=40_000)
+        await page.locator("#answer").click()
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "talking", timeout=15_000
+        )
+        mark = len(site.seen)
+        await page.locator("#transfer-target").select_option("agent39")
+        await page.locator("#transfer-blind").click()
+        await poll(
+            lambda: saw(site, mark, "BlindTransfer", Extension="agent39", Result="Success"),
+            timeout_s=15, what="BlindTransfer to agent39",
+        )  # fmt: skip
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "idle", timeout=15_000
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await page.locator("#queue-logout").click()
+            await expect(page.locator("#agent-state")).to_have_attribute(
+                "data-state", "logged_out", timeout=10_000
+            )
+        await context.close()
+        collector.cancel()
+
+
+async def supervisor_whispers_from_the_wallboard(site: Site, browser: Browser) -> None:
+    """The wallboard's live-help row for the agent on call: Whisper rings the supervisor."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{site.url}/login?next=/wallboard")
+        await page.locator("#username").fill(site.supervisor)
+        await page.locator("#password").fill(PASSWORD)
+        await page.locator("#submit").click()
+        await page.wait_for_url(f"{site.url}/wallboard")
+        row = page.locator(f'#spy-agents tr[data-agent="{AGENT}"]')
+        await expect(row).to_have_attribute("data-state", "on_call", timeout=10_000)
+        await row.locator(".spy-whisper").click()
+        await expect(page.locator("#spy-result")).to_contain_text(
+            f"Ringing your phone {SUPERVISOR_PHONE} (whisper {AGENT})"
+        )
+    finally:
+        await context.close()
+    async with site.app.state.sessions() as session:
+        audit = await supervise_service.audit(session=session, agent_id=AGENT, limit=2)
+    assert [(a.mode, a.username, a.agent_state) for a in audit] == [
+        ("whisper", site.supervisor, "on_call"), ("listen", site.supervisor, "on_call"),
+    ]  # fmt: skip
+
+
+def print_pop_latency(site: Site, call_id: str, *, shown_at: float) -> None:
+    """A figure for the report (not asserted): AgentCalled in Asterisk → number on the page."""
+    rung = [
+        e
+        for e in site.seen
+        if e.get("Event") == "AgentCalled" and e.get("Uniqueid") == network_id(call_id)
+    ]
+    if rung and rung[0].get("Timestamp"):
+        print(f"screen pop latency: {shown_at - float(rung[0]['Timestamp']):.3f} s (upper bound)")
