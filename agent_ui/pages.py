@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -43,34 +44,33 @@ async def home() -> RedirectResponse:
 @router.get("/wallboard", response_model=None)
 async def wallboard(request: Request) -> Response:
     """The wallboard for supervisors; others get 403, strangers the login page."""
-    role = await _role(request)
-    if role is None:
-        return RedirectResponse("/login?next=/wallboard", status_code=303)
-    if role not in WALLBOARD_ROLES:
-        return HTMLResponse(_page("forbidden.html"), status_code=403)
-    return HTMLResponse(_page("wallboard.html"))
+    return await _guarded(
+        request, "/wallboard", WALLBOARD_ROLES, "wallboard.html", "forbidden.html"
+    )
 
 
 @router.get("/desk", response_model=None)
 async def desk(request: Request) -> Response:
     """The agent desk (softphone, state, screen pop, cases); strangers get the login page."""
-    role = await _role(request)
-    if role is None:
-        return RedirectResponse("/login?next=/desk", status_code=303)
-    if role not in DESK_ROLES:
-        return HTMLResponse(_page("desk_forbidden.html"), status_code=403)
-    return HTMLResponse(_page("desk.html"))
+    return await _guarded(request, "/desk", DESK_ROLES, "desk.html", "desk_forbidden.html")
 
 
 @router.get("/qa", response_model=None)
 async def qa_page(request: Request) -> Response:
     """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
+    return await _guarded(request, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
+
+
+async def _guarded(
+    request: Request, path: str, roles: Collection[str], page: str, forbidden: str
+) -> Response:
+    """`page` for `roles`, the login page for strangers, `forbidden` (403) for anyone else."""
     role = await _role(request)
     if role is None:
-        return RedirectResponse("/login?next=/qa", status_code=303)
-    if role not in QA_ROLES:
-        return HTMLResponse(_page("qa_forbidden.html"), status_code=403)
-    return HTMLResponse(_page("qa.html"))
+        return RedirectResponse(f"/login?next={path}", status_code=303)
+    if role not in roles:
+        return HTMLResponse(_page(forbidden), status_code=403)
+    return HTMLResponse(_page(page))
 
 
 async def _role(request: Request) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 
@@ -50,7 +50,12 @@ log = logging.getLogger(__name__)
 BOOK_DAYS = 2  # records kept in memory for today's and the last hour's live figures
 
 
-def _build_ami(settings: Settings) -> AmiClient:
+def _build_ami(
+    settings: Settings,
+    *,
+    event_filter: Callable[[str], bool] = is_queue_event,
+    action_timeout_s: float = 10.0,
+) -> AmiClient:
     return AmiClient(
         host=settings.ami_host,
         port=settings.ami_port,
@@ -58,7 +63,8 @@ def _build_ami(settings: Settings) -> AmiClient:
         secret=settings.ami_secret.get_secret_value(),
         ping_interval_s=settings.ami_ping_interval_s,
         watchdog_timeout_s=settings.ami_watchdog_timeout_s,
-        event_filter=is_queue_event,
+        event_filter=event_filter,
+        action_timeout_s=action_timeout_s,
     )
 
 
@@ -72,6 +78,17 @@ def _build_ari(settings: Settings, layout: centre.Centre) -> tuple[AriClient, Iv
     ivr = Ivr(ari=ari, digits=layout.ivr_digits(), default_queue=layout.default_queue)
     ari.on_event(ivr.handle)
     return ari, ivr
+
+
+def _dialer_ami(settings: Settings) -> AmiClient | None:
+    """The callback dialer's own login (only UserEvents; Originates wait for the agent)."""
+    if not settings.callback_out_context:
+        return None
+    return _build_ami(
+        settings,
+        event_filter="UserEvent".__eq__,
+        action_timeout_s=settings.callback_agent_ring_s + 15.0,
+    )
 
 
 async def _seed_book(app: FastAPI, book: RecordBook) -> None:
@@ -114,7 +131,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     alerts = alert_service.build(settings=settings, board=board)
     callbacks = Callbacks(
         settings=settings, sessions=sessions, engine=metrics, hub=hub, board=board, layout=layout,
-        tz=config.tz,
+        tz=config.tz, dialer_ami=_dialer_ami(settings),
     )  # fmt: skip
     parts = dict(
         layout=layout, metrics_config=config, ami=ami, ari=ari, ivr=ivr, hub=hub, board=board,

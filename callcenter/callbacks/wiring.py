@@ -28,7 +28,10 @@ def policy_of(settings: Settings) -> Policy:
 
 
 class Callbacks:
-    """Start/stop as one part. Without an outgoing context tasks are tracked, never dialled."""
+    """Start/stop as one part. Without an outgoing context tasks are tracked, never dialled.
+
+    `dialer_ami` is the dialer's own AMI login (built in main.py): its Originates wait for the
+    agent to answer and only UserEvents reach it."""
 
     def __init__(
         self,
@@ -40,13 +43,14 @@ class Callbacks:
         board: Any,
         layout: Centre,
         tz: str,
+        dialer_ami: AmiClient | None,
     ) -> None:
         self.policy = policy_of(settings)
         self.dialer: Dialer | None = None
-        if settings.callback_out_context:
+        if settings.callback_out_context and dialer_ami is not None:
             self.dialer = Dialer(
                 sessions=sessions,
-                ami=_dialer_ami(settings),
+                ami=dialer_ami,
                 engine=engine,
                 publish=hub.publish,
                 policy=self.policy,
@@ -89,17 +93,3 @@ class Callbacks:
         await self.detector.stop()
         if self.dialer is not None:
             await self.dialer.stop()
-
-
-def _dialer_ami(settings: Settings) -> AmiClient:
-    """The dialer's own AMI login: its Originates wait for the agent, its events are its own."""
-    return AmiClient(
-        host=settings.ami_host,
-        port=settings.ami_port,
-        username=settings.ami_user,
-        secret=settings.ami_secret.get_secret_value(),
-        ping_interval_s=settings.ami_ping_interval_s,
-        watchdog_timeout_s=settings.ami_watchdog_timeout_s,
-        action_timeout_s=settings.callback_agent_ring_s + 15.0,
-        event_filter="UserEvent".__eq__,
-    )
