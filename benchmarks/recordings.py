@@ -7,12 +7,17 @@ One run, three parts, all against the real local stack:
    agent speaks 1.4 s then is silent, so VBR codecs (Vorbis) look better than on speech.
 2. speech: continuous speech (Asterisk's longest core prompts) converted by Asterisk's
    own `file convert` into each format: bytes per minute of talk, the fair comparison.
-3. upload: FILES synthetic recordings into a private `weed mini` (own ports, temp dir):
-   bare minio `put_object` of the files (same thread count), then the uploader (sha256,
-   COMPLIANCE retention, metadata, DB catalogue, read-back verification, spool delete).
-   Prints MB/s of each and the ratio uploader / bare (goal >= 0.8).
+3. upload: FILES synthetic recordings into a private `weed mini` (own ports, temp dir).
+   Each round (median of ROUNDS, interleaved so all contenders see the same store):
+   bare minio `put_object` on 1 and on WORKERS threads; bare `put_object` followed by
+   `get_object` of the same object on WORKERS threads (the uploader's S3 traffic: its
+   read-back is a GET); then the uploader with WORKERS workers (sha256, catalogue row
+   before the upload, COMPLIANCE retention, metadata, read-back verification, spool
+   delete) over a fresh spool of the same bytes. Prints MB/s of each and the ratios
+   uploader / bare put (goal >= 0.8) and uploader / bare put+get, same concurrency.
 
-    .venv/bin/python benchmarks/recordings.py [--calls 2 --talk 20 --files 60 --size-kb 480]
+    .venv/bin/python benchmarks/recordings.py [--calls 2 --talk 20 --files 60 --size-kb 480
+                                     --workers 4 --rounds 5 --upload-only]
 """
 
 from __future__ import annotations
@@ -24,14 +29,23 @@ import os
 import random
 import secrets
 import shutil
+import statistics
 import struct
 import tempfile
 import time
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import _root  # noqa: F401  (before any project import: see _root.py)
+from minio import Minio
+from minio.commonconfig import COMPLIANCE
+from minio.retention import Retention
+from sqlalchemy import text
 
 from callcenter import migrate
 from callcenter.ami.client import AmiClient
@@ -43,7 +57,7 @@ from callcenter.stack import procs
 from callcenter.stack.asterisk import AsteriskService
 from callcenter.stack.s3 import LOOPBACK, S3Service, WeedPorts
 from recordings import spool
-from recordings.storage import make_minio
+from recordings.storage import CHUNK, make_minio
 from recordings.uploader import Uploader
 
 FORMATS = {"ogg": "Ogg Vorbis", "WAV": "wav49 (GSM in WAV)", "wav": "16-bit WAV (slin)"}
@@ -131,56 +145,97 @@ def free_weed_port() -> int:
     raise RuntimeError("no free port family for a private weed")
 
 
-def write_spool(spool_dir: Path, *, files: int, size: int) -> int:
-    spool_dir.mkdir(parents=True, exist_ok=True)
-    for n in range(files):
-        name = f"bench-{n:04d}-net"
-        # noise between two Ogg page headers (the last says 60 s): the uploader takes it for audio
-        page = b"OggS\x00\x04" + struct.pack("<q", 8000 * 60)
-        audio = page + os.urandom(size - 28) + page
-        (spool_dir / f"{name}.ogg").write_bytes(audio)
+def write_payloads(folder: Path, *, files: int, size: int) -> list[Path]:
+    """The audio every contender sends: noise between two Ogg page headers (the last says
+    60 s), so the uploader takes it for a recording."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page = b"OggS\x00\x04" + struct.pack("<q", 8000 * 60)
+    paths = [folder / f"payload-{n:04d}.ogg" for n in range(files)]
+    for path in paths:
+        path.write_bytes(page + os.urandom(size - 28) + page)
+    return paths
+
+
+def link_spool(spool_dir: Path, payloads: list[Path], *, tag: str) -> None:
+    """A spool of finished recordings whose audio is (hard links to) the payloads."""
+    spool_dir.mkdir(parents=True)
+    for n, payload in enumerate(payloads):
+        name = f"bench-{tag}-{n:04d}-net"
+        os.link(payload, spool_dir / f"{name}.ogg")
         (spool_dir / f"{name}.meta").write_text(
-            f"|file={name}.ogg|kind=queue|uniqueid={name}|linkedid=bench-{n:04d}"
+            f"|file={name}.ogg|kind=queue|uniqueid={name}|linkedid=bench-{tag}-{n:04d}"
             f"|queue={QUEUE}|caller=0800000000|started={int(time.time())}|agent=bench"
         )
         (spool_dir / f"{name}.done").touch()
-    return files * size
 
 
-def bare_put(s3: Settings, spool_dir: Path, *, workers: int) -> float:
-    """Seconds for plain put_object of every spool file (no hash, no lock, no check)."""
-    client = make_minio(s3)
-    paths = sorted(spool_dir.glob("*.ogg"))
+def bare(
+    client: Minio, bucket: str, payloads: list[Path], *, workers: int, get: bool, lock: bool
+) -> float:
+    """Seconds for plain put_object of every file (no hash, no catalogue); with `get`, each
+    put is followed by a get_object of the same object, read to the end; with `lock`, the
+    put carries COMPLIANCE retention and a (dummy) sha256 metadata header like ours."""
+    prefix = f"bare/{uuid.uuid4().hex[:8]}"
+    extra: dict[str, Any] = {}
+    if lock:
+        until = datetime.now(UTC) + timedelta(days=180)
+        extra = {"metadata": {"sha256": "0" * 64}, "retention": Retention(COMPLIANCE, until)}
 
-    def put(path: Path) -> None:
+    def one(path: Path) -> None:
         with path.open("rb") as f:
-            client.put_object(s3.s3_bucket, f"bare/{path.name}", f, path.stat().st_size)
+            size = path.stat().st_size
+            put = client.put_object(bucket, f"{prefix}/{path.name}", f, size, **extra)
+        if get:
+            response = client.get_object(bucket, put.object_name, version_id=put.version_id)
+            try:
+                while response.read(CHUNK):
+                    pass
+            finally:
+                response.close()
+                response.release_conn()
 
     start = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(put, paths))
+        list(pool.map(one, payloads))
     return time.perf_counter() - start
 
 
-async def uploader_run(s3: Settings, spool_dir: Path, *, workers: int) -> tuple[float, int]:
+async def uploader_rounds(
+    s3: Settings, payloads: list[Path], *, workers: int, rounds: int, between: Callable[[], None]
+) -> list[float]:
+    """Seconds of one uploader round over a fresh spool of the payloads, `rounds` times;
+    `between()` runs the bare contenders before each round (same process, same files)."""
     engine = make_engine(s3.database_url)
-    empty = spool_dir.with_name("empty")
-    empty.mkdir()
+    state = payloads[0].parent.parent
     uploader = Uploader(
-        s3=make_minio(s3), sessions=make_sessionmaker(engine), spool_dir=empty,
+        s3=make_minio(s3), sessions=make_sessionmaker(engine), spool_dir=state / "empty",
         bucket=s3.s3_bucket, retention_days=s3.retention_days, workers=workers,
     )  # fmt: skip
+    (state / "empty").mkdir()
+    seconds = []
     try:
         await uploader.run_once()  # the lifecycle rule is set outside the timing
-        uploader.spool_dir = spool_dir
-        start = time.perf_counter()
-        verified = await uploader.run_once()
-        return time.perf_counter() - start, verified
+        async with engine.connect() as conn:  # and the pool holds a connection, as in service
+            await conn.execute(text("SELECT 1"))
+        for n in range(rounds):
+            await asyncio.to_thread(between)
+            uploader.spool_dir = state / f"spool-{n}"
+            link_spool(uploader.spool_dir, payloads, tag=f"{n}")
+            start = time.perf_counter()
+            verified = await uploader.run_once()
+            seconds.append(time.perf_counter() - start)
+            assert verified == len(payloads), f"{verified} of {len(payloads)} verified"
     finally:
+        await uploader.stop()
         await engine.dispose()
+    return seconds
 
 
-def part_upload(settings: Settings, *, files: int, size: int, workers: int) -> dict[str, float]:
+def part_upload(
+    settings: Settings, *, files: int, size: int, workers: int, rounds: int
+) -> dict[str, float]:
+    """MB/s (median of `rounds`) of bare put (1 and N threads), bare put+get (N threads) and
+    the uploader (N workers), interleaved round by round on one private weed."""
     with tempfile.TemporaryDirectory(prefix="bench-rec-") as tmp:
         state = Path(tmp)
         (state / "secrets.json").write_text(json.dumps({"s3_sse_kek": secrets.token_hex(32)}))
@@ -193,13 +248,24 @@ def part_upload(settings: Settings, *, files: int, size: int, workers: int) -> d
         migrate.ensure_database(s3.sync_database_url)
         migrate.upgrade(s3.sync_database_url)
         try:
-            total = write_spool(state / "spool", files=files, size=size)
-            bare_1 = bare_put(s3, state / "spool", workers=1)
-            bare_n = bare_put(s3, state / "spool", workers=workers)
-            seconds, verified = asyncio.run(uploader_run(s3, state / "spool", workers=workers))
-            assert verified == files, f"{verified} of {files} verified"
-            return {"mb": total / 1e6, "bare_1": total / bare_1 / 1e6,
-                    "bare_n": total / bare_n / 1e6, "uploader": total / seconds / 1e6}  # fmt: skip
+            payloads = write_payloads(state / "payloads", files=files, size=size)
+            client, times = make_minio(s3), defaultdict[str, list[float]](list)
+
+            def between() -> None:
+                for name, n, get, lock in (
+                    ("put_1", 1, False, False), ("put", workers, False, False),
+                    ("put_get", workers, True, False), ("put_get_lock", workers, True, True),
+                ):  # fmt: skip
+                    seconds = bare(client, s3.s3_bucket, payloads, workers=n, get=get, lock=lock)
+                    times[name].append(seconds)
+
+            times["uploader"] = asyncio.run(
+                uploader_rounds(s3, payloads, workers=workers, rounds=rounds, between=between)
+            )
+            total = files * size
+            return {"mb": total / 1e6} | {
+                name: total / statistics.median(seconds) / 1e6 for name, seconds in times.items()
+            }
         finally:
             migrate.drop_database(s3.sync_database_url)
             weed.stop()
@@ -211,26 +277,51 @@ def main() -> None:
     parser.add_argument("--talk", type=int, default=20, help="talk seconds per call")
     parser.add_argument("--files", type=int, default=60)
     parser.add_argument("--size-kb", type=int, default=480, help="≈ an 8-minute Vorbis call")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="S3 threads, bare and ours")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--upload-only", action="store_true", help="skip the codec parts")
     args = parser.parse_args()
     settings = get_settings()
+    if not args.upload_only:
+        part_codecs(settings, calls=args.calls, talk=args.talk)
+    upload(settings, args)
 
+
+def part_codecs(settings: Settings, *, calls: int, talk: int) -> None:
     speech = part_speech(settings)
-    calls = asyncio.run(part_calls(settings, calls=args.calls, talk=args.talk))
+    per_min = asyncio.run(part_calls(settings, calls=calls, talk=talk))
     print("bytes per call-minute            speech    simulated calls (mostly silence)")
     for fmt, label in FORMATS.items():
-        print(f"  {label:<28} {speech[fmt]:>9,.0f}  {calls[fmt]:>9,.0f}")
+        print(f"  {label:<28} {speech[fmt]:>9,.0f}  {per_min[fmt]:>9,.0f}")
     for fmt in ("ogg", "WAV"):
         print(f"  ratio {fmt} / 16-bit wav: speech {speech[fmt] / speech['wav']:.3f}, "
-              f"calls {calls[fmt] / calls['wav']:.3f}")  # fmt: skip
+              f"calls {per_min[fmt] / per_min['wav']:.3f}")  # fmt: skip
 
-    up = part_upload(settings, files=args.files, size=args.size_kb * 1000, workers=args.workers)
-    print(f"upload of {args.files} files, {up['mb']:.1f} MB, {args.workers} threads:")
-    print(f"  bare put_object, 1 thread       {up['bare_1']:8.1f} MB/s")
-    print(f"  bare put_object, {args.workers} threads      {up['bare_n']:8.1f} MB/s")
-    print(f"  uploader (hash, lock, verify)   {up['uploader']:8.1f} MB/s")
-    print(f"  ratio uploader / bare ({args.workers} threads): {up['uploader'] / up['bare_n']:.2f} "
-          f"(goal >= 0.8); vs bare 1 thread: {up['uploader'] / up['bare_1']:.2f}")  # fmt: skip
+
+def upload(settings: Settings, args: argparse.Namespace) -> None:
+    up = part_upload(
+        settings, files=args.files, size=args.size_kb * 1000, workers=args.workers,
+        rounds=args.rounds,
+    )  # fmt: skip
+    n = args.workers
+    print(f"upload of {args.files} files, {up['mb']:.1f} MB; median of {args.rounds} rounds:")
+    rows = (
+        ("put_1", "bare put_object, 1 thread"),
+        ("put", f"bare put_object, {n} threads"),
+        ("put_get", f"bare put_object + get_object, {n} threads"),
+        ("put_get_lock", f"  same, put with COMPLIANCE lock + meta, {n} threads"),
+        ("uploader", f"uploader, {n} workers (hash, catalogue, lock, verify, delete)"),
+    )
+    for key, label in rows:
+        print(f"  {label:<62} {up[key]:8.1f} MB/s")
+    ours = up["uploader"]
+    print(f"  ratio uploader / bare put ({n} threads):                {ours / up['put']:.2f}"
+          " (goal >= 0.8)")  # fmt: skip
+    print(f"  ratio uploader / bare put+get ({n} threads):            {ours / up['put_get']:.2f}"
+          " (same S3 traffic: the read-back is a GET)")  # fmt: skip
+    print(f"  ratio uploader / bare locked put+get ({n} threads):     "
+          f"{ours / up['put_get_lock']:.2f} (plus the store's own cost of the lock)")  # fmt: skip
+    print(f"  ratio uploader / bare put (1 thread):                   {ours / up['put_1']:.2f}")
 
 
 if __name__ == "__main__":

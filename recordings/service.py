@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recordings.models import AuditEntry, QaEvaluation, Recording
@@ -133,3 +133,15 @@ async def audit_rows(
         query = query.where(AuditEntry.action == action)
     rows = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
     return list(rows)
+
+
+async def add_all(*, session: AsyncSession, rows: list[Recording]) -> None:
+    """Insert new catalogue rows in one statement (their ids are set afterwards)."""
+    session.add_all(rows)
+    await session.flush()
+
+
+async def set_outcomes(*, session: AsyncSession, values: list[dict[str, Any]]) -> None:
+    """Update many rows by id in one executemany; every dict has the same keys."""
+    if values:
+        await session.execute(update(Recording), values)

@@ -157,6 +157,15 @@ def duration_s(path: Path) -> float:
             tail = f.read()
     except OSError:
         return 0.0
+    return _duration(head, size, tail)
+
+
+def duration_of(data: bytes) -> float:
+    """duration_s of a recording already read into memory."""
+    return _duration(data[:64], len(data), data[-TAIL_BYTES:])
+
+
+def _duration(head: bytes, size: int, tail: bytes) -> float:
     if head[:4] == b"OggS":
         last = tail.rfind(b"OggS")
         if last < 0 or last + 14 > len(tail):

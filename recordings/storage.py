@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import urllib3
 from minio import Minio
@@ -15,6 +16,8 @@ from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersion
 from minio.retention import Retention
 
 from callcenter.config import Settings
+
+S3_CONNECTIONS = 8  # kept-alive connections per client: >= the uploader's workers
 
 
 def make_minio(settings: Settings, *, timeout_s: float | None = None) -> Minio:
@@ -35,7 +38,9 @@ def make_minio(settings: Settings, *, timeout_s: float | None = None) -> Minio:
         secret_key=settings.s3_secret_key.get_secret_value(),
         secure=settings.s3_secure,
         region=settings.s3_region,
-        http_client=urllib3.PoolManager(timeout=timeout, retries=retries),
+        # one kept-alive connection per S3 thread: urllib3's default pool keeps one and
+        # reconnects for every other concurrent request
+        http_client=urllib3.PoolManager(timeout=timeout, retries=retries, maxsize=S3_CONNECTIONS),
     )
 
 
@@ -64,6 +69,7 @@ class ChangedFile(Exception):
 
 # -- the vault: every call below is synchronous; the uploader runs it in a thread ----------
 CHUNK = 1024 * 1024
+WHOLE_FILE_MAX = 16 * CHUNK  # larger files are streamed, not held in memory
 
 
 def sha256_of_file(path: Path) -> str:
@@ -75,29 +81,44 @@ def sha256_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_checked(path: Path, sha256: str) -> bytes | None:
+    """The file's bytes, read once, when they still have that sha256 (ChangedFile if not).
+
+    None for a file too large to hold (hours of 16-bit WAV): checked by streaming instead.
+    """
+    if path.stat().st_size > WHOLE_FILE_MAX:
+        data, now = None, sha256_of_file(path)
+    else:
+        data = path.read_bytes()
+        now = hashlib.sha256(data).hexdigest()
+    if now != sha256:
+        raise ChangedFile(now)
+    return data
+
+
 def put_locked(
     client: Minio,
     *,
     bucket: str,
     key: str,
     path: Path,
+    data: bytes | None,
     sha256: str,
     content_type: str,
     retain_until: datetime,
 ) -> str | None:
-    """Upload `path` with sha256 metadata under COMPLIANCE retention; the new version id.
+    """Upload with sha256 metadata under COMPLIANCE retention; the new version id.
 
-    ChangedFile (nothing uploaded) when the file no longer has that sha256.
+    `data`: the bytes whose sha256 was taken (they are what is sent), or None to stream a
+    large file from `path` (the read-back then catches any change since it was hashed).
     """
-    now = sha256_of_file(path)
-    if now != sha256:
-        raise ChangedFile(now)
-    size = path.stat().st_size
-    with path.open("rb") as f:
+    stream: BinaryIO = io.BytesIO(data) if data is not None else path.open("rb")
+    size = len(data) if data is not None else path.stat().st_size
+    with stream:
         result = client.put_object(
             bucket,
             key,
-            f,
+            stream,
             size,
             content_type=content_type,
             metadata={"sha256": sha256},
@@ -106,13 +127,23 @@ def put_locked(
     return result.version_id
 
 
-def read_back(client: Minio, ref: ObjectRef) -> tuple[str, str]:
-    """(sha256 of the stored bytes, sha256 its metadata claims), from one GET."""
-    digest = hashlib.sha256()
+def read_back(
+    client: Minio, ref: ObjectRef, *, original: bytes | None = None, original_sha256: str = ""
+) -> tuple[str, str]:
+    """(sha256 of the stored bytes, sha256 its metadata claims), from one GET.
+
+    With `original` (the bytes whose sha256 is `original_sha256`): stored bytes equal to
+    them have that sha256 by definition, so one byte comparison replaces hashing them.
+    """
     response = client.get_object(ref.bucket, ref.key, version_id=ref.version_id)
     try:
         claimed = str(response.headers.get("x-amz-meta-sha256", ""))
-        for chunk in response.stream(CHUNK):
+        if original is not None:
+            stored = response.read()
+            same = stored == original
+            return (original_sha256 if same else hashlib.sha256(stored).hexdigest()), claimed
+        digest = hashlib.sha256()
+        while chunk := response.read(CHUNK):
             digest.update(chunk)
     finally:
         response.close()
