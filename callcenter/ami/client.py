@@ -234,15 +234,26 @@ class AmiClient(Background):
         self.last_error = None
         self.last_pong_monotonic = time.monotonic()
         log.info("AMI connected to %s:%s as %s", self._host, self._port, self._username)
-        for callback in self._on_connected:
-            await callback(self)
 
     async def _run_connected(self) -> None:
-        """Ping until the link is lost or a ping goes unanswered (half-open socket).
+        """Run the on-connected callbacks beside a ping loop that ends when the link is lost or
+        a ping goes unanswered (half-open socket).
 
-        While we hold reading paused a reply cannot arrive: no ping then, and a ping
-        that timed out because we paused meanwhile says nothing about the link.
+        The callbacks (a QueueStatus resync) run as tasks: a link that freezes during them must
+        still be noticed within the watchdog time. While we hold reading paused a reply cannot
+        arrive: no ping then, and a ping that timed out because we paused says nothing.
         """
+        hooks: list[asyncio.Future[None]] = [
+            asyncio.ensure_future(callback(self)) for callback in self._on_connected
+        ]
+        try:
+            await self._ping_until_lost()
+        finally:
+            for hook in hooks:
+                hook.cancel()
+            await asyncio.gather(*hooks, return_exceptions=True)
+
+    async def _ping_until_lost(self) -> None:
         while not self._lost.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._lost.wait(), timeout=self._ping_interval)
