@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recordings.models import AuditEntry, QaEvaluation, Recording
+from recordings.models import AuditEntry, QaEvaluation, Recording, UploadState
 
 
 @dataclass(frozen=True)
@@ -145,3 +145,19 @@ async def set_outcomes(*, session: AsyncSession, values: list[dict[str, Any]]) -
     """Update many rows by id in one executemany; every dict has the same keys."""
     if values:
         await session.execute(update(Recording), values)
+
+
+async def backlog(*, session: AsyncSession) -> dict[str, int]:
+    """Recordings not yet safe in the vault: `waiting` (hashed or uploaded, the uploader's work)
+    and `failed` (kept in the spool for a person to look at)."""
+    waiting = (UploadState.hashed.value, UploadState.uploaded.value)
+    rows = await session.execute(
+        select(Recording.upload_state, func.count())
+        .where(Recording.upload_state.in_([*waiting, UploadState.failed.value]))
+        .group_by(Recording.upload_state)
+    )
+    counts: dict[str, int] = {state: n for state, n in rows.all()}
+    return {
+        "waiting": sum(counts.get(s, 0) for s in waiting),
+        "failed": counts.get(UploadState.failed.value, 0),
+    }

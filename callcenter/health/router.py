@@ -1,4 +1,7 @@
-"""`GET /healthz`: each dependency ok/down; 503 when any is down."""
+"""`GET /healthz`: each dependency ok/down; 503 when any is down.
+
+Also the recordings backlog (informational: a store outage already shows as `s3` down, and
+files waiting or failed verification need a person, not a restart)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from recordings import service as recording_service
 
 router = APIRouter()
 
@@ -52,10 +57,31 @@ async def _run(name: str, request: Request) -> tuple[str, str]:
         return name, "down"
 
 
+async def _recordings(request: Request) -> dict[str, Any]:
+    """The uploader's state and how many recordings are not yet verified in the vault."""
+    uploader = getattr(request.app.state, "uploader", None)
+    report: dict[str, Any] = {
+        "uploader": "off" if uploader is None else "retrying" if uploader.failures else "ok",
+        "last_error": None if uploader is None else uploader.last_error,
+    }
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S), request.app.state.sessions() as session:
+            report |= await recording_service.backlog(session=session)
+    except Exception:
+        report |= {"waiting": None, "failed": None}  # the db check says why
+    return report
+
+
 @router.get("/healthz", tags=["health"])
 async def healthz(request: Request) -> JSONResponse:
     """Each dependency with `ok` or `down`; HTTP 503 when any is down."""
-    results = dict(await asyncio.gather(*(_run(name, request) for name in CHECKS)))
+    checks = asyncio.gather(*(_run(name, request) for name in CHECKS))
+    results, recordings = await asyncio.gather(checks, _recordings(request))
+    results = dict(results)
     healthy = all(v == "ok" for v in results.values())
-    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", "checks": results}
+    body: dict[str, Any] = {
+        "status": "ok" if healthy else "degraded",
+        "checks": results,
+        "recordings": recordings,
+    }
     return JSONResponse(body, status_code=200 if healthy else 503)
