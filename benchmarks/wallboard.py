@@ -121,34 +121,10 @@ async def hub_server(max_batch: int | None, ws: str) -> AsyncIterator[Server]:
 
 
 @asynccontextmanager
-async def bare_server() -> AsyncIterator[Server]:
-    """The baseline: every message sent to every client with websockets.broadcast."""
-    clients: set[ServerConnection] = set()
-    seq = 0
-
-    async def handler(ws: ServerConnection) -> None:
-        clients.add(ws)
-        try:
-            await ws.wait_closed()
-        finally:
-            clients.discard(ws)
-
-    def publish(data: dict[str, Any]) -> None:
-        nonlocal seq
-        seq += 1
-        broadcast(
-            clients, encode({"type": "change", "topic": "wallboard", "seq": seq, "data": data})
-        )
-
-    sock = listening_socket()
-    async with serve(handler, sock=sock, compression=None, ping_interval=None):
-        yield Server(sock.getsockname()[1], "/", publish, lambda: len(clients), lambda: "")
-
-
-@asynccontextmanager
-async def batched_server() -> AsyncIterator[Server]:
-    """The fair baseline: the hub's frame format (a JSON array of every change since the last
-    send) broadcast with websockets.broadcast by one flusher task; no per-client state."""
+async def broadcast_server(*, batched: bool) -> AsyncIterator[Server]:
+    """A baseline with no hub: websockets.broadcast to every client, either one frame per event
+    (`bare`) or, like the hub's frames, a JSON array of every change since the last send from
+    one flusher task (`batched`, the like-for-like one)."""
     clients: set[ServerConnection] = set()
     pending: list[str] = []
     wake = asyncio.Event()
@@ -164,7 +140,11 @@ async def batched_server() -> AsyncIterator[Server]:
     def publish(data: dict[str, Any]) -> None:
         nonlocal seq
         seq += 1
-        pending.append(encode({"type": "change", "topic": "wallboard", "seq": seq, "data": data}))
+        message = encode({"type": "change", "topic": "wallboard", "seq": seq, "data": data})
+        if not batched:
+            broadcast(clients, f"[{message}]")
+            return
+        pending.append(message)
         wake.set()
 
     async def flush() -> None:
@@ -432,12 +412,10 @@ async def bench(args: argparse.Namespace) -> list[dict]:
             if name == "hub":
                 async with hub_server(args.max_batch, args.ws) as server:
                     results.append(await phase("hub + FastAPI route", server, conn, args))
-            elif name == "batched":
-                async with batched_server() as server:
-                    results.append(await phase("batched websockets.broadcast", server, conn, args))
             else:
-                async with bare_server() as server:
-                    results.append(await phase("bare websockets.broadcast", server, conn, args))
+                async with broadcast_server(batched=name == "batched") as server:
+                    label = f"{name} websockets.broadcast"
+                    results.append(await phase(label, server, conn, args))
     finally:
         with contextlib.suppress(OSError):
             conn.send(("exit",))

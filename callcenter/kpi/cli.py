@@ -13,8 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from callcenter import centre
-from callcenter.callbacks import service as cb_service
-from callcenter.cases import kpi as case_kpi
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
@@ -75,22 +73,13 @@ async def _report(
     engine = make_engine(settings.database_url)
     try:
         sessions = make_sessionmaker(engine)
-        async with sessions() as session:
-            records = await kpi_service.records_for(session=session, start=start, end=end)
-            cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
-            callbacks = await cb_service.kpis(  # metrics.md "Callback KPIs"
-                session=session, start=start, end=end, queue=queue,
-                window_s=settings.callback_window_s,
-            )  # fmt: skip
-        reconciler = Reconciler(settings=settings, sessions=sessions, config=config)
-        complete = await reconciler.is_complete(start=start, end=end, records=records)
+        return await kpi_service.period_report(
+            sessions=sessions, config=config, callback_window_s=settings.callback_window_s,
+            reconciler=Reconciler(settings=settings, sessions=sessions, config=config),
+            start=start, end=end, queue=queue, interval=interval,
+        )  # fmt: skip
     finally:
         await engine.dispose()
-    body = kpi_service.report(
-        records, config=config, queue=queue, interval=interval, complete=complete
-    )
-    body |= callbacks
-    return body | cases  # fcr_pct beside the agent-flagged figure (metrics.md, case KPIs)
 
 
 def _table(body: dict[str, Any], queue: str | None) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.callbacks import service as cb_service
 from callcenter.calls import service as calls_service
+from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
 from callcenter.errors import InvalidInput
 from queue_metrics import kpi
@@ -17,6 +19,36 @@ from queue_metrics.intervals import Size
 from queue_metrics.records import CallRecord
 
 INTERVALS = {s.value: s for s in Size}
+
+
+class Completeness(Protocol):
+    async def is_complete(
+        self, *, start: datetime, end: datetime, records: Sequence[CallRecord]
+    ) -> bool: ...
+
+
+async def period_report(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    reconciler: Completeness,
+    config: MetricsConfig,
+    callback_window_s: float,
+    start: datetime,
+    end: datetime,
+    queue: str | None,
+    interval: str | None,
+) -> dict[str, Any]:
+    """What `GET /api/v1/kpi` and `callcenter kpi --json` answer: the queue KPIs with
+    completeness, the callback KPIs and fcr_pct beside the agent-flagged figure (metrics.md)."""
+    async with sessions() as session:
+        records = await records_for(session=session, start=start, end=end)
+        cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+        callbacks = await cb_service.kpis(
+            session=session, start=start, end=end, queue=queue, window_s=callback_window_s
+        )
+    complete = await reconciler.is_complete(start=start, end=end, records=records)
+    body = report(records, config=config, queue=queue, interval=interval, complete=complete)
+    return body | callbacks | cases
 
 
 def metrics_config(layout: Centre, *, sl_threshold_s: int, short_abandon_s: int) -> MetricsConfig:
