@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -34,3 +35,11 @@ def is_subsequence(wanted: list[str], seen: list[str]) -> bool:
     """True when `wanted` occurs in `seen` in order (other items may sit between)."""
     it = iter(seen)
     return all(any(x == w for x in it) for w in wanted)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

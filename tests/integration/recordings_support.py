@@ -72,6 +72,30 @@ def new_sub(spool_root: Path) -> Path:
     return sub
 
 
+@contextmanager
+def spool_sub(spool_root: Path) -> Iterator[Path]:
+    """`new_sub` for one test, emptied and removed afterwards."""
+    sub = new_sub(spool_root)
+    try:
+        yield sub
+    finally:
+        for leftover in sub.iterdir():
+            leftover.unlink()
+        sub.rmdir()
+
+
+def fake_item(sub: Path, name: str, audio: bytes) -> spool.SpoolItem:
+    """A finished spool entry as the dialplan writes it."""
+    (sub / f"{name}.ogg").write_bytes(audio)
+    meta = sub / f"{name}.meta"
+    meta.write_text(f"|file={name}.ogg|kind=queue|uniqueid={name}|linkedid={name[:-4]}"
+                    f"|queue=general-enquiries|caller=021234567|started=1795990000"
+                    "|agent=sim-agent-09|member=Local/7009@agents/n|ended=1795990060")  # fmt: skip
+    (sub / f"{name}.done").touch()
+    (item,) = [i for i in spool.finished(sub) if i.uniqueid == name]
+    return item
+
+
 async def recorded_call(
     ami: AmiClient, *, sub: Path, talk_s: int = 3, fmt: str = "ogg", caller: str | None = None
 ) -> spool.SpoolItem:

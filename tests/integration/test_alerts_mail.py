@@ -8,7 +8,6 @@ fires must send no second one.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,9 +22,9 @@ from callcenter.alerts.mailer import Mailer
 from callcenter.alerts.service import AlertService
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
-from tests.helpers import poll
+from tests.helpers import free_port, poll
 from tests.integration.conftest import own_database
-from tests.integration.test_kpi_recount import Service, run, spec
+from tests.integration.scenario_support import Service, run, spec
 
 pytestmark = pytest.mark.integration
 
@@ -56,12 +55,6 @@ def text(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
     return str(part.get_content())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -221,14 +221,7 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         # Default + the fake device; the page lists devices once its phone has started.
         await expect(page.locator("#mic option").nth(1)).to_be_attached(timeout=10_000)
 
-        # Only the queue under test: other helpers' callers must not reach this phone.
-        for box in await page.locator("#queues input").all():
-            if await box.get_attribute("value") != QUEUE:
-                await box.uncheck()
-        await page.locator("#queue-login").click()
-        await expect(page.locator("#agent-state")).to_have_attribute(
-            "data-state", "available", timeout=15_000
-        )
+        await join_queue_only(page)
 
         call_id = await place_caller(site.events, caller, patience_s=60)
         await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=20_000)
@@ -386,24 +379,7 @@ async def test_blind_transfer_to_another_agent(site: Site, chromium: Browser) ->
     context = await chromium.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     try:
-        await sign_in(page, site)
-        await expect(page.locator("#sip-status")).to_have_attribute(
-            "data-state", "registered", timeout=20_000
-        )
-        for box in await page.locator("#queues input").all():
-            if await box.get_attribute("value") != QUEUE:
-                await box.uncheck()
-        await page.locator("#queue-login").click()
-        await expect(page.locator("#agent-state")).to_have_attribute(
-            "data-state", "available", timeout=15_000
-        )
-        caller = f"08{uuid.uuid4().int % 10**8:08d}"
-        await place_caller(site.events, caller, patience_s=60)
-        await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=40_000)
-        await page.locator("#answer").click()
-        await expect(page.locator("#call-status")).to_have_attribute(
-            "data-state", "talking", timeout=15_000
-        )
+        await answer_a_caller(site, page)
         mark = len(site.seen)
         await page.locator("#transfer-target").select_option("agent39")
         await page.locator("#transfer-blind").click()
@@ -530,12 +506,8 @@ async def colleague_user(site: Site) -> str:
         return user.username
 
 
-async def answer_a_caller(site: Site, page: Page) -> str:
-    """The page signs in, joins QUEUE only and answers one simulated caller; its call id."""
-    await sign_in(page, site)
-    await expect(page.locator("#sip-status")).to_have_attribute(
-        "data-state", "registered", timeout=20_000
-    )
+async def join_queue_only(page: Page) -> None:
+    """Log the page's agent into QUEUE only: other helpers' callers must not reach this phone."""
     for box in await page.locator("#queues input").all():
         if await box.get_attribute("value") != QUEUE:
             await box.uncheck()
@@ -543,6 +515,15 @@ async def answer_a_caller(site: Site, page: Page) -> str:
     await expect(page.locator("#agent-state")).to_have_attribute(
         "data-state", "available", timeout=15_000
     )
+
+
+async def answer_a_caller(site: Site, page: Page) -> str:
+    """The page signs in, joins QUEUE only and answers one simulated caller; its call id."""
+    await sign_in(page, site)
+    await expect(page.locator("#sip-status")).to_have_attribute(
+        "data-state", "registered", timeout=20_000
+    )
+    await join_queue_only(page)
     caller = f"08{uuid.uuid4().int % 10**8:08d}"
     call_id = await place_caller(site.events, caller, patience_s=60)
     await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=40_000)

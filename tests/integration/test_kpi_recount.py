@@ -24,16 +24,16 @@ from sqlalchemy import text
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
-from callcenter.main import create_app
 from callcenter.reconcile.queue_log import read_file
 from callcenter.reconcile.recount import recount
 from callcenter.simulate.runner import Simulation
-from callcenter.simulate.spec import Distribution, RunSpec, plan
+from callcenter.simulate.spec import plan
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
 from tests.helpers import poll
 from tests.integration.conftest import cli, own_database
+from tests.integration.scenario_support import Service, run, spec
 
 pytestmark = pytest.mark.integration
 
@@ -52,39 +52,6 @@ async def fresh(settings: Settings) -> AsyncIterator[Settings]:
     """A database of its own, so only this test's service instance writes into it."""
     with own_database(settings, "callcenter_kpi") as own:
         yield own
-
-
-class Service:
-    """One running instance of the service (lifespan entered), stoppable mid-scenario."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.app: FastAPI = create_app(settings)
-        self._cm: Any = None
-
-    async def start(self) -> Service:
-        self._cm = self.app.router.lifespan_context(self.app)
-        await self._cm.__aenter__()
-        await poll(lambda: self.app.state.ami.connected, timeout_s=20, what="AMI connected")
-        return self
-
-    async def stop(self) -> None:
-        await self._cm.__aexit__(None, None, None)
-
-
-def spec(queue: str, calls: int, agents: int, **kw: Any) -> RunSpec:
-    dist = {k: Distribution.parse(str(kw.pop(k)), name=k) for k in ("patience", "ring", "talk")}
-    rate, seed = kw.pop("rate", None), kw.pop("seed", 1)
-    return RunSpec(calls=calls, rate=rate, queue=queue, agents=agents, seed=seed, **dist, **kw)
-
-
-async def run(ami: AmiClient, run_spec: RunSpec, *, paused: int = 0) -> Simulation:
-    sim = Simulation(
-        ami=ami, spec=run_spec, calls=plan(run_spec, run_id=f"k{uuid.uuid4().hex[:6]}")
-    )
-    await sim.run(paused=paused)
-    await sim.agents.logout_all()
-    assert all(s.placed and s.ended for s in sim.states), [s.as_dict() for s in sim.states]
-    return sim
 
 
 def queue_log_recount(settings: Settings, start: float, end: float, queue: str) -> dict[str, Any]:

@@ -6,10 +6,9 @@ import asyncio
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,10 +23,15 @@ from recordings import service, spool
 from recordings.models import UploadState
 from recordings.storage import make_minio
 from recordings.uploader import Uploader
-from tests.helpers import poll
+from tests.helpers import free_port, poll
 from tests.integration.conftest import cli, own_database
-from tests.integration.recordings_support import new_sub, ogg_like, own_weed, recorded_call
-from tests.integration.test_recordings_vault import fake_item
+from tests.integration.recordings_support import (
+    fake_item,
+    ogg_like,
+    own_weed,
+    recorded_call,
+    spool_sub,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +45,9 @@ def weed(
 
 
 @pytest.fixture
-async def sub(settings: Settings) -> AsyncIterator[Path]:
-    path = new_sub(settings.spool_path)
-    yield path
-    for leftover in path.iterdir():
-        leftover.unlink()
-    path.rmdir()
+def sub(settings: Settings) -> Iterator[Path]:
+    with spool_sub(settings.spool_path) as path:
+        yield path
 
 
 async def test_s3_down_during_a_call_then_back_without_a_restart(
@@ -89,13 +90,6 @@ def stack_env() -> dict[str, str]:
             key, _, value = line[len("export ") :].partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_service_killed_with_files_in_the_spool_uploads_them_after_start(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,11 +15,17 @@ from minio.error import S3Error
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
-from recordings import service, spool
+from recordings import service
 from recordings.models import UploadState
 from recordings.storage import make_minio
 from recordings.uploader import Uploader
-from tests.integration.recordings_support import new_sub, ogg_like, own_weed, recorded_call
+from tests.integration.recordings_support import (
+    fake_item,
+    ogg_like,
+    own_weed,
+    recorded_call,
+    spool_sub,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -31,12 +37,9 @@ def weed(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
-async def sub(settings: Settings) -> AsyncIterator[Path]:
-    path = new_sub(settings.spool_path)
-    yield path
-    for leftover in path.iterdir():
-        leftover.unlink()
-    path.rmdir()
+def sub(settings: Settings) -> Iterator[Path]:
+    with spool_sub(settings.spool_path) as path:
+        yield path
 
 
 def uploader_for(app: FastAPI, s3: Settings, spool_dir: Path) -> Uploader:
@@ -87,18 +90,6 @@ async def test_recorded_call_is_locked_in_the_bucket_with_its_sha256(
     (rule,) = lifecycle.rules
     assert rule.expiration is not None and rule.expiration.days == 181  # after retention ends
     assert client.stat_object(stored.bucket, stored.object_key, version_id=stored.version_id)
-
-
-def fake_item(sub: Path, name: str, audio: bytes) -> spool.SpoolItem:
-    """A finished spool entry as the dialplan writes it."""
-    (sub / f"{name}.ogg").write_bytes(audio)
-    meta = sub / f"{name}.meta"
-    meta.write_text(f"|file={name}.ogg|kind=queue|uniqueid={name}|linkedid={name[:-4]}"
-                    f"|queue=general-enquiries|caller=021234567|started=1795990000"
-                    "|agent=sim-agent-09|member=Local/7009@agents/n|ended=1795990060")  # fmt: skip
-    (sub / f"{name}.done").touch()
-    (item,) = [i for i in spool.finished(sub) if i.uniqueid == name]
-    return item
 
 
 async def test_spool_file_changed_after_hashing_is_flagged_and_kept(

@@ -21,7 +21,7 @@ from queue_metrics.events import (
     TalkEnded,
 )
 from queue_metrics.records import Outcome
-from tests.unit.test_metrics_transcripts import (
+from tests.unit.transcripts_support import (
     CONFIG,
     QUEUE,
     QUEUE2,
