@@ -7,7 +7,10 @@ One run, three parts, all against the real local stack:
    agent speaks 1.4 s then is silent, so VBR codecs (Vorbis) look better than on speech.
 2. speech: continuous speech (Asterisk's longest core prompts) converted by Asterisk's
    own `file convert` into each format: bytes per minute of talk, the fair comparison.
-3. upload: FILES synthetic recordings into a private `weed mini` (own ports, temp dir).
+3. upload: synthetic recordings of each size (MB per round) into a private `weed mini`
+   (own ports, temp dir). The bare contenders use the SDK's own client (it hashes every
+   body again to sign it); the uploader's client sends its catalogued sha256 as the S3
+   checksum instead (storage.VaultClient).
    Each round (median of ROUNDS, interleaved so all contenders see the same store):
    bare minio `put_object` on 1 and on WORKERS threads; bare `put_object` followed by
    `get_object` of the same object on WORKERS threads (the uploader's S3 traffic: its
@@ -16,8 +19,8 @@ One run, three parts, all against the real local stack:
    delete) over a fresh spool of the same bytes. Prints MB/s of each and the ratios
    uploader / bare put (goal >= 0.8) and uploader / bare put+get, same concurrency.
 
-    .venv/bin/python benchmarks/recordings.py [--calls 2 --talk 20 --files 60 --size-kb 480
-                                     --workers 4 --rounds 5 --upload-only]
+    .venv/bin/python benchmarks/recordings.py [--calls 2 --talk 20 --sizes-kb 480,1500
+                                     --mb 60 --workers 4 --rounds 7 --upload-only]
 """
 
 from __future__ import annotations
@@ -249,7 +252,7 @@ def part_upload(
         migrate.upgrade(s3.sync_database_url)
         try:
             payloads = write_payloads(state / "payloads", files=files, size=size)
-            client, times = make_minio(s3), defaultdict[str, list[float]](list)
+            client, times = make_minio(s3, client=Minio), defaultdict[str, list[float]](list)
 
             def between() -> None:
                 for name, n, get, lock in (
@@ -275,16 +278,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2, help="calls per format")
     parser.add_argument("--talk", type=int, default=20, help="talk seconds per call")
-    parser.add_argument("--files", type=int, default=60)
-    parser.add_argument("--size-kb", type=int, default=480, help="≈ an 8-minute Vorbis call")
+    parser.add_argument(
+        "--sizes-kb", default="480,1500",
+        help="file sizes (kB) to upload, comma-separated: a 2.5-minute and an 8-minute call "
+        "in Ogg Vorbis (188 kB per minute of speech)",
+    )  # fmt: skip
+    parser.add_argument("--mb", type=float, default=60.0, help="MB per contender per round")
     parser.add_argument("--workers", type=int, default=4, help="S3 threads, bare and ours")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (median)")
     parser.add_argument("--upload-only", action="store_true", help="skip the codec parts")
     args = parser.parse_args()
     settings = get_settings()
     if not args.upload_only:
         part_codecs(settings, calls=args.calls, talk=args.talk)
-    upload(settings, args)
+    for size_kb in (int(v) for v in args.sizes_kb.split(",")):
+        upload(settings, args, size=size_kb * 1000, files=max(4, round(args.mb * 1000 / size_kb)))
 
 
 def part_codecs(settings: Settings, *, calls: int, talk: int) -> None:
@@ -298,13 +306,11 @@ def part_codecs(settings: Settings, *, calls: int, talk: int) -> None:
               f"calls {per_min[fmt] / per_min['wav']:.3f}")  # fmt: skip
 
 
-def upload(settings: Settings, args: argparse.Namespace) -> None:
-    up = part_upload(
-        settings, files=args.files, size=args.size_kb * 1000, workers=args.workers,
-        rounds=args.rounds,
-    )  # fmt: skip
+def upload(settings: Settings, args: argparse.Namespace, *, size: int, files: int) -> None:
+    up = part_upload(settings, files=files, size=size, workers=args.workers, rounds=args.rounds)
     n = args.workers
-    print(f"upload of {args.files} files, {up['mb']:.1f} MB; median of {args.rounds} rounds:")
+    print(f"upload of {files} files of {size / 1000:.0f} kB, {up['mb']:.1f} MB; "
+          f"median of {args.rounds} rounds:")  # fmt: skip
     rows = (
         ("put_1", "bare put_object, 1 thread"),
         ("put", f"bare put_object, {n} threads"),
@@ -317,6 +323,10 @@ def upload(settings: Settings, args: argparse.Namespace) -> None:
     ours = up["uploader"]
     print(f"  ratio uploader / bare put ({n} threads):                {ours / up['put']:.2f}"
           " (goal >= 0.8)")  # fmt: skip
+    print(
+        f"  ratio bare put+get / bare put ({n} threads):            "
+        f"{up['put_get'] / up['put']:.2f} (the S3 traffic alone of an uploader that reads back)"
+    )
     print(f"  ratio uploader / bare put+get ({n} threads):            {ours / up['put_get']:.2f}"
           " (same S3 traffic: the read-back is a GET)")  # fmt: skip
     print(f"  ratio uploader / bare locked put+get ({n} threads):     "

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, ENABLED, Filter
+from minio.credentials import Credentials
 from minio.error import S3Error
 from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersionExpiration, Rule
 from minio.retention import Retention
@@ -18,9 +20,44 @@ from minio.retention import Retention
 from callcenter.config import Settings
 
 S3_CONNECTIONS = 8  # kept-alive connections per client: >= the uploader's workers
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
 
 
-def make_minio(settings: Settings, *, timeout_s: float | None = None) -> Minio:
+class VaultClient(Minio):
+    """The minio client, except that an upload carrying our own SHA-256 is hashed once.
+
+    The SDK hashes every body it sends a second time: over plain HTTP it signs the body's
+    SHA-256 (SigV4 signed payload), over HTTPS it adds a Content-MD5. An upload that carries
+    `x-amz-checksum-sha256` (the hash the uploader took before the upload) needs neither:
+    it goes UNSIGNED-PAYLOAD, the store checks the received bytes against that checksum
+    (BadDigest otherwise: SeaweedFS, MinIO and AWS all do), and the uploader's read-back
+    compares the stored bytes again. Every other request is the SDK's own.
+    """
+
+    def _build_headers(
+        self,
+        host: str,
+        headers: dict[str, Any] | None = None,
+        body: bytes | None = None,
+        creds: Credentials | None = None,
+    ) -> tuple[dict[str, Any], datetime]:
+        if not body or not headers or not any(k.lower() == CHECKSUM_HEADER for k in headers):
+            return super()._build_headers(host, headers, body, creds)
+        built, date = super()._build_headers(host, headers, None, creds)
+        built["Content-Length"] = str(len(body))
+        if creds:
+            built["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+        return built, date
+
+
+def checksum_b64(sha256_hex: str) -> str:
+    """The S3 checksum header's form (base64 of the digest) of a hex SHA-256."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+def make_minio(
+    settings: Settings, *, timeout_s: float | None = None, client: type[Minio] = VaultClient
+) -> Minio:
     """A client for the configured S3 endpoint (SeaweedFS locally, MinIO in docker-compose).
 
     Without `timeout_s`: fail fast on connect, one retry (callers retry on their own
@@ -32,7 +69,7 @@ def make_minio(settings: Settings, *, timeout_s: float | None = None) -> Minio:
     else:
         timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
         retries = urllib3.Retry(total=0)
-    return Minio(
+    return client(
         settings.s3_endpoint,
         access_key=settings.s3_access_key.get_secret_value(),
         secret_key=settings.s3_secret_key.get_secret_value(),
@@ -109,6 +146,9 @@ def put_locked(
 ) -> str | None:
     """Upload with sha256 metadata under COMPLIANCE retention; the new version id.
 
+    The store checks the bytes it receives against `sha256` (checksum header): a body
+    changed on the way is refused with BadDigest, never stored.
+
     `data`: the bytes whose sha256 was taken (they are what is sent), or None to stream a
     large file from `path` (the read-back then catches any change since it was hashed).
     """
@@ -121,7 +161,7 @@ def put_locked(
             stream,
             size,
             content_type=content_type,
-            metadata={"sha256": sha256},
+            metadata={"sha256": sha256, CHECKSUM_HEADER: checksum_b64(sha256)},
             retention=Retention(COMPLIANCE, retain_until),
         )
     return result.version_id

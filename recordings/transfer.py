@@ -12,9 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from minio import Minio
+from minio.error import S3Error
 
 from recordings import spool, storage
 from recordings.models import UploadState
+
+# the store's answer when the bytes it received do not match our checksum header
+DIGEST_REFUSED = frozenset({"BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest"})
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,16 @@ def send(client: Minio, job: Job) -> Outcome:
         except storage.ChangedFile as exc:
             text = f"spool file changed after hashing (now {exc})"
             return Outcome(UploadState.failed, None, None, error_text=text)
-        version = storage.put_locked(
-            client, bucket=ref.bucket, key=ref.key, path=job.path, data=data,
-            sha256=job.sha256, content_type=job.content_type, retain_until=retain_until,
-        )  # fmt: skip
+        try:
+            version = storage.put_locked(
+                client, bucket=ref.bucket, key=ref.key, path=job.path, data=data,
+                sha256=job.sha256, content_type=job.content_type, retain_until=retain_until,
+            )  # fmt: skip
+        except S3Error as exc:
+            if exc.code not in DIGEST_REFUSED:
+                raise
+            text = f"the store refused the bytes: they differ from the sha256 taken ({exc.code})"
+            return Outcome(UploadState.failed, None, None, error_text=text)
         ref = ref._replace(version_id=version)
     try:
         got, claimed = storage.read_back(client, ref, original=data, original_sha256=job.sha256)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,8 @@ from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from recordings import service
 from recordings.models import UploadState
-from recordings.storage import make_minio
+from recordings.storage import ObjectRef, make_minio
+from recordings.transfer import Job, send
 from recordings.uploader import Uploader
 from tests.integration.recordings_support import (
     fake_item,
@@ -114,3 +116,27 @@ async def test_spool_file_changed_after_hashing_is_flagged_and_kept(
     assert stored is not None and stored.upload_state == UploadState.failed
     assert stored.error and "changed after hashing" in stored.error
     assert stored.version_id is None  # nothing unverifiable was locked into the store
+
+
+async def test_store_refuses_bytes_that_differ_from_the_catalogued_sha256(
+    weed: Settings, tmp_path: Path
+) -> None:
+    """The upload carries the sha256 taken before it: bytes changed on the way are refused by
+    the store itself (nothing locked for 180 days that cannot be verified) and flagged."""
+    good = ogg_like(10_000)
+    changed = bytearray(good)
+    changed[500] ^= 0xFF
+    key = f"test/{tmp_path.name}/changed.ogg"
+    job = Job(
+        path=tmp_path / "changed.ogg", content_type="audio/ogg", state=UploadState.hashed,
+        sha256=hashlib.sha256(good).hexdigest(), ref=ObjectRef(weed.s3_bucket, key, None),
+        retain_until=None, retention_days=weed.retention_days, data=bytes(changed),
+    )  # fmt: skip
+    client = make_minio(weed)
+
+    outcome = await asyncio.to_thread(send, client, job)
+
+    assert outcome.state == UploadState.failed and outcome.version_id is None
+    assert outcome.error_text and "refused" in outcome.error_text
+    stored = client.list_objects(weed.s3_bucket, prefix=key, include_version=True)
+    assert [o.object_name for o in stored] == []

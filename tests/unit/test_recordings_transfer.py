@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any, cast
 
 import pytest
 from minio import Minio
+from minio.error import S3Error
 
 from recordings import spool, storage
 from recordings.models import UploadState
@@ -37,14 +39,21 @@ class Store:
 
     def __init__(self, *, flip: bool = False, get_fails: bool = False) -> None:
         self.objects: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self.checksums: list[str] = []  # the checksum header of every put
         self.flip, self.get_fails = flip, get_fails
 
     def put_object(self, bucket: str, key: str, data: Any, length: int, **kw: Any) -> Any:
         body = data.read(length)
+        # as the SDK sends them: x-amz-* keys are request headers, the rest user metadata
+        headers = {k: v for k, v in kw["metadata"].items() if k.lower().startswith("x-amz-")}
+        checksum = headers.get(storage.CHECKSUM_HEADER, "")
+        if checksum and checksum != base64.b64encode(hashlib.sha256(body).digest()).decode():
+            raise S3Error(cast(Any, None), "BadDigest", "checksum mismatch", key, "r", "h")
+        self.checksums.append(checksum)
         if self.flip:  # the store keeps other bytes than it was sent
             body = bytes([body[0] ^ 1]) + body[1:]
         version = f"v{len(self.objects)}"
-        meta = {f"x-amz-meta-{k}": v for k, v in kw["metadata"].items()}
+        meta = {f"x-amz-meta-{k}": v for k, v in kw["metadata"].items() if k not in headers}
         self.objects[version] = body, meta
         assert kw["retention"].mode == "COMPLIANCE"
         return type("Put", (), {"version_id": version})()
@@ -87,6 +96,15 @@ def test_a_sent_recording_is_verified_from_what_the_store_returns(
     assert outcome.state == UploadState.verified and outcome.version_id == "v0"
     assert outcome.retain_until is not None
     assert store.objects["v0"] == (AUDIO, {"x-amz-meta-sha256": SHA})
+    assert store.checksums == [storage.checksum_b64(SHA)]  # the store checked our sha256
+
+
+def test_bytes_that_differ_from_the_sha256_taken_are_refused_by_the_store(audio: Path) -> None:
+    store = Store()
+    changed = bytes([AUDIO[0] ^ 1]) + AUDIO[1:]  # in memory after hashing: a fault
+    outcome = send(cast(Minio, store), job(audio, data=changed))
+    assert outcome.state == UploadState.failed and outcome.version_id is None
+    assert store.objects == {}
 
 
 @pytest.mark.parametrize("in_memory", [True, False])
