@@ -223,7 +223,7 @@ def object_exists(client: Minio, ref: ObjectRef) -> bool:
 
 
 def read_object(client: Minio, ref: ObjectRef) -> bytes:
-    """The whole object version (recordings are small: ~60 kB per minute)."""
+    """The whole object version (recordings are small: ~190 kB per minute of Ogg Vorbis)."""
     response = client.get_object(ref.bucket, ref.key, version_id=ref.version_id)
     try:
         return response.read()

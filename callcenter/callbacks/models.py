@@ -93,7 +93,8 @@ class CallbackDrop(Base):
 
 
 class CallbackEvent(Base):
-    """One transition or attempt step of a task, timestamped (the audit trail)."""
+    """One transition or attempt step of a task, timestamped (the audit trail: a database
+    trigger refuses UPDATE, DELETE and TRUNCATE)."""
 
     __tablename__ = "callback_events"
 

@@ -11,7 +11,8 @@ from callcenter.db import Base
 
 
 class SpyAction(Base):
-    """One listen/whisper/barge request, whether Asterisk accepted it or not."""
+    """One listen/whisper/barge request, whether Asterisk accepted it or not (append-only:
+    a database trigger refuses UPDATE, DELETE and TRUNCATE)."""
 
     __tablename__ = "supervisor_actions"
 
