@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import secrets
 import shutil
 import statistics
@@ -56,7 +55,6 @@ from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.simulate.agents import SimAgents
 from callcenter.simulate.runner import TRACKED, simulator_ami
-from callcenter.stack import procs
 from callcenter.stack.asterisk import AsteriskService
 from callcenter.stack.s3 import LOOPBACK, S3Service, WeedPorts
 from recordings import spool
@@ -135,17 +133,6 @@ def part_speech(settings: Settings) -> dict[str, float]:
                 seconds += spool.duration_s(out)
             out.unlink()
     return {fmt: size / (seconds / 60) for fmt, size in sizes.items()}
-
-
-def free_weed_port() -> int:
-    for _ in range(200):
-        port = random.randint(21000, 29000)
-        if all(
-            procs.port_free(host=LOOPBACK, port=p, proto="tcp")
-            for p in WeedPorts.for_s3(port).all()
-        ):
-            return port
-    raise RuntimeError("no free port family for a private weed")
 
 
 def write_payloads(folder: Path, *, files: int, size: int) -> list[Path]:
@@ -243,9 +230,10 @@ def part_upload(
         state = Path(tmp)
         (state / "secrets.json").write_text(json.dumps({"s3_sse_kek": secrets.token_hex(32)}))
         db = settings.database_url.rsplit("/", 1)[0] + f"/bench_rec_{uuid.uuid4().hex[:8]}"
-        s3 = settings.model_copy(update={
-            "state_dir": state, "s3_endpoint": f"{LOOPBACK}:{free_weed_port()}", "database_url": db,
-        })  # fmt: skip
+        endpoint = f"{LOOPBACK}:{WeedPorts.free_s3_port()}"
+        s3 = settings.model_copy(
+            update={"state_dir": state, "s3_endpoint": endpoint, "database_url": db}
+        )
         weed = S3Service(s3)
         weed.start(timeout_s=60)
         migrate.ensure_database(s3.sync_database_url)

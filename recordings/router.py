@@ -8,12 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
 from callcenter.db import transaction
-from callcenter.users.deps import CurrentUser, app_sessions, app_settings, require_roles
+from callcenter.users.deps import (
+    CurrentUser,
+    app_s3,
+    app_sessions,
+    app_settings,
+    require_roles,
+)
 from callcenter.users.models import Role, User
 from recordings import qa, storage
 from recordings import service as rec_service
@@ -36,11 +41,6 @@ SettingsDep = Annotated[Settings, Depends(app_settings)]
 Reviewer = Annotated[User, Depends(require_roles(Role.supervisor, Role.qa))]
 Admin = Annotated[User, Depends(require_roles(Role.admin))]
 SEES_CALLER = {Role.supervisor, Role.admin}  # QA judges the agent, not who called
-
-
-def _s3(request: Request) -> Minio:
-    client: Minio = request.app.state.s3
-    return client
 
 
 def _who(request: Request, user: User) -> dict[str, Any]:
@@ -131,7 +131,7 @@ async def recording_audio(
         raise AudioNotStored("The recording is not in the store yet.", state=row.upload_state)
     ref = storage.ObjectRef(row.bucket, row.object_key, row.version_id)
     try:
-        data = await asyncio.to_thread(storage.read_object, _s3(request), ref)
+        data = await asyncio.to_thread(storage.read_object, app_s3(request), ref)
     except Exception as exc:
         raise StoreUnavailable("The recording store does not answer; try again.") from exc
     action = "download" if download else "play"
@@ -156,7 +156,7 @@ async def legal_hold(
         raise AudioNotStored("The recording is not in the store yet.", state=row.upload_state)
     ref = storage.ObjectRef(row.bucket, row.object_key, row.version_id)
     try:
-        await asyncio.to_thread(storage.set_legal_hold, _s3(request), ref, on=body.on)
+        await asyncio.to_thread(storage.set_legal_hold, app_s3(request), ref, on=body.on)
     except Exception as exc:
         raise StoreUnavailable("The recording store does not answer; try again.") from exc
     async with transaction(sessions) as session:

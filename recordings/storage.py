@@ -13,7 +13,7 @@ import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, ENABLED, Filter
 from minio.credentials import Credentials
-from minio.error import S3Error
+from minio.error import MinioException, S3Error
 from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersionExpiration, Rule
 from minio.retention import Retention
 
@@ -82,14 +82,12 @@ def make_minio(
 
 
 def bucket_has_object_lock(client: Minio, bucket: str) -> bool:
-    """True when the bucket exists and was created with object lock."""
-    if not client.bucket_exists(bucket):
-        return False
+    """True when the bucket exists with an object lock configuration (False: no such
+    bucket, no lock, or the store does not answer)."""
     try:
-        config = client.get_object_lock_config(bucket)
-    except Exception:
+        return client.get_object_lock_config(bucket) is not None
+    except (MinioException, urllib3.exceptions.HTTPError, OSError):
         return False
-    return config is not None
 
 
 class ObjectRef(NamedTuple):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
-from callcenter.users.deps import app_sessions, app_settings, require_roles
+from callcenter.users.deps import app_s3, app_sessions, app_settings, require_roles
 from callcenter.users.models import Role, User
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
@@ -19,12 +19,6 @@ Worker = Annotated[User, Depends(require_roles(Role.agent, Role.supervisor))]
 Reader = Annotated[User, Depends(require_roles(Role.agent, Role.supervisor, Role.qa))]
 Supervisor = Annotated[User, Depends(require_roles(Role.supervisor))]
 Admin = Annotated[User, Depends(require_roles(Role.admin))]
-
-
-def app_s3(request: Request) -> Minio:
-    """The S3 client the lifespan built (app.state.s3)."""
-    s3: Minio = request.app.state.s3
-    return s3
 
 
 S3Dep = Annotated[Minio, Depends(app_s3)]

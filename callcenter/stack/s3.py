@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from callcenter.stack import procs
 from callcenter.stack.errors import StackError
 from callcenter.stack.paths import StackPaths
 from callcenter.stack.secrets import load_secrets
-from recordings.storage import make_minio
+from recordings.storage import bucket_has_object_lock, make_minio
 
 LOOPBACK = "127.0.0.1"
 AUTH_ERRORS = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
@@ -44,6 +45,18 @@ class WeedPorts:
         """Every TCP port the process listens on, gRPC included."""
         http = [self.s3, self.master, self.volume, self.filer, self.admin]
         return http + [p + 10000 for p in http]
+
+    @classmethod
+    def free_s3_port(cls, low: int = 21000, high: int = 29000) -> int:
+        """An S3 port whose whole family (master, volume, filer, gRPC) is free on loopback:
+        for a private weed beside the stack's (tests, benchmarks)."""
+        for _ in range(200):
+            port = random.randint(low, high)
+            if all(
+                procs.port_free(host=LOOPBACK, port=p, proto="tcp") for p in cls.for_s3(port).all()
+            ):
+                return port
+        raise StackError(f"no free port family for a private weed in {low}-{high}")
 
 
 def weed_binary() -> Path:
@@ -192,13 +205,8 @@ class S3Service:
 
     def object_lock(self) -> bool:
         """True when the bucket has an object lock configuration."""
-        try:
-            config = make_minio(self.settings, timeout_s=5).get_object_lock_config(
-                self.settings.s3_bucket
-            )
-        except (MinioException, urllib3.exceptions.HTTPError, OSError):
-            return False
-        return config is not None
+        client = make_minio(self.settings, timeout_s=5)
+        return bucket_has_object_lock(client, self.settings.s3_bucket)
 
     def status(self) -> dict[str, Any]:
         """State for `stack status`."""

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
@@ -28,6 +29,12 @@ def app_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     """The session factory the app factory put at app.state.sessions."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
+
+
+def app_s3(request: Request) -> Minio:
+    """The S3 client the lifespan built (app.state.s3)."""
+    s3: Minio = request.app.state.s3
+    return s3
 
 
 def login_limiter(request: Request) -> LoginLimiter:

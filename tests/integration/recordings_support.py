@@ -20,7 +20,6 @@ from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from callcenter.simulate.agents import SimAgents
 from callcenter.simulate.runner import TRACKED, simulator_ami
-from callcenter.stack import procs
 from callcenter.stack.s3 import LOOPBACK, S3Service, WeedPorts
 from recordings import service, spool
 from recordings.models import Recording, UploadState
@@ -32,25 +31,13 @@ OUR_AGENT = 39  # sim-agent-39: a member number the other tests do not use
 ATTEMPTS = 3
 
 
-def free_weed_port() -> int:
-    """An S3 port whose whole weed port family (master, volume, filer, gRPC) is free."""
-    for _ in range(200):
-        port = random.randint(21000, 29000)
-        if all(
-            procs.port_free(host=LOOPBACK, port=p, proto="tcp")
-            for p in WeedPorts.for_s3(port).all()
-        ):
-            return port
-    raise RuntimeError("no free port family for a second weed")
-
-
 @contextmanager
 def own_weed(base: Settings, state_dir: Path) -> Iterator[tuple[Settings, S3Service]]:
     """A second `weed mini` of our own (never the shared one), bucket with object lock."""
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "secrets.json").write_text(json.dumps({"s3_sse_kek": secrets.token_hex(32)}))
     settings = base.model_copy(
-        update={"state_dir": state_dir, "s3_endpoint": f"{LOOPBACK}:{free_weed_port()}"}
+        update={"state_dir": state_dir, "s3_endpoint": f"{LOOPBACK}:{WeedPorts.free_s3_port()}"}
     )
     service = S3Service(settings)
     service.start(timeout_s=60)

@@ -21,7 +21,7 @@ from panoramisk import Manager
 from callcenter.config import Settings, get_settings
 from callcenter.stack.manager import StackManager
 from callcenter.stack.procs import listening_sockets
-from recordings.storage import make_minio
+from recordings.storage import bucket_has_object_lock, make_minio
 from tests.helpers import poll
 
 pytestmark = pytest.mark.integration
@@ -133,6 +133,8 @@ def test_bucket_has_object_lock(settings: Settings) -> None:
     client = make_minio(settings)
     assert client.bucket_exists(settings.s3_bucket)
     assert client.get_object_lock_config(settings.s3_bucket) is not None
+    assert bucket_has_object_lock(client, settings.s3_bucket)
+    assert not bucket_has_object_lock(client, "no-such-bucket")
 
 
 def test_env_configures_a_shell(settings: Settings) -> None:
