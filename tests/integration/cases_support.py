@@ -1,37 +1,9 @@
-"""Helpers of the case tests: users with tokens, a case body."""
+"""Helpers of the case tests: a unique phone number, a case body."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
-
-import httpx
-from fastapi import FastAPI
-
-from callcenter.users import service as user_service
-from callcenter.users.models import Role
-from callcenter.users.schemas import UserCreate
-
-PASSWORD = "cases-test-password"
-
-
-class Person:
-    def __init__(self, user_id: int, username: str, token: str) -> None:
-        self.id, self.username = user_id, username
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-
-async def person(app: FastAPI, client: httpx.AsyncClient, role: Role) -> Person:
-    """A fresh user of that role, logged in."""
-    name = f"{role.value}-{uuid.uuid4().hex[:8]}"
-    async with app.state.sessions() as session, session.begin():
-        user = await user_service.create(
-            session=session, user_in=UserCreate(username=name, password=PASSWORD, role=role)
-        )
-        user_id = user.id
-    r = await client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return Person(user_id, name, str(r.json()["access_token"]))
 
 
 def unique_phone() -> str:

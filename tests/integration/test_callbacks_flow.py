@@ -17,6 +17,7 @@ from sqlalchemy import select
 from callcenter.ami.client import AmiClient
 from callcenter.calls.models import QueueCall
 from callcenter.config import Settings, get_settings
+from callcenter.users.models import Role
 from tests.helpers import poll
 from tests.integration.callbacks_helpers import (
     FAST,
@@ -32,7 +33,7 @@ from tests.integration.callbacks_helpers import (
     task_of,
 )
 from tests.integration.conftest import cli, own_database
-from tests.integration.test_live_api import token_for
+from tests.integration.users_support import token_for
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +98,7 @@ async def test_abandoned_call_is_called_back_and_reached(
     assert topic == "agent:cb-agent-61"
     assert caller in pop["text_en"] and "queue" in pop["text_en"] and "คิว" in pop["text_th"]
 
-    token = await token_for(cb_app, cb_client, _supervisor())
+    token = await token_for(cb_app, cb_client, Role.supervisor)
     auth = {"Authorization": f"Bearer {token}"}
     body = (await cb_client.get("/api/v1/kpi", params=period(), headers=auth)).json()
     assert body["callbacks_attempted_30m"] >= 1 and body["callbacks_reached_30m"] >= 1
@@ -128,7 +129,7 @@ async def test_no_answer_is_retried_then_fails_and_withheld_is_never_dialled(
     withheld = await task_of(cb_app, "anonymous")
     assert withheld is not None and withheld.state == "not_callable" and withheld.attempts == 0
     assert "dialing" not in [e.kind for e in await events_of(cb_app, withheld.id)]
-    token = await token_for(cb_app, cb_client, _supervisor())
+    token = await token_for(cb_app, cb_client, Role.supervisor)
     body = (
         await cb_client.get(
             "/api/v1/kpi", params=period(), headers={"Authorization": f"Bearer {token}"}
@@ -193,8 +194,8 @@ async def test_cancel_needs_a_reason_and_a_supervisor(
     caller = number("0")
     await drop(cb_app, caller)
     task = await poll(lambda: task_of(cb_app, caller), timeout_s=15, what="task")
-    sup = {"Authorization": f"Bearer {await token_for(cb_app, cb_client, _supervisor())}"}
-    agent = {"Authorization": f"Bearer {await token_for(cb_app, cb_client, _agent())}"}
+    sup = {"Authorization": f"Bearer {await token_for(cb_app, cb_client, Role.supervisor)}"}
+    agent = {"Authorization": f"Bearer {await token_for(cb_app, cb_client, Role.agent)}"}
     url = f"/api/v1/callbacks/{task.id}/cancel"
     assert (await cb_client.post(url, json={"reason": "x"}, headers=agent)).status_code == 403
     bad = await cb_client.post(url, json={"reason": ""}, headers=sup)
@@ -211,18 +212,6 @@ async def test_cancel_needs_a_reason_and_a_supervisor(
     assert status.status_code == 422 and status.json()["error_id"] == "invalid_input"
     board = cb_app.state.board.snapshot()
     assert {"open", "oldest_age_s", "deadline_soon"} <= set(board["callbacks"])
-
-
-def _supervisor() -> Any:
-    from callcenter.users.models import Role
-
-    return Role.supervisor
-
-
-def _agent() -> Any:
-    from callcenter.users.models import Role
-
-    return Role.agent
 
 
 async def _in_state(app: FastAPI, caller: str, state: str) -> Any:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from callcenter.cases import attachments
 from callcenter.config import Settings
 from callcenter.users.models import Role
-from tests.integration.cases_support import case_body, person, unique_phone
+from tests.integration.cases_support import case_body, unique_phone
+from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
 

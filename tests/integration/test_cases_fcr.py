@@ -22,8 +22,8 @@ from callcenter.cases.schemas import CallLinkIn, CaseCreate, CaseUpdate
 from callcenter.config import Settings
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
-from tests.integration.cases_support import person
 from tests.integration.conftest import cli
+from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,9 @@ from sqlalchemy import text
 
 from callcenter.config import Settings
 from callcenter.users.models import Role
-from tests.integration.cases_support import case_body, person
+from tests.integration.cases_support import case_body
 from tests.integration.conftest import cli
+from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
 

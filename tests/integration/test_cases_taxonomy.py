@@ -9,7 +9,8 @@ import pytest
 from fastapi import FastAPI
 
 from callcenter.users.models import Role
-from tests.integration.cases_support import case_body, person
+from tests.integration.cases_support import case_body
+from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
 

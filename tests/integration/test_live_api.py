@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from callcenter.users import service as user_service
 from callcenter.users.models import Role
-from callcenter.users.schemas import UserCreate
+from tests.integration.users_support import token_for
 
 pytestmark = pytest.mark.integration
 
@@ -18,17 +15,6 @@ QUEUES = {
     "online-shopping", "illegal-websites", "cyber-threats", "digital-law", "digital-platforms",
     "general-enquiries",
 }  # fmt: skip
-
-
-async def token_for(app: FastAPI, client: httpx.AsyncClient, role: Role) -> str:
-    name = f"{role.value}{uuid.uuid4().hex[:6]}"
-    async with app.state.sessions() as session, session.begin():
-        new = UserCreate(username=name, password="live-snapshot-1", role=role)
-        await user_service.create(session=session, user_in=new)
-    r = await client.post(
-        "/api/v1/auth/login", json={"username": name, "password": "live-snapshot-1"}
-    )
-    return str(r.json()["access_token"])
 
 
 async def test_supervisor_sees_every_queue_live_agent_gets_403(
