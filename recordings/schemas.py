@@ -6,14 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from callcenter.privacy import mask_number
 from recordings.models import AuditEntry, Recording
-
-
-def mask_caller(number: str) -> str:
-    """All but the last three digits hidden (PDPA: the number is personal data)."""
-    if len(number) <= 3:
-        return "*" * len(number)
-    return "*" * (len(number) - 3) + number[-3:]
 
 
 class RecordingOut(BaseModel):
@@ -46,7 +40,7 @@ class RecordingOut(BaseModel):
         return cls(
             id=row.id, linkedid=row.linkedid, uniqueid=row.uniqueid, kind=row.kind,
             queue=row.queue, agent=row.agent,
-            caller=mask_caller(row.caller) if mask else row.caller, caller_masked=mask,
+            caller=mask_number(row.caller) if mask else row.caller, caller_masked=mask,
             case_id=row.case_id, started_at=row.started_at, ended_at=row.ended_at,
             duration_s=row.duration_s, codec=row.codec, size_bytes=row.size_bytes,
             sha256=row.sha256, bucket=row.bucket, object_key=row.object_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from callcenter.privacy import mask_number
 from callcenter.users.models import Role, User
 
 # Fields of a case (and of its audit trail) that hold the caller's personal data.
@@ -40,5 +41,5 @@ def mask(field: str, value: str | None) -> str | None:
         local, _, domain = value.partition("@")
         return f"{local[:1]}***@{domain}" if domain else "***"
     if field in ("caller_phone", "caller_national_id"):
-        return "*" * max(len(value) - 4, 0) + value[-4:] if len(value) > 4 else "****"
+        return mask_number(value)
     return value[:1] + "***"

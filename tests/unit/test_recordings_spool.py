@@ -11,11 +11,11 @@ import pytest
 from pydantic import ValidationError
 
 from callcenter.config import Settings
+from callcenter.privacy import mask_number
 from recordings import spool
 from recordings.cli import _month
 from recordings.errors import EvaluationInvalid
 from recordings.qa import weighted_score
-from recordings.schemas import mask_caller
 
 META = (
     "|file=abc-net.ogg|kind=queue|uniqueid=abc-net|linkedid=abc|queue=digital-law"
@@ -73,8 +73,9 @@ def test_durations_from_ogg_granule_and_wav_header(tmp_path: Path) -> None:
 
 
 def test_caller_numbers_are_masked_but_the_last_digits() -> None:
-    assert mask_caller("0812345678") == "*******678"
-    assert mask_caller("12") == "**"
+    assert mask_number("0812345678") == "******5678"
+    assert mask_number("12") == "****"  # short numbers hidden whole, length too
+    assert mask_number("") == ""
 
 
 def test_weighted_score_and_its_refusals() -> None:
