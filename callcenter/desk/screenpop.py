@@ -38,6 +38,7 @@ STAGES = {
 HISTORY_DAYS = 90
 HISTORY_LIMIT = 10
 KEEP_CALLS = 8  # per agent: the snapshot a reconnecting page gets
+HISTORY_CALLS = 256  # calls whose caller history is kept for the next agent rung
 # (linkedid, caller number) → {"dropped_at": epoch, ...} when the call is a callback, else None.
 CallbackLookup = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
 
@@ -61,6 +62,7 @@ class ScreenPop:
         self._labels = {q.name: (q.label_th, q.label_en) for q in layout.queues}
         self._callback_lookup = callback_lookup
         self._calls: dict[str, OrderedDict[str, dict[str, Any]]] = {}
+        self._histories: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def snapshot(self, name: str) -> dict[str, Any]:
@@ -113,14 +115,34 @@ class ScreenPop:
 
     async def _history(self, agent: str, pop: dict[str, Any]) -> None:
         try:
-            history = await self.history(caller=pop["caller"], exclude_call=pop["uniqueid"])
-            if self._callback_lookup is not None:
-                history["callback"] = await self._callback_lookup(pop["call_id"], pop["caller"])
+            history = dict(await asyncio.shield(self._history_of(pop)))
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("screen pop history for %s failed", agent)
             history = {"contacts": [], "cases": [], "callback": None, "error": True}
         pop["history"] = history
         self._hub.publish(topic(agent), {"kind": "call", "call": dict(pop)})
+
+    def _history_of(self, pop: Mapping[str, Any]) -> asyncio.Future[dict[str, Any]]:
+        """One database lookup per call: a queue rings agent after agent (rrmemory), and
+        every agent rung for the same call gets the history the first one caused."""
+        key = pop["call_id"]
+        loading = self._histories.get(key)
+        if loading is None or (
+            loading.done() and (loading.cancelled() or loading.exception() is not None)
+        ):
+            loading = asyncio.ensure_future(self._load_history(pop))
+            self._histories[key] = loading
+            while len(self._histories) > HISTORY_CALLS:
+                self._histories.popitem(last=False)
+        return loading
+
+    async def _load_history(self, pop: Mapping[str, Any]) -> dict[str, Any]:
+        history = await self.history(caller=pop["caller"], exclude_call=pop["uniqueid"])
+        if self._callback_lookup is not None:
+            history["callback"] = await self._callback_lookup(pop["call_id"], pop["caller"])
+        return history
 
     async def history(self, *, caller: str, exclude_call: str = "") -> dict[str, Any]:
         """The caller's previous queue calls (90 days) and cases, newest first."""
@@ -155,9 +177,10 @@ class ScreenPop:
         }
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
+        pending = list(self._tasks) + [f for f in self._histories.values() if not f.done()]
+        for task in pending:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _case(case: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,15 @@ from callcenter.centre import AgentDef, Centre, QueueDef
 from callcenter.desk import service
 from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import Forbidden
+from tests.helpers import poll
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYOUT = Centre(
     queues=[QueueDef("digital-law", "4", "กฎหมายดิจิทัล", "Digital law", wrapuptime=5)],
-    agents=[AgentDef("agent07", "Agent 07", {"digital-law": 0})],
+    agents=[
+        AgentDef("agent07", "Agent 07", {"digital-law": 0}),
+        AgentDef("agent08", "Agent 08", {"digital-law": 0}),
+    ],
     default_queue="digital-law",
 )
 
@@ -57,6 +62,58 @@ async def test_pops_reach_only_the_agent_and_keep_the_call_in_the_snapshot() -> 
     snap = pops.snapshot("agent:agent07")
     assert [c["call_id"] for c in snap["calls"]] == ["c1"]
     assert pops.snapshot("agent:agent08") == {"kind": "calls", "calls": []}
+
+
+class CountingPops(ScreenPop):
+    """History from a counter instead of the database; the first lookup can fail."""
+
+    def __init__(self, hub: Hub, *, fail_first: bool = False) -> None:
+        super().__init__(hub=hub, sessions=Sessions(), layout=LAYOUT)  # type: ignore[arg-type]
+        self.lookups: list[str] = []
+        self.fail_first = fail_first
+
+    async def history(self, *, caller: str, exclude_call: str = "") -> dict[str, Any]:
+        self.lookups.append(caller)
+        await asyncio.sleep(0)
+        if self.fail_first and len(self.lookups) == 1:
+            raise ConnectionError("database restarting")
+        return {"contacts": [{"queue": "digital-law"}], "cases": [], "callback": None}
+
+
+def histories(published: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return {t: d["call"]["history"] for t, d in published if "history" in d["call"]}
+
+
+async def test_agents_rung_in_turn_for_one_call_share_one_history_lookup() -> None:
+    published: list[tuple[str, dict[str, Any]]] = []
+    hub = Hub(lambda t: {})
+    hub.publish = lambda topic, data: published.append((topic, data)) or 0  # type: ignore[method-assign]
+    pops = CountingPops(hub)
+    pops.handle(event("AgentCalled", "agent07"))
+    pops.handle(event("AgentRingNoAnswer", "agent07"))
+    pops.handle(event("AgentCalled", "agent08"))  # rrmemory: the next agent, same call
+    await poll(lambda: len(histories(published)) == 2, timeout_s=5)
+    assert pops.lookups == ["0812345678"]
+    assert histories(published)["agent:agent07"] == histories(published)["agent:agent08"]
+
+    pops.handle(event("AgentCalled", "agent07", Linkedid="c2", Uniqueid="c2-net"))
+    await poll(lambda: len(pops.lookups) == 2, timeout_s=5)  # another call: its own lookup
+    await pops.stop()
+
+
+async def test_a_failed_history_lookup_is_tried_again_for_the_next_agent() -> None:
+    published: list[tuple[str, dict[str, Any]]] = []
+    hub = Hub(lambda t: {})
+    hub.publish = lambda topic, data: published.append((topic, data)) or 0  # type: ignore[method-assign]
+    pops = CountingPops(hub, fail_first=True)
+    pops.handle(event("AgentCalled", "agent07"))
+    await poll(lambda: "agent:agent07" in histories(published), timeout_s=5)
+    assert histories(published)["agent:agent07"].get("error") is True
+    pops.handle(event("AgentCalled", "agent08"))
+    await poll(lambda: "agent:agent08" in histories(published), timeout_s=5)
+    assert histories(published)["agent:agent08"]["contacts"] == [{"queue": "digital-law"}]
+    assert len(pops.lookups) == 2
+    await pops.stop()
 
 
 def test_fan_out_runs_the_pipeline_even_when_an_extra_fails() -> None:
