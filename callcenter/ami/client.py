@@ -16,7 +16,6 @@ Asterisk buffer) instead of dropping events.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -28,7 +27,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from callcenter.ami.wire import WireProtocol, block_to_dict
-from callcenter.background import Background
+from callcenter.background import Background, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +171,8 @@ class AmiClient(Background):
         future = session.protocol.send(dict(action), as_list=as_list)
         self._pending.add(future)
         try:
-            response = await asyncio.wait_for(future, timeout=timeout_s or self._action_timeout)
+            async with asyncio.timeout(timeout_s or self._action_timeout):
+                response = await future
         finally:
             self._pending.discard(future)
         first = response[0] if isinstance(response, list) and response else response
@@ -207,9 +207,8 @@ class AmiClient(Background):
         session = _Session(
             on_block=self._enqueue_block, on_message=self._enqueue, on_lost=self._mark_lost
         )
-        _, protocol = await asyncio.wait_for(
-            loop.create_connection(WireProtocol, self._host, self._port), timeout=5
-        )
+        async with asyncio.timeout(5):
+            _, protocol = await loop.create_connection(WireProtocol, self._host, self._port)
         protocol.queue = deque()
         protocol.factory = session
         protocol.log = log
@@ -226,7 +225,8 @@ class AmiClient(Background):
                 "Events": "on",
             }
         )
-        response = await asyncio.wait_for(login, timeout=self._action_timeout)
+        async with asyncio.timeout(self._action_timeout):
+            response = await login
         if not response.success:
             raise PermissionError(f"AMI login refused: {response.get('Message')}")
         self.connected = True
@@ -255,9 +255,7 @@ class AmiClient(Background):
 
     async def _ping_until_lost(self) -> None:
         while not self._lost.is_set():
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), timeout=self._ping_interval)
-            if self._lost.is_set():
+            if await wait_event(self._lost, self._ping_interval):
                 break
             if self.reading_paused:
                 continue

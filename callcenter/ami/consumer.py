@@ -11,6 +11,7 @@ from typing import Any
 
 from callcenter.ami.client import AmiClient, message_to_dict
 from callcenter.ami.translate import queue_status_snapshot
+from callcenter.background import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,7 @@ class AmiConsumer:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self._tasks.clear()
 
     async def _run(self) -> None:

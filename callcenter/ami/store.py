@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.ami.events import Row, to_row
-from callcenter.background import Background
+from callcenter.background import Background, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,7 @@ class EventWriter(Background):
     async def _run(self) -> None:
         delay = self._flush_interval
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            await wait_event(self._wake, delay)
             self._wake.clear()
             try:
                 await self.flush()

@@ -9,7 +9,6 @@ free agent (per the live engine) until its call ends. Steps come back as UserEve
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.ami.client import AmiClient
+from callcenter.background import cancel_and_wait, wait_event
 from callcenter.callbacks import rules
 from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.models import DUE_STATES, CallbackTask
@@ -106,11 +106,7 @@ class Dialer:
 
     async def stop(self) -> None:
         await self.scheduler.stop()
-        for task in [*self._tasks, *self._attempts]:
-            task.cancel()
-        for task in [*self._tasks, *self._attempts]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await asyncio.gather(*(cancel_and_wait(t) for t in [*self._tasks, *self._attempts]))
         self._tasks.clear()
         await self._ami.stop()
 
@@ -123,8 +119,7 @@ class Dialer:
 
     async def _loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=1.0)
+            await wait_event(self._kick, 1.0)
             self._kick.clear()
             try:
                 await self._dispatch()
@@ -179,7 +174,8 @@ class Dialer:
         try:
             self._publish(f"agent:{member}", screen_pop(task, self._config))
             if await self._ring_agent(task, interface):
-                status = await asyncio.wait_for(self._results[key], timeout=RESULT_WAIT_S)
+                async with asyncio.timeout(RESULT_WAIT_S):
+                    status = await self._results[key]
                 await self._finish(task, status)
             else:
                 self._cooldown[interface] = time.monotonic() + AGENT_COOLDOWN_S

@@ -52,7 +52,8 @@ CHECKS = {"db": _db, "ami": _ami, "ari": _ari, "s3": _s3}
 
 async def _run(name: str, request: Request) -> tuple[str, str]:
     try:
-        return name, await asyncio.wait_for(CHECKS[name](request), timeout=CHECK_TIMEOUT_S)
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            return name, await CHECKS[name](request)
     except Exception:
         return name, "down"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from callcenter.background import wait_event
 from callcenter.reconcile.queue_log import ParseProblem, QueueLogEntry, parse_lines
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -145,5 +145,4 @@ async def follow(
             yield batch
         if batch.more:
             continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+        await wait_event(stop, interval_s)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from panoramisk.message import Message
 
+from callcenter import background
 from callcenter.ami.client import AmiClient
 from tests.helpers import poll
 
@@ -22,10 +25,12 @@ class FakeAmi:
         self.frozen = False
         self.writers: list[asyncio.StreamWriter] = []
         self.server: asyncio.Server | None = None
+        self.port = 0
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._session, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
+        self.port = int(self.server.sockets[0].getsockname()[1])
+        return self.port
 
     async def stop(self) -> None:
         for writer in self.writers:
@@ -104,3 +109,62 @@ async def test_watchdog_drops_a_link_that_stops_answering(fake: FakeAmi) -> None
         await poll(lambda: ami.connections == 2, timeout_s=10, what="reconnected")
     finally:
         await ami.stop()
+
+
+async def test_an_action_cancelled_as_its_reply_arrives_is_cancelled(fake: FakeAmi) -> None:
+    """The reply and the cancellation land in the same loop turn (a stop() during a ping):
+    the caller must see the cancellation, or the client's loop runs on after stop()."""
+    ami = client(await fake.start())
+    await ami.start()
+    try:
+        await ami.wait_connected(5)
+        session = ami._session
+        assert session is not None and session.protocol is not None
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        session.protocol.send = lambda action, as_list=False: reply
+        asking = asyncio.create_task(ami.action({"Action": "Ping"}))
+        await asyncio.sleep(0)  # the action now waits for its reply
+        reply.set_result(Message({"Response": "Success"}))
+        asking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asking
+    finally:
+        await ami.stop()
+
+
+async def test_stop_ends_a_client_pinging_as_fast_as_it_can(fake: FakeAmi) -> None:
+    await fake.start()
+    for _ in range(20):
+        ami = AmiClient(
+            host="127.0.0.1", port=fake.port, username="u", secret="s",
+            ping_interval_s=0.0, watchdog_timeout_s=1.0,
+        )  # fmt: skip
+        await ami.start()
+        await ami.wait_connected(5)
+        await ami.stop()
+        assert ami._task is None and not ami.connected
+
+
+async def test_a_task_that_swallows_its_cancellation_is_cancelled_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(background, "RECANCEL_AFTER_S", 0.05)
+    cancelled = 0
+
+    class Stubborn(background.Background):
+        async def _run(self) -> None:
+            nonlocal cancelled
+            while True:
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    cancelled += 1
+                    if cancelled == 1:
+                        continue  # what Python 3.11's wait_for does in a race
+                    raise
+
+    part = Stubborn()
+    await part.start()
+    await asyncio.sleep(0)
+    await part.stop()
+    assert cancelled == 2
