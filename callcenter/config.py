@@ -163,6 +163,12 @@ class Settings(BaseSettings):
         return self.asterisk_root / "var/spool/asterisk/monitor"
 
     @property
+    def event_journal(self) -> Path:
+        """Where AMI events wait while the database is down (one file per database)."""
+        database = self.database_url.rsplit("/", 1)[-1].split("?", 1)[0] or "callcenter"
+        return self.state_dir / "journal" / f"ami-events-{database}.jsonl"
+
+    @property
     def sync_database_url(self) -> str:
         """The same database through psycopg 3 (Alembic, APScheduler's job store)."""
         return self.database_url.replace("+asyncpg", "+psycopg")

@@ -117,7 +117,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else board.snapshot(t))
     pops = ScreenPop(hub=hub, sessions=sessions, layout=layout)
     board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
-    events, records = EventWriter(engine=engine), RecordWriter(sessions=sessions)
+    events = EventWriter(engine=engine, journal=settings.event_journal)
+    records = RecordWriter(sessions=sessions)
     pipeline = LivePipeline(
         engine=metrics, events=events, records=records, book=book, on_changes=board.changed
     )

@@ -1,7 +1,7 @@
 """`GET /healthz`: each dependency ok/down; 503 when any is down.
 
-Also the recordings backlog (informational: a store outage already shows as `s3` down, and
-files waiting or failed verification need a person, not a restart)."""
+Also the recordings backlog and the AMI events waiting for the database (informational: an
+outage already shows as `s3` or `db` down; files that failed verification need a person)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,18 @@ async def _recordings(request: Request) -> dict[str, Any]:
     return report
 
 
+def _events(request: Request) -> dict[str, Any]:
+    """AMI events not yet in the database: in memory, and journaled on disk during an outage."""
+    writer = getattr(request.app.state, "event_writer", None)
+    if writer is None:
+        return {"waiting": None, "journaled": None, "last_error": None}
+    return {
+        "waiting": writer.pending,
+        "journaled": writer.journaled,
+        "last_error": writer.last_error,
+    }
+
+
 @router.get("/healthz", tags=["health"])
 async def healthz(request: Request) -> JSONResponse:
     """Each dependency with `ok` or `down`; HTTP 503 when any is down."""
@@ -84,5 +96,6 @@ async def healthz(request: Request) -> JSONResponse:
         "status": "ok" if healthy else "degraded",
         "checks": results,
         "recordings": recordings,
+        "events": _events(request),
     }
     return JSONResponse(body, status_code=200 if healthy else 503)

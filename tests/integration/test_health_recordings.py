@@ -37,3 +37,4 @@ async def test_healthz_counts_recordings_waiting_and_failed(
     assert after["recordings"]["failed"] == before["failed"] + 1
     assert after["recordings"]["waiting"] >= 1
     assert set(after["checks"]) == {"db", "ami", "ari", "s3"}  # the backlog is not a check
+    assert after["events"]["journaled"] == 0 and after["events"]["last_error"] is None
