@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from queue_metrics import intervals
@@ -98,39 +98,67 @@ def kpis(
     records: list[CallRecord], config: MetricsConfig, *, longest: list[int] | None = None
 ) -> dict[str, Any]:
     """The kpi-v1 fields of one set of calls; `longest` overrides their waits for max_wait_s."""
-    n = _counts(records, config)
-    base = n["offered"] - n["short_abandoned"] - n["withdrawn"]
-    answered = [r for r in records if r.outcome is Outcome.answered]
-    handled = [r for r in answered if r.talk_s is not None]
-    waits = longest if longest is not None else [r.wait_s for r in records if r.wait_s is not None]
-    return {
-        **n,
-        "sl_pct": _pct(n["answered_within_sl"], base),
-        "answer_rate_pct": _pct(n["answered"], base),
-        "abandon_rate_pct": _pct(base - n["answered"], base),
-        "sl_asterisk_pct": _pct(n["answered_within_sl"], n["answered"]),
-        "asa_s": _mean([r.wait_s or 0 for r in answered]),
-        "max_wait_s": float(max(waits)) if waits else None,
-        "aht_s": _mean([(r.talk_s or 0) + r.hold_s + r.wrapup_s for r in handled]),
-        "avg_talk_s": _mean([r.talk_s or 0 for r in handled]),
-        "definition": DEFINITION,
-    }
-
-
-def _counts(records: list[CallRecord], config: MetricsConfig) -> dict[str, int]:
-    n = dict.fromkeys(FIELDS[:9], 0)
-    n["offered"] = len(records)
+    tally = Tally()
     for r in records:
+        tally.add(r, config, longest=r.wait_s if longest is None else None, sign=1)
+    tally.waits.update(longest or ())
+    return tally.kpis(config)
+
+
+def is_short_abandon(outcome: str | None, wait_s: int | None, *, short_abandon_s: int) -> bool:
+    """kpi-v1's short abandon: abandoned after a KNOWN wait of at most `short_abandon_s`
+    (an abandon of unknown wait counts as a real loss, and is owed a callback)."""
+    return outcome == Outcome.abandoned.value and wait_s is not None and wait_s <= short_abandon_s
+
+
+@dataclass(slots=True)
+class Tally:
+    """Running sums of one set of finished calls (add with sign -1 to take one out): the one
+    place the kpi-v1 counts and formulas live, for the stored periods and the wallboard."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    answered_wait: int = 0
+    handled: int = 0
+    handle_time: int = 0
+    talk_time: int = 0
+    waits: Counter[int] = field(default_factory=Counter)  # for max_wait_s
+
+    def add(self, r: CallRecord, config: MetricsConfig, *, longest: int | None, sign: int) -> None:
         assert r.outcome is not None
-        n[r.outcome.value] += 1
+        counts = self.counts
+        counts["offered"] += sign
+        counts[r.outcome.value] += sign
         wait = r.wait_s
-        if wait is None:
-            continue
-        if r.outcome is Outcome.abandoned and wait <= config.short_abandon_s:
-            n["short_abandoned"] += 1
-        elif r.outcome is Outcome.answered and wait <= config.sl_threshold_s:
-            n["answered_within_sl"] += 1  # Asterisk's own test: whole-second wait <= threshold
-    return n
+        if is_short_abandon(r.outcome.value, wait, short_abandon_s=config.short_abandon_s):
+            counts["short_abandoned"] += sign
+        elif r.outcome is Outcome.answered and wait is not None and wait <= config.sl_threshold_s:
+            counts["answered_within_sl"] += sign  # Asterisk's own test: whole-second wait
+        if r.outcome is Outcome.answered:
+            self.answered_wait += sign * (wait or 0)
+            if r.talk_s is not None:
+                self.handled += sign
+                self.handle_time += sign * (r.talk_s + r.hold_s + r.wrapup_s)
+                self.talk_time += sign * r.talk_s
+        if longest is not None:
+            self.waits[longest] += sign
+            if not self.waits[longest]:
+                del self.waits[longest]
+
+    def kpis(self, config: MetricsConfig) -> dict[str, Any]:
+        n = {name: self.counts[name] for name in FIELDS[:9]}
+        base = n["offered"] - n["short_abandoned"] - n["withdrawn"]
+        return {
+            **n,
+            "sl_pct": pct(n["answered_within_sl"], base),
+            "answer_rate_pct": pct(n["answered"], base),
+            "abandon_rate_pct": pct(base - n["answered"], base),
+            "sl_asterisk_pct": pct(n["answered_within_sl"], n["answered"]),
+            "asa_s": _mean(self.answered_wait, n["answered"]),
+            "max_wait_s": float(max(self.waits)) if self.waits else None,
+            "aht_s": _mean(self.handle_time, self.handled),
+            "avg_talk_s": _mean(self.talk_time, self.handled),
+            "definition": DEFINITION,
+        }
 
 
 def _result(
@@ -168,9 +196,10 @@ def _caller_call(group: list[CallRecord]) -> CallerCall:
     return CallerCall(record, longest)
 
 
-def _pct(part: int, whole: int) -> float | None:
+def pct(part: int, whole: int) -> float | None:
+    """A percentage to two decimals; None of nothing."""
     return None if whole <= 0 else round(100.0 * part / whole, 2)
 
 
-def _mean(values: list[int]) -> float | None:
-    return None if not values else round(sum(values) / len(values), 1)
+def _mean(total: int, n: int) -> float | None:
+    return None if n <= 0 else round(total / n, 1)

@@ -11,64 +11,12 @@ call (all queue calls with one linkedid), for the centre. `result()` equals
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 from typing import Any
 
 from queue_metrics import kpi
 from queue_metrics.config import MetricsConfig
-from queue_metrics.records import DEFINITION, CallRecord, Outcome
-
-
-@dataclass(slots=True)
-class Tally:
-    """Running sums of one set of finished calls; `kpis()` gives what `kpi.kpis()` would."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    answered_wait: int = 0
-    handled: int = 0
-    handle_time: int = 0
-    talk_time: int = 0
-    waits: Counter[int] = field(default_factory=Counter)  # for max_wait_s
-
-    def add(self, r: CallRecord, config: MetricsConfig, *, longest: int | None, sign: int) -> None:
-        assert r.outcome is not None
-        counts = self.counts
-        counts["offered"] += sign
-        counts[r.outcome.value] += sign
-        wait = r.wait_s
-        if wait is not None:
-            if r.outcome is Outcome.abandoned and wait <= config.short_abandon_s:
-                counts["short_abandoned"] += sign
-            elif r.outcome is Outcome.answered and wait <= config.sl_threshold_s:
-                counts["answered_within_sl"] += sign
-        if r.outcome is Outcome.answered:
-            self.answered_wait += sign * (wait or 0)
-            if r.talk_s is not None:
-                self.handled += sign
-                self.handle_time += sign * (r.talk_s + r.hold_s + r.wrapup_s)
-                self.talk_time += sign * r.talk_s
-        if longest is not None:
-            self.waits[longest] += sign
-            if not self.waits[longest]:
-                del self.waits[longest]
-
-    def kpis(self, config: MetricsConfig) -> dict[str, Any]:
-        n = {name: self.counts[name] for name in kpi.FIELDS[:9]}
-        base = n["offered"] - n["short_abandoned"] - n["withdrawn"]
-        return {
-            **n,
-            "sl_pct": _pct(n["answered_within_sl"], base),
-            "answer_rate_pct": _pct(n["answered"], base),
-            "abandon_rate_pct": _pct(base - n["answered"], base),
-            "sl_asterisk_pct": _pct(n["answered_within_sl"], n["answered"]),
-            "asa_s": _mean(self.answered_wait, n["answered"]),
-            "max_wait_s": float(max(self.waits)) if self.waits else None,
-            "aht_s": _mean(self.handle_time, self.handled),
-            "avg_talk_s": _mean(self.talk_time, self.handled),
-            "definition": DEFINITION,
-        }
+from queue_metrics.records import DEFINITION, CallRecord
 
 
 class RunningKpis:
@@ -79,8 +27,8 @@ class RunningKpis:
         self._records: dict[Hashable, CallRecord] = {}
         self._groups: dict[str, dict[Hashable, CallRecord]] = {}  # finished ones, by linkedid
         self._centre_calls: dict[str, kpi.CallerCall] = {}
-        self._queues: dict[str, Tally] = {q: Tally() for q in config.queues}
-        self._centre = Tally()
+        self._queues: dict[str, kpi.Tally] = {q: kpi.Tally() for q in config.queues}
+        self._centre = kpi.Tally()
         self._by_entry: list[tuple[float, int, Hashable]] = []  # heap, for `remove_before`
         self._pushed = 0
 
@@ -124,8 +72,8 @@ class RunningKpis:
             },
         }
 
-    def _queue(self, name: str) -> Tally:
-        return self._queues.setdefault(name, Tally())
+    def _queue(self, name: str) -> kpi.Tally:
+        return self._queues.setdefault(name, kpi.Tally())
 
     def _drop(self, key: Hashable) -> None:
         old = self._records.pop(key, None)
@@ -153,11 +101,3 @@ class RunningKpis:
 
 def _group_id(record: CallRecord) -> str:
     return record.linkedid or record.call_id
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return None if whole <= 0 else round(100.0 * part / whole, 2)
-
-
-def _mean(total: int, n: int) -> float | None:
-    return None if n <= 0 else round(total / n, 1)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from queue_metrics.kpi import is_short_abandon, pct
+
 DROP_OUTCOMES = ("abandoned", "timeout", "no_agents", "key_exit")
 WITHHELD = frozenset(
     {"", "anonymous", "unknown", "<unknown>", "private", "restricted", "withheld", "unavailable"}
@@ -32,7 +34,7 @@ def is_drop(*, outcome: str | None, wait_s: int | None, short_abandon_s: int) ->
     """A queue call that owes a callback (short abandons do not)."""
     if outcome not in DROP_OUTCOMES:
         return False
-    return not (outcome == "abandoned" and (wait_s or 0) <= short_abandon_s)
+    return not is_short_abandon(outcome, wait_s, short_abandon_s=short_abandon_s)
 
 
 def not_callable_reason(number: str, *, pattern: str) -> str | None:
@@ -85,10 +87,6 @@ def _within(at: datetime | None, start: datetime, window_s: float) -> bool:
     return at is not None and (at - start).total_seconds() <= window_s
 
 
-def _pct(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(100.0 * part / whole, 2)
-
-
 def _rank(values: list[float], p: float) -> float | None:
     """Nearest-rank percentile."""
     if not values:
@@ -111,8 +109,8 @@ def kpis(tasks: Iterable[TaskFacts], *, window_s: float) -> dict[str, Any]:
         "callbacks_owed": len(owed),
         "callbacks_attempted_30m": len(attempted),
         "callbacks_reached_30m": len(reached),
-        "callback_attempt_pct": _pct(len(attempted), len(owed)),
-        "callback_reached_pct": _pct(len(reached), len(owed)),
+        "callback_attempt_pct": pct(len(attempted), len(owed)),
+        "callback_reached_pct": pct(len(reached), len(owed)),
         "callback_first_attempt_p50_s": _rank(firsts, 50),
         "callback_first_attempt_p90_s": _rank(firsts, 90),
         "callbacks_not_callable": len(tasks) - len(callable_),

@@ -18,6 +18,7 @@ PATTERN = r"(\+66|0)[1-9]\d{7,8}"
     [
         ("abandoned", 3, False),  # short abandon
         ("abandoned", 6, True),
+        ("abandoned", None, True),  # unknown wait: a real loss for the KPIs, so owed too
         ("timeout", 0, True),
         ("no_agents", 0, True),
         ("key_exit", 1, True),
