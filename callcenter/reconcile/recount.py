@@ -72,6 +72,13 @@ class Builder:
                 outcome=Outcome.no_agents, wait_s=0, ended_at=entry.at
             )
 
+    def forget_ended_before(self, when: float) -> None:
+        """Drop the calls that ended before `when` (open ones stay, still indexed)."""
+        keep = [i for i, r in enumerate(self.records) if r.ended_at is None or r.ended_at >= when]
+        moved = {old: new for new, old in enumerate(keep)}
+        self.records = [self.records[i] for i in keep]
+        self._current = {key: moved[i] for key, i in self._current.items() if i in moved}
+
     def _new(self, entry: QueueLogEntry, entered_at: float, *, caller: str = "") -> int:
         record = CallRecord(entry.callid, entry.callid, entry.queue, entered_at, caller=caller)
         self.records.append(record)

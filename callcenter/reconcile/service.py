@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -120,16 +121,18 @@ class Reconciler(Background):
         """Every queue call queue_log holds, after reading the lines written since last time.
 
         A rotated file (new inode) is drained, then the new one is read from 0 and its
-        lines continue the same calls. A truncated file (shorter than the position) holds
-        other lines now: what was built from it is dropped and it is read again from 0.
+        lines continue the same calls; calls that ended more than LOOKBACK_S ago are then
+        forgotten (memory stays bounded by what the files hold, as a full read would be).
+        A truncated file (shorter than the position) holds other lines now: what was built
+        from it is dropped and it is read again from 0.
         """
         with self._reading:
-            inode = self._tailer.position.inode
             while True:
                 batch = self._tailer.read_new()
-                if batch.restarted and batch.position.inode in (inode, 0):
+                if batch.truncated:
                     self._builder = Builder(self._config.wrapup_s)
-                inode = batch.position.inode or inode
+                elif batch.restarted:
+                    self._builder.forget_ended_before(time.time() - LOOKBACK_S)
                 for entry in batch.entries:
                     self._builder.add(entry)
                 if not batch.more:
@@ -137,16 +140,25 @@ class Reconciler(Background):
             return list(self._builder.records)
 
     async def is_complete(
-        self, *, start: datetime, end: datetime, records: Sequence[CallRecord]
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        records: Sequence[CallRecord],
+        queue_log: Sequence[CallRecord] | None = None,
     ) -> bool:
-        """The stored calls of [start, end) agree with queue_log's, call by call."""
-        ql = await asyncio.to_thread(self.queue_log_records)
+        """The stored calls of [start, end) agree with queue_log's, call by call (`queue_log`:
+        its records when the caller read them already)."""
+        ql = queue_log if queue_log is not None else await self._read()
         lo, hi = start.timestamp(), end.timestamp()
         return agree(records, [r for r in ql if lo <= r.entered_at < hi])
 
-    async def fill(self, *, now: float) -> int:
+    async def _read(self) -> list[CallRecord]:
+        return await asyncio.to_thread(self.queue_log_records)
+
+    async def fill(self, *, now: float, queue_log: Sequence[CallRecord] | None = None) -> int:
         """Store what queue_log knows and the store lacks; how many calls were filled."""
-        ql = await asyncio.to_thread(self.queue_log_records)
+        ql = queue_log if queue_log is not None else await self._read()
         start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
         recent = [r for r in ql if r.entered_at >= start.timestamp()]
         async with self._sessions() as session, session.begin():
@@ -174,7 +186,8 @@ class Reconciler(Background):
 
     async def _round(self) -> None:
         now = datetime.now(UTC).timestamp()
-        if await self.fill(now=now):
+        ql = await self._read()  # once per round, for both the fill and the agreement
+        if await self.fill(now=now, queue_log=ql):
             log.info("filled calls from queue_log")
         if self._book is not None:
             self._book.forget_before(now - LOOKBACK_S)
@@ -182,6 +195,7 @@ class Reconciler(Background):
             start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
             stored = self._book.since(start.timestamp())
             self._board.complete = await self.is_complete(
-                start=start, end=datetime.fromtimestamp(now + 60, tz=UTC), records=stored
-            )
+                start=start, end=datetime.fromtimestamp(now + 60, tz=UTC), records=stored,
+                queue_log=ql,
+            )  # fmt: skip
             self._board.mark()

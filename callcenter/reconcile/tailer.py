@@ -33,13 +33,15 @@ class TailPosition:
 
 @dataclass(frozen=True, slots=True)
 class TailBatch:
-    """What one read found; `restarted` = the file was rotated/truncated and read again from 0."""
+    """What one read found; `restarted` = the file was rotated/truncated and read again from 0,
+    `truncated` = it was the same file, cut short (its lines are other lines now)."""
 
     entries: list[QueueLogEntry] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
     position: TailPosition = TailPosition()
     restarted: bool = False
     more: bool = False  # stopped at max_bytes: call read_new again
+    truncated: bool = False
 
     @property
     def empty(self) -> bool:
@@ -89,7 +91,7 @@ class QueueLogTailer:
         assert self._fh is not None
         if os.fstat(self._fh.fileno()).st_size < self._position.offset:
             self._position = TailPosition(inode=self._position.inode)
-            restarted = True
+            return self._read_chunk(restarted=True, truncated=True)
         return self._read_chunk(restarted=restarted)
 
     def close(self) -> None:
@@ -115,7 +117,7 @@ class QueueLogTailer:
             return False  # moved away, not yet recreated: keep reading the old file
         return current != os.fstat(self._fh.fileno()).st_ino
 
-    def _read_chunk(self, *, restarted: bool) -> TailBatch:
+    def _read_chunk(self, *, restarted: bool, truncated: bool = False) -> TailBatch:
         assert self._fh is not None
         pos = self._position
         self._fh.seek(pos.offset)
@@ -125,13 +127,15 @@ class QueueLogTailer:
         if cut == 0 and more:
             cut = len(data)  # a "line" longer than max_bytes: consume it as malformed
         if cut == 0:
-            return TailBatch(position=pos, restarted=restarted)
+            return TailBatch(position=pos, restarted=restarted, truncated=truncated)
         lines = data[:cut].decode("utf-8", errors="replace").split("\n")
         if lines[-1] == "":
             lines.pop()
         parsed = parse_lines(lines, first_line_no=pos.line_no + 1)
         self._position = replace(pos, offset=pos.offset + cut, line_no=pos.line_no + len(lines))
-        return TailBatch(parsed.entries, parsed.problems, self._position, restarted, more)
+        return TailBatch(
+            parsed.entries, parsed.problems, self._position, restarted, more, truncated
+        )
 
 
 async def follow(

@@ -69,6 +69,28 @@ def test_a_call_continues_across_a_rotation(tmp_path: Path) -> None:
     assert reconciler.position.inode == log.stat().st_ino
 
 
+def test_after_a_rotation_calls_ended_long_ago_are_forgotten(tmp_path: Path) -> None:
+    """Memory stays bounded by what the files hold: a finished call from the rotated file,
+    ended more than the look-back ago, goes; a call still open across the rotation stays."""
+    log = tmp_path / "queue_log"
+    _write(log, _aged(TIMEOUT, days=3) + TRANSFER[:3])
+    reconciler = _reconciler(log)
+    assert len(reconciler.queue_log_records()) == 2
+    os.rename(log, tmp_path / "queue_log.1")
+    _write(log, TRANSFER[3:])
+    for _ in range(2):
+        records = reconciler.queue_log_records()
+    assert _outcomes(records) == [
+        ("kpi-e69e0dd0e7-net", "online-shopping", Outcome.answered),
+        ("kpi-e69e0dd0e7-net", "illegal-websites", Outcome.answered),
+    ]
+
+
+def _aged(lines: list[str], *, days: int) -> list[str]:
+    """The same lines, their epoch timestamps `days` earlier."""
+    return [f"{int(t) - days * 86400}|{rest}" for t, rest in (ln.split("|", 1) for ln in lines)]
+
+
 def test_a_truncated_file_is_read_again_from_the_start(tmp_path: Path) -> None:
     log = tmp_path / "queue_log"
     _write(log, TRANSFER)
