@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ async def wait_event(event: asyncio.Event, timeout_s: float) -> bool:
     return event.is_set()
 
 
-async def cancel_and_wait(task: asyncio.Task[object] | asyncio.Future[object]) -> None:
+async def cancel_and_wait(task: asyncio.Future[Any]) -> None:
     """Cancel `task` and wait until it has ended, cancelling again if it swallowed that.
 
     Its own exception, if it ended with one, is logged, not raised: stopping goes on.
@@ -40,7 +41,7 @@ async def cancel_and_wait(task: asyncio.Task[object] | asyncio.Future[object]) -
         log.warning("%s ended with %r", _name(task), task.exception())
 
 
-def _name(task: asyncio.Future[object]) -> str:
+def _name(task: asyncio.Future[Any]) -> str:
     return task.get_name() if isinstance(task, asyncio.Task) else repr(task)
 
 

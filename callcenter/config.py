@@ -10,6 +10,7 @@ from typing import Any
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy import make_url
 
 ENV_PREFIX = "CALLCENTER_"
 SECRETS_FILE = "secrets.json"
@@ -165,7 +166,7 @@ class Settings(BaseSettings):
     @property
     def event_journal(self) -> Path:
         """Where AMI events wait while the database is down (one file per database)."""
-        database = self.database_url.rsplit("/", 1)[-1].split("?", 1)[0] or "callcenter"
+        database = make_url(self.database_url).database or "callcenter"
         return self.state_dir / "journal" / f"ami-events-{database}.jsonl"
 
     @property

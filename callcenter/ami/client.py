@@ -27,7 +27,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from callcenter.ami.wire import WireProtocol, block_to_dict
-from callcenter.background import Background, wait_event
+from callcenter.background import Background, cancel_and_wait, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -249,9 +249,7 @@ class AmiClient(Background):
         try:
             await self._ping_until_lost()
         finally:
-            for hook in hooks:
-                hook.cancel()
-            await asyncio.gather(*hooks, return_exceptions=True)
+            await asyncio.gather(*(cancel_and_wait(hook) for hook in hooks))
 
     async def _ping_until_lost(self) -> None:
         while not self._lost.is_set():

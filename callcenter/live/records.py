@@ -38,7 +38,6 @@ class RecordBook:
     def __init__(self) -> None:
         self._records: dict[RecordKey, CallRecord] = {}
         self._watchers: list[BookWatcher] = []
-        self.version = 0  # bumped on every change: lets readers cache what they derive
 
     def watch(self, watcher: BookWatcher) -> None:
         self._watchers.append(watcher)
@@ -46,7 +45,6 @@ class RecordBook:
     def put(self, record: CallRecord) -> None:
         key = key_of(record)
         self._records[key] = record
-        self.version += 1
         for watcher in self._watchers:
             watcher.put(key, record)
 
@@ -59,7 +57,6 @@ class RecordBook:
     def forget_before(self, start: float) -> None:
         for key in [k for k, r in self._records.items() if r.entered_at < start]:
             del self._records[key]
-            self.version += 1
             for watcher in self._watchers:
                 watcher.forget(key)
 
