@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import random
 import statistics
 import sys
 import time
@@ -240,5 +239,4 @@ if __name__ == "__main__":
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--bare", type=int, default=200)
     logging.basicConfig(level=logging.WARNING)
-    random.seed(1)
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -21,6 +21,7 @@ from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
 from callcenter.ami.store import EventWriter
+from callcenter.callbacks.popup import owed_lookup
 from callcenter.callbacks.router import router as callbacks_router
 from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
@@ -115,7 +116,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     metrics, book = Engine(config=config), RecordBook()
     await _seed_book(app, book)
     hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else board.snapshot(t))
-    pops = ScreenPop(hub=hub, sessions=sessions, layout=layout)
+    pops = ScreenPop(
+        hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
+    )
     board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
     events = EventWriter(engine=engine, journal=settings.event_journal)
     records = RecordWriter(sessions=sessions)

@@ -164,7 +164,7 @@ function openStream() {
 function onMessage(data) {
   if (data.kind === "calls") { const last = data.calls[data.calls.length - 1]; if (last) paintPop(last); return; }
   if (data.kind === "call") { paintPop(data.call); return; }
-  if (/callback/.test(String(data.kind || data.type || ""))) paintCallback(data.callback || data);
+  if (data.type === "callback") paintCallback(data);  // the callbacks dialer's pop
 }
 function paintPop(call) {
   if ($("pop").dataset.call !== call.call_id) $("pop-callback").hidden = true;
@@ -187,8 +187,8 @@ function lineLabel(code) {
   return line ? `${line.label_th} · ${line.label_en}` : code;
 }
 function paintCallback(cb) {
-  // Callback pops come from the callbacks dialer on this same stream (type "callback").
-  const at = cb.dropped_at || cb.dropped_call_at || cb.abandoned_at;
+  // The dialer's pop (type "callback"), or the callback a ringing caller is still owed.
+  const at = cb.dropped_at;
   const el = $("pop-callback");
   el.hidden = false;
   el.textContent = cb.text_th && cb.text_en ? `${cb.text_th} · ${cb.text_en}`

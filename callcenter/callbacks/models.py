@@ -37,16 +37,6 @@ OPEN_STATES = (State.pending, State.dialing, State.retry_wait)
 DUE_STATES = (State.pending, State.retry_wait)
 
 
-class Outcome(StrEnum):
-    reached = "reached"
-    no_answer = "no_answer"
-    busy = "busy"
-    invalid = "invalid"
-    cancelled_caller_reached = "cancelled_caller_reached"
-    cancelled = "cancelled"  # by a supervisor, with a reason
-    withheld = "withheld"
-
-
 class CallbackTask(Base):
     __tablename__ = "callback_tasks"
     __table_args__ = (

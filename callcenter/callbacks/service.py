@@ -267,6 +267,16 @@ async def recover_interrupted(*, session: AsyncSession, policy: Policy) -> int:
     return len(tasks)
 
 
+async def open_for_number(*, session: AsyncSession, number: str) -> CallbackTask | None:
+    """The callback this number is still owed, if any (one open task per number)."""
+    found: CallbackTask | None = await session.scalar(
+        select(CallbackTask)
+        .where(CallbackTask.number == number, CallbackTask.state.in_(OPEN_STATES))
+        .limit(1)
+    )
+    return found
+
+
 async def due_tasks(*, session: AsyncSession) -> Sequence[CallbackTask]:
     """Open tasks waiting for a dial (for (re)scheduling at start-up)."""
     query = select(CallbackTask).where(CallbackTask.state.in_(DUE_STATES))

@@ -149,6 +149,8 @@ async def test_caller_answered_on_their_own_cancels_without_dialling(
     try:
         await drop(cb_app, caller)
         await poll(lambda: task_of(cb_app, caller), timeout_s=15, what="task")
+        owed = await owed_flag_on_pop(cb_app, caller)  # an agent's phone rings for this caller
+        assert owed["number"] == caller and owed["state"] == "pending"
         await other.login(64)  # the caller rings again, another line answers
         await place_call(sim_ami, caller=caller, queue=OTHER_QUEUE, patience_s=20)
         task = await poll(
@@ -159,6 +161,27 @@ async def test_caller_answered_on_their_own_cancels_without_dialling(
         await agents.logout(63)
     assert task.outcome == "cancelled_caller_reached" and task.attempts == 0
     assert "dialing" not in [e.kind for e in await events_of(cb_app, task.id)]
+
+
+async def owed_flag_on_pop(app: FastAPI, caller: str) -> dict[str, Any]:
+    """What the ringing agent's desk gets: the call pop, then its history with the callback
+    flag (the service's own ScreenPop, hub and database)."""
+    sub = app.state.hub.subscribe("agent:agent05")
+    try:
+        app.state.screen_pops.handle({
+            "Event": "AgentCalled", "Queue": QUEUE, "MemberName": "agent05",
+            "CallerIDNum": caller, "Uniqueid": f"{caller}-net", "Linkedid": f"{caller}-net",
+        })  # fmt: skip
+        async with asyncio.timeout(15):
+            while True:
+                frame = await sub.next_frame()
+                assert frame is not None
+                for message in json.loads(frame):
+                    history = message["data"].get("call", {}).get("history") or {}
+                    if history.get("callback"):
+                        return dict(history["callback"])
+    finally:
+        app.state.hub.unsubscribe(sub)
 
 
 async def test_one_free_agent_five_due_tasks_one_dial_at_a_time(
