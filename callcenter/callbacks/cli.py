@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from typing import Any
 
 import typer
@@ -14,11 +12,10 @@ from rich.table import Table
 from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.router import check_status
 from callcenter.callbacks.schemas import task_out
+from callcenter.cli_support import fail, print_json
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
-
-err = Console(stderr=True, soft_wrap=True)
 
 
 def callbacks_command(
@@ -35,14 +32,11 @@ def callbacks_command(
         check_status(status)
         body = asyncio.run(_list(get_settings(), status=status, limit=limit))
     except InvalidInput as exc:
-        err.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        fail(exc.message, code=2)
     except (OSError, ConnectionError) as exc:
-        err.print(f"error: cannot read the callbacks: {exc}", style="red", markup=False)
-        raise typer.Exit(1) from None
+        fail(f"cannot read the callbacks: {exc}", code=1)
     if json_out:
-        json.dump(body, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(body)
         return
     columns = ("id", "number", "queue", "state", "outcome", "dropped_at", "attempts")
     table = Table(*columns, title="callbacks / งานโทรกลับ")

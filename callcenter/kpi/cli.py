@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from datetime import datetime
 from typing import Any
 
@@ -13,13 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from callcenter import centre
+from callcenter.cli_support import fail, iso_datetime, print_json
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 from callcenter.kpi import service as kpi_service
 from callcenter.reconcile.service import Reconciler
 
-err = Console(stderr=True, soft_wrap=True)
 INTERVALS = tuple(kpi_service.INTERVALS)
 
 
@@ -35,31 +33,18 @@ def kpi_command(
     """The kpi-v1 figures for [from, to); `complete` says whether queue_log agrees."""
     settings = get_settings()
     try:
-        period = (_when(start, "--from"), _when(end, "--to"))
+        period = (iso_datetime(start, "--from"), iso_datetime(end, "--to"))
         if interval is not None and interval not in INTERVALS:
             raise InvalidInput(f"--interval must be one of {', '.join(INTERVALS)}")
         body = asyncio.run(_report(settings, *period, queue=queue, interval=interval))
     except InvalidInput as exc:
-        err.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        fail(exc.message, code=2)
     except (OSError, ConnectionError) as exc:
-        err.print(f"error: cannot read the stored calls: {exc}", style="red", markup=False)
-        raise typer.Exit(1) from None
+        fail(f"cannot read the stored calls: {exc}", code=1)
     if json_out:
-        json.dump(body, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(body)
     else:
         _table(body, queue)
-
-
-def _when(text: str, flag: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{flag} {text!r} is not an ISO 8601 date-time") from None
-    if value.tzinfo is None:
-        raise InvalidInput(f"{flag} {text!r} needs a time zone, e.g. {text}+07:00")
-    return value
 
 
 async def _report(

@@ -6,27 +6,17 @@ import asyncio
 import json
 import sys
 import uuid
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callcenter import centre
+from callcenter.cli_support import err, fail
 from callcenter.config import Settings, get_settings
 from callcenter.simulate.agents import SimAgents, interface
 from callcenter.simulate.runner import TRACKED, Simulation, simulator_ami
 from callcenter.simulate.spec import Distribution, RunSpec, SpecError, plan, validate
-
-err = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, *, code: int, hint: str | None = None) -> NoReturn:
-    """A message a person understands on stderr, and a non-zero exit."""
-    err.print(f"error: {message}", style="red", markup=False, highlight=False)
-    if hint:
-        err.print(hint, markup=False, highlight=False)
-    raise typer.Exit(code)
 
 
 def _layout(settings: Settings) -> centre.Centre:
