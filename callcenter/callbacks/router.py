@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.models import State
 from callcenter.callbacks.schemas import CancelIn, task_out
 from callcenter.db import transaction
 from callcenter.errors import InvalidInput
-from callcenter.users.deps import require_roles
-from callcenter.users.models import Role, User
+from callcenter.users.deps import SupervisorUser as Supervisor
 
 router = APIRouter(prefix="/api/v1", tags=["callbacks"])
-Supervisor = Annotated[User, Depends(require_roles(Role.supervisor))]
 
 
 def check_status(status: str | None) -> None:

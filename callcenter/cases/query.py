@@ -36,11 +36,9 @@ def _contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def _where(stmt: Select[Case], f: Filters) -> Select[Case]:
-    if f.q:
-        pieces = await asyncio.to_thread(search.parse, f.q)
-        if pieces:
-            stmt = stmt.where(search.matches(Case.search_doc, pieces))
+def _where(stmt: Select[Case], f: Filters, pieces: list[search.Piece]) -> Select[Case]:
+    if pieces:
+        stmt = stmt.where(search.matches(Case.search_doc, pieces))
     if f.number:
         stmt = stmt.where(Case.number.ilike(_contains(f.number.strip()), escape="\\"))
     if f.name:
@@ -67,12 +65,14 @@ async def run(
     *, session: AsyncSession, filters: Filters, user: User, agents_read_all: bool
 ) -> tuple[int, Sequence[Case]]:
     """(total matches, one page newest first); agents see only their own unless configured."""
-    stmt = await _where(select(Case), filters)
+    # the query's words, cut once (off the loop: the first cut loads PyThaiNLP's dictionary)
+    pieces = await asyncio.to_thread(search.parse, filters.q) if filters.q else []
+    stmt = _where(select(Case), filters, pieces)
     if user.role == Role.agent and not agents_read_all:
         stmt = stmt.where(or_(Case.assigned_user_id == user.id, Case.created_by_user_id == user.id))
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     order: list[ColumnElement[Any]] = [Case.created_at.desc(), Case.id.desc()]
-    if filters.q and (pieces := await asyncio.to_thread(search.parse, filters.q)):
+    if pieces:
         order.insert(0, search.exact(Case.search_doc, pieces).desc())  # phrase matches first
     page = stmt.order_by(*order)
     rows = await session.scalars(page.limit(filters.limit).offset(filters.offset))

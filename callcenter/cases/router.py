@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases import attachments, audit, present, query, referrals
 from callcenter.cases import service as case_service
-from callcenter.cases.deps import Reader, S3Dep, SessionsDep, SettingsDep, Worker
+from callcenter.cases.deps import Reader, Worker
 from callcenter.cases.errors import AttachmentTooLarge
 from callcenter.cases.models import Case, Status
 from callcenter.cases.schemas import (
@@ -31,6 +31,7 @@ from callcenter.cases.taxonomy_router import router as taxonomy_router
 from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.errors import InvalidInput
+from callcenter.users.deps import S3Dep, SessionsDep, SettingsDep
 from callcenter.users.models import User
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -109,8 +110,7 @@ async def update_case(
 ) -> Any:
     """Change fields or status (invalid moves: 422 invalid_status_transition); audited."""
     async with transaction(sessions) as session:
-        case = await _visible(session, case_id, user, settings)
-        case_service.check_editable(case, user)
+        case = await _editable(session, case_id, user, settings)
         await case_service.update(session=session, case=case, changes=body, user=user)
         return await present.detail(session, case, user=user)
 

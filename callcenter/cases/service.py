@@ -145,16 +145,12 @@ async def link_call(
     return link
 
 
-async def for_caller(
-    *, session: AsyncSession, phone: str, limit: int = 10, exclude_id: int | None = None
-) -> Sequence[Case]:
+async def for_caller(*, session: AsyncSession, phone: str, limit: int = 10) -> Sequence[Case]:
     """The caller's cases (by normalised number), newest first: the screen pop's history."""
     number = privacy.normalise_phone(phone)
     if not number:
         return []
     stmt = select(Case).where(Case.caller_phone_norm == number)
-    if exclude_id is not None:
-        stmt = stmt.where(Case.id != exclude_id)
     return (await session.scalars(stmt.order_by(Case.created_at.desc()).limit(limit))).all()
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from callcenter.cases import taxonomy
-from callcenter.cases.deps import Admin, SessionsDep
 from callcenter.cases.schemas import (
     AgencyOut,
     CategoryOut,
@@ -17,7 +16,8 @@ from callcenter.cases.schemas import (
     TaxonomyOut,
 )
 from callcenter.db import transaction
-from callcenter.users.deps import CurrentUser
+from callcenter.users.deps import AdminUser as Admin
+from callcenter.users.deps import CurrentUser, SessionsDep
 
 router = APIRouter(prefix="/cases/taxonomy", tags=["cases"])  # inside /api/v1
 CREATED = status.HTTP_201_CREATED

@@ -6,19 +6,16 @@ import time
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from callcenter.db import transaction
 from callcenter.desk.service import interface
 from callcenter.supervise import service
 from callcenter.supervise.models import SpyAction
 from callcenter.supervise.schemas import AgentNow, SpyIn, SpyOut
-from callcenter.users.deps import require_roles
-from callcenter.users.models import Role, User
+from callcenter.users.deps import SupervisorUser as Supervisor
 
 router = APIRouter(prefix="/api/v1/supervise", tags=["supervise"])
-
-Supervisor = Annotated[User, Depends(require_roles(Role.supervisor))]
 
 
 @router.post("", response_model=SpyOut, status_code=201)

@@ -89,3 +89,11 @@ def require_roles(*roles: Role | str) -> Callable[..., Awaitable[User]]:
         return user
 
     return dependency
+
+
+# The collaborators and role checks routers declare in their signatures (one place).
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(app_sessions)]
+S3Dep = Annotated[Minio, Depends(app_s3)]
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+SupervisorUser = Annotated[User, Depends(require_roles(Role.supervisor))]

@@ -8,28 +8,23 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.errors import InvalidCredentials, TooManyAttempts
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.deps import (
     COOKIE_NAME,
+    AdminUser,
     CurrentUser,
-    app_sessions,
-    app_settings,
+    SessionsDep,
+    SettingsDep,
     login_limiter,
-    require_roles,
 )
-from callcenter.users.models import Role, User
+from callcenter.users.models import User
 from callcenter.users.ratelimit import LoginLimiter, login_keys
 from callcenter.users.schemas import LoginRequest, TokenOut, UserCreate, UserOut
 
 router = APIRouter(prefix="/api/v1")
-
-SettingsDep = Annotated[Settings, Depends(app_settings)]
-SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(app_sessions)]
-AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 
 
 @router.post("/auth/login", response_model=TokenOut, tags=["auth"])

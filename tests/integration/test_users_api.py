@@ -73,11 +73,10 @@ async def sessions(database_url: str) -> AsyncIterator[Sessions]:
 @pytest.fixture(autouse=True)
 async def no_users(sessions: Sessions) -> None:
     async with transaction(sessions) as session:
-        # CASCADE: cases, QA evaluations and supervisor actions refer to users. The audit
-        # trails refuse TRUNCATE; this private test database lets its superuser switch
-        # triggers off for the wipe (the application can't: it never sets this).
-        await session.execute(text("SET LOCAL session_replication_role = replica"))
-        await session.execute(text("TRUNCATE users RESTART IDENTITY CASCADE"))
+        # This private database only ever holds users (no cases or audit rows refer to them),
+        # so a plain DELETE wipes it; the audit trails' TRUNCATE guards stay on.
+        await session.execute(text("DELETE FROM users"))
+        await session.execute(text("ALTER TABLE users ALTER COLUMN id RESTART"))
 
 
 @pytest.fixture
