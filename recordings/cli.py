@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,32 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from callcenter.cli_support import fail, iso_datetime, print_json
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 from recordings import service, storage
 from recordings.schemas import RecordingOut
 
-err = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False)
 COLUMNS = ("id", "started_at", "queue", "agent", "caller", "duration_s", "codec", "upload_state")
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    err.print(f"error: {message}", style="red", markup=False, highlight=False)
-    return typer.Exit(code)
-
-
 def _when(text: str | None, flag: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{flag} {text!r} is not an ISO 8601 date-time") from None
-    if value.tzinfo is None:
-        raise InvalidInput(f"{flag} {text!r} needs a time zone, e.g. {text}+07:00")
-    return value
+    return None if text is None else iso_datetime(text, flag)
 
 
 def _month(text: str) -> tuple[datetime, datetime]:
@@ -53,15 +38,14 @@ def _run(work: Any) -> Any:
     try:
         return asyncio.run(work)
     except (OSError, ConnectionError) as exc:
-        raise _fail(f"cannot read the catalogue: {exc}", 1) from None
+        fail(f"cannot read the catalogue: {exc}", code=1)
 
 
 def _print(
     rows: list[dict[str, Any]], *, json_out: bool, title: str, columns: tuple[str, ...]
 ) -> None:
     if json_out:
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2, default=str)
-        sys.stdout.write("\n")
+        print_json(rows)
         return
     table = Table(title=title)
     for column in columns:
@@ -90,7 +74,7 @@ def recordings(
             limit=limit,
         )  # fmt: skip
     except InvalidInput as exc:
-        raise _fail(exc.message, 2) from None
+        fail(exc.message, code=2)
     rows = _run(_catalogue(get_settings(), filters))
     _print(rows, json_out=json_out, title="recordings / ไฟล์บันทึกเสียง", columns=COLUMNS)
 
@@ -100,11 +84,11 @@ async def _catalogue(settings: Settings, filters: service.RecordingFilter) -> li
     try:
         async with make_sessionmaker(engine)() as session:
             rows = await service.search(session=session, filters=filters)
-            scored = await service.scored_ids(session=session, ids=[r.id for r in rows])
+            linked = await service.linked(session=session, rows=rows)
     finally:
         await engine.dispose()
     return [
-        RecordingOut.of(r, mask=False, scored=r.id in scored).model_dump(mode="json") for r in rows
+        RecordingOut.of(r, mask=False, linked=linked[r.id]).model_dump(mode="json") for r in rows
     ]
 
 
@@ -117,7 +101,7 @@ def disposal(
     try:
         start, end = _month(month)
     except InvalidInput as exc:
-        raise _fail(exc.message, 2) from None
+        fail(exc.message, code=2)
     rows = _run(_disposal(get_settings(), start, end))
     columns = ("id", "retain_until", "legal_hold", "in_store", "bucket", "object_key")
     _print(rows, json_out=json_out, title=f"disposal {month} / รายงานการทำลาย", columns=columns)

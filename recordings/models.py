@@ -43,7 +43,6 @@ class Recording(Base):
     agent: Mapped[str] = mapped_column(String(64), default="", index=True)
     member: Mapped[str] = mapped_column(String(128), default="")
     caller: Mapped[str] = mapped_column(String(64), default="", index=True)
-    case_id: Mapped[int | None] = mapped_column(BigInteger)  # the cases issue links it
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)

@@ -13,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.users.deps import (
+    AdminUser as Admin,
+)
+from callcenter.users.deps import (
     CurrentUser,
+    SessionsDep,
+    SettingsDep,
     app_s3,
-    app_sessions,
-    app_settings,
     require_roles,
 )
 from callcenter.users.models import Role, User
@@ -36,10 +39,7 @@ from recordings.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["recordings"])
 
-SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(app_sessions)]
-SettingsDep = Annotated[Settings, Depends(app_settings)]
 Reviewer = Annotated[User, Depends(require_roles(Role.supervisor, Role.qa))]
-Admin = Annotated[User, Depends(require_roles(Role.admin))]
 SEES_CALLER = {Role.supervisor, Role.admin}  # QA judges the agent, not who called
 
 
@@ -96,13 +96,13 @@ async def list_recordings(
     )  # fmt: skip
     async with transaction(sessions) as session:
         rows = await rec_service.search(session=session, filters=filters)
-        scored = await rec_service.scored_ids(session=session, ids=[r.id for r in rows])
+        linked = await rec_service.linked(session=session, rows=rows)
         query = {k: v for k, v in request.query_params.items() if k != "caller" or not mask}
         await rec_service.audit(
             session=session, action="list", detail={"query": query, "count": len(rows)},
             **_who(request, user),
         )  # fmt: skip
-    return [RecordingOut.of(r, mask=mask, scored=r.id in scored) for r in rows]
+    return [RecordingOut.of(r, mask=mask, linked=linked[r.id]) for r in rows]
 
 
 async def _recording(sessions: async_sessionmaker[AsyncSession], recording_id: int) -> Recording:
@@ -168,7 +168,8 @@ async def legal_hold(
             session=session, action=action, recording_id=row.id,
             detail={"reason": body.reason}, **_who(request, user),
         )  # fmt: skip
-    return RecordingOut.of(fresh, mask=user.role not in SEES_CALLER, scored=False)
+        linked = await rec_service.linked(session=session, rows=[fresh])
+    return RecordingOut.of(fresh, mask=user.role not in SEES_CALLER, linked=linked[fresh.id])
 
 
 @router.get("/qa/forms", response_model=list[QaFormOut])

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from callcenter.privacy import mask_number
 from recordings.models import AuditEntry, Recording
+from recordings.service import Linked
 
 
 class RecordingOut(BaseModel):
@@ -36,16 +37,16 @@ class RecordingOut(BaseModel):
     qa_scored: bool
 
     @classmethod
-    def of(cls, row: Recording, *, mask: bool, scored: bool) -> RecordingOut:
+    def of(cls, row: Recording, *, mask: bool, linked: Linked) -> RecordingOut:
         return cls(
             id=row.id, linkedid=row.linkedid, uniqueid=row.uniqueid, kind=row.kind,
             queue=row.queue, agent=row.agent,
             caller=mask_number(row.caller) if mask else row.caller, caller_masked=mask,
-            case_id=row.case_id, started_at=row.started_at, ended_at=row.ended_at,
+            case_id=linked.case_id, started_at=row.started_at, ended_at=row.ended_at,
             duration_s=row.duration_s, codec=row.codec, size_bytes=row.size_bytes,
             sha256=row.sha256, bucket=row.bucket, object_key=row.object_key,
             version_id=row.version_id, retain_until=row.retain_until, legal_hold=row.legal_hold,
-            upload_state=row.upload_state, error=row.error, qa_scored=scored,
+            upload_state=row.upload_state, error=row.error, qa_scored=linked.scored,
         )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.cases.models import CaseCall
 from recordings.models import AuditEntry, QaEvaluation, Recording, UploadState
 
 
@@ -78,14 +80,31 @@ async def search(*, session: AsyncSession, filters: RecordingFilter) -> list[Rec
     return list(rows)
 
 
-async def scored_ids(*, session: AsyncSession, ids: list[int]) -> set[int]:
-    """Which of `ids` have at least one QA evaluation."""
-    if not ids:
-        return set()
-    rows = await session.scalars(
-        select(QaEvaluation.recording_id).where(QaEvaluation.recording_id.in_(ids)).distinct()
+@dataclass(frozen=True)
+class Linked:
+    """What the catalogue row does not hold itself: QA state and the complaint case."""
+
+    scored: bool  # at least one QA evaluation
+    case_id: int | None  # the first case its call (linkedid) is linked to
+
+
+async def linked(*, session: AsyncSession, rows: Sequence[Recording]) -> dict[int, Linked]:
+    """Per recording id, from two queries for the whole page of rows."""
+    if not rows:
+        return {}
+    scored = set(
+        await session.scalars(
+            select(QaEvaluation.recording_id)
+            .where(QaEvaluation.recording_id.in_([r.id for r in rows]))
+            .distinct()
+        )
     )
-    return set(rows)
+    first_case = select(CaseCall.linkedid, func.min(CaseCall.case_id)).group_by(CaseCall.linkedid)
+    found = await session.execute(
+        first_case.where(CaseCall.linkedid.in_({r.linkedid for r in rows}))
+    )
+    cases: dict[str, int] = {linkedid: case_id for linkedid, case_id in found.all()}
+    return {r.id: Linked(r.id in scored, cases.get(r.linkedid)) for r in rows}
 
 
 async def retention_ended(

@@ -14,6 +14,7 @@ from minio import Minio
 from minio.commonconfig import COMPLIANCE, ENABLED, Filter
 from minio.credentials import Credentials
 from minio.error import MinioException, S3Error
+from minio.helpers import MIN_PART_SIZE
 from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersionExpiration, Rule
 from minio.retention import Retention
 
@@ -21,6 +22,7 @@ from callcenter.config import Settings
 
 S3_CONNECTIONS = 8  # kept-alive connections per client: >= the uploader's workers
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
+RECORDINGS_PREFIX = "calls/"  # every recording's key; the expiry rule covers only these
 
 
 class VaultClient(Minio):
@@ -144,14 +146,19 @@ def put_locked(
 ) -> str | None:
     """Upload with sha256 metadata under COMPLIANCE retention; the new version id.
 
-    The store checks the bytes it receives against `sha256` (checksum header): a body
-    changed on the way is refused with BadDigest, never stored.
-
-    `data`: the bytes whose sha256 was taken (they are what is sent), or None to stream a
-    large file from `path` (the read-back then catches any change since it was hashed).
+    `data`: the bytes whose sha256 was taken. They go as ONE PUT (the SDK would split a body
+    over 5 MiB into parts) carrying `sha256` as the S3 checksum, so the store refuses a body
+    changed on the way (BadDigest) before locking it. None: a file too large to hold
+    (over WHOLE_FILE_MAX) is streamed from `path` in parts, which carry no whole-object
+    checksum; the read-back is then the only check.
     """
-    stream: BinaryIO = io.BytesIO(data) if data is not None else path.open("rb")
-    size = len(data) if data is not None else path.stat().st_size
+    metadata: dict[str, str | list[str] | tuple[str]] = {"sha256": sha256}
+    if data is not None:
+        stream: BinaryIO = io.BytesIO(data)
+        size, part_size = len(data), max(len(data), MIN_PART_SIZE)
+        metadata[CHECKSUM_HEADER] = checksum_b64(sha256)
+    else:
+        stream, size, part_size = path.open("rb"), path.stat().st_size, 0
     with stream:
         result = client.put_object(
             bucket,
@@ -159,8 +166,9 @@ def put_locked(
             stream,
             size,
             content_type=content_type,
-            metadata={"sha256": sha256, CHECKSUM_HEADER: checksum_b64(sha256)},
+            metadata=metadata,
             retention=Retention(COMPLIANCE, retain_until),
+            part_size=part_size,
         )
     return result.version_id
 
@@ -189,11 +197,18 @@ def read_back(
     return digest.hexdigest(), claimed
 
 
+def recording_key(day: str, call: str, filename: str) -> str:
+    """The object key of a recording: under RECORDINGS_PREFIX, by day, then by call."""
+    return f"{RECORDINGS_PREFIX}{day}/{call}/{filename}"
+
+
 def ensure_lifecycle(client: Minio, *, bucket: str, retention_days: int) -> None:
-    """Expire versions once retention has passed (legal holds still keep them)."""
+    """Expire recordings once retention has passed (legal holds still keep them). Only keys
+    under RECORDINGS_PREFIX: the bucket may hold other things (case attachments, by default)
+    that this rule must never delete."""
     rule = Rule(
         ENABLED,
-        rule_filter=Filter(prefix=""),
+        rule_filter=Filter(prefix=RECORDINGS_PREFIX),
         rule_id="recordings-retention",
         expiration=Expiration(days=retention_days + 1),
         noncurrent_version_expiration=NoncurrentVersionExpiration(noncurrent_days=1),

@@ -198,7 +198,9 @@ class Uploader(Background):
     def _new_row(self, item: spool.SpoolItem, *, size: int, sha: str, duration: float) -> Recording:
         f = item.fields
         started = item.epoch("started") or datetime.now(UTC)
-        key = f"{started:%Y/%m/%d}/{f.get('linkedid') or item.uniqueid}/{item.audio_path.name}"
+        key = storage.recording_key(
+            f"{started:%Y/%m/%d}", f.get("linkedid") or item.uniqueid, item.audio_path.name
+        )
         return Recording(
             uniqueid=item.uniqueid, linkedid=f.get("linkedid") or item.uniqueid,
             kind=f.get("kind", "queue"), queue=f.get("queue", ""), agent=f.get("agent", ""),

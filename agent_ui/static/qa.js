@@ -1,7 +1,7 @@
 // QA page: search the recordings catalogue, play a call, score it (every action audited server-side).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const fmtLen = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+const fmtLen = (s) => { const t = Math.round(s); return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`; };
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "short", timeStyle: "medium"});
 let form = null;        // the active QA form (criteria with weights)
 let current = null;     // the selected recording

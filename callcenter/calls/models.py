@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Identity, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
@@ -12,7 +21,10 @@ from callcenter.db import Base
 
 class QueueCall(Base):
     __tablename__ = "queue_calls"
-    __table_args__ = (UniqueConstraint("call_id", "queue", "entered_at"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "queue", "entered_at"),
+        Index("ix_queue_calls_caller_entered_at", "caller", "entered_at"),  # a caller's history
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64))

@@ -16,6 +16,7 @@ from callcenter.cases.models import Attachment, Case
 from callcenter.config import Settings
 from callcenter.errors import NotFound
 from callcenter.users.models import User
+from recordings import storage
 
 PREFIX = "case-attachments"
 _UNSAFE = re.compile(r"[^\w.\-]+")
@@ -72,15 +73,7 @@ async def get(*, session: AsyncSession, case: Case, attachment_id: int) -> Attac
     return attachment
 
 
-def _read(s3: Minio, attachment: Attachment) -> bytes:
-    response = s3.get_object(attachment.bucket, attachment.object_key)
-    try:
-        return response.read()
-    finally:
-        response.close()
-        response.release_conn()
-
-
 async def download(*, s3: Minio, attachment: Attachment) -> bytes:
     """The stored bytes (attachments are bounded by case_attachment_max_bytes)."""
-    return await asyncio.to_thread(_read, s3, attachment)
+    ref = storage.ObjectRef(attachment.bucket, attachment.object_key, None)
+    return await asyncio.to_thread(storage.read_object, s3, ref)

@@ -23,6 +23,7 @@ from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
 from recordings.models import Recording
+from tests.integration.cases_support import case_body
 from tests.integration.conftest import cli
 from tests.integration.recordings_support import simulator, uploaded_call
 
@@ -122,6 +123,24 @@ async def test_list_masks_callers_for_qa_and_is_audited(
     )
     assert any(r["role"] == "qa" for r in audit.json())
     assert (await client.get("/api/v1/audit", headers=vault.headers[Role.qa])).status_code == 403
+
+
+async def test_the_catalogue_shows_the_case_the_call_was_linked_to(
+    client: httpx.AsyncClient, vault: Vault
+) -> None:
+    sup = vault.headers[Role.supervisor]
+    listed = await client.get("/api/v1/recordings", params={"caller": vault.caller}, headers=sup)
+    (row,) = [r for r in listed.json() if r["id"] == vault.recording_id]
+    case = await client.post("/api/v1/cases", json=case_body(), headers=sup)
+    assert case.status_code == 201, case.text
+    linked = await client.post(
+        f"/api/v1/cases/{case.json()['id']}/calls", json={"linkedid": row["linkedid"]}, headers=sup
+    )
+    assert linked.status_code == 200, linked.text
+
+    again = await client.get("/api/v1/recordings", params={"caller": vault.caller}, headers=sup)
+    (row,) = [r for r in again.json() if r["id"] == vault.recording_id]
+    assert row["case_id"] == case.json()["id"]
 
 
 async def test_legal_hold_on_and_off(app: FastAPI, client: httpx.AsyncClient, vault: Vault) -> None:

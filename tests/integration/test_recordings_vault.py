@@ -18,7 +18,7 @@ from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from recordings import service
 from recordings.models import UploadState
-from recordings.storage import ObjectRef, make_minio
+from recordings.storage import RECORDINGS_PREFIX, ObjectRef, make_minio
 from recordings.transfer import Job, send
 from recordings.uploader import Uploader
 from tests.integration.recordings_support import (
@@ -91,6 +91,9 @@ async def test_recorded_call_is_locked_in_the_bucket_with_its_sha256(
     assert lifecycle is not None
     (rule,) = lifecycle.rules
     assert rule.expiration is not None and rule.expiration.days == 181  # after retention ends
+    # only recordings expire: case attachments share the bucket by default
+    assert rule.rule_filter is not None and rule.rule_filter.prefix == RECORDINGS_PREFIX
+    assert stored.object_key.startswith(RECORDINGS_PREFIX)
     assert client.stat_object(stored.bucket, stored.object_key, version_id=stored.version_id)
 
 
@@ -118,12 +121,13 @@ async def test_spool_file_changed_after_hashing_is_flagged_and_kept(
     assert stored.version_id is None  # nothing unverifiable was locked into the store
 
 
+@pytest.mark.parametrize("size", [10_000, 6 * 1024 * 1024])  # over 5 MiB the SDK would split
 async def test_store_refuses_bytes_that_differ_from_the_catalogued_sha256(
-    weed: Settings, tmp_path: Path
+    weed: Settings, tmp_path: Path, size: int
 ) -> None:
     """The upload carries the sha256 taken before it: bytes changed on the way are refused by
     the store itself (nothing locked for 180 days that cannot be verified) and flagged."""
-    good = ogg_like(10_000)
+    good = ogg_like(size)
     changed = bytearray(good)
     changed[500] ^= 0xFF
     key = f"test/{tmp_path.name}/changed.ogg"
