@@ -290,13 +290,26 @@ async def test_answered_call_cut_by_a_network_fault_is_called_back(
         await poll(lambda: _answered(cb_app, call_id), timeout_s=30, what="call answered")
         # The network drops the caller mid-call (Q.850 cause 38, network out of order).
         await sim_ami.action({"Action": "Hangup", "Channel": call_id, "Cause": "38"})
-        task = await poll(
-            lambda: _in_state(cb_app, caller, "reached"), timeout_s=60, what="cut call called back"
-        )
+        try:
+            task = await poll(
+                lambda: _in_state(cb_app, caller, "reached"), timeout_s=60, what="reached"
+            )
+        except AssertionError as late:  # seen once in six clean-clone runs: say where it stopped
+            trail = await _trail(cb_app, caller)
+            raise AssertionError(f"cut call not called back: {trail}") from late
     finally:
         await agents.logout(67)
     (created, *_) = await events_of(cb_app, task.id)
     assert created.kind == "created" and created.detail == f"cut {call_id}"
+
+
+async def _trail(app: FastAPI, caller: str) -> str:
+    """The caller's task and its steps, for a failure message."""
+    task = await task_of(app, caller)
+    if task is None:
+        return "no task (the cut was not detected)"
+    steps = [(e.kind, e.state, e.detail) for e in await events_of(app, task.id)]
+    return f"task {task.id} {task.state}/{task.outcome}, attempts {task.attempts}: {steps}"
 
 
 async def _answered(app: FastAPI, call_id: str) -> bool:
