@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 CC := $(VENV)/bin/callcenter
 PYTEST_ARGS ?=
 
-.PHONY: all deps venv stack run test lint unit integration bench clean stack-down web
+.PHONY: all deps venv stack run test lint unit unit-clock integration bench clean stack-down web
 
 all: test
 
@@ -38,11 +38,18 @@ lint: venv
 unit: venv
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+# No test may depend on the day it runs: the unit tests again with the clock 400 days
+# ahead and a year back (libfaketime, installed by scripts/bootstrap.sh).
+unit-clock: venv
+	faketime '+400 days' $(PY) -m pytest tests/unit -p no:cacheprovider $(PYTEST_ARGS)
+	faketime '-365 days' $(PY) -m pytest tests/unit -p no:cacheprovider $(PYTEST_ARGS)
+
 integration: stack
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 test: lint stack
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory unit-clock PYTEST_ARGS="$(PYTEST_ARGS)"
 
 run: stack
 	@bash scripts/run-demo.sh

@@ -74,32 +74,36 @@ def parse_meta(text: str) -> dict[str, str]:
     return fields
 
 
-def finished(spool: Path, *, orphan_after_s: float | None = None) -> list[SpoolItem]:
+def finished(
+    spool: Path, *, orphan_after_s: float | None = None, now: float | None = None
+) -> list[SpoolItem]:
     """Finished recordings in `spool` (not its subfolders), oldest first.
 
     With `orphan_after_s`: a recording whose audio has not grown for that long but has no
     `.done` (Asterisk died mid-call, so MixMonitor never ran its command) gets its marker now.
+    Ages are file times against `now` (the filesystem's clock: the wall clock by default).
     """
     if not spool.is_dir():
         return []
+    now = time.time() if now is None else now
     if orphan_after_s is not None:
-        _mark_orphans(spool, older_than=time.time() - orphan_after_s)
+        _mark_orphans(spool, older_than=now - orphan_after_s)
     items = []
     for done in sorted(spool.glob("*.done"), key=_mtime):
         meta = done.with_suffix(".meta")
         try:
             items.append(SpoolItem(meta_path=meta, fields=parse_meta(meta.read_text())))
         except OSError:
-            _drop_if_lone(done)
+            _drop_if_lone(done, now=now)
     return items
 
 
-def _drop_if_lone(done: Path) -> None:
+def _drop_if_lone(done: Path, *, now: float) -> None:
     """A marker left without its sidecar and audio (another uploader's leftovers) goes."""
     stem = done.with_suffix("")
     if any(p.suffix != ".done" for p in done.parent.glob(f"{stem.name}.*")):
         return
-    if _mtime(done) < time.time() - LONE_MARKER_S:
+    if _mtime(done) < now - LONE_MARKER_S:
         done.unlink(missing_ok=True)
 
 

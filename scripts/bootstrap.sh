@@ -16,6 +16,8 @@ command -v pg_ctlcluster >/dev/null || command -v psql >/dev/null || need+=(post
 command -v chromium >/dev/null || need+=(chromium)
 dpkg -s fonts-thai-tlwg >/dev/null 2>&1 || need+=(fonts-thai-tlwg)
 command -v gcc >/dev/null || need+=(gcc)
+# `make test` runs the unit tests again under a clock moved a year ahead and back.
+command -v faketime >/dev/null || need+=(faketime)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -105,8 +105,10 @@ class Reconciler(Background):
         book: RecordBook | None = None,
         board: Marks | None = None,
         interval_s: float = 3.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._sessions, self._config = sessions, config
+        self._clock = clock  # epoch seconds; tests replaying recorded queue_log set their own
         self._book, self._board, self._interval = book, board, interval_s
         self._tailer = QueueLogTailer(settings.queue_log_file)
         self._builder = Builder(config.wrapup_s)
@@ -132,7 +134,7 @@ class Reconciler(Background):
                 if batch.truncated:
                     self._builder = Builder(self._config.wrapup_s)
                 elif batch.restarted:
-                    self._builder.forget_ended_before(time.time() - LOOKBACK_S)
+                    self._builder.forget_ended_before(self._clock() - LOOKBACK_S)
                 for entry in batch.entries:
                     self._builder.add(entry)
                 if not batch.more:
@@ -185,7 +187,7 @@ class Reconciler(Background):
                 log.exception("reconciliation round failed")
 
     async def _round(self) -> None:
-        now = datetime.now(UTC).timestamp()
+        now = self._clock()
         ql = await self._read()  # once per round, for both the fill and the agreement
         if await self.fill(now=now, queue_log=ql):
             log.info("filled calls from queue_log")

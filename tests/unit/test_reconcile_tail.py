@@ -16,12 +16,19 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 TRANSFER = (FIXTURES / "transfer.queue_log").read_text().splitlines(keepends=True)
 TIMEOUT = (FIXTURES / "timeout.queue_log").read_text().splitlines(keepends=True)
 CONFIG = MetricsConfig()
+# The reconciler's clock stands an hour after the recorded calls, whatever day the tests run.
+RECORDED_AT = max(int(line.split("|", 1)[0]) for line in TRANSFER + TIMEOUT)
 
 
 def _reconciler(path: Path) -> Reconciler:
     # Only the queue_log side is exercised here: no database session is opened.
     sessions: Any = None
-    return Reconciler(settings=Settings(queue_log_path=path), sessions=sessions, config=CONFIG)
+    return Reconciler(
+        settings=Settings(queue_log_path=path),
+        sessions=sessions,
+        config=CONFIG,
+        clock=lambda: RECORDED_AT + 3600.0,
+    )
 
 
 def _write(path: Path, lines: list[str], mode: str = "a") -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -98,21 +96,24 @@ def test_disposal_month() -> None:
     assert (start.year, start.month, end.year, end.month) == (2027, 12, 2028, 1)
 
 
+def _written_at(path: Path) -> float:
+    """The filesystem's clock when `path` was written: ages are judged on that clock."""
+    return path.stat().st_mtime
+
+
 def test_a_recording_orphaned_by_an_asterisk_crash_is_picked_up_later(tmp_path: Path) -> None:
     write_item(tmp_path, done=False)
-    assert spool.finished(tmp_path, orphan_after_s=3600) == []  # may still be recording
-    old = time.time() - 7200
-    for path in tmp_path.iterdir():
-        os.utime(path, (old, old))
-    (item,) = spool.finished(tmp_path, orphan_after_s=3600)
+    now = max(_written_at(p) for p in tmp_path.iterdir())
+    assert spool.finished(tmp_path, orphan_after_s=3600, now=now) == []  # may still be recording
+    later = now + 7200
+    (item,) = spool.finished(tmp_path, orphan_after_s=3600, now=later)
     assert item.done_path.exists() and item.uniqueid == "abc-net"
 
 
 def test_a_lone_old_marker_is_cleared_away(tmp_path: Path) -> None:
     (tmp_path / "gone-net.done").touch()
-    assert spool.finished(tmp_path) == []
+    now = _written_at(tmp_path / "gone-net.done")
+    assert spool.finished(tmp_path, now=now) == []
     assert (tmp_path / "gone-net.done").exists()  # fresh: its sidecar may be on its way
-    old = time.time() - 3600
-    os.utime(tmp_path / "gone-net.done", (old, old))
-    assert spool.finished(tmp_path) == []
+    assert spool.finished(tmp_path, now=now + 3600) == []
     assert not (tmp_path / "gone-net.done").exists()
