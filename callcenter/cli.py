@@ -27,7 +27,7 @@ app.add_typer(recordings_app, name="recordings", help="Recordings catalogue and 
 app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
     simulate_command
 )
-app.command("kpi", help="kpi-v1 figures of a period (checked against queue_log).")(kpi_command)
+app.command("kpi", help="kpi-v1.1 figures of a period (checked against queue_log).")(kpi_command)
 app.command("callbacks", help="Callback tasks of dropped callers (timestamps, attempts).")(
     callbacks_command
 )

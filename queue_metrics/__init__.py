@@ -1,1 +1,1 @@
-"""Pure KPI engine (kpi-v1): domain events in, state and KPIs out. No I/O, no clock reads."""
+"""Pure KPI engine (kpi-v1.1, docs/kpi-v1.md): events in, KPIs out; no I/O, no clock reads."""

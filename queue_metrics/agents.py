@@ -58,7 +58,7 @@ class AgentBoard:
     # -- reading ------------------------------------------------------------
 
     def state(self, queue: str, interface: str, now: float) -> State:
-        """The agent's state in one queue at `now` (metrics.md, 'Agent states')."""
+        """The agent's state in one queue at `now` (docs/kpi-v1.md, 'Agent states')."""
         m = self.members.get(queue, {}).get(interface)
         if m is None:
             return ("logged_out", "")

@@ -1,4 +1,4 @@
-"""Settings of the kpi-v1 figures: thresholds, wrap-up per queue, reporting time zone."""
+"""Settings of the kpi-v1.1 figures: thresholds, wrap-up per queue, reporting time zone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 @dataclass(frozen=True, slots=True)
 class MetricsConfig:
-    """What metrics.md leaves to configuration; the defaults are the contract's."""
+    """What docs/kpi-v1.md leaves to configuration; the defaults are the contract's."""
 
     sl_threshold_s: int = 15
     short_abandon_s: int = 5

@@ -12,7 +12,7 @@ from queue_metrics.records import Outcome
 
 # The dialplan's QueueOutcome UserEvent carries QUEUESTATUS after Queue() returns, or
 # EXITWITHKEY from the queue's exit context. A refusal (JOIN*, FULL) is a caller no member
-# could take: metrics.md counts joinempty refusals as no_agents; FULL is treated alike.
+# could take: docs/kpi-v1.md counts joinempty refusals as no_agents; FULL is treated alike.
 # CONTINUE follows an answered call and changes nothing.
 STATUS_OUTCOME: dict[str, Outcome] = {
     "TIMEOUT": Outcome.timeout,
@@ -94,7 +94,7 @@ class TalkEnded:
 
 @dataclass(frozen=True, slots=True)
 class CallerAbandonReported:
-    """QueueCallerAbandon: the caller left unanswered; why is not known yet (see metrics.md)."""
+    """QueueCallerAbandon: the caller left unanswered; why is not known yet (docs/kpi-v1.md)."""
 
     ts: float
     call_id: str

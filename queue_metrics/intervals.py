@@ -12,7 +12,7 @@ Window = tuple[float, float]  # [start, end) in epoch seconds
 
 
 class Size(StrEnum):
-    """The interval sizes of metrics.md; weeks are ISO weeks (Monday first)."""
+    """The interval sizes of docs/kpi-v1.md; weeks are ISO weeks (Monday first)."""
 
     quarter = "15m"
     hour = "hour"

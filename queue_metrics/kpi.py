@@ -1,4 +1,4 @@
-"""kpi-v1 headline KPIs (shared/design/metrics.md) from CallRecords, per queue and centre-wide."""
+"""kpi-v1.1 headline KPIs (docs/kpi-v1.md) from CallRecords, per queue and centre-wide."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ FIELDS = (
     "max_wait_s",
     "aht_s",
     "avg_talk_s",
+    "avg_hold_s",
 )
 
 
@@ -97,7 +98,7 @@ def caller_calls(records: Iterable[CallRecord]) -> list[CallerCall]:
 def kpis(
     records: list[CallRecord], config: MetricsConfig, *, longest: list[int] | None = None
 ) -> dict[str, Any]:
-    """The kpi-v1 fields of one set of calls; `longest` overrides their waits for max_wait_s."""
+    """The kpi-v1.1 fields of one set of calls; `longest` overrides their waits for max_wait_s."""
     tally = Tally()
     for r in records:
         tally.add(r, config, longest=r.wait_s if longest is None else None, sign=1)
@@ -106,7 +107,7 @@ def kpis(
 
 
 def is_short_abandon(outcome: str | None, wait_s: int | None, *, short_abandon_s: int) -> bool:
-    """kpi-v1's short abandon: abandoned after a KNOWN wait of at most `short_abandon_s`
+    """kpi-v1.1's short abandon: abandoned after a KNOWN wait of at most `short_abandon_s`
     (an abandon of unknown wait counts as a real loss, and is owed a callback)."""
     return outcome == Outcome.abandoned.value and wait_s is not None and wait_s <= short_abandon_s
 
@@ -114,13 +115,14 @@ def is_short_abandon(outcome: str | None, wait_s: int | None, *, short_abandon_s
 @dataclass(slots=True)
 class Tally:
     """Running sums of one set of finished calls (add with sign -1 to take one out): the one
-    place the kpi-v1 counts and formulas live, for the stored periods and the wallboard."""
+    place the kpi-v1.1 counts and formulas live, for the stored periods and the wallboard."""
 
     counts: Counter[str] = field(default_factory=Counter)
     answered_wait: int = 0
     handled: int = 0
     handle_time: int = 0
     talk_time: int = 0
+    hold_time: int = 0
     waits: Counter[int] = field(default_factory=Counter)  # for max_wait_s
 
     def add(self, r: CallRecord, config: MetricsConfig, *, longest: int | None, sign: int) -> None:
@@ -137,8 +139,11 @@ class Tally:
             self.answered_wait += sign * (wait or 0)
             if r.talk_s is not None:
                 self.handled += sign
-                self.handle_time += sign * (r.talk_s + r.hold_s + r.wrapup_s)
+                # Asterisk's talk time already contains the hold (kpi-v1.1; kpi-v1 added it
+                # twice): hold is reported apart, as avg_hold_s.
+                self.handle_time += sign * (r.talk_s + r.wrapup_s)
                 self.talk_time += sign * r.talk_s
+                self.hold_time += sign * r.hold_s
         if longest is not None:
             self.waits[longest] += sign
             if not self.waits[longest]:
@@ -157,6 +162,7 @@ class Tally:
             "max_wait_s": float(max(self.waits)) if self.waits else None,
             "aht_s": _mean(self.handle_time, self.handled),
             "avg_talk_s": _mean(self.talk_time, self.handled),
+            "avg_hold_s": _mean(self.hold_time, self.handled),
             "definition": DEFINITION,
         }
 

@@ -1,15 +1,15 @@
-"""One queue call's record: what kpi-v1 counts. Filled from AMI (live) or queue_log (recount)."""
+"""One queue call's record: what kpi-v1.1 counts (docs/kpi-v1.md). From AMI (live) or queue_log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-DEFINITION = "kpi-v1"
+DEFINITION = "kpi-v1.1"  # named by every figure; docs/kpi-v1.md "Changes" says why
 
 
 class Outcome(StrEnum):
-    """Exactly one per finished queue call (metrics.md, 'Outcomes of a queue call')."""
+    """Exactly one per finished queue call (docs/kpi-v1.md, 'Outcomes of a queue call')."""
 
     answered = "answered"  # CONNECT
     abandoned = "abandoned"  # ABANDON: caller hung up while waiting
@@ -37,8 +37,8 @@ class CallRecord:
     ended_at: float | None = None  # left the queue (unanswered) or the talk ended
     agent: str | None = None  # member name of the agent who answered
     answered_at: float | None = None
-    talk_s: int | None = None  # CONNECT → COMPLETE*/transfer
-    hold_s: int = 0  # caller put on hold by the agent
+    talk_s: int | None = None  # CONNECT → COMPLETE*/transfer, hold included (Asterisk's)
+    hold_s: int = 0  # time on hold (AMI Hold → Unhold), already inside talk_s
     wrapup_s: int = 0  # after-call work charged to this call
     transferred_to: str | None = None
     ended_by: str | None = None  # AgentComplete Reason: caller | agent | transfer

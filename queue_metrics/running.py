@@ -1,4 +1,4 @@
-"""kpi-v1 kept up to date call by call: `kpi.compute()`'s result without recomputing it.
+"""kpi-v1.1 kept up to date call by call: `kpi.compute()`'s result without recomputing it.
 
 The wallboard shows today's and the last hour's KPIs, refreshed every second while
 calls come in. Recomputing them from every call of the day costs O(calls) each time;

@@ -84,7 +84,7 @@ function render() {
   const complete = document.getElementById("complete");
   complete.className = `pill ${board.complete === true ? "ok" : board.complete === false ? "bad" : "unknown"}`;
   complete.textContent = board.complete === true ? "ข้อมูลครบ · data complete" : board.complete === false ? "ข้อมูลไม่ครบ · data incomplete" : "ข้อมูลครบ? · data complete?";
-  document.getElementById("definition").textContent = board.definition || "kpi-v1";
+  document.getElementById("definition").textContent = board.definition || "kpi-v1.1";
   // Critical first: the alert list is capped in height, the most urgent must stay in view.
   const alerts = [...(board.alerts || [])].sort((a, b) => (b.severity === "critical") - (a.severity === "critical"));
   document.getElementById("alerts").replaceChildren(...alerts.map((a) => {

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from callcenter.alerts.incidents import Incident
 from callcenter.alerts.rules import TITLES
+from queue_metrics.records import DEFINITION
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,11 @@ def subject(incident: Incident) -> str:
 
 
 def body(incident: Incident, *, tz: str = TZ) -> str:
-    """Plain text, Thai then English, with the figure, its kpi-v1 name and the start time."""
+    """Plain text, Thai then English, with the figure, its definition's name and the start time."""
     a = incident.alert
     since = datetime.fromtimestamp(incident.since, tz=ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S")
     title_th, title_en = TITLES.get(a.rule, (a.rule, a.rule))
-    figure = f"{a.kpi} (kpi-v1)" if a.kpi else a.field
+    figure = f"{a.kpi} ({DEFINITION})" if a.kpi else a.field
     return "\n".join(
         [
             a.text_th,

@@ -74,7 +74,7 @@ def default_rules(
     min_offered: int = 5,
     min_available: int = 1,
 ) -> list[Rule]:
-    """The contract's targets as rules (metrics.md): SL, abandons, waits, staffing."""
+    """The contract's targets as rules (docs/kpi-v1.md): SL, abandons, waits, staffing."""
     return [
         Rule(SL_LOW, sl_min_pct, min_offered=min_offered),
         Rule(ABANDON_HIGH, abandon_max_pct, min_offered=min_offered),
@@ -159,7 +159,7 @@ def _wait_long(rule: Rule, scope: Scope) -> Alert | None:
     longest = scope.view.get("longest_wait_s")
     if longest is None:
         return None
-    wait = math.floor(longest)  # whole seconds, as Asterisk's SL test (metrics.md)
+    wait = math.floor(longest)  # whole seconds, as Asterisk's SL test (docs/kpi-v1.md)
     if wait <= rule.threshold:
         return None
     t = f"{rule.threshold:g}"

@@ -19,7 +19,7 @@ WITHHELD = frozenset(
 # destination out of order, no circuit, network out of order, temporary failure, congestion,
 # channel/resource unavailable, timer expiry, protocol error, interworking.
 TECHNICAL_CAUSES = ("27", "34", "38", "41", "42", "44", "47", "102", "111", "127")
-# Asterisk's Dial() status → the task's attempt outcome (metrics.md, issue 4).
+# Asterisk's Dial() status → the task's attempt outcome (docs/kpi-v1.md, "Callback KPIs").
 DIAL_OUTCOMES = {
     "ANSWER": "reached",
     "NOANSWER": "no_answer",
@@ -96,7 +96,7 @@ def _rank(values: list[float], p: float) -> float | None:
 
 
 def kpis(tasks: Iterable[TaskFacts], *, window_s: float) -> dict[str, Any]:
-    """metrics.md "Callback KPIs" for the tasks whose drop fell in the period."""
+    """docs/kpi-v1.md "Callback KPIs" for the tasks whose drop fell in the period."""
     tasks = list(tasks)
     callable_ = [t for t in tasks if t.callable]
     cancelled = [t for t in callable_ if t.outcome == "cancelled_caller_reached"]

@@ -1,4 +1,4 @@
-"""fcr_pct (metrics.md, kpi-v1): first-contact resolution measured, not only flagged.
+"""fcr_pct (docs/kpi-v1.md, "Case KPIs"): first-contact resolution measured, not only flagged.
 
 A case counts as resolved on the first contact when it is resolved or closed, it has
 no more than one call of its own, and the same caller made no further contact about
@@ -64,7 +64,7 @@ def first_contact_resolved(case: CaseFacts, contacts: Iterable[Contact]) -> bool
 
 
 def compute(cases: Sequence[CaseFacts], contacts: Sequence[Contact]) -> dict[str, Any]:
-    """The case KPIs of metrics.md for these cases."""
+    """The case KPIs of docs/kpi-v1.md for these cases."""
     closed = [c for c in cases if c.done]
     fcr = sum(1 for c in closed if first_contact_resolved(c, contacts))
     flagged = sum(1 for c in closed if c.fcr_flag)

@@ -1,4 +1,4 @@
-"""`callcenter kpi`: kpi-v1 figures of a period from the stored calls, checked with queue_log."""
+"""`callcenter kpi`: kpi-v1.1 figures of a period from the stored calls, checked with queue_log."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def kpi_command(
     end: str = typer.Option(..., "--to", help="ISO 8601 with time zone (exclusive)."),
     queue: str | None = typer.Option(None, help="One queue (default: the whole centre)."),
     interval: str | None = typer.Option(None, help=f"Also per interval: {', '.join(INTERVALS)}."),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON (metrics.md field names)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (docs/kpi-v1.md field names)."),
 ) -> None:
-    """The kpi-v1 figures for [from, to); `complete` says whether queue_log agrees."""
+    """The kpi-v1.1 figures for [from, to); `complete` says whether queue_log agrees."""
     settings = get_settings()
     try:
         period = (iso_datetime(start, "--from"), iso_datetime(end, "--to"))

@@ -1,4 +1,4 @@
-"""`GET /api/v1/kpi`: kpi-v1 figures of a period (supervisors and admins)."""
+"""`GET /api/v1/kpi`: kpi-v1.1 figures of a period (supervisors and admins)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ async def get_kpi(
     queue: str | None = None,
     interval: Interval | None = None,
 ) -> dict[str, Any]:
-    """The metrics.md fields for [from, to), with `definition` and `complete`."""
+    """The docs/kpi-v1.md fields for [from, to), with `definition` and `complete`."""
     state = request.app.state  # layout and config were read once, at start-up
     kpi_service.check_period(start=start, end=end, queue=queue, layout=state.layout)
     return await kpi_service.period_report(

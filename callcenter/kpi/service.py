@@ -1,4 +1,4 @@
-"""The kpi-v1 report of a period: stored call records → queue_metrics, plus completeness."""
+"""The kpi-v1.1 report of a period: stored call records → queue_metrics, plus completeness."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ async def period_report(
     interval: str | None,
 ) -> dict[str, Any]:
     """What `GET /api/v1/kpi` and `callcenter kpi --json` answer: the queue KPIs with
-    completeness, the callback KPIs and fcr_pct beside the agent-flagged figure (metrics.md)."""
+    completeness, the callback KPIs and fcr_pct beside the agent-flagged figure (docs/kpi-v1.md)."""
     async with sessions() as session:
         records = await records_for(session=session, start=start, end=end)
         cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
@@ -79,7 +79,7 @@ def report(
     interval: str | None,
     complete: bool,
 ) -> dict[str, Any]:
-    """Top level: the metrics.md fields for the whole period (centre, or the queue asked for)."""
+    """Top level: the docs/kpi-v1.md fields of the whole period (centre, or the queue asked)."""
 
     def pick(result: dict[str, Any]) -> dict[str, Any]:
         return dict(result["queues"][queue] if queue else result["centre"])

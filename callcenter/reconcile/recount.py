@@ -1,8 +1,9 @@
-"""Independent recount of the kpi-v1 headline KPIs from queue_log entries only.
+"""Independent recount of the kpi-v1.1 headline KPIs (docs/kpi-v1.md) from queue_log entries only.
 
 This is the cross-check of the live engine in `queue_metrics`: it shares no KPI code
 with it (only the CallRecord/Outcome types). What queue_log cannot say:
-- hold: queue_log has no hold events, so hold counts as 0 s in AHT;
+- hold: queue_log has no hold events; AHT needs none (talk time includes hold), and
+  avg_hold_s, known from AMI only, is not recounted;
 - wrap-up: not logged either; the queue's configured wrapuptime
   (`wrapup_s_by_queue`) is charged to every answered call of that queue;
 - Linkedid: not logged; the callid (caller channel Uniqueid) stands in for it. A
@@ -151,7 +152,7 @@ class CountedCall:
 
 
 def _queue_call(r: CallRecord) -> CountedCall:
-    handle = None if r.talk_s is None else r.talk_s + r.hold_s + r.wrapup_s
+    handle = None if r.talk_s is None else r.talk_s + r.wrapup_s  # hold is inside talk
     return CountedCall(r.entered_at, r.outcome, r.wait_s, r.talk_s, handle)
 
 
@@ -173,7 +174,7 @@ def centre_call(legs: Sequence[CallRecord]) -> CountedCall:
     if any(r.talk_s is None for r in answered):
         return CountedCall(legs[0].entered_at, Outcome.answered, wait)
     talk = sum(r.talk_s or 0 for r in answered)
-    handle = talk + sum(r.hold_s + r.wrapup_s for r in answered)
+    handle = talk + sum(r.wrapup_s for r in answered)
     return CountedCall(legs[0].entered_at, Outcome.answered, wait, talk, handle)
 
 
@@ -204,7 +205,7 @@ def _wait_so_far(call: CountedCall, now: float | None) -> float | None:
 def kpis(
     calls: Sequence[CountedCall], *, sl_threshold_s: int, short_abandon_s: int, now: float | None
 ) -> dict[str, KpiValue]:
-    """The metrics.md headline fields for these calls (null for empty denominators)."""
+    """The docs/kpi-v1.md headline fields (but avg_hold_s) of these calls; null for empty ones."""
     count = Counter(c.outcome for c in calls)
     answered = [c for c in calls if c.outcome == Outcome.answered]
     short = sum(
@@ -284,7 +285,7 @@ def recount(
     queues: Iterable[str] = (),
     now: float | None = None,
 ) -> Recount:
-    """kpi-v1 per queue and for the centre, for calls whose (first) ENTERQUEUE is in [start, end).
+    """kpi-v1.1 per queue and for the centre, for calls whose (first) ENTERQUEUE is in [start, end).
 
     Pass every entry up to now (not only those in the period): a call's end and a
     caller's later queues come after its entry. `queues` lists queues to report even

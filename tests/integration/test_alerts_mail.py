@@ -112,7 +112,7 @@ async def test_low_service_level_mails_once_per_incident(
     assert "sl_low" in mail["Subject"] and QUEUE in mail["Subject"]
     assert "Digital platforms SL (60 min)" in body and "is below 90%" in body
     assert "SL 60 นาที ของ แพลตฟอร์มดิจิทัล" in body and "ต่ำกว่า 90%" in body
-    assert "sl_pct (kpi-v1)" in body
+    assert "sl_pct (kpi-v1.1)" in body
     ids = [
         line for _, m in smtp_sink.messages for line in text(m).splitlines() if "Alert id" in line
     ]

@@ -1,4 +1,4 @@
-"""fcr_pct (metrics.md) on seeded cases and calls equals an independent SQL recount,
+"""fcr_pct (docs/kpi-v1.md) on seeded cases and calls equals an independent SQL recount,
 in GET /api/v1/kpi and in `callcenter kpi --json`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Scenarios through the real Asterisk: the service's kpi-v1 equals a recount of queue_log.
+"""Scenarios through the real Asterisk: the service's kpi-v1.1 equals a recount of queue_log.
 
 The recount (callcenter/reconcile/recount.py) is a separate implementation that reads
 only Asterisk's queue_log file; the service's figures come from AMI events through the
@@ -102,7 +102,7 @@ def assert_equal(figures: dict[str, Any], truth: dict[str, Any], where: str) -> 
         assert (a is None) == (b is None), f"{where}: {key} {a} vs {b}"
         if a is not None:
             assert math.isclose(a, b, abs_tol=0.1), f"{where}: {key} {a} != {b}"
-    assert figures["definition"] == "kpi-v1"
+    assert figures["definition"] == "kpi-v1.1"
 
 
 async def settle(app: FastAPI, settings: Settings, start: float, end: float, queue: str) -> None:

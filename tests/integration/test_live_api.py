@@ -24,7 +24,7 @@ async def test_supervisor_sees_every_queue_live_agent_gets_403(
     r = await client.get("/api/v1/live", headers={"Authorization": f"Bearer {supervisor}"})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["definition"] == "kpi-v1"
+    assert body["definition"] == "kpi-v1.1"
     assert set(body["queues"]) >= QUEUES
     for queue in body["queues"].values():
         assert {"waiting", "longest_wait_s", "agents", "kpi", "kpi_60m"} <= set(queue)

@@ -99,7 +99,7 @@ async def sign_in(page: Page, username: str) -> None:
 async def wait_live(page: Page) -> None:
     """The websocket is open and its snapshot has painted the queue cards."""
     await expect(page.locator("#link")).to_have_text(re.compile("live"), timeout=15_000)
-    await expect(page.locator("#definition")).to_have_text("kpi-v1")
+    await expect(page.locator("#definition")).to_have_text("kpi-v1.1")
     await expect(queue_card(page)).to_be_visible(timeout=15_000)
 
 

@@ -285,7 +285,7 @@ def test_mail_is_plain_text_thai_and_english_naming_rule_queue_and_kpi() -> None
     assert message["To"] == "sup@test" and message.get_content_type() == "text/plain"
     text = message.get_content()
     assert text == body(incident)
-    for part in (alert.text_th, alert.text_en, "sl_pct (kpi-v1) = 72", "ซื้อขายออนไลน์"):
+    for part in (alert.text_th, alert.text_en, "sl_pct (kpi-v1.1) = 72", "ซื้อขายออนไลน์"):
         assert part in text
     assert "2023-11-15 05:13:20 (Asia/Bangkok)" in text
 

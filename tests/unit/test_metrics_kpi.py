@@ -1,4 +1,4 @@
-"""kpi-v1 formulas at their edges: empty denominators, short abandons, SL boundary, centre dedup."""
+"""kpi-v1.1 formulas at their edges: empty denominators, short abandons, SL edge, centre dedup."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ CONFIG = MetricsConfig(queues=(A, B))
 T0 = 1_795_982_000.0
 BKK = ZoneInfo("Asia/Bangkok")
 RATES = ("sl_pct", "answer_rate_pct", "abandon_rate_pct", "sl_asterisk_pct")
-MEANS = ("asa_s", "max_wait_s", "aht_s", "avg_talk_s")
+MEANS = ("asa_s", "max_wait_s", "aht_s", "avg_talk_s", "avg_hold_s")
 
 _n = iter(range(10_000))
 
@@ -54,7 +54,7 @@ def centre(records: list[CallRecord], **window: float) -> dict[str, object]:
 
 def test_field_names_are_exactly_the_contract() -> None:
     result = kpi.compute([], config=CONFIG)
-    assert result["definition"] == "kpi-v1"
+    assert result["definition"] == "kpi-v1.1"
     assert set(result["centre"]) == {*kpi.FIELDS, "definition"}
     assert set(result["queues"]) == {A, B}  # configured queues show even with no calls
 
@@ -106,14 +106,17 @@ def test_headline_formulas() -> None:
     assert f["asa_s"] == round(91 / 7, 1) and f["max_wait_s"] == 300.0
 
 
-def test_handle_time_is_talk_plus_hold_plus_wrapup() -> None:
+def test_handle_time_is_talk_plus_wrapup_and_hold_is_reported_apart() -> None:
+    # kpi-v1 added hold on top of talk (AHT 100 here); Asterisk's talk time already holds
+    # the 20 s on hold, so kpi-v1.1 counts them once: (100 + 30 + 50) / 2 = 90.
     records = [
         call(Outcome.answered, 2, talk=100, hold=20, wrapup=30),
         call(Outcome.answered, 2, talk=50),
         call(Outcome.answered, 2, talk=None).with_(talk_s=None),  # still in talk
     ]
     f = centre(records)
-    assert f["answered"] == 3 and f["aht_s"] == 100.0 and f["avg_talk_s"] == 75.0
+    assert f["answered"] == 3 and f["aht_s"] == 90.0 and f["avg_talk_s"] == 75.0
+    assert f["avg_hold_s"] == 10.0  # over the two calls whose talk ended
 
 
 def test_calls_still_waiting_are_not_offered_yet() -> None:

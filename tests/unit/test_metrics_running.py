@@ -1,4 +1,4 @@
-"""The wallboard's running KPIs always equal kpi-v1 recomputed from the same calls."""
+"""The wallboard's running KPIs always equal kpi-v1.1 recomputed from the same calls."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def test_each_transcript_outcome(name: str) -> None:
 
 
 def test_abandon_event_alone_never_decides_the_outcome() -> None:
-    """QueueCallerAbandon fires for timeout, empty and withdraw exits too (metrics.md)."""
+    """QueueCallerAbandon fires for timeout, empty and withdraw exits too (docs/kpi-v1.md)."""
     for name in ("timeout", "no_agents", "withdrawn"):
         assert any(h.get("Event") == "QueueCallerAbandon" for h in load(name)), name
         engine = Engine(config=CONFIG)

@@ -1,4 +1,4 @@
-"""kpi-v1 recounted from queue_log only: real scenarios, formula edges, transfers."""
+"""kpi-v1.1 recounted from queue_log only: real scenarios, formula edges, transfers."""
 
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ def picked(figures: dict[str, Any], **expected: Any) -> dict[str, Any]:
 def test_output_has_exactly_the_headline_fields_and_open() -> None:
     result = fixture("answered.log")
     assert list(result.centre.kpis) == HEADLINE
-    assert result.centre.kpis["definition"] == "kpi-v1"
+    assert result.centre.kpis["definition"] == "kpi-v1.1"
     assert result.as_dict()["centre"]["open"] == 0
-    assert result.as_dict()["definition"] == "kpi-v1"
+    assert result.as_dict()["definition"] == "kpi-v1.1"
 
 
 # ---- real scenarios (simulator runs against the real Asterisk) -------------------
