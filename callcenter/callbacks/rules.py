@@ -95,8 +95,12 @@ def _rank(values: list[float], p: float) -> float | None:
     return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 1)
 
 
-def kpis(tasks: Iterable[TaskFacts], *, window_s: float) -> dict[str, Any]:
-    """docs/kpi-v1.md "Callback KPIs" for the tasks whose drop fell in the period."""
+def kpis(tasks: Iterable[TaskFacts], *, window_s: float, drops_joined: int) -> dict[str, Any]:
+    """docs/kpi-v1.md "Callback KPIs" for the tasks whose (first) drop fell in the period.
+
+    `drops_joined`: drops in the period that joined the caller's open task; they owe
+    nothing more (the task belongs to its first drop's period) and are counted apart.
+    """
     tasks = list(tasks)
     callable_ = [t for t in tasks if t.callable]
     cancelled = [t for t in callable_ if t.outcome == "cancelled_caller_reached"]
@@ -116,4 +120,5 @@ def kpis(tasks: Iterable[TaskFacts], *, window_s: float) -> dict[str, Any]:
         "callbacks_not_callable": len(tasks) - len(callable_),
         "callbacks_cancelled_caller_reached": len(cancelled),
         "callbacks_cancelled_by_supervisor": sum(1 for t in owed if t.outcome == "cancelled"),
+        "callback_drops_joined": drops_joined,
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -304,28 +303,6 @@ async def listing(
     for event in events:
         by_task.setdefault(event.task_id, []).append(event)
     return [(t, by_task.get(t.id, [])) for t in tasks]
-
-
-async def kpis(
-    *, session: AsyncSession, start: datetime, end: datetime, window_s: float, queue: str | None
-) -> dict[str, Any]:
-    """Callback KPIs of the tasks whose (first) drop fell in [start, end)."""
-    query = select(CallbackTask).where(
-        CallbackTask.dropped_at >= start, CallbackTask.dropped_at < end
-    )
-    if queue is not None:
-        query = query.where(CallbackTask.queue == queue)
-    facts = [
-        rules.TaskFacts(
-            callable=t.callable,
-            outcome=t.outcome,
-            dropped_at=t.dropped_at,
-            first_dial_at=t.first_dial_at,
-            reached_at=t.reached_at,
-        )
-        for t in (await session.scalars(query)).all()
-    ]
-    return rules.kpis(facts, window_s=window_s)
 
 
 async def open_summary(*, session: AsyncSession) -> tuple[int, datetime | None, datetime | None]:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.callbacks import service as cb_service
+from callcenter.callbacks import figures as cb_figures
 from callcenter.calls import service as calls_service
 from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
@@ -43,7 +43,7 @@ async def period_report(
     async with sessions() as session:
         records = await records_for(session=session, start=start, end=end)
         cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
-        callbacks = await cb_service.kpis(
+        callbacks = await cb_figures.kpis(
             session=session, start=start, end=end, queue=queue, window_s=callback_window_s
         )
     complete = await reconciler.is_complete(start=start, end=end, records=records)

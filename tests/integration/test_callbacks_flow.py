@@ -273,7 +273,7 @@ async def test_cli_lists_callbacks_and_kpi_has_callback_fields(
         "callbacks_owed", "callbacks_attempted_30m", "callbacks_reached_30m",
         "callback_attempt_pct", "callback_reached_pct", "callback_first_attempt_p50_s",
         "callback_first_attempt_p90_s", "callbacks_not_callable",
-        "callbacks_cancelled_caller_reached",
+        "callbacks_cancelled_caller_reached", "callback_drops_joined",
     ):  # fmt: skip
         assert field in body
     assert body["callbacks_not_callable"] >= 1

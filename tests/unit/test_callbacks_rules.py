@@ -100,8 +100,9 @@ def test_kpis_count_owed_attempted_and_reached_within_the_window() -> None:
         fact(outcome="withheld", callable_=False),
         fact(outcome="cancelled"),  # a supervisor's cancel stays owed
     ]
-    got = rules.kpis(tasks, window_s=1800)
-    assert got["callbacks_owed"] == 5
+    got = rules.kpis(tasks, window_s=1800, drops_joined=2)
+    assert got["callbacks_owed"] == 5  # the 2 joined drops owe no callback of their own
+    assert got["callback_drops_joined"] == 2
     assert got["callbacks_attempted_30m"] == 2
     assert got["callbacks_reached_30m"] == 1
     assert got["callback_attempt_pct"] == 40.0
@@ -114,7 +115,7 @@ def test_kpis_count_owed_attempted_and_reached_within_the_window() -> None:
 
 
 def test_no_callbacks_no_percentages() -> None:
-    got = rules.kpis([], window_s=1800)
+    got = rules.kpis([], window_s=1800, drops_joined=0)
     assert got["callbacks_owed"] == 0 and got["callback_attempt_pct"] is None
     assert got["callback_first_attempt_p50_s"] is None
 
