@@ -194,16 +194,8 @@ def _mean(values: Sequence[int]) -> float | None:
     return None if not values else sum(values) / len(values)
 
 
-def _wait_so_far(call: CountedCall, now: float | None) -> float | None:
-    if call.wait_s is not None:
-        return float(call.wait_s)
-    if call.outcome is None and now is not None:
-        return max(0.0, now - call.entered_at)
-    return None
-
-
 def kpis(
-    calls: Sequence[CountedCall], *, sl_threshold_s: int, short_abandon_s: int, now: float | None
+    calls: Sequence[CountedCall], *, sl_threshold_s: int, short_abandon_s: int
 ) -> dict[str, KpiValue]:
     """The docs/kpi-v1.md headline fields (but avg_hold_s) of these calls; null for empty ones."""
     count = Counter(c.outcome for c in calls)
@@ -215,7 +207,7 @@ def kpis(
     )
     within = sum(1 for c in answered if c.wait_s is not None and c.wait_s <= sl_threshold_s)
     base = len(calls) - short - count[Outcome.withdrawn]
-    waits = [w for c in calls if (w := _wait_so_far(c, now)) is not None]
+    waits = [c.wait_s for c in calls if c.wait_s is not None]
     talked = [c for c in answered if c.talk_s is not None and c.handle_s is not None]
     return {
         "offered": len(calls),
@@ -232,7 +224,7 @@ def kpis(
         "abandon_rate_pct": _pct(base - len(answered), base),
         "sl_asterisk_pct": _pct(within, len(answered)),
         "asa_s": _mean([c.wait_s for c in answered if c.wait_s is not None]),
-        "max_wait_s": max(waits, default=None),
+        "max_wait_s": float(max(waits)) if waits else None,
         "aht_s": _mean([c.handle_s for c in talked if c.handle_s is not None]),
         "avg_talk_s": _mean([c.talk_s for c in talked if c.talk_s is not None]),
         "definition": DEFINITION,
@@ -271,7 +263,9 @@ class Recount:
 
 
 def _figures(calls: Sequence[CountedCall], **params: Any) -> Figures:
-    return Figures(kpis(calls, **params), sum(1 for c in calls if c.outcome is None))
+    """A call counts once its outcome is known, as in the live figures; waiting ones are `open`."""
+    done = [c for c in calls if c.outcome is not None]
+    return Figures(kpis(done, **params), len(calls) - len(done))
 
 
 def recount(
@@ -283,16 +277,15 @@ def recount(
     short_abandon_s: int = SHORT_ABANDON_S,
     wrapup_s_by_queue: Mapping[str, int] | None = None,
     queues: Iterable[str] = (),
-    now: float | None = None,
 ) -> Recount:
     """kpi-v1.1 per queue and for the centre, for calls whose (first) ENTERQUEUE is in [start, end).
 
     Pass every entry up to now (not only those in the period): a call's end and a
     caller's later queues come after its entry. `queues` lists queues to report even
-    when empty; `now` lets calls still waiting count in max_wait_s.
+    when empty.
     """
     records = to_records(entries, wrapup_s_by_queue=wrapup_s_by_queue)
-    params = {"sl_threshold_s": sl_threshold_s, "short_abandon_s": short_abandon_s, "now": now}
+    params = {"sl_threshold_s": sl_threshold_s, "short_abandon_s": short_abandon_s}
     by_queue: dict[str, list[CountedCall]] = {name: [] for name in queues}
     for record in records:
         if start <= record.entered_at < end:
