@@ -51,7 +51,7 @@ class Alert:
     value: float
     threshold: float
     field: str  # where the figure sits in the snapshot
-    kpi: str | None  # its kpi-v1 name, when the figure is a kpi-v1 one
+    kpi: str | None  # its docs/kpi-v1.md field name, when it is one of those figures
     label_th: str
     label_en: str
 
@@ -123,7 +123,7 @@ def _alert(
 
 
 def _kpi60(rule: Rule, scope: Scope, name: str) -> float | None:
-    """A kpi-v1 percentage of the last 60 minutes, or None while too few calls were offered."""
+    """A kpi-v1.1 percentage of the last 60 minutes, or None while too few calls were offered."""
     figures = scope.view.get("kpi_60m") or {}
     value = figures.get(name)
     if value is None or (figures.get("offered") or 0) < rule.min_offered:
