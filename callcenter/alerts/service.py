@@ -19,11 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class BoardLike(Protocol):
-    alerts: list[dict[str, Any]]
-
     def snapshot(self) -> dict[str, Any]: ...
 
-    def mark(self) -> None: ...
+    def set_alerts(self, items: list[dict[str, Any]]) -> None: ...
 
 
 class Sender(Protocol):
@@ -52,6 +50,7 @@ class AlertService(Background):
         self._board, self._rules, self._mailer = board, list(rules), mailer
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
+        self._shown: list[dict[str, Any]] = []
         self.rounds = 0
         self.sent = 0
 
@@ -62,9 +61,9 @@ class AlertService(Background):
             alert_rules.evaluate(self._board.snapshot(), self._rules), now
         )
         items = [incident.as_item() for incident in firing]
-        if items != self._board.alerts:
-            self._board.alerts = items
-            self._board.mark()
+        if items != self._shown:
+            self._shown = items
+            self._board.set_alerts(items)
         await self._mail(now)
         self.rounds += 1
         return firing

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +14,8 @@ from callcenter.callbacks.dialer import DialConfig, Dialer
 from callcenter.callbacks.service import Policy
 from callcenter.centre import Centre
 from callcenter.config import Settings
+from callcenter.live.board import Board
+from callcenter.publisher import Publisher
 from queue_metrics.engine import Engine
 
 
@@ -39,8 +40,8 @@ class Callbacks:
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         engine: Engine,
-        hub: Any,
-        board: Any,
+        hub: Publisher,
+        board: Board,
         layout: Centre,
         tz: str,
         dialer_ami: AmiClient | None,
@@ -74,7 +75,7 @@ class Callbacks:
             interval_s=settings.callback_poll_s,
             soon_s=settings.callback_soon_s,
         )
-        board.extras["callbacks"] = self.detector.board_section
+        board.add_section("callbacks", self.detector.board_section)
 
     async def _due(self, task_id: int, when: datetime) -> None:
         if self.dialer is not None:

@@ -41,9 +41,7 @@ GRACE_S = 5.0  # the live path stores a call within this; only older gaps are fi
 
 
 class Marks(Protocol):
-    complete: bool | None
-
-    def mark(self) -> None: ...
+    def set_complete(self, complete: bool | None) -> None: ...
 
 
 def _index(records: Iterable[CallRecord]) -> dict[tuple[str, str], list[CallRecord]]:
@@ -196,8 +194,8 @@ class Reconciler(Background):
         if self._board is not None and self._book is not None:
             start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
             stored = self._book.since(start.timestamp())
-            self._board.complete = await self.is_complete(
+            complete = await self.is_complete(
                 start=start, end=datetime.fromtimestamp(now + 60, tz=UTC), records=stored,
                 queue_log=ql,
             )  # fmt: skip
-            self._board.mark()
+            self._board.set_complete(complete)

@@ -130,8 +130,8 @@ class LowSlBoard:
         view = {"name": "online-shopping", "label_th": "ซื้อขายออนไลน์", "kpi_60m": kpi}
         return {"queues": {"online-shopping": view}, "centre": None}
 
-    def mark(self) -> None:
-        pass
+    def set_alerts(self, items: list[dict[str, Any]]) -> None:
+        self.alerts = items
 
 
 async def test_smtp_down_is_retried_next_round_without_breaking_the_loop() -> None:

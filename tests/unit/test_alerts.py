@@ -126,7 +126,8 @@ class FakeBoard:
     def snapshot(self) -> dict[str, Any]:
         return snap(self.view)
 
-    def mark(self) -> None:
+    def set_alerts(self, items: list[dict[str, Any]]) -> None:
+        self.alerts = items
         self.marks += 1
 
     def low_sl(self, on: bool) -> None:
