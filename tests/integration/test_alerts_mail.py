@@ -90,7 +90,7 @@ async def test_low_service_level_mails_once_per_incident(
     mail_settings: Settings, smtp_sink: Sink, sim_ami: AmiClient
 ) -> None:
     service = await Service(mail_settings).start()
-    alerts, board = service.app.state.alerts, service.app.state.board
+    alerts, board = service.app.state.services.alerts, service.app.state.services.wallboard
     try:
         assert SL_ID not in [i.alert.id for i in await alerts.evaluate_once()]
         await run(sim_ami, spec(QUEUE, 6, 1, rate=None, patience=16, ring=1, talk=18, seed=5))

@@ -55,7 +55,7 @@ async def test_s3_down_during_a_call_then_back_without_a_restart(
 ) -> None:
     s3_settings, s3 = weed
     uploader = Uploader(
-        s3=make_minio(s3_settings), sessions=app.state.sessions, spool_dir=sub,
+        s3=make_minio(s3_settings), sessions=app.state.services.sessions, spool_dir=sub,
         bucket=s3_settings.s3_bucket, retention_days=180, scan_s=0.2,
     )  # fmt: skip
     await uploader.start()
@@ -69,7 +69,7 @@ async def test_s3_down_during_a_call_then_back_without_a_restart(
         await asyncio.to_thread(s3.start, timeout_s=60)
 
         async def verified() -> bool:
-            async with app.state.sessions() as session:
+            async with app.state.services.sessions() as session:
                 row = await service.by_uniqueid(session=session, uniqueid=item.uniqueid)
             return row is not None and row.upload_state == UploadState.verified
 
