@@ -53,7 +53,7 @@ from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
 from callcenter.ami.store import MAX_BATCH, EventWriter
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.kpi import service as kpi_service
 from callcenter.live.board import TOPIC, Board
 from callcenter.live.pipeline import LivePipeline
@@ -305,7 +305,7 @@ def wire(settings: Settings, db: Any, port: int) -> Parts:
     metrics, book = Engine(config=config), RecordBook()
     hub = Hub(lambda topic: board.snapshot(topic))
     board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
-    events, records = EventWriter(engine=db), RecordWriter(sessions=make_sessionmaker(db))
+    events, records = EventWriter(db_engine=db), RecordWriter(sessions=make_sessionmaker(db))
     pipeline = LivePipeline(
         engine=metrics, events=events, records=records, book=book, on_changes=board.changed
     )
@@ -428,7 +428,7 @@ async def pipeline(
     url = settings.database_url.rsplit("/", 1)[0] + f"/{name}"
     sync_url = url.replace("+asyncpg", "+psycopg")
     await asyncio.to_thread(migrate.ensure_database, sync_url)
-    db = make_engine(url)
+    db = make_db_engine(url)
     try:
         await asyncio.to_thread(migrate.upgrade, sync_url)
         parts = wire(settings, db, await server.serve("QueueStatus"))

@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 
 err = Console(stderr=True, soft_wrap=True)
@@ -49,8 +49,8 @@ def iso_datetime(text: str, flag: str) -> datetime:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A command's own connection pool and session factory, closed when the command ends."""
-    engine = make_engine(settings.database_url)
+    db_engine = make_db_engine(settings.database_url)
     try:
-        yield make_sessionmaker(engine)
+        yield make_sessionmaker(db_engine)
     finally:
-        await engine.dispose()
+        await db_engine.dispose()

@@ -28,7 +28,7 @@ from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.desk.router import router as desk_router
 from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import install_handlers
@@ -110,7 +110,7 @@ async def _build(settings: Settings) -> Services:
     config = kpi_service.metrics_config(
         layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
     )
-    db_engine = make_engine(settings.database_url)
+    db_engine = make_db_engine(settings.database_url)
     sessions, s3 = make_sessionmaker(db_engine), make_minio(settings)
     metrics, book = Engine(config=config), RecordBook()
     await _seed_book(sessions, book)
@@ -119,7 +119,7 @@ async def _build(settings: Settings) -> Services:
         hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
     )
     board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
-    events = EventWriter(engine=db_engine, journal=settings.event_journal)
+    events = EventWriter(db_engine=db_engine, journal=settings.event_journal)
     records = RecordWriter(sessions=sessions)
     pipeline = LivePipeline(
         engine=metrics, events=events, records=records, book=book, on_changes=board.changed

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.stack.s3 import S3Service
 from recordings import service, spool
 from recordings.models import UploadState
@@ -148,7 +148,7 @@ async def wait_serving(port: int) -> None:
 
 
 async def all_verified(own: Settings, items: list[spool.SpoolItem]) -> bool:
-    engine = make_engine(own.database_url)
+    engine = make_db_engine(own.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
             rows = [await service.by_uniqueid(session=session, uniqueid=i.uniqueid) for i in items]

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from callcenter import centre, errors, migrate, services
 from callcenter.config import Settings
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.db import make_db_engine, make_sessionmaker, transaction
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.cli import app as users_cli
@@ -65,7 +65,7 @@ def database_url(database_name: str) -> str:
 
 @pytest.fixture(scope="session")
 async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url)
+    engine = make_db_engine(database_url)
     yield make_sessionmaker(engine)
     await engine.dispose()
 
