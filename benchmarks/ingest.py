@@ -58,7 +58,7 @@ from callcenter.kpi import service as kpi_service
 from callcenter.live.board import TOPIC, Board
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 
 GOAL = 0.5
 POLL_S = 0.02
@@ -302,12 +302,12 @@ def wire(settings: Settings, db: Any, port: int) -> Parts:
     config = kpi_service.metrics_config(
         layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
     )
-    metrics, book = Engine(config=config), RecordBook()
+    metrics, book = MetricsEngine(config=config), RecordBook()
     hub = Hub(lambda topic: board.snapshot(topic))
-    board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
+    board = Board(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
     events, records = EventWriter(db_engine=db), RecordWriter(sessions=make_sessionmaker(db))
     pipeline = LivePipeline(
-        engine=metrics, events=events, records=records, book=book, on_changes=board.changed
+        metrics=metrics, events=events, records=records, book=book, on_changes=board.changed
     )
     client = AmiClient(
         host="127.0.0.1",
@@ -460,7 +460,7 @@ STAGES = (  # (label, file suffix, function)
     ("  EventWriter.add", "callcenter/ami/store.py", "add"),
     ("    dedup_key", "callcenter/ami/events.py", "dedup_key"),
     ("  translate", "callcenter/ami/translate.py", "translate"),
-    ("  Engine.apply", "queue_metrics/engine.py", "apply"),
+    ("  MetricsEngine.apply", "queue_metrics/engine.py", "apply"),
     ("Board.snapshot", "callcenter/live/board.py", "snapshot"),
     ("  kpi.compute", "queue_metrics/kpi.py", "compute"),
     ("Hub.publish", "agent_ui/hub.py", "publish"),

@@ -44,7 +44,7 @@ from callcenter.services import Services
 from callcenter.supervise.router import router as supervise_router
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.router import router as users_router
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from recordings.router import router as recordings_router
 from recordings.storage import make_minio
 from recordings.uploader import build_uploader
@@ -112,17 +112,17 @@ async def _build(settings: Settings) -> Services:
     )
     db_engine = make_db_engine(settings.database_url)
     sessions, s3 = make_sessionmaker(db_engine), make_minio(settings)
-    metrics, book = Engine(config=config), RecordBook()
+    metrics, book = MetricsEngine(config=config), RecordBook()
     await _seed_book(sessions, book)
     hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else board.snapshot(t))
     pops = ScreenPop(
         hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
     )
-    board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
+    board = Board(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
     events = EventWriter(db_engine=db_engine, journal=settings.event_journal)
     records = RecordWriter(sessions=sessions)
     pipeline = LivePipeline(
-        engine=metrics, events=events, records=records, book=book, on_changes=board.changed
+        metrics=metrics, events=events, records=records, book=book, on_changes=board.changed
     )
     ari, ivr = _build_ari(settings, layout)
     return Services(
@@ -135,7 +135,7 @@ async def _build(settings: Settings) -> Services:
         ),
         alerts=alert_service.build(settings=settings, board=board),
         callbacks=Callbacks(
-            settings=settings, sessions=sessions, engine=metrics, hub=hub, board=board,
+            settings=settings, sessions=sessions, metrics=metrics, hub=hub, board=board,
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),

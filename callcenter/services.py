@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from callcenter.live.records import RecordBook, RecordWriter
     from callcenter.reconcile.service import Reconciler
     from callcenter.users.ratelimit import LoginLimiter
-    from queue_metrics.engine import Engine
+    from queue_metrics.engine import MetricsEngine
     from recordings.uploader import Uploader
 
 
@@ -56,7 +56,7 @@ class Services:
     ari: AriClient
     ivr: Ivr
     hub: Hub
-    metrics: Engine  # queue_metrics' live KPI engine
+    metrics: MetricsEngine  # queue_metrics' live KPI engine
     book: RecordBook
     wallboard: Board
     screen_pops: ScreenPop

@@ -34,7 +34,7 @@ from queue_metrics.records import DEFINITION, CallRecord
 NO_CHANGES: list[Change] = []  # shared result for events that change nothing; do not mutate
 
 
-class Engine:
+class MetricsEngine:
     """One centre's live state. `apply()` every event in order; `snapshot()` whenever asked.
 
     Time only comes from the events (`ts`) or an explicit `now`: no clock is read here.

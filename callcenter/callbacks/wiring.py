@@ -16,7 +16,7 @@ from callcenter.centre import Centre
 from callcenter.config import Settings
 from callcenter.live.board import Board
 from callcenter.publisher import Publisher
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -39,7 +39,7 @@ class Callbacks:
         *,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
-        engine: Engine,
+        metrics: MetricsEngine,
         hub: Publisher,
         board: Board,
         layout: Centre,
@@ -52,7 +52,7 @@ class Callbacks:
             self.dialer = Dialer(
                 sessions=sessions,
                 ami=dialer_ami,
-                engine=engine,
+                metrics=metrics,
                 publish=hub.publish,
                 policy=self.policy,
                 scheduler_url=settings.sync_database_url,

@@ -107,4 +107,4 @@ async def directory(user: AgentUser, parts: ServicesDep) -> Directory:
 
 
 def _state(parts: Services, agent: AgentDef) -> DeskState:
-    return service.state(engine=parts.metrics, layout=parts.layout, agent=agent, now=time.time())
+    return service.state(metrics=parts.metrics, layout=parts.layout, agent=agent, now=time.time())

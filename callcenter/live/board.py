@@ -17,7 +17,7 @@ from callcenter.publisher import Publisher
 from queue_metrics import intervals, kpi
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from queue_metrics.records import DEFINITION, CallRecord
 from queue_metrics.running import RunningKpis
 
@@ -34,7 +34,7 @@ class Board(Background):
     def __init__(
         self,
         *,
-        engine: Engine,
+        metrics: MetricsEngine,
         book: RecordBook,
         config: MetricsConfig,
         layout: Centre,
@@ -42,7 +42,7 @@ class Board(Background):
         clock: Callable[[], float] = time.time,
         interval_s: float = 1.0,
     ) -> None:
-        self._engine, self._book, self._config = engine, book, config
+        self._metrics, self._book, self._config = metrics, book, config
         self._labels = {q.name: (q.label_th, q.label_en) for q in layout.queues}
         self._hub, self._clock, self._interval = hub, clock, interval_s
         self._dirty = asyncio.Event()
@@ -91,7 +91,7 @@ class Board(Background):
 
     def snapshot(self, _topic: str = TOPIC) -> dict[str, Any]:
         now = self._clock()
-        live = self._engine.snapshot(now)
+        live = self._metrics.snapshot(now)
         today, hour = self._kpis(now)
         queues = {
             name: self._queue(name, view, today["queues"].get(name), hour["queues"].get(name))
