@@ -53,11 +53,11 @@ def free_agents(
     metrics: MetricsEngine, queue: str, now: float, *, pattern: str = ""
 ) -> list[tuple[str, str]]:
     """(interface, member name) of the queue's agents that are available now."""
-    board = metrics.agents
+    agents = metrics.agents
     found = [
-        (i, board.member_name(i))
-        for i in sorted(board.members.get(queue, {}))
-        if board.state(queue, i, now)[0] == "available"
+        (i, agents.member_name(i))
+        for i in sorted(agents.members.get(queue, {}))
+        if agents.state(queue, i, now)[0] == "available"
     ]
     return [a for a in found if re.fullmatch(pattern, a[1])] if pattern else found
 

@@ -35,12 +35,12 @@ async def spy(body: SpyIn, user: Supervisor, parts: ServicesDep) -> SpyAction:
 @router.get("/agents", response_model=list[AgentNow])
 async def agents(_: Supervisor, parts: ServicesDep) -> list[AgentNow]:
     """Centre agents the live engine knows, with their state now: whom live help can join."""
-    board, now = parts.metrics.agents, time.time()
+    agent_states, now = parts.metrics.agents, time.time()
     rows = []
-    for iface in sorted(board.seen()):
-        name = board.member_name(iface)
+    for iface in sorted(agent_states.seen()):
+        name = agent_states.member_name(iface)
         if iface == interface(name):  # softphone agents (PJSIP/agentNN), not simulated ones
-            state, reason = board.centre_state(iface, now)
+            state, reason = agent_states.centre_state(iface, now)
             rows.append(AgentNow(agent_id=name, state=state, reason=reason))
     return rows
 
