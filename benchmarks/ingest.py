@@ -7,7 +7,7 @@ the client reads, TCP flow control included. Two runs read it in this process:
 
 - baseline: panoramisk's `AMIProtocol` alone, counting dispatched events;
 - pipeline: `AmiClient` (is_queue_event filter) → `AmiConsumer` → `LivePipeline`
-  (raw event store, translate, engine, record writer) → `Board` → `Hub` (one wallboard
+  (raw event store, translate, engine, record writer) → `Wallboard` → `Hub` (one wallboard
   subscriber draining it), with `EventWriter`/`RecordWriter` on a fresh PostgreSQL
   database created and dropped here, wired as in `callcenter/main.py`.
 
@@ -55,9 +55,9 @@ from callcenter.ami.store import MAX_BATCH, EventWriter
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.kpi import service as kpi_service
-from callcenter.live.board import TOPIC, Board
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
+from callcenter.live.wallboard import TOPIC, Wallboard
 from queue_metrics.engine import MetricsEngine
 
 GOAL = 0.5
@@ -219,7 +219,7 @@ async def baseline(server: StreamServer, events: int, deadline: float) -> Result
 # --- run 2: the whole pipeline ------------------------------------------------------------
 
 
-class Wallboard:
+class WallboardClient:
     """One websocket client's sender, without the socket: drains its subscription."""
 
     def __init__(self, hub: Hub) -> None:
@@ -291,9 +291,9 @@ class Parts:
     consumer: AmiConsumer
     events: EventWriter
     records: RecordWriter
-    board: Board
+    board: Wallboard
     hub: Hub
-    wallboard: Wallboard
+    wallboard: WallboardClient
     probe: Probe
 
 
@@ -304,7 +304,7 @@ def wire(settings: Settings, db: Any, port: int) -> Parts:
     )
     metrics, book = MetricsEngine(config=config), RecordBook()
     hub = Hub(lambda topic: board.snapshot(topic))
-    board = Board(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
+    board = Wallboard(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
     events, records = EventWriter(db_engine=db), RecordWriter(sessions=make_sessionmaker(db))
     pipeline = LivePipeline(
         metrics=metrics, events=events, records=records, book=book, on_changes=board.changed
@@ -320,7 +320,7 @@ def wire(settings: Settings, db: Any, port: int) -> Parts:
     )
     consumer = AmiConsumer(client=client, handle=pipeline.handle, tick=pipeline.tick)
     probe = Probe(client, events)
-    return Parts(client, consumer, events, records, board, hub, Wallboard(hub), probe)
+    return Parts(client, consumer, events, records, board, hub, WallboardClient(hub), probe)
 
 
 async def count_rows(db: Any) -> tuple[int, int]:
@@ -461,7 +461,7 @@ STAGES = (  # (label, file suffix, function)
     ("    dedup_key", "callcenter/ami/events.py", "dedup_key"),
     ("  translate", "callcenter/ami/translate.py", "translate"),
     ("  MetricsEngine.apply", "queue_metrics/engine.py", "apply"),
-    ("Board.snapshot", "callcenter/live/board.py", "snapshot"),
+    ("Wallboard.snapshot", "callcenter/live/wallboard.py", "snapshot"),
     ("  kpi.compute", "queue_metrics/kpi.py", "compute"),
     ("Hub.publish", "agent_ui/hub.py", "publish"),
 )

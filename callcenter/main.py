@@ -35,10 +35,10 @@ from callcenter.errors import install_handlers
 from callcenter.health.router import router as health_router
 from callcenter.kpi import service as kpi_service
 from callcenter.kpi.router import router as kpi_router
-from callcenter.live.board import Board
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
+from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
 from callcenter.supervise.router import router as supervise_router
@@ -114,28 +114,28 @@ async def _build(settings: Settings) -> Services:
     sessions, s3 = make_sessionmaker(db_engine), make_minio(settings)
     metrics, book = MetricsEngine(config=config), RecordBook()
     await _seed_book(sessions, book)
-    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else board.snapshot(t))
+    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else wallboard.snapshot(t))
     pops = ScreenPop(
         hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
     )
-    board = Board(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
+    wallboard = Wallboard(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
     events = EventWriter(db_engine=db_engine, journal=settings.event_journal)
     records = RecordWriter(sessions=sessions)
     pipeline = LivePipeline(
-        metrics=metrics, events=events, records=records, book=book, on_changes=board.changed
+        metrics=metrics, events=events, records=records, book=book, on_changes=wallboard.changed
     )
     ari, ivr = _build_ari(settings, layout)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
-        ivr=ivr, hub=hub, metrics=metrics, book=book, wallboard=board, screen_pops=pops,
+        ivr=ivr, hub=hub, metrics=metrics, book=book, wallboard=wallboard, screen_pops=pops,
         event_writer=events, record_writer=records, pipeline=pipeline,
         reconciler=Reconciler(
-            settings=settings, sessions=sessions, config=config, book=book, board=board
+            settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
         ),
-        alerts=alert_service.build(settings=settings, board=board),
+        alerts=alert_service.build(settings=settings, wallboard=wallboard),
         callbacks=Callbacks(
-            settings=settings, sessions=sessions, metrics=metrics, hub=hub, board=board,
+            settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from callcenter.ami.store import EventWriter
     from callcenter.callbacks.wiring import Callbacks
     from callcenter.desk.screenpop import ScreenPop
-    from callcenter.live.board import Board
     from callcenter.live.pipeline import LivePipeline
     from callcenter.live.records import RecordBook, RecordWriter
+    from callcenter.live.wallboard import Wallboard
     from callcenter.reconcile.service import Reconciler
     from callcenter.users.ratelimit import LoginLimiter
     from queue_metrics.engine import MetricsEngine
@@ -58,7 +58,7 @@ class Services:
     hub: Hub
     metrics: MetricsEngine  # queue_metrics' live KPI engine
     book: RecordBook
-    wallboard: Board
+    wallboard: Wallboard
     screen_pops: ScreenPop
     event_writer: EventWriter
     record_writer: RecordWriter

@@ -14,7 +14,7 @@ from callcenter.callbacks.dialer import DialConfig, Dialer
 from callcenter.callbacks.service import Policy
 from callcenter.centre import Centre
 from callcenter.config import Settings
-from callcenter.live.board import Board
+from callcenter.live.wallboard import Wallboard
 from callcenter.publisher import Publisher
 from queue_metrics.engine import MetricsEngine
 
@@ -41,7 +41,7 @@ class Callbacks:
         sessions: async_sessionmaker[AsyncSession],
         metrics: MetricsEngine,
         hub: Publisher,
-        board: Board,
+        wallboard: Wallboard,
         layout: Centre,
         tz: str,
         dialer_ami: AmiClient | None,
@@ -71,11 +71,11 @@ class Callbacks:
             policy=self.policy,
             on_due=self._due,
             on_closed=self._closed,
-            on_summary=board.mark,
+            on_summary=wallboard.mark,
             interval_s=settings.callback_poll_s,
             soon_s=settings.callback_soon_s,
         )
-        board.add_section("callbacks", self.detector.board_section)
+        wallboard.add_section("callbacks", self.detector.board_section)
 
     async def _due(self, task_id: int, when: datetime) -> None:
         if self.dialer is not None:

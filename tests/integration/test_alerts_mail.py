@@ -138,7 +138,7 @@ async def test_smtp_down_is_retried_next_round_without_breaking_the_loop() -> No
     port = free_port()  # nothing listens there yet: connection refused
     mailer = Mailer(host="127.0.0.1", port=port, sender="cc@alerts.test", recipients=[RECIPIENT])
     board = LowSlBoard()
-    service = AlertService(board=board, rules=rules.default_rules(), mailer=mailer)
+    service = AlertService(wallboard=board, rules=rules.default_rules(), mailer=mailer)
     await service.evaluate_once()
     assert [a["id"] for a in board.alerts] == ["sl_low:online-shopping"] and service.sent == 0
     sink = Sink()

@@ -26,7 +26,7 @@ HOUR_S = 3600.0
 TARGETS = {"sl_pct": 90, "answer_rate_pct": 98, "abandon_rate_pct": 3, "aht_s": 900, "wait_s": 15}
 
 
-class Board(Background):
+class Wallboard(Background):
     """Builds the snapshot on demand and publishes changed queues at most every interval."""
 
     task_name = "wallboard-publisher"
