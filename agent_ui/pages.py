@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from callcenter.errors import NotAuthenticated
+from callcenter.services import SessionsDep, SettingsDep
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.deps import COOKIE_NAME
@@ -31,6 +33,23 @@ def _page(name: str) -> str:
     return (HERE / "templates" / name).read_text(encoding="utf-8")
 
 
+async def _role(request: Request, settings: SettingsDep, sessions: SessionsDep) -> str | None:
+    """The signed-in user's current role (from the database), or None."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        claims = security.decode_token(settings=settings, token=token)
+    except NotAuthenticated:
+        return None
+    async with sessions() as session:
+        user = await user_service.get(session=session, user_id=claims.user_id)
+    return user.role.value if user is not None and user.active else None
+
+
+PageRole = Annotated[str | None, Depends(_role)]
+
+
 @router.get("/login")
 async def login_page() -> HTMLResponse:
     return HTMLResponse(_page("login.html"))
@@ -42,46 +61,29 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/wallboard", response_model=None)
-async def wallboard(request: Request) -> Response:
+async def wallboard(role: PageRole) -> Response:
     """The wallboard for supervisors; others get 403, strangers the login page."""
-    return await _guarded(
-        request, "/wallboard", WALLBOARD_ROLES, "wallboard.html", "forbidden.html"
-    )
+    return _guarded(role, "/wallboard", WALLBOARD_ROLES, "wallboard.html", "forbidden.html")
 
 
 @router.get("/desk", response_model=None)
-async def desk(request: Request) -> Response:
+async def desk(role: PageRole) -> Response:
     """The agent desk (softphone, state, screen pop, cases); strangers get the login page."""
-    return await _guarded(request, "/desk", DESK_ROLES, "desk.html", "desk_forbidden.html")
+    return _guarded(role, "/desk", DESK_ROLES, "desk.html", "desk_forbidden.html")
 
 
 @router.get("/qa", response_model=None)
-async def qa_page(request: Request) -> Response:
+async def qa_page(role: PageRole) -> Response:
     """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
-    return await _guarded(request, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
+    return _guarded(role, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
 
 
-async def _guarded(
-    request: Request, path: str, roles: Collection[str], page: str, forbidden: str
+def _guarded(
+    role: str | None, path: str, roles: Collection[str], page: str, forbidden: str
 ) -> Response:
     """`page` for `roles`, the login page for strangers, `forbidden` (403) for anyone else."""
-    role = await _role(request)
     if role is None:
         return RedirectResponse(f"/login?next={path}", status_code=303)
     if role not in roles:
         return HTMLResponse(_page(forbidden), status_code=403)
     return HTMLResponse(_page(page))
-
-
-async def _role(request: Request) -> str | None:
-    """The signed-in user's current role (from the database), or None."""
-    token = request.cookies.get(COOKIE_NAME)
-    if not token:
-        return None
-    try:
-        claims = security.decode_token(settings=request.app.state.settings, token=token)
-    except NotAuthenticated:
-        return None
-    async with request.app.state.sessions() as session:
-        user = await user_service.get(session=session, user_id=claims.user_id)
-    return user.role.value if user is not None and user.active else None

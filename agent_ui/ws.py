@@ -1,8 +1,8 @@
-"""Websocket routes that stream a hub topic (app.state.hub): snapshot first, then changes.
+"""Websocket routes that stream a hub topic: snapshot first, then changes.
 
 Authentication: the `cc_token` cookie, else a `token` query parameter (browsers
 cannot set headers on a websocket). The token's signature and expiry are
-checked; when the app has a database (app.state.sessions) the user is also
+checked; when the app has a database (served with its lifespan) the user is also
 loaded once at connect, so disabled or demoted accounts are refused as on the
 HTTP API; without one, the role in the signed token is trusted. Either way the
 socket is closed when the token expires.
@@ -15,10 +15,14 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_ui.hub import Hub, Subscription
+from callcenter import services
+from callcenter.config import Settings
 from callcenter.errors import NotAuthenticated
 from callcenter.users import security
 from callcenter.users import service as user_service
@@ -63,14 +67,18 @@ def topic_socket(path: str, *, topic_for: TopicFor, roles: Iterable[Role | str])
     router = APIRouter()
 
     @router.websocket(path)
-    async def stream(websocket: WebSocket) -> None:
+    async def stream(
+        websocket: WebSocket,
+        hub: Annotated[Hub, Depends(services.hub)],
+        settings: services.SettingsDep,
+        sessions: services.SessionsIfAnyDep,
+    ) -> None:
         await websocket.accept()  # before closing: a close during the handshake loses its code
         try:
-            who = await _admit(websocket, allowed)
+            who = await _admit(websocket, allowed, settings, sessions)
         except _Refused as refused:
             await _close(websocket, refused.code, refused.reason)
             return
-        hub = websocket.app.state.hub
         await _stream(websocket, hub, topic_for(who), who.claims.expires_at)
 
     return router
@@ -82,16 +90,21 @@ class _Refused(Exception):
         self.code, self.reason = code, reason
 
 
-async def _admit(websocket: WebSocket, allowed: set[Role]) -> Admitted:
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _admit(
+    websocket: WebSocket, allowed: set[Role], settings: Settings, sessions: Sessions | None
+) -> Admitted:
     """Who connects, when the user may; _Refused otherwise."""
     token = websocket.cookies.get(COOKIE_NAME) or websocket.query_params.get("token")
     if not token:
         raise _Refused(CLOSE_UNAUTHENTICATED, "Log in first.")
     try:
-        claims = security.decode_token(settings=websocket.app.state.settings, token=token)
+        claims = security.decode_token(settings=settings, token=token)
     except NotAuthenticated as exc:
         raise _Refused(CLOSE_UNAUTHENTICATED, exc.message) from None
-    role, agent_id = await _current_user(websocket, claims)
+    role, agent_id = await _current_user(sessions, claims)
     if role is None:
         raise _Refused(CLOSE_UNAUTHENTICATED, "This account no longer exists or is disabled.")
     if role not in allowed:
@@ -101,11 +114,10 @@ async def _admit(websocket: WebSocket, allowed: set[Role]) -> Admitted:
 
 
 async def _current_user(
-    websocket: WebSocket, claims: security.TokenClaims
+    sessions: Sessions | None, claims: security.TokenClaims
 ) -> tuple[str | None, str | None]:
     """Role and agent id from the database when there is one, else the token's role; no role if
     the account is gone or disabled."""
-    sessions = getattr(websocket.app.state, "sessions", None)
     if sessions is None:
         return claims.role, None
     async with sessions() as session:

@@ -1,1 +1,4 @@
-"""ARI Stasis application: the hotline IVR, later the callback dialer legs."""
+"""ARI Stasis application: the hotline IVR.
+
+Callback legs are not placed here: callcenter/callbacks/dialer.py uses AMI Originate.
+"""

@@ -19,7 +19,7 @@ from callcenter.ami.events import to_row
 from callcenter.ami.models import AmiEvent
 from callcenter.ami.store import EventWriter
 from callcenter.config import get_settings
-from callcenter.db import make_engine
+from callcenter.db import make_db_engine
 
 N = 5000
 
@@ -48,7 +48,7 @@ async def main() -> None:
     sync_url = url.replace("+asyncpg", "+psycopg")
     migrate.ensure_database(sync_url)
     migrate.upgrade(sync_url)
-    engine = make_engine(url)
+    engine = make_db_engine(url)
     try:
         baseline_events = events("base", N)
         t0 = time.perf_counter()
@@ -61,7 +61,7 @@ async def main() -> None:
                 await conn.execute(stmt, [row])
         per_event = N / (time.perf_counter() - t0)
 
-        writer = EventWriter(engine=engine)
+        writer = EventWriter(db_engine=engine)
         batched_events = events("batch", N)
         t0 = time.perf_counter()
         for e in batched_events:

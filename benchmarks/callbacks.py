@@ -97,7 +97,7 @@ async def feed_drops(app: Any, calls: int, spread: float) -> float:
                 )
             )
         if batch:
-            async with app.state.sessions() as session, session.begin():
+            async with app.state.services.sessions() as session, session.begin():
                 await calls_service.upsert(session=session, records=batch, source="ami")
         sent = due
         await asyncio.sleep(0.05)
@@ -108,12 +108,12 @@ async def service_run(settings: Settings, calls: int, spread: float, agents: int
     app = create_app(settings)
     mine = [number(i) for i in range(calls)]
     async with app.router.lifespan_context(app):
-        await app.state.ami.wait_connected(15)
-        await app.state.callbacks.dialer._ami.wait_connected(15)
+        await app.state.services.ami.wait_connected(15)
+        await app.state.services.callbacks.dialer._ami.wait_connected(15)
         start = await feed_drops(app, calls, spread)
         deadline = time.monotonic() + spread + 600
         while time.monotonic() < deadline:
-            async with app.state.sessions() as session:
+            async with app.state.services.sessions() as session:
                 # Only ours: other traffic on the shared Asterisk may drop calls here too.
                 query = select(CallbackTask).where(CallbackTask.number.in_(mine))
                 tasks = (await session.scalars(query)).all()
@@ -122,7 +122,7 @@ async def service_run(settings: Settings, calls: int, spread: float, agents: int
                 break
             await asyncio.sleep(1)
         end = time.time()
-        async with app.state.sessions() as session:
+        async with app.state.services.sessions() as session:
             rung = {
                 e.task_id: e.at
                 for e in (
@@ -131,7 +131,7 @@ async def service_run(settings: Settings, calls: int, spread: float, agents: int
                     )
                 ).all()
             }
-        max_in_flight = app.state.callbacks.dialer.max_in_flight
+        max_in_flight = app.state.services.callbacks.dialer.max_in_flight
     first = [(t.first_dial_at - t.dropped_at).total_seconds() for t in tasks if t.first_dial_at]
     ring = [(rung[t.id] - t.dropped_at).total_seconds() for t in tasks if t.id in rung]
     within = sum(1 for x in first if x <= settings.callback_window_s)

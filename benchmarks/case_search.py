@@ -29,7 +29,7 @@ from callcenter import migrate
 from callcenter.cases import search
 from callcenter.cases.models import Case
 from callcenter.config import get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
 WORDS = [
@@ -96,7 +96,7 @@ async def main(cases: int, repeat: int) -> None:
     sync_url = url.replace("+asyncpg", "+psycopg")
     migrate.ensure_database(sync_url)
     # No prepared-statement cache: a plan cached with index scans on would survive the SET.
-    engine = make_engine(url + "?prepared_statement_cache_size=0")
+    engine = make_db_engine(url + "?prepared_statement_cache_size=0")
     try:
         migrate.upgrade(sync_url)
         sessions = make_sessionmaker(engine)

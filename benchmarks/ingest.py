@@ -7,7 +7,7 @@ the client reads, TCP flow control included. Two runs read it in this process:
 
 - baseline: panoramisk's `AMIProtocol` alone, counting dispatched events;
 - pipeline: `AmiClient` (is_queue_event filter) → `AmiConsumer` → `LivePipeline`
-  (raw event store, translate, engine, record writer) → `Board` → `Hub` (one wallboard
+  (raw event store, translate, engine, record writer) → `Wallboard` → `Hub` (one wallboard
   subscriber draining it), with `EventWriter`/`RecordWriter` on a fresh PostgreSQL
   database created and dropped here, wired as in `callcenter/main.py`.
 
@@ -53,12 +53,12 @@ from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
 from callcenter.ami.store import MAX_BATCH, EventWriter
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.kpi import service as kpi_service
-from callcenter.live.board import TOPIC, Board
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
-from queue_metrics.engine import Engine
+from callcenter.live.wallboard import TOPIC, Wallboard
+from queue_metrics.engine import MetricsEngine
 
 GOAL = 0.5
 POLL_S = 0.02
@@ -219,7 +219,7 @@ async def baseline(server: StreamServer, events: int, deadline: float) -> Result
 # --- run 2: the whole pipeline ------------------------------------------------------------
 
 
-class Wallboard:
+class WallboardClient:
     """One websocket client's sender, without the socket: drains its subscription."""
 
     def __init__(self, hub: Hub) -> None:
@@ -291,9 +291,9 @@ class Parts:
     consumer: AmiConsumer
     events: EventWriter
     records: RecordWriter
-    board: Board
+    board: Wallboard
     hub: Hub
-    wallboard: Wallboard
+    wallboard: WallboardClient
     probe: Probe
 
 
@@ -302,12 +302,12 @@ def wire(settings: Settings, db: Any, port: int) -> Parts:
     config = kpi_service.metrics_config(
         layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
     )
-    metrics, book = Engine(config=config), RecordBook()
+    metrics, book = MetricsEngine(config=config), RecordBook()
     hub = Hub(lambda topic: board.snapshot(topic))
-    board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
-    events, records = EventWriter(engine=db), RecordWriter(sessions=make_sessionmaker(db))
+    board = Wallboard(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
+    events, records = EventWriter(db_engine=db), RecordWriter(sessions=make_sessionmaker(db))
     pipeline = LivePipeline(
-        engine=metrics, events=events, records=records, book=book, on_changes=board.changed
+        metrics=metrics, events=events, records=records, book=book, on_changes=board.changed
     )
     client = AmiClient(
         host="127.0.0.1",
@@ -320,7 +320,7 @@ def wire(settings: Settings, db: Any, port: int) -> Parts:
     )
     consumer = AmiConsumer(client=client, handle=pipeline.handle, tick=pipeline.tick)
     probe = Probe(client, events)
-    return Parts(client, consumer, events, records, board, hub, Wallboard(hub), probe)
+    return Parts(client, consumer, events, records, board, hub, WallboardClient(hub), probe)
 
 
 async def count_rows(db: Any) -> tuple[int, int]:
@@ -428,7 +428,7 @@ async def pipeline(
     url = settings.database_url.rsplit("/", 1)[0] + f"/{name}"
     sync_url = url.replace("+asyncpg", "+psycopg")
     await asyncio.to_thread(migrate.ensure_database, sync_url)
-    db = make_engine(url)
+    db = make_db_engine(url)
     try:
         await asyncio.to_thread(migrate.upgrade, sync_url)
         parts = wire(settings, db, await server.serve("QueueStatus"))
@@ -460,8 +460,8 @@ STAGES = (  # (label, file suffix, function)
     ("  EventWriter.add", "callcenter/ami/store.py", "add"),
     ("    dedup_key", "callcenter/ami/events.py", "dedup_key"),
     ("  translate", "callcenter/ami/translate.py", "translate"),
-    ("  Engine.apply", "queue_metrics/engine.py", "apply"),
-    ("Board.snapshot", "callcenter/live/board.py", "snapshot"),
+    ("  MetricsEngine.apply", "queue_metrics/engine.py", "apply"),
+    ("Wallboard.snapshot", "callcenter/live/wallboard.py", "snapshot"),
     ("  kpi.compute", "queue_metrics/kpi.py", "compute"),
     ("Hub.publish", "agent_ui/hub.py", "publish"),
 )

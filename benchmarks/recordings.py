@@ -52,7 +52,7 @@ from sqlalchemy import text
 from callcenter import migrate
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.simulate.agents import SimAgents
 from callcenter.simulate.runner import TRACKED, simulator_ami
 from callcenter.stack.asterisk import AsteriskService
@@ -195,7 +195,7 @@ async def uploader_rounds(
 ) -> list[float]:
     """Seconds of one uploader round over a fresh spool of the payloads, `rounds` times;
     `between()` runs the bare contenders before each round (same process, same files)."""
-    engine = make_engine(s3.database_url)
+    engine = make_db_engine(s3.database_url)
     state = payloads[0].parent.parent
     uploader = Uploader(
         s3=make_minio(s3), sessions=make_sessionmaker(engine), spool_dir=state / "empty",

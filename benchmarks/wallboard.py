@@ -45,6 +45,7 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 from agent_ui.hub import Hub, encode
 from agent_ui.ws import wallboard_socket
+from callcenter import services
 from callcenter.config import Settings
 from callcenter.users.security import issue_token
 
@@ -85,7 +86,8 @@ async def hub_server(max_batch: int | None, ws: str) -> AsyncIterator[Server]:
     board: dict[str, Any] = {}  # the last event: a snapshot is as fresh as its stamps
     hub = Hub(lambda _: board, max_batch=max_batch)
     app = FastAPI()
-    app.state.settings, app.state.hub = settings, hub
+    app.state.settings = settings
+    app.dependency_overrides[services.hub] = lambda: hub
     app.include_router(wallboard_socket())
 
     def publish(data: dict[str, Any]) -> None:

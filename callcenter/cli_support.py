@@ -1,15 +1,21 @@
-"""What every `callcenter` command shares: the error line and exit code, JSON output, dates."""
+"""What every `callcenter` command shares: the error line and exit code, JSON output, dates,
+the database."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.config import Settings
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 
 err = Console(stderr=True, soft_wrap=True)
@@ -38,3 +44,13 @@ def iso_datetime(text: str, flag: str) -> datetime:
     if value.tzinfo is None:
         raise InvalidInput(f"{flag} {text!r} needs a time zone, e.g. {text}+07:00")
     return value
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A command's own connection pool and session factory, closed when the command ends."""
+    db_engine = make_db_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(db_engine)
+    finally:
+        await db_engine.dispose()

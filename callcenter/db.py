@@ -1,4 +1,4 @@
-"""Database engine, session factory and the shared metadata (with constraint names)."""
+"""SQLAlchemy's engine (`db_engine`), session factory and metadata (with constraint names)."""
 
 from __future__ import annotations
 
@@ -27,12 +27,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_db_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(db_engine, expire_on_commit=False)
 
 
 @asynccontextmanager

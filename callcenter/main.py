@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_ui import pages
 from agent_ui.hub import Hub
@@ -27,21 +28,23 @@ from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.desk.router import router as desk_router
 from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import install_handlers
 from callcenter.health.router import router as health_router
 from callcenter.kpi import service as kpi_service
 from callcenter.kpi.router import router as kpi_router
-from callcenter.live.board import Board
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
+from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
+from callcenter.services import Services
 from callcenter.supervise.router import router as supervise_router
+from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.router import router as users_router
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from recordings.router import router as recordings_router
 from recordings.storage import make_minio
 from recordings.uploader import build_uploader
@@ -92,69 +95,69 @@ def _dialer_ami(settings: Settings) -> AmiClient | None:
     )
 
 
-async def _seed_book(app: FastAPI, book: RecordBook) -> None:
+async def _seed_book(sessions: async_sessionmaker[AsyncSession], book: RecordBook) -> None:
     """Today's stored calls, so live figures survive a restart of the service."""
     start = datetime.fromtimestamp(time.time() - BOOK_DAYS * 86400, tz=UTC)
-    async with app.state.sessions() as session:
+    async with sessions() as session:
         records = await calls_service.between(session=session, start=start, end=datetime.now(UTC))
     for record in records:
         book.put(record)
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+async def _build(settings: Settings) -> Services:
+    """Every part of the service, wired; nothing started yet."""
     layout = centre.load(settings.conf_dir)
     config = kpi_service.metrics_config(
         layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
     )
-    engine = make_engine(settings.database_url)
-    app.state.engine = engine
-    app.state.sessions = sessions = make_sessionmaker(engine)
-    app.state.s3 = make_minio(settings)
-
-    metrics, book = Engine(config=config), RecordBook()
-    await _seed_book(app, book)
-    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else board.snapshot(t))
+    db_engine = make_db_engine(settings.database_url)
+    sessions, s3 = make_sessionmaker(db_engine), make_minio(settings)
+    metrics, book = MetricsEngine(config=config), RecordBook()
+    await _seed_book(sessions, book)
+    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else wallboard.snapshot(t))
     pops = ScreenPop(
         hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
     )
-    board = Board(engine=metrics, book=book, config=config, layout=layout, hub=hub)
-    events = EventWriter(engine=engine, journal=settings.event_journal)
+    wallboard = Wallboard(metrics=metrics, book=book, config=config, layout=layout, hub=hub)
+    events = EventWriter(db_engine=db_engine, journal=settings.event_journal)
     records = RecordWriter(sessions=sessions)
     pipeline = LivePipeline(
-        engine=metrics, events=events, records=records, book=book, on_changes=board.changed
+        metrics=metrics, events=events, records=records, book=book, on_changes=wallboard.changed
     )
-    ami = _build_ami(settings)
-    handle = fan_out(pipeline.handle, pops.handle)  # screen pops ride along the one consumer
-    consumer = AmiConsumer(client=ami, handle=handle, tick=pipeline.tick)
     ari, ivr = _build_ari(settings, layout)
-    reconciler = Reconciler(
-        settings=settings, sessions=sessions, config=config, book=book, board=board
-    )
-    alerts = alert_service.build(settings=settings, board=board)
-    callbacks = Callbacks(
-        settings=settings, sessions=sessions, engine=metrics, hub=hub, board=board, layout=layout,
-        tz=config.tz, dialer_ami=_dialer_ami(settings),
+    return Services(
+        layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
+        login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
+        ivr=ivr, hub=hub, metrics=metrics, book=book, wallboard=wallboard, screen_pops=pops,
+        event_writer=events, record_writer=records, pipeline=pipeline,
+        reconciler=Reconciler(
+            settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
+        ),
+        alerts=alert_service.build(settings=settings, wallboard=wallboard),
+        callbacks=Callbacks(
+            settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
+            layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
+        ),
+        uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
     )  # fmt: skip
-    parts = dict(
-        layout=layout, metrics_config=config, ami=ami, ari=ari, ivr=ivr, hub=hub, board=board,
-        screen_pops=pops, metrics=metrics, book=book,
-        event_writer=events, record_writer=records, pipeline=pipeline, reconciler=reconciler,
-        alerts=alerts, callbacks=callbacks,
-    )  # fmt: skip
-    for name, part in parts.items():
-        setattr(app.state, name, part)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    parts = app.state.services = await _build(app.state.settings)
+    # Screen pops ride along the one AMI consumer, next to the live pipeline.
+    handle = fan_out(parts.pipeline.handle, parts.screen_pops.handle)
+    consumer = AmiConsumer(client=parts.ami, handle=handle, tick=parts.pipeline.tick)
     async with AsyncExitStack() as stack:
-        for part in (events, records, board, consumer, ami, ari, reconciler, alerts, callbacks):
-            await part.start()
-            stack.push_async_callback(part.stop)
-        app.state.uploader = build_uploader(settings=settings, s3=app.state.s3, sessions=sessions)
-        if app.state.uploader is not None:
-            await app.state.uploader.start()
-            stack.push_async_callback(app.state.uploader.stop)
-        stack.push_async_callback(engine.dispose)
-        stack.push_async_callback(pops.stop)  # its history lookups end before the pool
+        for part in (
+            parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
+            parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader,
+        ):  # fmt: skip
+            if part is not None:
+                await part.start()
+                stack.push_async_callback(part.stop)
+        stack.push_async_callback(parts.db_engine.dispose)
+        stack.push_async_callback(parts.screen_pops.stop)  # its history lookups end before the pool
         yield
 
 

@@ -45,7 +45,7 @@ class Phone:
     wrapup_until: float = 0.0
 
 
-class AgentBoard:
+class AgentStates:
     """Members per queue and phones per interface; `flush()` reports the states that moved."""
 
     def __init__(self) -> None:

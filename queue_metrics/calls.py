@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from queue_metrics.agents import AgentBoard, CallKey
+from queue_metrics.agents import AgentStates, CallKey
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
 from queue_metrics.events import (
@@ -64,8 +64,8 @@ def record_dict(record: CallRecord) -> dict[str, Any]:
 class CallBook:
     """Open queue calls keyed by (caller Uniqueid, queue); finished and unresolved records."""
 
-    def __init__(self, *, board: AgentBoard, config: MetricsConfig) -> None:
-        self._board = board
+    def __init__(self, *, agents: AgentStates, config: MetricsConfig) -> None:
+        self._agents = agents
         self._config = config
         self.open: dict[CallKey, OpenCall] = {}
         self.finished: list[CallRecord] = []
@@ -85,11 +85,11 @@ class CallBook:
         return [self._open(OpenCall(record, position=e.position))]
 
     def rung(self, e: AgentRung) -> list[Change]:
-        self._board.rung(e.interface, (e.call_id, e.queue))
+        self._agents.rung(e.interface, (e.call_id, e.queue))
         return []
 
     def ring_no_answer(self, e: AgentRingNoAnswer) -> list[Change]:
-        self._board.unrung(e.interface, (e.call_id, e.queue))
+        self._agents.unrung(e.interface, (e.call_id, e.queue))
         return []
 
     def abandon_reported(self, e: CallerAbandonReported) -> list[Change]:
@@ -100,7 +100,7 @@ class CallBook:
             self._open(call)
         call.state, call.left_at, call.reported_wait = "leaving", e.ts, e.wait_s
         _link(call, e.linkedid)
-        self._board.call_gone(key)
+        self._agents.call_gone(key)
         return []
 
     def left_unanswered(self, e: CallerLeftUnanswered) -> list[Change]:
@@ -150,7 +150,7 @@ class CallBook:
             e.agent_channel_id,
         )
         self._channels.setdefault(e.agent_channel_id, set()).add(key)
-        self._board.connected(e.interface, key)
+        self._agents.connected(e.interface, key)
         data = {"linkedid": e.linkedid, "agent": e.member, "wait_s": e.wait_s, "answered_at": e.ts}
         return [Change("call_answered", e.queue, e.call_id, data)]
 
@@ -162,8 +162,8 @@ class CallBook:
         if call.hold_since is not None:  # still on hold when the talk ended
             call.held_s += max(0.0, e.ts - call.hold_since)
         default = self._config.wrapup_for(e.queue)
-        wrapup = self._board.wrapup_s(e.queue, e.interface, default)
-        self._board.completed(e.interface, key, wrapup_until=e.ts + wrapup)
+        wrapup = self._agents.wrapup_s(e.queue, e.interface, default)
+        self._agents.completed(e.interface, key, wrapup_until=e.ts + wrapup)
         call.record = call.record.with_(
             talk_s=e.talk_s,
             hold_s=round(call.held_s),
@@ -234,7 +234,7 @@ class CallBook:
         # No HoldTime for a key exit: Asterisk's own is whole seconds of time(NULL).
         wait = call.reported_wait if call.reported_wait is not None else int(ts) - int(r.entered_at)
         record = r.with_(outcome=outcome, wait_s=wait, ended_at=call.left_at or ts)
-        self._board.call_gone((r.call_id, r.queue))
+        self._agents.call_gone((r.call_id, r.queue))
         return self._finish((r.call_id, r.queue), record)
 
     def _finish(self, key: CallKey, record: CallRecord) -> Change:
@@ -245,9 +245,9 @@ class CallBook:
     def _unresolve(self, key: CallKey) -> Change:
         call = self._forget(key)
         self.unresolved.append(call.record)
-        self._board.call_gone(key)
+        self._agents.call_gone(key)
         if call.agent_iface:
-            self._board.completed(call.agent_iface, key, wrapup_until=0.0)
+            self._agents.completed(call.agent_iface, key, wrapup_until=0.0)
         return Change("call_unresolved", key[1], key[0], record_dict(call.record))
 
     def _forget(self, key: CallKey) -> OpenCall:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from queue_metrics.agents import STATES, AgentBoard
+from queue_metrics.agents import STATES, AgentStates
 from queue_metrics.calls import CallBook, OpenCall
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
@@ -34,7 +34,7 @@ from queue_metrics.records import DEFINITION, CallRecord
 NO_CHANGES: list[Change] = []  # shared result for events that change nothing; do not mutate
 
 
-class Engine:
+class MetricsEngine:
     """One centre's live state. `apply()` every event in order; `snapshot()` whenever asked.
 
     Time only comes from the events (`ts`) or an explicit `now`: no clock is read here.
@@ -42,8 +42,8 @@ class Engine:
 
     def __init__(self, *, config: MetricsConfig | None = None) -> None:
         self.config = config or MetricsConfig()
-        self.agents = AgentBoard()
-        self.calls = CallBook(board=self.agents, config=self.config)
+        self.agents = AgentStates()
+        self.calls = CallBook(agents=self.agents, config=self.config)
         self._queues: set[str] = set(self.config.queues)
         c, a = self.calls, self.agents
         self._handlers: dict[type, Callable[[Any], list[Change]]] = {
@@ -156,7 +156,7 @@ class Engine:
 
 
 def _quiet(apply: Callable[[Any], None]) -> Callable[[Any], list[Change]]:
-    """A board update whose changes come out of `AgentBoard.flush`."""
+    """An agent-state update whose changes come out of `AgentStates.flush`."""
 
     def run(event: Any) -> list[Change]:
         apply(event)

@@ -10,9 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from callcenter.cli_support import fail, iso_datetime, print_json
+from callcenter.cli_support import database, fail, iso_datetime, print_json
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 from recordings import service, storage
 from recordings.schemas import RecordingOut
@@ -80,13 +79,9 @@ def recordings(
 
 
 async def _catalogue(settings: Settings, filters: service.RecordingFilter) -> list[dict[str, Any]]:
-    engine = make_engine(settings.database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            rows = await service.search(session=session, filters=filters)
-            linked = await service.linked(session=session, rows=rows)
-    finally:
-        await engine.dispose()
+    async with database(settings) as sessions, sessions() as session:
+        rows = await service.search(session=session, filters=filters)
+        linked = await service.linked(session=session, rows=rows)
     return [
         RecordingOut.of(r, mask=False, linked=linked[r.id]).model_dump(mode="json") for r in rows
     ]
@@ -108,12 +103,8 @@ def disposal(
 
 
 async def _disposal(settings: Settings, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    engine = make_engine(settings.database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            rows = await service.retention_ended(session=session, start=start, end=end)
-    finally:
-        await engine.dispose()
+    async with database(settings) as sessions, sessions() as session:
+        rows = await service.retention_ended(session=session, start=start, end=end)
     client = storage.make_minio(settings)
     report = []
     for row in rows:

@@ -12,16 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
 from callcenter.db import transaction
+from callcenter.services import S3Dep, SessionsDep, SettingsDep
 from callcenter.users.deps import (
     AdminUser as Admin,
 )
-from callcenter.users.deps import (
-    CurrentUser,
-    SessionsDep,
-    SettingsDep,
-    app_s3,
-    require_roles,
-)
+from callcenter.users.deps import CurrentUser, require_roles
 from callcenter.users.models import Role, User
 from recordings import qa, storage
 from recordings import service as rec_service
@@ -120,6 +115,7 @@ async def recording_audio(
     user: CurrentUser,
     sessions: SessionsDep,
     settings: SettingsDep,
+    s3: S3Dep,
     download: bool = False,
 ) -> Response:
     """The audio, streamed through the service (so every play is audited)."""
@@ -131,7 +127,7 @@ async def recording_audio(
         raise AudioNotStored("The recording is not in the store yet.", state=row.upload_state)
     ref = storage.ObjectRef(row.bucket, row.object_key, row.version_id)
     try:
-        data = await asyncio.to_thread(storage.read_object, app_s3(request), ref)
+        data = await asyncio.to_thread(storage.read_object, s3, ref)
     except Exception as exc:
         raise StoreUnavailable("The recording store does not answer; try again.") from exc
     action = "download" if download else "play"
@@ -148,7 +144,12 @@ async def recording_audio(
 
 @router.put("/recordings/{recording_id}/legal-hold", response_model=RecordingOut)
 async def legal_hold(
-    recording_id: int, body: LegalHoldIn, request: Request, user: Reviewer, sessions: SessionsDep
+    recording_id: int,
+    body: LegalHoldIn,
+    request: Request,
+    user: Reviewer,
+    sessions: SessionsDep,
+    s3: S3Dep,
 ) -> Any:
     """Legal hold on (kept past retention) or off."""
     row = await _recording(sessions, recording_id)
@@ -156,7 +157,7 @@ async def legal_hold(
         raise AudioNotStored("The recording is not in the store yet.", state=row.upload_state)
     ref = storage.ObjectRef(row.bucket, row.object_key, row.version_id)
     try:
-        await asyncio.to_thread(storage.set_legal_hold, app_s3(request), ref, on=body.on)
+        await asyncio.to_thread(storage.set_legal_hold, s3, ref, on=body.on)
     except Exception as exc:
         raise StoreUnavailable("The recording store does not answer; try again.") from exc
     async with transaction(sessions) as session:

@@ -84,7 +84,7 @@ def default_rules(
 
 
 def scopes(snapshot: Mapping[str, Any]) -> list[Scope]:
-    """The queues of a `Board.snapshot()` in name order, then the centre."""
+    """The queues of a `Wallboard.snapshot()` in name order, then the centre."""
     found = [
         Scope(name, view.get("label_th") or name, view.get("label_en") or name, view)
         for name, view in sorted(snapshot.get("queues", {}).items())

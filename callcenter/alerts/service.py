@@ -1,4 +1,4 @@
-"""The alert loop: evaluate the rules on the board every few seconds, show, mail new incidents."""
+"""The alert loop: evaluate the rules on the wallboard every few seconds, show, mail incidents."""
 
 from __future__ import annotations
 
@@ -18,12 +18,10 @@ from callcenter.config import Settings
 log = logging.getLogger(__name__)
 
 
-class BoardLike(Protocol):
-    alerts: list[dict[str, Any]]
-
+class WallboardLike(Protocol):
     def snapshot(self) -> dict[str, Any]: ...
 
-    def mark(self) -> None: ...
+    def set_alerts(self, items: list[dict[str, Any]]) -> None: ...
 
 
 class Sender(Protocol):
@@ -35,36 +33,37 @@ class Sender(Protocol):
 
 
 class AlertService(Background):
-    """Shows firing alerts on the board and sends one e-mail per incident (with cool-down)."""
+    """Shows firing alerts on the wallboard and sends one e-mail per incident (with cool-down)."""
 
     task_name = "alerts"
 
     def __init__(
         self,
         *,
-        board: BoardLike,
+        wallboard: WallboardLike,
         rules: Sequence[alert_rules.Rule],
         mailer: Sender | None,
         cooldown_s: float = 900.0,
         interval_s: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._board, self._rules, self._mailer = board, list(rules), mailer
+        self._wallboard, self._rules, self._mailer = wallboard, list(rules), mailer
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
+        self._shown: list[dict[str, Any]] = []
         self.rounds = 0
         self.sent = 0
 
     async def evaluate_once(self) -> list[Incident]:
-        """One round: evaluate, update the board when the alerts changed, mail what is due."""
+        """One round: evaluate, update the wallboard when the alerts changed, mail what is due."""
         now = self._clock()
         firing = self.incidents.update(
-            alert_rules.evaluate(self._board.snapshot(), self._rules), now
+            alert_rules.evaluate(self._wallboard.snapshot(), self._rules), now
         )
         items = [incident.as_item() for incident in firing]
-        if items != self._board.alerts:
-            self._board.alerts = items
-            self._board.mark()
+        if items != self._shown:
+            self._shown = items
+            self._wallboard.set_alerts(items)
         await self._mail(now)
         self.rounds += 1
         return firing
@@ -105,7 +104,7 @@ def rules_from(settings: Settings) -> list[alert_rules.Rule]:
     )
 
 
-def build(*, settings: Settings, board: BoardLike) -> AlertService:
+def build(*, settings: Settings, wallboard: WallboardLike) -> AlertService:
     """The service as configured; no recipients → alerts shown, no mail."""
     recipients = parse_recipients(settings.alert_recipients)
     mailer = Mailer(
@@ -116,7 +115,7 @@ def build(*, settings: Settings, board: BoardLike) -> AlertService:
         timeout_s=settings.smtp_timeout_s,
     )
     return AlertService(
-        board=board,
+        wallboard=wallboard,
         rules=rules_from(settings),
         mailer=mailer if recipients else None,
         cooldown_s=settings.alert_cooldown_s,

@@ -209,6 +209,7 @@ class AmiClient(Background):
         )
         async with asyncio.timeout(5):
             _, protocol = await loop.create_connection(WireProtocol, self._host, self._port)
+        # What panoramisk's Manager would set; pinned to panoramisk 1.4 in pyproject.toml.
         protocol.queue = deque()
         protocol.factory = session
         protocol.log = log

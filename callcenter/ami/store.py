@@ -52,14 +52,14 @@ class EventWriter(Background):
     def __init__(
         self,
         *,
-        engine: AsyncEngine,
+        db_engine: AsyncEngine,
         batch_size: int = 500,
         max_batch: int = MAX_BATCH,
         flush_interval_s: float = 0.2,
         retry_max_s: float = 5.0,
         journal: Path | None = None,
     ) -> None:
-        self._engine = engine
+        self._db_engine = db_engine
         self._journal = journal
         self.journaled = _count_lines(journal)  # rows in the journal, not yet stored
         self._batch_size = batch_size
@@ -109,7 +109,7 @@ class EventWriter(Background):
         return inserted
 
     async def _insert(self, batch: list[Row]) -> int:
-        async with self._engine.connect() as conn:
+        async with self._db_engine.connect() as conn:
             raw: Any = (await conn.get_raw_connection()).driver_connection
             async with raw.transaction():
                 inserted = int(await raw.fetchval(INSERT, *map(list, zip(*batch, strict=True))))

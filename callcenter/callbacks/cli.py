@@ -12,9 +12,8 @@ from rich.table import Table
 from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.router import check_status
 from callcenter.callbacks.schemas import task_out
-from callcenter.cli_support import fail, print_json
+from callcenter.cli_support import database, fail, print_json
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 
 
@@ -46,10 +45,6 @@ def callbacks_command(
 
 
 async def _list(settings: Settings, *, status: str | None, limit: int) -> dict[str, Any]:
-    engine = make_engine(settings.database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            rows = await cb_service.listing(session=session, status=status, limit=limit)
-            return {"callbacks": [task_out(task, events) for task, events in rows]}
-    finally:
-        await engine.dispose()
+    async with database(settings) as sessions, sessions() as session:
+        rows = await cb_service.listing(session=session, status=status, limit=limit)
+        return {"callbacks": [task_out(task, events) for task, events in rows]}

@@ -30,7 +30,7 @@ from callcenter.callbacks.popup import screen_pop
 from callcenter.callbacks.scheduler import DueScheduler
 from callcenter.db import transaction
 from callcenter.desk.screenpop import topic
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,14 @@ class DialConfig:
 
 
 def free_agents(
-    engine: Engine, queue: str, now: float, *, pattern: str = ""
+    metrics: MetricsEngine, queue: str, now: float, *, pattern: str = ""
 ) -> list[tuple[str, str]]:
     """(interface, member name) of the queue's agents that are available now."""
-    board = engine.agents
+    agents = metrics.agents
     found = [
-        (i, board.member_name(i))
-        for i in sorted(board.members.get(queue, {}))
-        if board.state(queue, i, now)[0] == "available"
+        (i, agents.member_name(i))
+        for i in sorted(agents.members.get(queue, {}))
+        if agents.state(queue, i, now)[0] == "available"
     ]
     return [a for a in found if re.fullmatch(pattern, a[1])] if pattern else found
 
@@ -70,14 +70,14 @@ class Dialer:
         *,
         sessions: async_sessionmaker[AsyncSession],
         ami: AmiClient,
-        engine: Engine,
+        metrics: MetricsEngine,
         publish: Publish,
         policy: cb_service.Policy,
         config: DialConfig,
         scheduler_url: str,
         key: str,
     ) -> None:
-        self._sessions, self._ami, self._engine = sessions, ami, engine
+        self._sessions, self._ami, self._metrics = sessions, ami, metrics
         self._publish, self.policy, self._config = publish, policy, config
         self.scheduler = DueScheduler(url=scheduler_url, key=key, on_due=self.wake)
         self._due: set[int] = set()
@@ -146,7 +146,7 @@ class Dialer:
                 free[queue] = [
                     a
                     for a in free_agents(
-                        self._engine, queue, now, pattern=self._config.member_pattern
+                        self._metrics, queue, now, pattern=self._config.member_pattern
                     )
                     if a[0] not in self._busy_agents and self._cooldown.get(a[0], 0) < mono
                 ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.models import State
 from callcenter.callbacks.schemas import CancelIn, task_out
 from callcenter.db import transaction
 from callcenter.errors import InvalidInput
+from callcenter.services import ServicesDep, SessionsDep
 from callcenter.users.deps import SupervisorUser as Supervisor
 
 router = APIRouter(prefix="/api/v1", tags=["callbacks"])
@@ -25,32 +26,32 @@ def check_status(status: str | None) -> None:
 
 @router.get("/callbacks")
 async def list_callbacks(
-    request: Request,
     _: Supervisor,
+    sessions: SessionsDep,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     """Tasks, newest drop first, with every timestamped step and attempt."""
     check_status(status)
-    async with request.app.state.sessions() as session:
+    async with sessions() as session:
         rows = await cb_service.listing(session=session, status=status, limit=limit)
     return {"callbacks": [task_out(task, events) for task, events in rows]}
 
 
 @router.post("/callbacks/{task_id}/cancel")
 async def cancel_callback(
-    request: Request, task_id: int, body: CancelIn, user: Supervisor
+    task_id: int, body: CancelIn, user: Supervisor, parts: ServicesDep
 ) -> dict[str, Any]:
     """Cancel a waiting callback with a reason (it stays counted as owed)."""
-    async with transaction(request.app.state.sessions) as session:
+    async with transaction(parts.sessions) as session:
         task = await cb_service.cancel(
             session=session, task_id=task_id, reason=body.reason.strip(), by=user.username
         )
         task_id = task.id
-    callbacks = request.app.state.callbacks
-    if callbacks.dialer is not None:
-        await callbacks.dialer.scheduler.forget(task_id)
-    async with request.app.state.sessions() as session:
+    dialer = parts.callbacks.dialer
+    if dialer is not None:
+        await dialer.scheduler.forget(task_id)
+    async with parts.sessions() as session:
         ((task, events),) = await cb_service.listing(
             session=session, status=None, limit=1, task_id=task_id
         )

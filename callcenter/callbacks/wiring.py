@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,7 +14,9 @@ from callcenter.callbacks.dialer import DialConfig, Dialer
 from callcenter.callbacks.service import Policy
 from callcenter.centre import Centre
 from callcenter.config import Settings
-from queue_metrics.engine import Engine
+from callcenter.live.wallboard import Wallboard
+from callcenter.publisher import Publisher
+from queue_metrics.engine import MetricsEngine
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -38,9 +39,9 @@ class Callbacks:
         *,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
-        engine: Engine,
-        hub: Any,
-        board: Any,
+        metrics: MetricsEngine,
+        hub: Publisher,
+        wallboard: Wallboard,
         layout: Centre,
         tz: str,
         dialer_ami: AmiClient | None,
@@ -51,7 +52,7 @@ class Callbacks:
             self.dialer = Dialer(
                 sessions=sessions,
                 ami=dialer_ami,
-                engine=engine,
+                metrics=metrics,
                 publish=hub.publish,
                 policy=self.policy,
                 scheduler_url=settings.sync_database_url,
@@ -70,11 +71,11 @@ class Callbacks:
             policy=self.policy,
             on_due=self._due,
             on_closed=self._closed,
-            on_summary=board.mark,
+            on_summary=wallboard.mark,
             interval_s=settings.callback_poll_s,
             soon_s=settings.callback_soon_s,
         )
-        board.extras["callbacks"] = self.detector.board_section
+        wallboard.add_section("callbacks", self.detector.board_section)
 
     async def _due(self, task_id: int, when: datetime) -> None:
         if self.dialer is not None:

@@ -10,8 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.cases import service as case_service
 from callcenter.cases.models import Case
+from callcenter.cli_support import database
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.db import transaction
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 BATCH = 500
@@ -29,9 +30,8 @@ def reindex() -> None:
 
 
 async def _reindex(settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
-    sessions, done, last = make_sessionmaker(engine), 0, 0
-    try:
+    done, last = 0, 0
+    async with database(settings) as sessions:
         while True:
             async with transaction(sessions) as session:
                 stmt = select(Case).where(Case.id > last).order_by(Case.id).limit(BATCH)
@@ -41,5 +41,3 @@ async def _reindex(settings: Settings) -> int:
             if not cases:
                 return done
             done, last = done + len(cases), cases[-1].id
-    finally:
-        await engine.dispose()

@@ -31,7 +31,7 @@ from callcenter.cases.taxonomy_router import router as taxonomy_router
 from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.errors import InvalidInput
-from callcenter.users.deps import S3Dep, SessionsDep, SettingsDep
+from callcenter.services import S3Dep, SessionsDep, SettingsDep
 from callcenter.users.models import User
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])

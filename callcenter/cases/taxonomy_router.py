@@ -16,8 +16,9 @@ from callcenter.cases.schemas import (
     TaxonomyOut,
 )
 from callcenter.db import transaction
+from callcenter.services import SessionsDep
 from callcenter.users.deps import AdminUser as Admin
-from callcenter.users.deps import CurrentUser, SessionsDep
+from callcenter.users.deps import CurrentUser
 
 router = APIRouter(prefix="/cases/taxonomy", tags=["cases"])  # inside /api/v1
 CREATED = status.HTTP_201_CREATED

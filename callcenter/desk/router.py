@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from callcenter.centre import AgentDef, Centre
 from callcenter.desk import service
@@ -23,6 +23,7 @@ from callcenter.desk.schemas import (
     SipConfig,
     Target,
 )
+from callcenter.services import Services, ServicesDep, SettingsDep
 from callcenter.users import service as user_service
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
@@ -32,58 +33,53 @@ router = APIRouter(prefix="/api/v1/desk", tags=["desk"])
 AgentUser = Annotated[User, Depends(require_roles(Role.agent))]
 
 
-def _layout(request: Request) -> Centre:
-    layout: Centre = request.app.state.layout
-    return layout
-
-
-def _agent(request: Request, user: User) -> AgentDef:
-    return service.agent_of(_layout(request), user.agent_id)
+def _agent(layout: Centre, user: User) -> AgentDef:
+    return service.agent_of(layout, user.agent_id)
 
 
 @router.get("/sip", response_model=SipConfig)
-async def sip(request: Request, user: AgentUser) -> SipConfig:
+async def sip(user: AgentUser, parts: ServicesDep, settings: SettingsDep) -> SipConfig:
     """The signed-in agent's own SIP-over-WebSocket login for the page's softphone."""
-    return service.sip_config(settings=request.app.state.settings, agent=_agent(request, user))
+    return service.sip_config(settings=settings, agent=_agent(parts.layout, user))
 
 
 @router.get("/state", response_model=DeskState)
-async def state(request: Request, user: AgentUser) -> DeskState:
+async def state(user: AgentUser, parts: ServicesDep) -> DeskState:
     """The agent's live state in each skilled queue, as the wallboard sees it."""
-    return _state(request, _agent(request, user))
+    return _state(parts, _agent(parts.layout, user))
 
 
 @router.post("/login", response_model=DeskState)
-async def login(request: Request, user: AgentUser, body: LoginIn | None = None) -> DeskState:
+async def login(user: AgentUser, parts: ServicesDep, body: LoginIn | None = None) -> DeskState:
     """Join the agent's skilled queues (or a subset) with the skills' penalties."""
-    agent = _agent(request, user)
+    agent = _agent(parts.layout, user)
     queues = service.chosen_queues(agent, body.queues if body else None)
-    await service.login(ami=request.app.state.ami, agent=agent, queues=queues)
-    return _state(request, agent)
+    await service.login(ami=parts.ami, agent=agent, queues=queues)
+    return _state(parts, agent)
 
 
 @router.post("/pause", response_model=DeskState)
-async def pause(request: Request, user: AgentUser, body: PauseIn) -> DeskState:
+async def pause(user: AgentUser, parts: ServicesDep, body: PauseIn) -> DeskState:
     """Pause in every queue with a reason code."""
-    agent = _agent(request, user)
-    await service.pause(ami=request.app.state.ami, agent=agent, reason=body.reason)
-    return _state(request, agent)
+    agent = _agent(parts.layout, user)
+    await service.pause(ami=parts.ami, agent=agent, reason=body.reason)
+    return _state(parts, agent)
 
 
 @router.post("/ready", response_model=DeskState)
-async def ready(request: Request, user: AgentUser) -> DeskState:
+async def ready(user: AgentUser, parts: ServicesDep) -> DeskState:
     """Unpause: calls are offered again."""
-    agent = _agent(request, user)
-    await service.ready(ami=request.app.state.ami, agent=agent)
-    return _state(request, agent)
+    agent = _agent(parts.layout, user)
+    await service.ready(ami=parts.ami, agent=agent)
+    return _state(parts, agent)
 
 
 @router.post("/logout", response_model=DeskState)
-async def logout(request: Request, user: AgentUser) -> DeskState:
+async def logout(user: AgentUser, parts: ServicesDep) -> DeskState:
     """Leave every queue."""
-    agent = _agent(request, user)
-    await service.logout(ami=request.app.state.ami, agent=agent)
-    return _state(request, agent)
+    agent = _agent(parts.layout, user)
+    await service.logout(ami=parts.ami, agent=agent)
+    return _state(parts, agent)
 
 
 @router.get("/pause-reasons", response_model=list[PauseReason])
@@ -92,12 +88,12 @@ async def pause_reasons(_: AgentUser) -> list[PauseReason]:
 
 
 @router.get("/directory", response_model=Directory)
-async def directory(request: Request, user: AgentUser) -> Directory:
+async def directory(user: AgentUser, parts: ServicesDep) -> Directory:
     """Transfer targets: queues, other agents, supervisors who have a phone."""
-    layout = _layout(request)
+    layout = parts.layout
     targets = [Target(kind="queue", dial=q.name, label_th=q.label_th, label_en=q.label_en)
                for q in layout.queues]  # fmt: skip
-    async with request.app.state.sessions() as session:
+    async with parts.sessions() as session:
         users = await user_service.get_all(session=session)
     for u in users:
         if u.active and u.agent_id and u.role in (Role.supervisor, Role.admin):
@@ -110,6 +106,5 @@ async def directory(request: Request, user: AgentUser) -> Directory:
     return Directory(targets=targets)
 
 
-def _state(request: Request, agent: AgentDef) -> DeskState:
-    engine = request.app.state.metrics
-    return service.state(engine=engine, layout=_layout(request), agent=agent, now=time.time())
+def _state(parts: Services, agent: AgentDef) -> DeskState:
+    return service.state(metrics=parts.metrics, layout=parts.layout, agent=agent, now=time.time())

@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent_ui.hub import Hub
 from callcenter.calls.models import QueueCall
 from callcenter.cases import service as case_service
 from callcenter.centre import Centre
+from callcenter.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ScreenPop:
     def __init__(
         self,
         *,
-        hub: Hub,
+        hub: Publisher,
         sessions: async_sessionmaker[AsyncSession],
         layout: Centre,
         callback_lookup: CallbackLookup | None = None,

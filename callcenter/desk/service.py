@@ -15,7 +15,7 @@ from callcenter.centre import AgentDef, Centre
 from callcenter.config import Settings
 from callcenter.desk.schemas import PAUSE_REASONS, DeskState, QueueState, SipConfig
 from callcenter.errors import AppError, Forbidden, InvalidInput, NotFound
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 
 SECRETS_FILE = "secrets.json"
 
@@ -154,13 +154,13 @@ async def _send(ami: AmiClient, action: dict[str, str], *, tolerate: str | None 
         raise PhoneSystemUnavailable(f"The phone system is not reachable: {exc}") from None
 
 
-def state(*, engine: Engine, layout: Centre, agent: AgentDef, now: float) -> DeskState:
+def state(*, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float) -> DeskState:
     """The live engine's view of this agent (what the wallboard counts)."""
-    board, iface = engine.agents, interface(agent.id)
+    agents, iface = metrics.agents, interface(agent.id)
     labels = {q.name: q for q in layout.queues}
     rows = []
     for queue, penalty in agent.skills.items():
-        s, reason = board.state(queue, iface, now)
+        s, reason = agents.state(queue, iface, now)
         q = labels[queue]
         rows.append(
             QueueState(
@@ -170,8 +170,8 @@ def state(*, engine: Engine, layout: Centre, agent: AgentDef, now: float) -> Des
                 penalty=penalty,
                 state=s,
                 reason=reason,
-                wrapup_s=board.wrapup_s(queue, iface, q.wrapuptime),
+                wrapup_s=agents.wrapup_s(queue, iface, q.wrapuptime),
             )
         )
-    centre, reason = board.centre_state(iface, now)
+    centre, reason = agents.centre_state(iface, now)
     return DeskState(agent_id=agent.id, state=centre, reason=reason, queues=rows)

@@ -11,9 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from callcenter import centre
-from callcenter.cli_support import fail, iso_datetime, print_json
+from callcenter.cli_support import database, fail, iso_datetime, print_json
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
 from callcenter.kpi import service as kpi_service
 from callcenter.reconcile.service import Reconciler
@@ -55,16 +54,12 @@ async def _report(
     config = kpi_service.metrics_config(
         layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
     )
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = make_sessionmaker(engine)
+    async with database(settings) as sessions:
         return await kpi_service.period_report(
             sessions=sessions, config=config, callback_window_s=settings.callback_window_s,
             reconciler=Reconciler(settings=settings, sessions=sessions, config=config),
             start=start, end=end, queue=queue, interval=interval,
         )  # fmt: skip
-    finally:
-        await engine.dispose()
 
 
 def _table(body: dict[str, Any], queue: str | None) -> None:

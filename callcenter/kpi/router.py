@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from callcenter.kpi import service as kpi_service
+from callcenter.services import ServicesDep, SettingsDep
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role
 
@@ -18,17 +19,18 @@ Interval = Literal["15m", "hour", "day", "week", "month", "year"]
 
 @router.get("/kpi", dependencies=[Depends(require_roles(Role.supervisor))])
 async def get_kpi(
-    request: Request,
+    parts: ServicesDep,
+    settings: SettingsDep,
     start: Annotated[datetime, Query(alias="from", description="ISO 8601 with time zone")],
     end: Annotated[datetime, Query(alias="to", description="ISO 8601 with time zone")],
     queue: str | None = None,
     interval: Interval | None = None,
 ) -> dict[str, Any]:
     """The docs/kpi-v1.md fields for [from, to), with `definition` and `complete`."""
-    state = request.app.state  # layout and config were read once, at start-up
-    kpi_service.check_period(start=start, end=end, queue=queue, layout=state.layout)
+    # The layout and the metrics config were read once, at start-up.
+    kpi_service.check_period(start=start, end=end, queue=queue, layout=parts.layout)
     return await kpi_service.period_report(
-        sessions=state.sessions, reconciler=state.reconciler, config=state.metrics_config,
-        callback_window_s=state.settings.callback_window_s,
+        sessions=parts.sessions, reconciler=parts.reconciler, config=parts.metrics_config,
+        callback_window_s=settings.callback_window_s,
         start=start, end=end, queue=queue, interval=interval,
     )  # fmt: skip

@@ -8,7 +8,7 @@ from callcenter.ami.store import EventWriter
 from callcenter.ami.translate import translate
 from callcenter.live.records import RecordBook, RecordWriter
 from queue_metrics.changes import Change
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from queue_metrics.events import DomainEvent, QueueSnapshot
 from queue_metrics.records import CallRecord
 
@@ -22,13 +22,13 @@ class LivePipeline:
     def __init__(
         self,
         *,
-        engine: Engine,
+        metrics: MetricsEngine,
         events: EventWriter,
         records: RecordWriter,
         book: RecordBook,
         on_changes: OnChanges,
     ) -> None:
-        self.engine = engine
+        self.metrics = metrics
         self._events = events
         self._records = records
         self._book = book
@@ -44,16 +44,16 @@ class LivePipeline:
 
     def tick(self, now: float) -> None:
         """Time-driven changes (wrap-ups ending, lost calls expiring)."""
-        self._publish(self.engine.tick(now))
+        self._publish(self.metrics.tick(now))
 
     def _apply(self, event: DomainEvent) -> None:
-        self._publish(self.engine.apply(event))
+        self._publish(self.metrics.apply(event))
 
     def _publish(self, changes: list[Change]) -> None:
         if not changes:
             return
         if any(c.kind in RECORD_KINDS for c in changes):
-            self._keep(self.engine.take_records(changes))
+            self._keep(self.metrics.take_records(changes))
         self._on_changes(changes)
 
     def _keep(self, records: list[CallRecord]) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
+from callcenter.services import ServicesDep
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role
 
@@ -13,7 +14,6 @@ router = APIRouter(prefix="/api/v1", tags=["live"])
 
 
 @router.get("/live", dependencies=[Depends(require_roles(Role.supervisor))])
-async def live(request: Request) -> dict[str, Any]:
+async def live(parts: ServicesDep) -> dict[str, Any]:
     """Calls waiting, longest wait, agents by state, today's and the last hour's kpi-v1."""
-    snapshot: dict[str, Any] = request.app.state.board.snapshot()
-    return snapshot
+    return parts.wallboard.snapshot()

@@ -41,9 +41,7 @@ GRACE_S = 5.0  # the live path stores a call within this; only older gaps are fi
 
 
 class Marks(Protocol):
-    complete: bool | None
-
-    def mark(self) -> None: ...
+    def set_complete(self, complete: bool | None) -> None: ...
 
 
 def _index(records: Iterable[CallRecord]) -> dict[tuple[str, str], list[CallRecord]]:
@@ -103,13 +101,13 @@ class Reconciler(Background):
         sessions: async_sessionmaker[AsyncSession],
         config: MetricsConfig,
         book: RecordBook | None = None,
-        board: Marks | None = None,
+        wallboard: Marks | None = None,
         interval_s: float = 3.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._sessions, self._config = sessions, config
         self._clock = clock  # epoch seconds; tests replaying recorded queue_log set their own
-        self._book, self._board, self._interval = book, board, interval_s
+        self._book, self._wallboard, self._interval = book, wallboard, interval_s
         self._tailer = QueueLogTailer(settings.queue_log_file)
         self._builder = Builder(config.wrapup_s)
         self._reading = threading.Lock()  # rounds and API requests read from worker threads
@@ -193,11 +191,11 @@ class Reconciler(Background):
             log.info("filled calls from queue_log")
         if self._book is not None:
             self._book.forget_before(now - LOOKBACK_S)
-        if self._board is not None and self._book is not None:
+        if self._wallboard is not None and self._book is not None:
             start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
             stored = self._book.since(start.timestamp())
-            self._board.complete = await self.is_complete(
+            complete = await self.is_complete(
                 start=start, end=datetime.fromtimestamp(now + 60, tz=UTC), records=stored,
                 queue_log=ql,
             )  # fmt: skip
-            self._board.mark()
+            self._wallboard.set_complete(complete)

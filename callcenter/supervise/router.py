@@ -6,10 +6,11 @@ import time
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from callcenter.db import transaction
 from callcenter.desk.service import interface
+from callcenter.services import ServicesDep, SessionsDep
 from callcenter.supervise import service
 from callcenter.supervise.models import SpyAction
 from callcenter.supervise.schemas import AgentNow, SpyIn, SpyOut
@@ -19,13 +20,12 @@ router = APIRouter(prefix="/api/v1/supervise", tags=["supervise"])
 
 
 @router.post("", response_model=SpyOut, status_code=201)
-async def spy(request: Request, body: SpyIn, user: Supervisor) -> SpyAction:
+async def spy(body: SpyIn, user: Supervisor, parts: ServicesDep) -> SpyAction:
     """Ring the supervisor's phone and join the agent's call in the given mode (audited)."""
-    engine = request.app.state.metrics
-    state = engine.agents.centre_state(interface(body.agent_id), time.time())[0]
-    async with transaction(request.app.state.sessions) as session:
+    state = parts.metrics.agents.centre_state(interface(body.agent_id), time.time())[0]
+    async with transaction(parts.sessions) as session:
         row = await service.spy(
-            session=session, ami=request.app.state.ami, spy_in=body, user=user, agent_state=state
+            session=session, ami=parts.ami, spy_in=body, user=user, agent_state=state
         )
     if row.outcome != "queued":
         raise service.SpyFailed(f"Asterisk did not start the call: {row.detail}", audit_id=row.id)
@@ -33,25 +33,25 @@ async def spy(request: Request, body: SpyIn, user: Supervisor) -> SpyAction:
 
 
 @router.get("/agents", response_model=list[AgentNow])
-async def agents(request: Request, _: Supervisor) -> list[AgentNow]:
+async def agents(_: Supervisor, parts: ServicesDep) -> list[AgentNow]:
     """Centre agents the live engine knows, with their state now: whom live help can join."""
-    board, now = request.app.state.metrics.agents, time.time()
+    agent_states, now = parts.metrics.agents, time.time()
     rows = []
-    for iface in sorted(board.seen()):
-        name = board.member_name(iface)
+    for iface in sorted(agent_states.seen()):
+        name = agent_states.member_name(iface)
         if iface == interface(name):  # softphone agents (PJSIP/agentNN), not simulated ones
-            state, reason = board.centre_state(iface, now)
+            state, reason = agent_states.centre_state(iface, now)
             rows.append(AgentNow(agent_id=name, state=state, reason=reason))
     return rows
 
 
 @router.get("/audit", response_model=list[SpyOut])
 async def audit(
-    request: Request,
     _: Supervisor,
+    sessions: SessionsDep,
     agent_id: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Sequence[SpyAction]:
     """Who listened to, whispered to or barged into which agent's call, and when."""
-    async with request.app.state.sessions() as session:
+    async with sessions() as session:
         return await service.audit(session=session, agent_id=agent_id, limit=limit)

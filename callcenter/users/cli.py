@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter import centre
+from callcenter.cli_support import database
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.db import transaction
 from callcenter.errors import Conflict, InvalidInput
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
@@ -76,24 +77,16 @@ def list_(
 
 
 async def _add(settings: Settings, user_in: UserCreate) -> UserOut:
-    engine = make_engine(settings.database_url)
-    try:
-        async with transaction(make_sessionmaker(engine)) as session:
-            known = [a.id for a in centre.load(settings.conf_dir).agents]
-            user = await user_service.create(session=session, user_in=user_in, known_agents=known)
-            return UserOut.model_validate(user)
-    finally:
-        await engine.dispose()
+    async with database(settings) as sessions, transaction(sessions) as session:
+        known = [a.id for a in centre.load(settings.conf_dir).agents]
+        user = await user_service.create(session=session, user_in=user_in, known_agents=known)
+        return UserOut.model_validate(user)
 
 
 async def _list(settings: Settings) -> list[UserOut]:
-    engine = make_engine(settings.database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            users = await user_service.get_all(session=session)
-            return [UserOut.model_validate(u) for u in users]
-    finally:
-        await engine.dispose()
+    async with database(settings) as sessions, sessions() as session:
+        users = await user_service.get_all(session=session)
+        return [UserOut.model_validate(u) for u in users]
 
 
 def _read_password(*, from_stdin: bool) -> str:

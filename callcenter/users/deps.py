@@ -1,4 +1,4 @@
-"""FastAPI dependencies: app-wide collaborators, the current user, role checks."""
+"""FastAPI dependencies: the current user and role checks (app-wide parts: callcenter.services)."""
 
 from __future__ import annotations
 
@@ -6,44 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from minio import Minio
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.config import Settings
 from callcenter.errors import Forbidden, NotAuthenticated
+from callcenter.services import SessionsDep, SettingsDep
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.models import Role, User
-from callcenter.users.ratelimit import LoginLimiter
 
 COOKIE_NAME = "cc_token"
-
-
-def app_settings(request: Request) -> Settings:
-    """The Settings the app factory put at app.state.settings."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def app_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    """The session factory the app factory put at app.state.sessions."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return sessions
-
-
-def app_s3(request: Request) -> Minio:
-    """The S3 client the lifespan built (app.state.s3)."""
-    s3: Minio = request.app.state.s3
-    return s3
-
-
-def login_limiter(request: Request) -> LoginLimiter:
-    """The app's login limiter (app.state.login_limiter), made from settings on first use."""
-    state = request.app.state
-    limiter: LoginLimiter | None = getattr(state, "login_limiter", None)
-    if limiter is None:
-        limiter = state.login_limiter = LoginLimiter.from_settings(app_settings(request))
-    return limiter
 
 
 def request_token(request: Request) -> str | None:
@@ -54,11 +24,7 @@ def request_token(request: Request) -> str | None:
     return request.cookies.get(COOKIE_NAME) or None
 
 
-async def current_user(
-    request: Request,
-    settings: Annotated[Settings, Depends(app_settings)],
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(app_sessions)],
-) -> User:
+async def current_user(request: Request, settings: SettingsDep, sessions: SessionsDep) -> User:
     """The active user the request's token names; NotAuthenticated otherwise."""
     token = request_token(request)
     if token is None:
@@ -91,9 +57,6 @@ def require_roles(*roles: Role | str) -> Callable[..., Awaitable[User]]:
     return dependency
 
 
-# The collaborators and role checks routers declare in their signatures (one place).
-SettingsDep = Annotated[Settings, Depends(app_settings)]
-SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(app_sessions)]
-S3Dep = Annotated[Minio, Depends(app_s3)]
+# The role checks routers declare in their signatures.
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 SupervisorUser = Annotated[User, Depends(require_roles(Role.supervisor))]

@@ -10,16 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.db import transaction
 from callcenter.errors import InvalidCredentials, TooManyAttempts
+from callcenter.services import LayoutDep, SessionsDep, SettingsDep, login_limiter
 from callcenter.users import security
 from callcenter.users import service as user_service
-from callcenter.users.deps import (
-    COOKIE_NAME,
-    AdminUser,
-    CurrentUser,
-    SessionsDep,
-    SettingsDep,
-    login_limiter,
-)
+from callcenter.users.deps import COOKIE_NAME, AdminUser, CurrentUser
 from callcenter.users.models import User
 from callcenter.users.ratelimit import LoginLimiter, login_keys
 from callcenter.users.schemas import LoginRequest, TokenOut, UserCreate, UserOut
@@ -77,11 +71,10 @@ async def list_users(_: AdminUser, sessions: SessionsDep) -> Any:
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, tags=["users"])
 async def create_user(
-    body: UserCreate, _: AdminUser, sessions: SessionsDep, request: Request
+    body: UserCreate, _: AdminUser, sessions: SessionsDep, layout: LayoutDep
 ) -> User:
     """Add a user (admin only); 409 when the username or agent is taken."""
-    layout = getattr(request.app.state, "layout", None)
-    known = [a.id for a in layout.agents] if layout is not None else None
+    known = [a.id for a in layout.agents]
     async with transaction(sessions) as session:
         return await user_service.create(session=session, user_in=body, known_agents=known)
 

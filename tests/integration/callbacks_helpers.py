@@ -50,9 +50,9 @@ def number(last: str = "0") -> str:
 async def running(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await app.state.ami.wait_connected(15)
-        if app.state.callbacks.dialer is not None:
-            await app.state.callbacks.dialer._ami.wait_connected(15)
+        await app.state.services.ami.wait_connected(15)
+        if app.state.services.callbacks.dialer is not None:
+            await app.state.services.callbacks.dialer._ami.wait_connected(15)
         yield app
 
 
@@ -96,7 +96,7 @@ async def drop(app: FastAPI, caller: str, *, outcome: Outcome = Outcome.timeout)
         call_id=call_id, linkedid=call_id, queue=QUEUE, entered_at=now - 10, caller=caller,
         outcome=outcome, wait_s=10, ended_at=now,
     )  # fmt: skip
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         await calls_service.upsert(session=session, records=[record], source="ami")
 
 
@@ -123,14 +123,14 @@ async def place_call(
 
 
 async def task_of(app: FastAPI, caller: str) -> CallbackTask | None:
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         return await session.scalar(
             select(CallbackTask).where(CallbackTask.number == caller).order_by(CallbackTask.id)
         )
 
 
 async def events_of(app: FastAPI, task_id: int) -> list[CallbackEvent]:
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         rows = await session.scalars(
             select(CallbackEvent)
             .where(CallbackEvent.task_id == task_id)

@@ -144,12 +144,12 @@ async def uploaded_call(
     item = await recorded_call(ami, sub=sub, talk_s=2, caller=caller)
     sha = hashlib.sha256(item.audio_path.read_bytes()).hexdigest()
     uploader = Uploader(
-        s3=app.state.s3, sessions=app.state.sessions, spool_dir=sub,
+        s3=app.state.services.s3, sessions=app.state.services.sessions, spool_dir=sub,
         bucket=settings.s3_bucket, retention_days=settings.retention_days,
     )  # fmt: skip
     state = await uploader.process(item)
     assert state == UploadState.verified, state
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         row = await service.by_uniqueid(session=session, uniqueid=item.uniqueid)
     assert row is not None
     sub.rmdir()

@@ -25,7 +25,9 @@ class Service:
     async def start(self) -> Service:
         self._cm = self.app.router.lifespan_context(self.app)
         await self._cm.__aenter__()
-        await poll(lambda: self.app.state.ami.connected, timeout_s=20, what="AMI connected")
+        await poll(
+            lambda: self.app.state.services.ami.connected, timeout_s=20, what="AMI connected"
+        )
         return self
 
     async def stop(self) -> None:

@@ -90,7 +90,7 @@ async def test_low_service_level_mails_once_per_incident(
     mail_settings: Settings, smtp_sink: Sink, sim_ami: AmiClient
 ) -> None:
     service = await Service(mail_settings).start()
-    alerts, board = service.app.state.alerts, service.app.state.board
+    alerts, board = service.app.state.services.alerts, service.app.state.services.wallboard
     try:
         assert SL_ID not in [i.alert.id for i in await alerts.evaluate_once()]
         await run(sim_ami, spec(QUEUE, 6, 1, rate=None, patience=16, ring=1, talk=18, seed=5))
@@ -130,15 +130,15 @@ class LowSlBoard:
         view = {"name": "online-shopping", "label_th": "ซื้อขายออนไลน์", "kpi_60m": kpi}
         return {"queues": {"online-shopping": view}, "centre": None}
 
-    def mark(self) -> None:
-        pass
+    def set_alerts(self, items: list[dict[str, Any]]) -> None:
+        self.alerts = items
 
 
 async def test_smtp_down_is_retried_next_round_without_breaking_the_loop() -> None:
     port = free_port()  # nothing listens there yet: connection refused
     mailer = Mailer(host="127.0.0.1", port=port, sender="cc@alerts.test", recipients=[RECIPIENT])
     board = LowSlBoard()
-    service = AlertService(board=board, rules=rules.default_rules(), mailer=mailer)
+    service = AlertService(wallboard=board, rules=rules.default_rules(), mailer=mailer)
     await service.evaluate_once()
     assert [a["id"] for a in board.alerts] == ["sl_low:online-shopping"] and service.sent == 0
     sink = Sink()

@@ -20,7 +20,7 @@ AUDIT_TABLES = (
 
 @pytest.mark.parametrize("table", AUDIT_TABLES)
 async def test_an_audit_trail_cannot_be_truncated(app: FastAPI, table: str) -> None:
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         with pytest.raises(DBAPIError, match=f"{table} is append-only"):
             await session.execute(text(f"TRUNCATE {table} CASCADE"))
 
@@ -38,7 +38,7 @@ async def test_supervisor_actions_and_callback_events_refuse_changes(
     app: FastAPI, statement: str
 ) -> None:
     table = statement.split()[2 if statement.startswith("DELETE") else 1]
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         await session.execute(text(_one_row[table]))
         with pytest.raises(DBAPIError, match=f"{table} is append-only"):
             await session.execute(text(statement))

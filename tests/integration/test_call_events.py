@@ -32,7 +32,7 @@ def one_call(*, agents: int, patience: str, ring: str, talk: str, queue: str) ->
 
 
 async def stored_events(app: FastAPI, uniqueid: str) -> list[str]:
-    async with app.state.engine.connect() as conn:
+    async with app.state.services.db_engine.connect() as conn:
         rows = await conn.execute(
             text(
                 "SELECT event FROM ami_events WHERE headers->>'Uniqueid' = :u ORDER BY event_ts, id"
@@ -55,7 +55,7 @@ async def run_call(ami: AmiClient, spec: RunSpec) -> str:
 async def test_answered_call_full_sequence_in_db_and_queue_log(
     app: FastAPI, sim_ami: AmiClient, queue_log: Path
 ) -> None:
-    await poll(lambda: app.state.ami.connected, timeout_s=20, what="service AMI login")
+    await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="service AMI login")
     spec = one_call(agents=1, patience="30", ring="1", talk="2", queue="digital-law")
     uid = await run_call(sim_ami, spec)
 
@@ -77,7 +77,7 @@ async def test_answered_call_full_sequence_in_db_and_queue_log(
 async def test_abandoned_call_full_sequence_in_db_and_queue_log(
     app: FastAPI, sim_ami: AmiClient, queue_log: Path
 ) -> None:
-    await poll(lambda: app.state.ami.connected, timeout_s=20, what="service AMI login")
+    await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="service AMI login")
     # The agent rings longer than the caller's patience: the caller hangs up while waiting.
     spec = one_call(agents=1, patience="2", ring="12", talk="2", queue="cyber-threats")
     uid = await run_call(sim_ami, spec)
@@ -100,7 +100,7 @@ async def test_abandoned_call_full_sequence_in_db_and_queue_log(
 
 
 async def test_redelivered_events_are_stored_once(app: FastAPI) -> None:
-    writer = app.state.event_writer
+    writer = app.state.services.event_writer
     event = {
         "Event": "QueueCallerJoin",
         "Timestamp": "1764400000.000001",

@@ -60,7 +60,7 @@ async def cb_client(cb_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 def capture_pops(app: FastAPI) -> list[tuple[str, dict[str, Any]]]:
     """Record what the dialer pushes to agents' screens."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    dialer = app.state.callbacks.dialer
+    dialer = app.state.services.callbacks.dialer
     original = dialer._publish
 
     def publish(topic: str, data: dict[str, Any]) -> Any:
@@ -166,9 +166,9 @@ async def test_caller_answered_on_their_own_cancels_without_dialling(
 async def owed_flag_on_pop(app: FastAPI, caller: str) -> dict[str, Any]:
     """What the ringing agent's desk gets: the call pop, then its history with the callback
     flag (the service's own ScreenPop, hub and database)."""
-    sub = app.state.hub.subscribe("agent:agent05")
+    sub = app.state.services.hub.subscribe("agent:agent05")
     try:
-        app.state.screen_pops.handle({
+        app.state.services.screen_pops.handle({
             "Event": "AgentCalled", "Queue": QUEUE, "MemberName": "agent05",
             "CallerIDNum": caller, "Uniqueid": f"{caller}-net", "Linkedid": f"{caller}-net",
         })  # fmt: skip
@@ -181,7 +181,7 @@ async def owed_flag_on_pop(app: FastAPI, caller: str) -> dict[str, Any]:
                     if history.get("callback"):
                         return dict(history["callback"])
     finally:
-        app.state.hub.unsubscribe(sub)
+        app.state.services.hub.unsubscribe(sub)
 
 
 async def test_one_free_agent_five_due_tasks_one_dial_at_a_time(
@@ -192,7 +192,7 @@ async def test_one_free_agent_five_due_tasks_one_dial_at_a_time(
     for caller in callers:
         await drop(cb_app, caller)
     await poll(lambda: _all(cb_app, callers, "pending"), timeout_s=15, what="5 pending")
-    cb_app.state.callbacks.dialer.max_in_flight = 0
+    cb_app.state.services.callbacks.dialer.max_in_flight = 0
     await agents.login(65)
     try:
         await poll(lambda: _all(cb_app, callers, "reached"), timeout_s=120, what="5 reached")
@@ -207,7 +207,7 @@ async def test_one_free_agent_five_due_tasks_one_dial_at_a_time(
         spans.append((start, next(e.at for e in events if e.kind == "reached")))
     spans.sort()
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
-    assert cb_app.state.callbacks.dialer.max_in_flight == 1
+    assert cb_app.state.services.callbacks.dialer.max_in_flight == 1
 
 
 async def test_cancel_needs_a_reason_and_a_supervisor(
@@ -233,7 +233,7 @@ async def test_cancel_needs_a_reason_and_a_supervisor(
     assert again.status_code == 409 and again.json()["error_id"] == "conflict"
     status = await cb_client.get("/api/v1/callbacks?status=bogus", headers=sup)
     assert status.status_code == 422 and status.json()["error_id"] == "invalid_input"
-    board = cb_app.state.board.snapshot()
+    board = cb_app.state.services.wallboard.snapshot()
     assert {"open", "oldest_age_s", "deadline_soon"} <= set(board["callbacks"])
 
 
@@ -313,7 +313,7 @@ async def _trail(app: FastAPI, caller: str) -> str:
 
 
 async def _answered(app: FastAPI, call_id: str) -> bool:
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         found = await session.scalar(
             select(QueueCall.id).where(
                 QueueCall.call_id == call_id, QueueCall.answered_at.is_not(None)

@@ -21,7 +21,7 @@ from callcenter.callbacks import service as cb_service
 from callcenter.calls import service as calls_service
 from callcenter.calls.models import QueueCall
 from callcenter.config import Settings, get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from queue_metrics.records import CallRecord, Outcome
 from tests.integration.conftest import cli, own_database
 
@@ -66,14 +66,14 @@ def db_settings(stack_status: dict[str, dict[str, object]]) -> Iterator[Settings
 
 @pytest.fixture(scope="module")
 async def scene(db_settings: Settings) -> AsyncIterator[Scene]:
-    engine = make_engine(db_settings.database_url)
-    made = Scene(make_sessionmaker(engine), datetime.now(UTC).replace(microsecond=0))
+    db_engine = make_db_engine(db_settings.database_url)
+    made = Scene(make_sessionmaker(db_engine), datetime.now(UTC).replace(microsecond=0))
     await drop(made, "0811111111", made.first)  # A: a task, owed in `early`
     await drop(made, "0811111111", made.second, OTHER_QUEUE)  # A again, task still open: joins
     await drop(made, "0822222222", made.second)  # B: its own task, owed in `late`
     await drop(made, "anonymous", made.second)  # counted, not callable, never joins
     yield made
-    await engine.dispose()
+    await db_engine.dispose()
 
 
 async def drop(scene: Scene, caller: str, at: datetime, queue: str = QUEUE) -> None:

@@ -60,5 +60,5 @@ async def test_pending_callbacks_survive_a_restart_and_are_dialled_once(
 
 
 async def _jobs(app: object, wanted: int) -> bool:
-    async with app.state.sessions() as session:  # type: ignore[attr-defined]
+    async with app.state.services.sessions() as session:  # type: ignore[attr-defined]
         return int(await session.scalar(text("SELECT count(*) FROM callback_jobs"))) == wanted

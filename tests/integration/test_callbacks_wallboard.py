@@ -33,8 +33,8 @@ async def site(stack_status: dict[str, dict[str, object]]) -> AsyncIterator[tupl
     with own_database(get_settings().model_copy(update=update), "callcenter_cbweb") as settings:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            await poll(lambda: app.state.ami.connected, timeout_s=20, what="AMI connected")
-            async with app.state.sessions() as session, session.begin():
+            await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
+            async with app.state.services.sessions() as session, session.begin():
                 user = UserCreate(username=f"sup-{uuid.uuid4().hex[:6]}", password=PASSWORD,
                                   role=Role.supervisor)  # fmt: skip
                 await user_service.create(session=session, user_in=user)

@@ -29,14 +29,14 @@ async def test_upsert_then_read_back_by_period(app: FastAPI) -> None:
         call_id=f"{tag}-b", linkedid=f"{tag}-b", queue="cyber-threats", entered_at=T0 + 3600,
         outcome=Outcome.abandoned, wait_s=9, ended_at=T0 + 3609,
     )  # fmt: skip
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         await calls_service.upsert(session=session, records=[waiting, other], source="ami")
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         await calls_service.upsert(session=session, records=[done], source="ami")
 
     start = datetime.fromtimestamp(T0, tz=UTC)
     end = datetime.fromtimestamp(T0 + 3600, tz=UTC)
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         first_hour = await calls_service.between(session=session, start=start, end=end)
         law = await calls_service.between(
             session=session, start=start, end=end + timedelta(hours=1), queue="cyber-threats"

@@ -84,7 +84,7 @@ async def test_audit_trail_is_append_only_in_the_database(
     agent = await person(app, client, Role.agent)
     case = await _create(client, agent.headers)
     for statement in ("UPDATE case_audit SET new = 'x'", "DELETE FROM case_audit"):
-        async with app.state.sessions() as session:
+        async with app.state.services.sessions() as session:
             with pytest.raises(DBAPIError, match="append-only"):
                 await session.execute(text(statement + " WHERE case_id = :id"), {"id": case["id"]})
 
@@ -248,7 +248,7 @@ async def test_attachment_round_trip_through_s3(
     r = await client.get(f"{url}/{attachment['id']}", headers=agent.headers)
     assert r.status_code == 200
     assert r.content == payload and r.headers["content-type"] == "image/png"
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         key = (
             await session.execute(
                 text("SELECT object_key FROM case_attachments WHERE id = :id"),
@@ -256,7 +256,9 @@ async def test_attachment_round_trip_through_s3(
             )
         ).scalar_one()
     assert key.startswith(f"case-attachments/{case['id']}/")
-    stat = await asyncio.to_thread(app.state.s3.stat_object, attachments.bucket(settings), key)
+    stat = await asyncio.to_thread(
+        app.state.services.s3.stat_object, attachments.bucket(settings), key
+    )
     assert stat.size == len(payload)
 
     r = await client.post(url, params={"filename": "empty.txt"}, content=b"", headers=agent.headers)

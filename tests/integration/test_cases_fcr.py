@@ -65,7 +65,7 @@ async def _seed(app: FastAPI, user_id: int) -> None:
     tag = uuid.uuid4().int % 10**7
     phone = {n: f"09{tag:07d}{n}" for n in range(1, 8)}
 
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         user = await user_service.get(session=session, user_id=user_id)
         assert user is not None
 
@@ -115,7 +115,7 @@ def _path(status: Status) -> list[Status]:
 async def _recount(app: FastAPI, line: str | None) -> dict[str, Any]:
     params = {"start": datetime.fromisoformat(PERIOD["from"]),
               "end": datetime.fromisoformat(PERIOD["to"]), "line": line}  # fmt: skip
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         closed, flagged, fcr = (await session.execute(text(RECOUNT), params)).one()
     return {
         "cases_closed": closed,

@@ -88,7 +88,7 @@ async def test_reindex_rebuilds_the_search_text(
     body = case_body(description=f"{tag} เว็บพนันออนไลน์")
     r = await client.post("/api/v1/cases", json=body, headers=agent.headers)
     assert r.status_code == 201
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         await session.execute(text("UPDATE cases SET search_doc = '' WHERE id = :id"),
                               {"id": r.json()["id"]})  # fmt: skip
     params = {"q": f"{tag} พนัน"}

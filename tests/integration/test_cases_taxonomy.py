@@ -28,7 +28,7 @@ async def test_seeded_lists_follow_the_centre_and_the_brief(
     assert r.status_code == 200
     body = r.json()
     lines = {line["code"]: line for line in body["service_lines"]}
-    assert {line["queue"] for line in lines.values()} == set(app.state.layout.queue_names)
+    assert {line["queue"] for line in lines.values()} == set(app.state.services.layout.queue_names)
     assert {c["code"] for c in lines["digital-law"]["categories"]} == ACTS
     assert len(lines["online-shopping"]["categories"]) == 9
     assert len(lines["illegal-websites"]["categories"]) == 8

@@ -31,7 +31,7 @@ QUEUE = "online-shopping"  # agent36's primary skill (penalty 0)
 
 async def add_user(app: FastAPI, role: Role, agent_id: str | None) -> str:
     username = f"desk-{role.value}-{uuid.uuid4().hex[:6]}"
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         user_in = UserCreate(username=username, password=PASSWORD, role=role, agent_id=agent_id)
         await user_service.create(session=session, user_in=user_in)
     return username
@@ -45,7 +45,7 @@ async def token(client: httpx.AsyncClient, username: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 async def people(app: FastAPI, client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
-    await poll(lambda: app.state.ami.connected, timeout_s=20, what="AMI connected")
+    await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
     users = {
         "agent": await add_user(app, Role.agent, AGENT),
         "other": await add_user(app, Role.agent, OTHER),
@@ -81,7 +81,7 @@ async def next_pause(ami: AmiClient, interface: str) -> dict[str, str]:
 def engine_state(app: FastAPI, queue: str, interface: str) -> tuple[str, str]:
     import time
 
-    state: tuple[str, str] = app.state.metrics.agents.state(queue, interface, time.time())
+    state: tuple[str, str] = app.state.services.metrics.agents.state(queue, interface, time.time())
     return state
 
 
@@ -92,7 +92,7 @@ async def test_agent_logs_in_pauses_with_reason_and_logs_out(
     r = await client.post("/api/v1/desk/login", json={"queues": [QUEUE]}, headers=me)
     assert r.status_code == 200, r.text
     try:
-        member = (await members(app.state.ami, QUEUE))[AGENT]
+        member = (await members(app.state.services.ami, QUEUE))[AGENT]
         assert member["Location"] == f"PJSIP/{AGENT}"
         assert member["Penalty"] == "0" and member["Paused"] == "0"
 
@@ -106,7 +106,7 @@ async def test_agent_logs_in_pauses_with_reason_and_logs_out(
         )  # fmt: skip
         shown = (await client.get("/api/v1/desk/state", headers=me)).json()
         assert (shown["state"], shown["reason"]) == ("paused", "meal")
-        assert (await members(app.state.ami, QUEUE))[AGENT]["Paused"] == "1"
+        assert (await members(app.state.services.ami, QUEUE))[AGENT]["Paused"] == "1"
 
         r = await client.post("/api/v1/desk/ready", headers=me)
         assert r.status_code == 200, r.text
@@ -114,7 +114,7 @@ async def test_agent_logs_in_pauses_with_reason_and_logs_out(
     finally:
         r = await client.post("/api/v1/desk/logout", headers=me)
     assert r.status_code == 200, r.text
-    assert AGENT not in await members(app.state.ami, QUEUE)
+    assert AGENT not in await members(app.state.services.ami, QUEUE)
 
 
 async def poll_event(ami: AmiClient, interface: str) -> dict[str, str]:
@@ -151,7 +151,7 @@ async def test_an_agent_cannot_act_on_another_agent(
     sip = (await client.get("/api/v1/desk/sip", headers=other)).json()
     assert sip["authorization_user"] == OTHER and sip["uri"].startswith(f"sip:{OTHER}@")
     assert sip["ws_url"].startswith("ws://127.0.0.1:") and sip["ws_url"].endswith("/ws")
-    assert AGENT not in await members(app.state.ami, QUEUE)
+    assert AGENT not in await members(app.state.services.ami, QUEUE)
     # Supervisors and logins without an agent have no desk.
     r = await client.post("/api/v1/desk/ready", headers=people["supervisor"])
     assert (r.status_code, r.json()["error_id"]) == (403, "forbidden")

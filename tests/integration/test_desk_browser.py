@@ -99,8 +99,10 @@ async def site(own_db: Settings) -> AsyncIterator[Site]:
     events = simulator_ami(own_db, event_filter=WATCHED.__contains__)
     async with app.router.lifespan_context(app):
         await events.start()
-        await poll(lambda: app.state.ami.connected and events.connected, timeout_s=60, what="AMI")
-        async with app.state.sessions() as session, session.begin():
+        await poll(
+            lambda: app.state.services.ami.connected and events.connected, timeout_s=60, what="AMI"
+        )
+        async with app.state.services.sessions() as session, session.begin():
             user_in = UserCreate(
                 username=f"desk-{uuid.uuid4().hex[:6]}", password=PASSWORD, role=Role.agent,
                 agent_id=AGENT, display_name="เจ้าหน้าที่ 37",
@@ -125,7 +127,7 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 async def seed_case(site: Site, caller: str) -> str:
-    async with site.app.state.sessions() as session, session.begin():
+    async with site.app.state.services.sessions() as session, session.begin():
         case_in = CaseCreate(
             service_line=QUEUE, category="item-not-received", caller_phone=caller,
             description="สั่งของออนไลน์แล้วไม่ได้รับสินค้า",
@@ -202,7 +204,7 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
     previous = await seed_case(site, caller)
     collector = asyncio.create_task(collect(site))
     frames: list[dict[str, Any]] = []
-    sub = site.app.state.hub.subscribe("wallboard")
+    sub = site.app.state.services.hub.subscribe("wallboard")
     follower = asyncio.create_task(follow_wallboard(sub, frames))
     context = await chromium.new_context(
         viewport={"width": 1366, "height": 820}, locale="th-TH", timezone_id="Asia/Bangkok"
@@ -275,14 +277,14 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
                 "data-state", "logged_out", timeout=10_000
             )
         await context.close()
-        site.app.state.hub.unsubscribe(sub)
+        site.app.state.services.hub.unsubscribe(sub)
         for task in (collector, follower):
             task.cancel()
 
 
 async def check_case(site: Site, case_id: int, call_id: str) -> None:
     """The case from the page is linked to the call, with its category and referral."""
-    async with site.app.state.sessions() as session:
+    async with site.app.state.services.sessions() as session:
         linked = await case_service.for_call(session=session, linkedid=call_id)
         assert [c.id for c in linked] == [case_id]
         case = linked[0]
@@ -340,7 +342,7 @@ async def supervisor_listens(site: Site) -> None:
 
 async def callback_pop_shows(site: Site, page: Page) -> None:
     """The callbacks dialer's pop (same agent stream) shows the dropped call's time."""
-    site.app.state.hub.publish(
+    site.app.state.services.hub.publish(
         f"agent:{AGENT}",
         {
             "type": "callback", "task_id": 1, "number": "0899999999", "queue": QUEUE,
@@ -418,7 +420,7 @@ async def supervisor_whispers_from_the_wallboard(site: Site, browser: Browser) -
         )
     finally:
         await context.close()
-    async with site.app.state.sessions() as session:
+    async with site.app.state.services.sessions() as session:
         audit = await supervise_service.audit(session=session, agent_id=AGENT, limit=2)
     assert [(a.mode, a.username, a.agent_state) for a in audit] == [
         ("whisper", site.supervisor, "on_call"), ("listen", site.supervisor, "on_call"),
@@ -497,7 +499,7 @@ async def test_attended_transfer_to_another_agent(site: Site, chromium: Browser)
 
 async def colleague_user(site: Site) -> str:
     """A user whose phone is CONSULTED: signing in registers that endpoint from its page."""
-    async with site.app.state.sessions() as session, session.begin():
+    async with site.app.state.services.sessions() as session, session.begin():
         user_in = UserCreate(
             username=f"desk-b-{uuid.uuid4().hex[:6]}", password=PASSWORD, role=Role.agent,
             agent_id=CONSULTED,

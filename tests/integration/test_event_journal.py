@@ -10,7 +10,7 @@ from sqlalchemy import make_url, text
 
 from callcenter.ami.store import EventWriter
 from callcenter.config import Settings
-from callcenter.db import make_engine
+from callcenter.db import make_db_engine
 from tests.helpers import free_port, poll
 
 pytestmark = pytest.mark.integration
@@ -28,8 +28,8 @@ async def test_events_wait_in_the_journal_through_an_outage_and_a_restart(
 ) -> None:
     tag, journal = uuid.uuid4().hex[:10], tmp_path / "journal" / "ami-events.jsonl"
     nobody_home = make_url(settings.database_url).set(port=free_port())  # PostgreSQL "down"
-    down = make_engine(nobody_home.render_as_string(hide_password=False))
-    writer = EventWriter(engine=down, journal=journal, flush_interval_s=0.05, retry_max_s=0.1)
+    down = make_db_engine(nobody_home.render_as_string(hide_password=False))
+    writer = EventWriter(db_engine=down, journal=journal, flush_interval_s=0.05, retry_max_s=0.1)
     await writer.start()
     for n in range(1200):
         writer.add(join(tag, n))
@@ -40,8 +40,8 @@ async def test_events_wait_in_the_journal_through_an_outage_and_a_restart(
     with journal.open("a") as f:
         f.write('["torn')  # a crash in the middle of a line: the rest still counts
 
-    up = make_engine(settings.database_url)  # the database is back; the service restarts
-    restarted = EventWriter(engine=up, journal=journal, flush_interval_s=0.05)
+    up = make_db_engine(settings.database_url)  # the database is back; the service restarts
+    restarted = EventWriter(db_engine=up, journal=journal, flush_interval_s=0.05)
     assert restarted.journaled == 1201
     await restarted.start()
     restarted.add(join(tag, 1200))

@@ -57,7 +57,7 @@ async def _healthy_checks(client: httpx.AsyncClient) -> tuple[int, dict[str, str
 async def test_watchdog_drops_a_frozen_asterisk_and_reconnects(
     app: FastAPI, settings: Settings
 ) -> None:
-    ami = app.state.ami
+    ami = app.state.services.ami
     await poll(lambda: ami.connected, timeout_s=30, what="AMI connected")
     connections = ami.connections
     pid = AsteriskService(settings).pid()

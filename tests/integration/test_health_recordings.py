@@ -29,7 +29,7 @@ async def test_healthz_counts_recordings_waiting_and_failed(
 ) -> None:
     before = (await client.get("/healthz")).json()["recordings"]
 
-    async with transaction(app.state.sessions) as session:
+    async with transaction(app.state.services.sessions) as session:
         session.add_all([a_recording(UploadState.failed), a_recording(UploadState.uploaded)])
     after = (await client.get("/healthz")).json()
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 async def test_digit_routes_the_caller_to_its_service_queue(
     app: FastAPI, sim_ami: AmiClient, settings: Settings
 ) -> None:
-    await poll(lambda: app.state.ari.connected, timeout_s=20, what="ARI app registered")
+    await poll(lambda: app.state.services.ari.connected, timeout_s=20, what="ARI app registered")
     layout = centre.load(settings.conf_dir)
     spec = RunSpec(
         calls=1,
@@ -42,7 +42,7 @@ async def test_digit_routes_the_caller_to_its_service_queue(
     assert state.entered and state.answered, state.as_dict()
 
     async def joined_queue() -> str | None:
-        async with app.state.engine.connect() as conn:
+        async with app.state.services.db_engine.connect() as conn:
             row = await conn.execute(
                 text(
                     "SELECT queue FROM ami_events WHERE event = 'QueueCallerJoin' "

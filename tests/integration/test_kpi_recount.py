@@ -71,7 +71,7 @@ def kpi_cli(settings: Settings, start: float, end: float, queue: str) -> dict[st
 
 async def kpi_api(app: FastAPI, start: float, end: float, queue: str) -> dict[str, Any]:
     name = f"sup{uuid.uuid4().hex[:6]}"
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         user = UserCreate(username=name, password="correct-horse-1", role=Role.supervisor)
         await user_service.create(session=session, user_in=user)
     transport = httpx.ASGITransport(app=app)
@@ -111,7 +111,7 @@ async def settle(app: FastAPI, settings: Settings, start: float, end: float, que
     seen: list[Any] = []
 
     async def agreed() -> bool:
-        await app.state.record_writer.flush()
+        await app.state.services.record_writer.flush()
         truth = queue_log_recount(settings, start, end, queue)
         mine = kpi_cli(settings, start, end, queue)
         seen[:] = [mine, truth]
@@ -129,7 +129,7 @@ async def settle(app: FastAPI, settings: Settings, start: float, end: float, que
 
 async def ami_only(app: FastAPI, start: float, end: float) -> int:
     """Calls the reconciler had to take from queue_log in the period (0: AMI saw them all)."""
-    async with app.state.engine.connect() as conn:
+    async with app.state.services.db_engine.connect() as conn:
         found = await conn.execute(
             text(
                 "SELECT count(*) FROM queue_calls WHERE source = 'queue_log' "
@@ -197,7 +197,7 @@ async def test_lost_ami_socket_mid_scenario_is_completed(
     fresh: Settings, sim_ami: AmiClient
 ) -> None:
     service = await Service(fresh).start()
-    ami = service.app.state.ami
+    ami = service.app.state.services.ami
     try:
         start = window()
         sim = Simulation(

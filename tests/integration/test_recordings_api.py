@@ -41,7 +41,7 @@ class Vault:
 
 async def token_for(app: FastAPI, settings: Settings, role: Role) -> dict[str, str]:
     name = f"{role.value}-{uuid.uuid4().hex[:8]}"
-    async with transaction(app.state.sessions) as session:
+    async with transaction(app.state.services.sessions) as session:
         user = await user_service.create(
             session=session,
             user_in=UserCreate(username=name, password="long-enough-pw-1", role=role),
@@ -150,12 +150,12 @@ async def test_legal_hold_on_and_off(app: FastAPI, client: httpx.AsyncClient, va
     )
     assert on.status_code == 200 and on.json()["legal_hold"] is True
     row = on.json()
-    assert app.state.s3.is_object_legal_hold_enabled(
+    assert app.state.services.s3.is_object_legal_hold_enabled(
         row["bucket"], row["object_key"], version_id=row["version_id"]
     )
     off = await client.put(url, json={"on": False}, headers=vault.headers[Role.supervisor])
     assert off.json()["legal_hold"] is False
-    assert not app.state.s3.is_object_legal_hold_enabled(
+    assert not app.state.services.s3.is_object_legal_hold_enabled(
         row["bucket"], row["object_key"], version_id=row["version_id"]
     )
     denied = await client.put(url, json={"on": True}, headers=vault.headers[Role.agent])
@@ -196,7 +196,7 @@ async def test_evaluations_are_weighted_immutable_and_superseded_with_a_reason(
     assert [e["superseded"] for e in listed] == [True, False]
     for table in ("qa_evaluations", "audit_log"):
         with pytest.raises(DBAPIError, match="append-only"):
-            async with transaction(app.state.sessions) as session:
+            async with transaction(app.state.services.sessions) as session:
                 await session.execute(text(f"UPDATE {table} SET id = id"))  # noqa: S608
 
 
@@ -209,7 +209,7 @@ async def test_cli_lists_the_catalogue_and_the_disposal_report(
     (row,) = [r for r in json.loads(listed.stdout) if r["id"] == vault.recording_id]
     assert row["caller"] == vault.caller and row["sha256"] == vault.sha256  # operators: in full
 
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         stored = await session.get(Recording, vault.recording_id)
     assert stored is not None and stored.retain_until is not None
     month = f"{stored.retain_until:%Y-%m}"
@@ -229,7 +229,7 @@ async def test_cli_lists_the_catalogue_and_the_disposal_report(
 async def test_agents_may_be_allowed_their_own_calls_only(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings, vault: Vault
 ) -> None:
-    async with transaction(app.state.sessions) as session:
+    async with transaction(app.state.services.sessions) as session:
         own = await user_service.create(
             session=session,
             user_in=UserCreate(username=vault.agent, password="long-enough-pw-1", role=Role.agent),

@@ -42,7 +42,7 @@ async def site(app: FastAPI) -> AsyncIterator[str]:
 
 async def add_user(app: FastAPI, role: Role) -> str:
     username = f"{role.value}-web-{uuid.uuid4().hex[:6]}"
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         user_in = UserCreate(username=username, password=PASSWORD, role=role)
         await user_service.create(session=session, user_in=user_in)
     return username

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.stack.s3 import S3Service
 from recordings import service, spool
 from recordings.models import UploadState
@@ -55,7 +55,7 @@ async def test_s3_down_during_a_call_then_back_without_a_restart(
 ) -> None:
     s3_settings, s3 = weed
     uploader = Uploader(
-        s3=make_minio(s3_settings), sessions=app.state.sessions, spool_dir=sub,
+        s3=make_minio(s3_settings), sessions=app.state.services.sessions, spool_dir=sub,
         bucket=s3_settings.s3_bucket, retention_days=180, scan_s=0.2,
     )  # fmt: skip
     await uploader.start()
@@ -69,7 +69,7 @@ async def test_s3_down_during_a_call_then_back_without_a_restart(
         await asyncio.to_thread(s3.start, timeout_s=60)
 
         async def verified() -> bool:
-            async with app.state.sessions() as session:
+            async with app.state.services.sessions() as session:
                 row = await service.by_uniqueid(session=session, uniqueid=item.uniqueid)
             return row is not None and row.upload_state == UploadState.verified
 
@@ -148,7 +148,7 @@ async def wait_serving(port: int) -> None:
 
 
 async def all_verified(own: Settings, items: list[spool.SpoolItem]) -> bool:
-    engine = make_engine(own.database_url)
+    engine = make_db_engine(own.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
             rows = [await service.by_uniqueid(session=session, uniqueid=i.uniqueid) for i in items]

@@ -46,7 +46,7 @@ def sub(settings: Settings) -> Iterator[Path]:
 
 def uploader_for(app: FastAPI, s3: Settings, spool_dir: Path) -> Uploader:
     return Uploader(
-        s3=make_minio(s3), sessions=app.state.sessions, spool_dir=spool_dir,
+        s3=make_minio(s3), sessions=app.state.services.sessions, spool_dir=spool_dir,
         bucket=s3.s3_bucket, retention_days=s3.retention_days, scan_s=0.2,
     )  # fmt: skip
 
@@ -66,7 +66,7 @@ async def test_recorded_call_is_locked_in_the_bucket_with_its_sha256(
     assert await uploader.process(item) == UploadState.verified
     assert not item.audio_path.exists() and not item.meta_path.exists()
 
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         stored = await service.by_uniqueid(session=session, uniqueid=item.uniqueid)
     assert stored is not None
     assert stored.upload_state == UploadState.verified
@@ -114,7 +114,7 @@ async def test_spool_file_changed_after_hashing_is_flagged_and_kept(
     await uploader.run_once()  # later rounds leave it alone too
     assert item.audio_path.read_bytes() == bytes(data)
 
-    async with app.state.sessions() as session:
+    async with app.state.services.sessions() as session:
         stored = await service.by_uniqueid(session=session, uniqueid=item.uniqueid)
     assert stored is not None and stored.upload_state == UploadState.failed
     assert stored.error and "changed after hashing" in stored.error

@@ -15,9 +15,9 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner, Result
 
-from callcenter import errors, migrate
+from callcenter import centre, errors, migrate, services
 from callcenter.config import Settings
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.db import make_db_engine, make_sessionmaker, transaction
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.cli import app as users_cli
@@ -65,7 +65,7 @@ def database_url(database_name: str) -> str:
 
 @pytest.fixture(scope="session")
 async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url)
+    engine = make_db_engine(database_url)
     yield make_sessionmaker(engine)
     await engine.dispose()
 
@@ -101,8 +101,13 @@ def app(settings: Settings, sessions: Sessions, clock: FakeClock) -> FastAPI:
     errors.install_handlers(app)
     app.include_router(router)
     app.state.settings = settings
-    app.state.sessions = sessions
-    app.state.login_limiter = LoginLimiter.from_settings(settings, clock=clock)
+    # Only the users router, without the lifespan: its parts are given straight.
+    limiter = LoginLimiter.from_settings(settings, clock=clock)
+    app.dependency_overrides |= {
+        services.sessions: lambda: sessions,
+        services.login_limiter: lambda: limiter,
+        services.layout: lambda: centre.load(settings.conf_dir),
+    }
     return app
 
 

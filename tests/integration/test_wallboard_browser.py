@@ -66,9 +66,13 @@ async def site(own_db: Settings) -> AsyncIterator[Site]:
     """The real app (lifespan: AMI, ARI, DB writers, board) served by uvicorn, with two users."""
     app = create_app(own_db)
     async with app.router.lifespan_context(app):
-        await poll(lambda: app.state.ami.connected, timeout_s=20, what="AMI connected")
+        await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
         # Today's earlier calls come from queue_log in the first round: not during the test.
-        await poll(lambda: app.state.board.complete is not None, timeout_s=30, what="reconciled")
+        await poll(
+            lambda: app.state.services.wallboard.complete is not None,
+            timeout_s=30,
+            what="reconciled",
+        )
         tag = uuid.uuid4().hex[:6]
         supervisor = await add_user(app, f"sup-{tag}", Role.supervisor)
         agent = await add_user(app, f"agent-{tag}", Role.agent)
@@ -83,7 +87,7 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 async def add_user(app: FastAPI, username: str, role: Role) -> str:
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         user_in = UserCreate(username=username, password=PASSWORD, role=role)
         await user_service.create(session=session, user_in=user_in)
     return username

@@ -23,7 +23,7 @@ class Person:
 async def person(app: FastAPI, client: httpx.AsyncClient, role: Role) -> Person:
     """A fresh user of that role, logged in."""
     name = f"{role.value}-{uuid.uuid4().hex[:8]}"
-    async with app.state.sessions() as session, session.begin():
+    async with app.state.services.sessions() as session, session.begin():
         user = await user_service.create(
             session=session, user_in=UserCreate(username=name, password=PASSWORD, role=role)
         )

@@ -27,7 +27,7 @@ def view(
     longest: float | None = None,
     available: int = 1,
 ) -> dict[str, Any]:
-    """One queue of a Board.snapshot() with the figures the rules read."""
+    """One queue of a Wallboard.snapshot() with the figures the rules read."""
     labels = {SHOP[0]: SHOP[1:], "": ("", "")}.get(name, (name, name))
     return {
         "name": name, "label_th": labels[0], "label_en": labels[1], "waiting": waiting,
@@ -126,7 +126,8 @@ class FakeBoard:
     def snapshot(self) -> dict[str, Any]:
         return snap(self.view)
 
-    def mark(self) -> None:
+    def set_alerts(self, items: list[dict[str, Any]]) -> None:
+        self.alerts = items
         self.marks += 1
 
     def low_sl(self, on: bool) -> None:
@@ -163,7 +164,9 @@ class Clock:
 def parts() -> tuple[AlertService, FakeBoard, FakeMailer, Clock]:
     board, mailer, clock = FakeBoard(), FakeMailer(), Clock()
     rule = rules.Rule(rules.SL_LOW, 90, min_offered=5, centre=False)
-    service = AlertService(board=board, rules=[rule], mailer=mailer, cooldown_s=900, clock=clock)
+    service = AlertService(
+        wallboard=board, rules=[rule], mailer=mailer, cooldown_s=900, clock=clock
+    )
     return service, board, mailer, clock
 
 
@@ -259,7 +262,7 @@ async def test_refused_message_stays_due(parts: Parts) -> None:
 async def test_without_recipients_alerts_are_shown_and_nothing_is_mailed() -> None:
     board = FakeBoard()
     board.low_sl(True)
-    service = build(settings=Settings(alert_recipients=" , "), board=board)
+    service = build(settings=Settings(alert_recipients=" , "), wallboard=board)
     await service.evaluate_once()
     assert [a["id"] for a in board.alerts] == ["sl_low:online-shopping"] and service.sent == 0
 

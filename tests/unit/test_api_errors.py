@@ -5,9 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from callcenter import services
 from callcenter.config import get_settings
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.main import create_app
+from callcenter.users.ratelimit import LoginLimiter
 
 
 @pytest.fixture
@@ -15,7 +17,12 @@ async def client() -> httpx.AsyncClient:
     settings = get_settings(jwt_secret="x" * 32)
     app = create_app(settings)
     # No lifespan here: an engine that is never used (validation fails before any query).
-    app.state.sessions = make_sessionmaker(make_engine(settings.database_url))
+    sessions = make_sessionmaker(make_db_engine(settings.database_url))
+    limiter = LoginLimiter.from_settings(settings)
+    app.dependency_overrides |= {
+        services.sessions: lambda: sessions,
+        services.login_limiter: lambda: limiter,
+    }
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c  # type: ignore[misc]
 

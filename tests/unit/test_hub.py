@@ -24,6 +24,7 @@ from agent_ui import hub as hub_module
 from agent_ui import ws as ws_module
 from agent_ui.hub import Hub, Subscription
 from agent_ui.ws import agent_socket, wallboard_socket
+from callcenter import services
 from callcenter.config import Settings
 from callcenter.users.models import Role
 from callcenter.users.security import issue_token
@@ -230,9 +231,10 @@ async def test_resync_sends_every_subscriber_a_fresh_snapshot() -> None:
 
 def make_app(board: Board, sessions: object = None) -> FastAPI:
     app = FastAPI()
-    app.state.settings, app.state.hub = SETTINGS, board.hub
+    app.state.settings = SETTINGS
+    app.dependency_overrides[services.hub] = lambda: board.hub
     if sessions is not None:
-        app.state.sessions = sessions
+        app.dependency_overrides[services.sessions_if_any] = lambda: sessions
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())
     return app
@@ -321,7 +323,7 @@ async def test_websocket_is_closed_when_the_token_expires() -> None:
 
 
 class FakeSessions:
-    """Stands in for app.state.sessions: `async with sessions() as s: await s.get(User, id)`."""
+    """Stands in for the session factory: `async with sessions() as s: await s.get(User, id)`."""
 
     def __init__(self, users: dict[int, SimpleNamespace]) -> None:
         self.users = users

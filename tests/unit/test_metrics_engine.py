@@ -5,7 +5,7 @@ from __future__ import annotations
 from queue_metrics import kpi
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from queue_metrics.events import (
     CallAnswered,
     CallerAbandonReported,
@@ -56,21 +56,21 @@ def reply(lines: list[dict[str, str]], n: int) -> list[dict[str, str]]:
 
 
 def test_agent_goes_ringing_on_call_available_logged_out() -> None:
-    changes = replay(Engine(config=CONFIG), load("answered"))
+    changes = replay(MetricsEngine(config=CONFIG), load("answered"))
     states = agent_states(changes, AGENT)
     assert states == ["available", "ringing", "on_call", "available", "logged_out"]
     assert agent_states(changes, AGENT, None) == states  # centre view of a one-queue agent
 
 
 def test_ring_no_answer_agent_is_never_shown_on_call() -> None:
-    changes = replay(Engine(config=CONFIG), load("ring_no_answer"))
+    changes = replay(MetricsEngine(config=CONFIG), load("ring_no_answer"))
     assert agent_states(changes, AGENT) == ["available", "ringing", "available", "logged_out"]
     second = agent_states(changes, "Local/7902@agents/n")
     assert second == ["available", "ringing", "on_call", "available", "logged_out"]
 
 
 def test_paused_reasons_and_current_wait_mid_call() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, until_snapshot(load("abandoned_paused"), 1))
     (call,) = engine.calls.open.values()
     now = call.record.entered_at + 4.25
@@ -85,7 +85,7 @@ def test_paused_reasons_and_current_wait_mid_call() -> None:
 
 def test_resync_rebuilds_a_caller_whose_join_was_lost() -> None:
     lines = [h for h in load("abandoned_paused") if h.get("Event") != "QueueCallerJoin"]
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, lines)
     (record,) = engine.finished
     assert record.outcome is Outcome.abandoned and record.wait_s == 7
@@ -97,13 +97,13 @@ def test_resync_rebuilds_a_caller_whose_join_was_lost() -> None:
 def test_repeated_resyncs_neither_duplicate_nor_lose_records() -> None:
     lines = load("abandoned_paused")
     first = until_snapshot(lines, 1)
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, first + reply(lines, 1) + lines[len(first) :] + reply(lines, 0))
     assert len(engine.finished) == 1 and not engine.unresolved and not engine.calls.open
 
 
 def test_resync_turns_a_vanished_waiting_caller_into_unresolved() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     engine.apply(CallerJoined(T0, "c1", "l1", QUEUE, "0811111111", 1))
     changes = engine.apply(QueueSnapshot(T0 + 30, (QUEUE,), (), ()))
     assert [c.kind for c in changes] == ["call_unresolved", "resynced"]
@@ -112,7 +112,7 @@ def test_resync_turns_a_vanished_waiting_caller_into_unresolved() -> None:
 
 
 def test_resync_adds_waiting_callers_with_entry_from_their_wait() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     entry = SnapshotEntry(QUEUE, "c2", "0822222222", 1, 12)
     changes = engine.apply(QueueSnapshot(T0, (QUEUE,), (), (entry,)))
     assert changes[0].kind == "call_waiting" and changes[0].data["entered_at"] == T0 - 12
@@ -121,7 +121,7 @@ def test_resync_adds_waiting_callers_with_entry_from_their_wait() -> None:
 
 def test_wrapup_is_charged_and_shown_until_it_runs_out() -> None:
     config = MetricsConfig(queues=(QUEUE, QUEUE2), wrapup_s={QUEUE: 10})
-    engine = Engine(config=config)
+    engine = MetricsEngine(config=config)
     replay(engine, [h for h in load("answered") if h.get("Event") != "QueueMemberRemoved"])
     (record,) = engine.finished
     assert record.wrapup_s == 10
@@ -133,14 +133,14 @@ def test_wrapup_is_charged_and_shown_until_it_runs_out() -> None:
 
 
 def test_member_wrapuptime_wins_over_the_queue_setting() -> None:
-    engine = Engine(config=MetricsConfig(wrapup_s={QUEUE: 10}))
+    engine = MetricsEngine(config=MetricsConfig(wrapup_s={QUEUE: 10}))
     engine.apply(MemberAdded(T0, QUEUE, AGENT, "a1", 1, False, "", 20))
     talk(engine, "c1", at=T0 + 1)
     assert engine.finished[0].wrapup_s == 20
 
 
 def talk(
-    engine: Engine, call_id: str, *, at: float, held: tuple[float, float] | None = None
+    engine: MetricsEngine, call_id: str, *, at: float, held: tuple[float, float] | None = None
 ) -> list[Change]:
     engine.apply(CallerJoined(at, call_id, call_id, QUEUE, "0811111111", 1))
     engine.apply(CallAnswered(at + 2, call_id, call_id, QUEUE, AGENT, "a1", "leg-" + call_id, 2, 2))
@@ -151,7 +151,7 @@ def talk(
 
 
 def test_hold_is_charged_to_the_call_and_reported_beside_aht() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     talk(engine, "c1", at=T0, held=(10.0, 17.4))
     engine.apply(CallHeld(T0 + 100, "leg-c1", "c1"))  # after the call: nothing to charge
     assert engine.finished[0].hold_s == 7
@@ -161,7 +161,7 @@ def test_hold_is_charged_to_the_call_and_reported_beside_aht() -> None:
 
 
 def test_hold_still_on_when_the_talk_ends_counts_to_the_end() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     engine.apply(CallerJoined(T0, "c2", "c2", QUEUE, "", 1))
     engine.apply(CallAnswered(T0 + 2, "c2", "c2", QUEUE, AGENT, "a1", "leg", 2, 2))
     engine.apply(CallHeld(T0 + 52, "c2", "c2"))  # the caller's channel put on hold
@@ -171,7 +171,7 @@ def test_hold_still_on_when_the_talk_ends_counts_to_the_end() -> None:
 
 
 def test_join_refusal_counts_as_no_agents() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     left = CallerLeftUnanswered(T0, "c1", "c1", QUEUE, Outcome.no_agents, "JOINEMPTY")
     (change,) = engine.apply(left)
     assert change.kind == "call_finished" and change.data["outcome"] == "no_agents"
@@ -179,7 +179,7 @@ def test_join_refusal_counts_as_no_agents() -> None:
 
 
 def test_abandon_whose_end_is_lost_is_unresolved_after_a_minute() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     engine.apply(CallerJoined(T0, "c1", "c1", QUEUE, "", 1))
     engine.apply(CallerAbandonReported(T0 + 5, "c1", "c1", QUEUE, 5, 1))
     assert engine.tick(T0 + 60) == [] and engine.calls.open
@@ -188,7 +188,7 @@ def test_abandon_whose_end_is_lost_is_unresolved_after_a_minute() -> None:
 
 
 def test_talk_whose_completion_is_lost_is_unresolved_after_the_hangup() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     engine.apply(CallerJoined(T0, "c1", "c1", QUEUE, "", 1))
     engine.apply(CallAnswered(T0 + 2, "c1", "c1", QUEUE, AGENT, "a1", "leg", 2, 2))
     engine.apply(ChannelHungUp(T0 + 30, "c1", "c1"))
@@ -198,14 +198,14 @@ def test_talk_whose_completion_is_lost_is_unresolved_after_the_hangup() -> None:
 
 
 def test_completion_of_a_call_answered_during_an_outage_is_rebuilt() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     engine.apply(TalkEnded(T0 + 100, "c1", "l1", QUEUE, AGENT, "a1", 7, 60, "caller"))
     (record,) = engine.finished
     assert record.entered_at == T0 + 33 and record.wait_s == 7 and record.talk_s == 60
 
 
 def test_centre_state_is_the_most_engaged_across_queues() -> None:
-    engine = Engine()
+    engine = MetricsEngine()
     engine.apply(MemberAdded(T0, QUEUE, AGENT, "a1", 1, False, "", 0))
     engine.apply(MemberAdded(T0, QUEUE2, AGENT, "a1", 1, False, "", 0))
     changes = engine.apply(MemberPaused(T0 + 1, QUEUE, AGENT, "a1", True, "lunch"))
@@ -218,7 +218,7 @@ def test_centre_state_is_the_most_engaged_across_queues() -> None:
 
 
 def test_transfer_keeps_its_target_and_the_caller_counts_once() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, load("transfer"))
     first, second = engine.finished
     assert first.ended_by == "transfer" and first.transferred_to == f"{QUEUE2}@queue-entry"
@@ -232,7 +232,7 @@ def test_take_records_hands_each_finished_call_over_once() -> None:
     """What the service stores: the answered call at connect, its final figures once."""
     from callcenter.ami.translate import translate
 
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     stored = []
     for headers in load("answered"):
         for event in translate(headers):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from callcenter.reconcile import parse_lines, recount
 from queue_metrics import kpi
 from queue_metrics.config import MetricsConfig
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from tests.unit.transcripts_support import QUEUE, QUEUE2, load, queue_log, replay
 
 WRAPUP_S = 10
@@ -34,7 +34,7 @@ def with_hold(lines: list[dict[str, str]], *, after_s: float, for_s: float) -> l
 
 
 def test_a_held_call_has_aht_of_talk_plus_wrapup_and_its_hold_apart() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, with_hold(load("answered"), after_s=1.2, for_s=2.0))
     (record,) = engine.finished
     assert (record.talk_s, record.hold_s, record.wrapup_s) == (5, 2, WRAPUP_S)
@@ -46,7 +46,7 @@ def test_a_held_call_has_aht_of_talk_plus_wrapup_and_its_hold_apart() -> None:
 
 def test_aht_of_a_held_call_equals_the_queue_log_recount() -> None:
     """queue_log has no hold verb: with hold counted once, AHT is recountable from it."""
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, with_hold(load("answered"), after_s=1.2, for_s=2.0))
     live = kpi.compute(engine.finished, config=CONFIG)["queues"][QUEUE]
     entries = parse_lines(queue_log("answered")).entries
@@ -56,7 +56,7 @@ def test_aht_of_a_held_call_equals_the_queue_log_recount() -> None:
 
 
 def test_no_hold_gives_avg_hold_zero_and_no_call_gives_null() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, load("answered"))
     figures = kpi.compute(engine.finished, config=CONFIG)["queues"]
     assert figures[QUEUE]["avg_hold_s"] == 0.0 and figures[QUEUE]["aht_s"] == 15.0

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from queue_metrics import kpi
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from queue_metrics.records import Outcome
 from tests.unit.transcripts_support import (
     CONFIG,
@@ -37,7 +37,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_replay_equals_queue_log_recount(name: str) -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, load(name))
     live = kpi.compute(engine.finished, config=CONFIG)
     audit = kpi.compute(recount(queue_log(name)), config=CONFIG)
@@ -47,7 +47,7 @@ def test_replay_equals_queue_log_recount(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_counts_match_queue_log_verbs(name: str) -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, load(name))
     got = kpi.compute(engine.finished, config=CONFIG)["queues"]
     n = verbs(queue_log(name))
@@ -74,7 +74,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_transcript_outcome(name: str) -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     replay(engine, load(name))
     got = [(r.queue, r.outcome, r.wait_s, r.talk_s) for r in engine.finished]
     assert got == EXPECTED[name]
@@ -84,13 +84,13 @@ def test_abandon_event_alone_never_decides_the_outcome() -> None:
     """QueueCallerAbandon fires for timeout, empty and withdraw exits too (docs/kpi-v1.md)."""
     for name in ("timeout", "no_agents", "withdrawn"):
         assert any(h.get("Event") == "QueueCallerAbandon" for h in load(name)), name
-        engine = Engine(config=CONFIG)
+        engine = MetricsEngine(config=CONFIG)
         replay(engine, load(name))
         assert engine.finished[0].outcome is not Outcome.abandoned
 
 
 def test_whole_day_of_transcripts_equals_recount() -> None:
-    engine = Engine(config=CONFIG)
+    engine = MetricsEngine(config=CONFIG)
     lines = [line for name in NAMES for line in queue_log(name)]
     for name in NAMES:
         replay(engine, load(name))

@@ -8,7 +8,7 @@ from pathlib import Path
 from callcenter.ami.translate import queue_status_snapshot, translate
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from queue_metrics.records import CallRecord, Outcome
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ami"
@@ -35,7 +35,7 @@ def queue_log(name: str) -> list[str]:
     return (FIXTURES / f"{name}.queue_log").read_text().splitlines()
 
 
-def replay(engine: Engine, lines: list[dict[str, str]]) -> list[Change]:
+def replay(engine: MetricsEngine, lines: list[dict[str, str]]) -> list[Change]:
     """Feed AMI lines in order; a QueueStatus reply (ActionID ... Complete) becomes a snapshot."""
     changes: list[Change] = []
     reply: list[dict[str, str]] = []

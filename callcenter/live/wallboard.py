@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from agent_ui.hub import Hub
 from callcenter.background import Background
 from callcenter.centre import Centre
 from callcenter.live.records import RecordBook, RecordKey
+from callcenter.publisher import Publisher
 from queue_metrics import intervals, kpi
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
-from queue_metrics.engine import Engine
+from queue_metrics.engine import MetricsEngine
 from queue_metrics.records import DEFINITION, CallRecord
 from queue_metrics.running import RunningKpis
 
@@ -26,7 +26,7 @@ HOUR_S = 3600.0
 TARGETS = {"sl_pct": 90, "answer_rate_pct": 98, "abandon_rate_pct": 3, "aht_s": 900, "wait_s": 15}
 
 
-class Board(Background):
+class Wallboard(Background):
     """Builds the snapshot on demand and publishes changed queues at most every interval."""
 
     task_name = "wallboard-publisher"
@@ -34,28 +34,28 @@ class Board(Background):
     def __init__(
         self,
         *,
-        engine: Engine,
+        metrics: MetricsEngine,
         book: RecordBook,
         config: MetricsConfig,
         layout: Centre,
-        hub: Hub,
+        hub: Publisher,
         clock: Callable[[], float] = time.time,
         interval_s: float = 1.0,
     ) -> None:
-        self._engine, self._book, self._config = engine, book, config
+        self._metrics, self._book, self._config = metrics, book, config
         self._labels = {q.name: (q.label_th, q.label_en) for q in layout.queues}
         self._hub, self._clock, self._interval = hub, clock, interval_s
         self._dirty = asyncio.Event()
-        self.complete: bool | None = None
+        self._complete: bool | None = None
         # Today's and the last hour's kpi-v1, kept up to date call by call (see `put`).
         self._tz = intervals.zone(config.tz)
         self._day_start: float | None = None
         self._today = RunningKpis(config=config)
         self._hour = RunningKpis(config=config)
         book.watch(self)
-        self.alerts: list[dict[str, Any]] = []
+        self._alerts: list[dict[str, Any]] = []
         # Other domains' sections of the board (e.g. "callbacks"), built at snapshot time.
-        self.extras: dict[str, Callable[[float], Any]] = {}
+        self._sections: dict[str, Callable[[float], Any]] = {}
 
     def changed(self, changes: list[Change]) -> None:
         """Called by the pipeline for every batch of engine changes (sync, O(1))."""
@@ -66,9 +66,32 @@ class Board(Background):
         """Something outside the engine changed (completeness, alerts, stored records)."""
         self._dirty.set()
 
+    @property
+    def complete(self) -> bool | None:
+        """Whether AMI and queue_log agree on the stored calls (None: not checked yet)."""
+        return self._complete
+
+    def set_complete(self, complete: bool | None) -> None:
+        """The reconciler's verdict, shown from the next publish on."""
+        self._complete = complete
+        self.mark()
+
+    @property
+    def alerts(self) -> list[dict[str, Any]]:
+        return self._alerts
+
+    def set_alerts(self, items: list[dict[str, Any]]) -> None:
+        """The alerts firing now (the alert service's list), shown from the next publish on."""
+        self._alerts = items
+        self.mark()
+
+    def add_section(self, name: str, build: Callable[[float], Any]) -> None:
+        """Another domain's part of the board (e.g. "callbacks"), built at snapshot time."""
+        self._sections[name] = build
+
     def snapshot(self, _topic: str = TOPIC) -> dict[str, Any]:
         now = self._clock()
-        live = self._engine.snapshot(now)
+        live = self._metrics.snapshot(now)
         today, hour = self._kpis(now)
         queues = {
             name: self._queue(name, view, today["queues"].get(name), hour["queues"].get(name))
@@ -77,12 +100,12 @@ class Board(Background):
         return {
             "definition": DEFINITION,
             "as_of": now,
-            "complete": self.complete,
+            "complete": self._complete,
             "targets": TARGETS,
             "centre": self._queue("", live["centre"], today["centre"], hour["centre"]),
             "queues": queues,
-            "alerts": self.alerts,
-            **{name: section(now) for name, section in self.extras.items()},
+            "alerts": self._alerts,
+            **{name: build(now) for name, build in self._sections.items()},
         }
 
     def put(self, key: RecordKey, record: CallRecord) -> None:
