@@ -105,6 +105,9 @@ class Subscription:
         """The next frame if there is one; else None, and `on_ready` is called once there is."""
         if self.dropped:
             return None
+        if self.cursor == self._topic.seq and not self.stale:  # caught up: the usual case
+            self._park()
+            return None
         frame = self.hub._next_frame(self)
         if frame is None and not self.dropped:
             self._park()

@@ -154,6 +154,7 @@ class _Sender:
         extension = websocket.scope.get("extensions", {}).get(SEND_NOW)
         self.send_now: Callable[[bytes], bool] | None = extension and extension["send"]
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.ended = False
         self.task: asyncio.Task[None] | None = None
         sub.on_drop = self.stop  # a stuck send must not keep a dropped client around
 
@@ -167,13 +168,15 @@ class _Sender:
 
     def ready(self) -> None:
         """Send what the subscription holds, until it is drained or the socket is backed up."""
-        send_now, take = self.send_now, self.sub.take
+        send_now, take, utf8 = self.send_now, self.sub.take, _utf8
         assert send_now is not None
-        while self.task is None and not self.done.done():
+        while self.task is None and not self.ended:
             frame = take()
             if frame is None:
                 return
-            if not send_now(_utf8(frame)):
+            if frame is not utf8.frame:  # clients that kept up share the frame and its bytes
+                utf8.frame, utf8.data = frame, frame.encode()
+            if not send_now(utf8.data):
                 self.task = asyncio.create_task(self._send_then_resume(frame))
 
     async def _send_then_resume(self, frame: str) -> None:
@@ -199,24 +202,20 @@ class _Sender:
         self._end()
 
     def _end(self) -> None:
-        if not self.done.done():
+        if not self.ended:
+            self.ended = True
             self.done.set_result(None)
 
     def tasks(self) -> list[asyncio.Task[None]]:
         return [] if self.task is None else [self.task]
 
 
+@dataclass
 class _Utf8:
-    """The last frame's UTF-8 bytes: clients that kept up get the same frame object, encoded
-    once for all of them."""
+    """The last frame sent and its UTF-8 bytes."""
 
     frame: str | None = None
-    data = b""
-
-    def __call__(self, frame: str) -> bytes:
-        if frame is not self.frame:
-            self.frame, self.data = frame, frame.encode()
-        return self.data
+    data: bytes = b""
 
 
 _utf8 = _Utf8()

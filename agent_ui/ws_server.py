@@ -4,11 +4,12 @@ A wallboard change goes to every client in one pass (agent_ui.ws), like a bare
 `websockets.broadcast` loop. Through the ASGI `send` coroutine each client cost
 a coroutine chain (Starlette, uvicorn) and, while its sender waited, a task and
 a future: at a thousand clients the fan-out took twice the broadcast loop's time
-and its futures kept the garbage collector busy. `send_now` does what uvicorn's
-own send does for a text frame when the socket takes it at once, and refuses
-(returns False, sends nothing) otherwise, so the caller falls back to the ASGI
-send, which waits for the socket or raises. Servers without it still work: the
-route then uses the ASGI send for every frame.
+and its futures kept the garbage collector busy. `send_now` writes the frame at
+once when the socket takes it, and refuses (returns False, sends nothing)
+otherwise, so the caller falls back to the ASGI send, which waits for the socket
+or raises. Without per-message deflate a server's frame is the same bytes for
+every client, so it is framed once for all the clients that share the payload.
+Servers without the extension still work: the route then uses the ASGI send.
 
 `callcenter serve` runs uvicorn with UVICORN_WS (tests and benchmarks serve as it does).
 """
@@ -18,13 +19,17 @@ from __future__ import annotations
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+OPEN = State.OPEN
 SEND_NOW = "callcenter.websocket.send_now"  # scope["extensions"][SEND_NOW]["send"](bytes) -> bool
 
 
 class FanOutProtocol(WebSocketsSansIOProtocol):
     """uvicorn's websockets-sansio protocol that offers the SEND_NOW extension to the app."""
+
+    _framed: tuple[bytes, bytes] = (b"", b"")  # the last payload and its frame, for all clients
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -33,18 +38,27 @@ class FanOutProtocol(WebSocketsSansIOProtocol):
 
     def send_now(self, data: bytes) -> bool:
         """Write one text frame (UTF-8 `data`) if the socket is open and not backed up."""
+        # OPEN: accepted, no close sent or received (uvicorn's own close goes through conn).
+        conn = self.conn
         if (
-            not self.handshake_complete
-            or self.close_sent
-            or self.disconnected
-            or self.initial_response is not None
+            self.disconnected
             or not self.writable.is_set()
-            or self.conn.state is not State.OPEN
+            or conn.state is not OPEN
             or self.transport.is_closing()
         ):
             return False
-        self.conn.send_text(data)
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        if conn.extensions:  # per-message deflate: each client's frame is its own
+            conn.send_text(data)
+            self.transport.write(b"".join(conn.data_to_send()))
+            return True
+        # A server's frame without extensions is the same bytes for every client (no mask):
+        # framed once, like the payload, for all the clients that share it.
+        if (framed := FanOutProtocol._framed)[0] is not data:
+            wire = Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
+            framed = FanOutProtocol._framed = (data, wire)
+        if pending := conn.data_to_send():  # nothing, unless uvicorn left some: it goes first
+            self.transport.write(b"".join(pending))
+        self.transport.write(framed[1])
         return True
 
 

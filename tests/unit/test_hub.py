@@ -256,11 +256,19 @@ def make_app(board: Board, sessions: object = None) -> FastAPI:
     return app
 
 
-@pytest.fixture(params=["fanout", "asgi"])
+WS_OPTIONS = {
+    "fanout": UVICORN_WS,
+    "fanout-deflate": UVICORN_WS | {"ws_per_message_deflate": True},
+    "asgi": {},
+}
+
+
+@pytest.fixture(params=list(WS_OPTIONS))
 def ws_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """uvicorn as `callcenter serve` runs it (frames sent through FanOutProtocol's extension,
-    from the hub's wake-up), and plain uvicorn (a task per client, every frame through ASGI)."""
-    return UVICORN_WS if request.param == "fanout" else {}
+    from the hub's wake-up), the same with per-message deflate (the clients compress), and plain
+    uvicorn (a task per client, every frame through the ASGI send)."""
+    return WS_OPTIONS[request.param]
 
 
 @asynccontextmanager
