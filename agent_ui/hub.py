@@ -75,7 +75,7 @@ class Subscription:
         self.cursor = 0  # seq of the last message handed to the sender
         self.stale = True  # the next frame must be a snapshot (new or coalesced client)
         self.stale_since = since
-        self.resyncs: list[float] = []  # overflow times since the client last caught up
+        self.resyncs: tuple[float, ...] = ()  # overflow times since the client last caught up
         self.dropped = False
         self.on_drop: Callable[[], object] | None = None  # sync; e.g. cancel a stuck sender
         self.on_ready: Callable[[], object] | None = None  # sync; called when take() has more
@@ -115,7 +115,7 @@ class Subscription:
 
     def _park(self) -> None:
         if self.resyncs:
-            self.resyncs.clear()  # caught up: slowness is counted afresh
+            self.resyncs = ()  # caught up: slowness is counted afresh
         if not self._parked:
             self._parked = True
             self._topic.waiters.append(self)
@@ -248,8 +248,7 @@ class Hub:
     def _overflow(self, sub: Subscription, now: float) -> None:
         self.stats.coalesced += 1
         sub.stale, sub.stale_since = True, now
-        sub.resyncs = [t for t in sub.resyncs if now - t <= self.resync_window_s]
-        sub.resyncs.append(now)
+        sub.resyncs = (*(t for t in sub.resyncs if now - t <= self.resync_window_s), now)
         if len(sub.resyncs) > self.max_resyncs:
             self._drop(sub)
 

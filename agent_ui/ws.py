@@ -150,7 +150,7 @@ class _Sender:
     """
 
     def __init__(self, websocket: WebSocket, sub: Subscription) -> None:
-        self.websocket, self.sub = websocket, sub
+        self.websocket, self.sub, self.take = websocket, sub, sub.take
         extension = websocket.scope.get("extensions", {}).get(SEND_NOW)
         self.send_now: Callable[[bytes], bool] | None = extension and extension["send"]
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -168,7 +168,7 @@ class _Sender:
 
     def ready(self) -> None:
         """Send what the subscription holds, until it is drained or the socket is backed up."""
-        send_now, take, utf8 = self.send_now, self.sub.take, _utf8
+        send_now, take, utf8 = self.send_now, self.take, _utf8
         assert send_now is not None
         while self.task is None and not self.ended:
             frame = take()

@@ -20,9 +20,7 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
 
-OPEN = State.OPEN
 SEND_NOW = "callcenter.websocket.send_now"  # scope["extensions"][SEND_NOW]["send"](bytes) -> bool
 
 
@@ -30,34 +28,45 @@ class FanOutProtocol(WebSocketsSansIOProtocol):
     """uvicorn's websockets-sansio protocol that offers the SEND_NOW extension to the app."""
 
     _framed: tuple[bytes, bytes] = (b"", b"")  # the last payload and its frame, for all clients
+    plain = False  # no websocket extension: frames need no per-client encoding
+    paused = False  # the transport's buffer is over its high-water mark
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         if self.response.status_code == 101:  # the scope exists: the app is about to run
+            self.plain = not self.conn.extensions  # settled by the handshake
             self.scope.setdefault("extensions", {})[SEND_NOW] = {"send": self.send_now}
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self.paused = False
 
     def send_now(self, data: bytes) -> bool:
         """Write one text frame (UTF-8 `data`) if the socket is open and not backed up."""
-        # OPEN: accepted, no close sent or received (uvicorn's own close goes through conn).
-        conn = self.conn
+        # Only this object and the transport are read: a send to a thousand clients costs about
+        # as much in memory reads as in code. A close received, or a connection lost, closes
+        # the transport (uvicorn's handle_close, connection_lost); a close sent sets close_sent.
         if (
-            self.disconnected
-            or not self.writable.is_set()
-            or conn.state is not OPEN
+            self.paused
+            or self.close_sent
+            or not self.handshake_complete
             or self.transport.is_closing()
         ):
             return False
-        if conn.extensions:  # per-message deflate: each client's frame is its own
-            conn.send_text(data)
-            self.transport.write(b"".join(conn.data_to_send()))
+        if not self.plain:  # per-message deflate: each client's frame is its own
+            self.conn.send_text(data)
+            self.transport.write(b"".join(self.conn.data_to_send()))
             return True
         # A server's frame without extensions is the same bytes for every client (no mask):
-        # framed once, like the payload, for all the clients that share it.
+        # framed once for all the clients that share the payload. uvicorn writes what its
+        # protocol queues (pongs, closes) at once, so nothing of theirs is waiting here.
         if (framed := FanOutProtocol._framed)[0] is not data:
             wire = Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
             framed = FanOutProtocol._framed = (data, wire)
-        if pending := conn.data_to_send():  # nothing, unless uvicorn left some: it goes first
-            self.transport.write(b"".join(pending))
         self.transport.write(framed[1])
         return True
 
