@@ -26,7 +26,7 @@ from when the event was due, so it includes a publisher falling behind;
 backlog of a client that fell behind into a snapshot, timed by its newest
 event); frames/s per client; the collector's pauses in the server process.
 
-    .venv/bin/python benchmarks/wallboard.py [--clients 1000 --rate 5000 --seconds 10 --slices 4]
+    .venv/bin/python benchmarks/wallboard.py [--clients 1000 --rate 5000 --seconds 10 --slices 10]
 """
 
 from __future__ import annotations
@@ -574,7 +574,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--probes", type=int, default=20, help="clients that time every message")
     p.add_argument("--rate", type=float, default=5000, help="events published per second")
     p.add_argument("--seconds", type=float, default=10, help="publishing time per server")
-    p.add_argument("--slices", type=int, default=4, help="turns each server takes")
+    p.add_argument("--slices", type=int, default=10, help="turns each server takes")
     p.add_argument("--drain", type=float, default=15, help="max wait for the tail, seconds")
     p.add_argument("--max-batch", type=int, default=None, help="hub: changes per frame")
     p.add_argument(
