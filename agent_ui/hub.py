@@ -3,10 +3,12 @@
 The single AMI consumer calls `Hub.publish`, which never awaits: a change is
 JSON-encoded once and appended to the topic's log of the last `queue_size`
 changes. Each client holds a cursor into that log, so its backlog is bounded by
-`queue_size` and publishing costs the same for 1 or 1,000 busy clients (idle
-senders are woken). A client that falls further behind loses its backlog and
-gets a fresh snapshot instead (coalescing); one that keeps falling behind, or
-cannot even take its snapshot, is dropped.
+`queue_size` and publishing costs the same for 1 or 1,000 clients: the senders
+that had caught up are woken once per event-loop iteration, after the
+consumer's burst of publishes, and clients at the same cursor share one frame.
+A client that falls further behind loses its backlog and gets a fresh snapshot
+instead (coalescing); one that keeps falling behind, or cannot even take its
+snapshot, is dropped.
 
 Wire format: every text frame is a JSON array of messages in `seq` order, each
 `{"type": "snapshot"|"change", "topic": str, "seq": int, "data": {...}}`. A
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -29,6 +32,7 @@ from itertools import islice
 from typing import Any
 
 SnapshotProvider = Callable[[str], Mapping[str, Any]]
+log = logging.getLogger(__name__)
 
 
 def encode(message: Mapping[str, Any]) -> str:
@@ -54,20 +58,28 @@ class _Topic:
     seq: int = 0
     subs: set[Subscription] = field(default_factory=set)
     waiters: list[Subscription] = field(default_factory=list)  # caught-up senders
+    waking: bool = False  # a wake-up of the waiters is scheduled
     snapshot: tuple[int, str] | None = None  # (seq, encoded frame)
+    frames: dict[int, str] = field(default_factory=dict)  # cursor -> changes frame, at this seq
 
 
 class Subscription:
-    """One client's cursor on a topic; the client's sender task drains it with next_frame()."""
+    """One client's cursor on a topic.
+
+    Its sender drains it either with next_frame() (a task that awaits), or with take() and an
+    `on_ready` callback (frames sent without a task, as long as the socket takes them).
+    """
 
     def __init__(self, hub: Hub, topic: _Topic, since: float) -> None:
         self.hub, self.topic, self._topic = hub, topic.name, topic
         self.cursor = 0  # seq of the last message handed to the sender
         self.stale = True  # the next frame must be a snapshot (new or coalesced client)
         self.stale_since = since
-        self.resyncs: list[float] = []  # overflow times since the client last caught up
+        self.resyncs: tuple[float, ...] = ()  # overflow times since the client last caught up
         self.dropped = False
         self.on_drop: Callable[[], object] | None = None  # sync; e.g. cancel a stuck sender
+        self.on_ready: Callable[[], object] | None = None  # sync; called when take() has more
+        self._parked = False  # in the topic's waiters: caught up, to be woken by a publish
         self._waiter: asyncio.Future[None] | None = None
 
     @property
@@ -81,19 +93,41 @@ class Subscription:
             frame = self.hub._next_frame(self)
             if frame is not None or self.dropped:
                 return frame
-            self.resyncs.clear()  # caught up: slowness is counted afresh
             self._waiter = asyncio.get_running_loop().create_future()
-            self._topic.waiters.append(self)
+            self._park()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
         return None
 
+    def take(self) -> str | None:
+        """The next frame if there is one; else None, and `on_ready` is called once there is."""
+        if self.dropped:
+            return None
+        if self.cursor == self._topic.seq and not self.stale:  # caught up: the usual case
+            self._park()
+            return None
+        frame = self.hub._next_frame(self)
+        if frame is None and not self.dropped:
+            self._park()
+        return frame
+
+    def _park(self) -> None:
+        if self.resyncs:
+            self.resyncs = ()  # caught up: slowness is counted afresh
+        if not self._parked:
+            self._parked = True
+            self._topic.waiters.append(self)
+
     def wake(self) -> None:
-        """Let the sender task run."""
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        """Let the sender run: resolve next_frame()'s wait, or call `on_ready`."""
+        self._parked = False
+        if self._waiter is not None:
+            if not self._waiter.done():
+                self._waiter.set_result(None)
+        elif self.on_ready is not None and not self.dropped:
+            self.on_ready()
 
 
 class Hub:
@@ -147,21 +181,20 @@ class Hub:
         if not t.subs:
             t.log.clear()
             t.waiters.clear()
-            t.snapshot = None
+            t.snapshot, t.frames = None, {}
 
     def publish(self, topic: str, data: Mapping[str, Any]) -> int:
         """Queue a change for every subscriber of `topic`; never awaits. Returns its seq."""
         t = self._topic(topic)
         t.seq += 1
+        if t.frames:
+            t.frames = {}  # they end at the previous seq
         self.stats.published += 1
         if not t.subs:
             t.log.clear()  # nobody to serve: keep the log contiguous with seq
             return t.seq
         t.log.append(encode({"type": "change", "topic": topic, "seq": t.seq, "data": data}))
-        if t.waiters:
-            waiters, t.waiters = t.waiters, []
-            for sub in waiters:
-                sub.wake()
+        self._wake_soon(t)
         if t.seq % self._check_every == 0:
             self._police(t)
         return t.seq
@@ -171,12 +204,30 @@ class Hub:
         t = self._topic(topic)
         t.seq += 1
         t.log.clear()
+        t.frames = {}
         now = self.clock()
         for sub in t.subs:
             if not sub.stale:
                 sub.stale, sub.stale_since = True, now
-            sub.wake()
+        self._wake_soon(t)
         return t.seq
+
+    def _wake_soon(self, t: _Topic) -> None:
+        # Once per loop iteration, not per publish: a burst of changes goes out as one frame, and
+        # publish() stays O(1) however many clients are waiting.
+        if t.waiters and not t.waking:
+            t.waking = True
+            asyncio.get_running_loop().call_soon(self._wake, t)
+
+    def _wake(self, t: _Topic) -> None:
+        t.waking = False
+        waiters, t.waiters = t.waiters, []
+        for sub in waiters:
+            try:
+                sub.wake()
+            except Exception:  # one broken sender must not leave the others asleep
+                log.exception("hub: waking a %s subscriber failed; dropping it", t.name)
+                self._drop(sub)
 
     def _topic(self, name: str) -> _Topic:
         t = self._topics.get(name)
@@ -197,12 +248,13 @@ class Hub:
     def _overflow(self, sub: Subscription, now: float) -> None:
         self.stats.coalesced += 1
         sub.stale, sub.stale_since = True, now
-        sub.resyncs = [t for t in sub.resyncs if now - t <= self.resync_window_s]
-        sub.resyncs.append(now)
+        sub.resyncs = (*(t for t in sub.resyncs if now - t <= self.resync_window_s), now)
         if len(sub.resyncs) > self.max_resyncs:
             self._drop(sub)
 
     def _drop(self, sub: Subscription) -> None:
+        if sub.dropped:
+            return
         self.stats.dropped_clients += 1
         sub.dropped = True
         self.unsubscribe(sub)
@@ -235,12 +287,20 @@ class Hub:
         if lag == 0:
             return None
         count = min(lag, self.max_batch)
+        # Clients that kept up stand at the same cursor: they share one frame per publish.
+        frame = t.frames.get(sub.cursor)
+        if frame is None:
+            frame = t.frames[sub.cursor] = self._join(t, lag, count)
+        sub.cursor += count
+        self.stats.delivered += count
+        return frame
+
+    @staticmethod
+    def _join(t: _Topic, lag: int, count: int) -> str:
         if count == lag:  # the usual case: the newest changes, read from the log's end
             batch = list(islice(reversed(t.log), count))
             batch.reverse()
         else:
             start = len(t.log) - lag
             batch = list(islice(t.log, start, start + count))
-        sub.cursor += count
-        self.stats.delivered += count
         return f"[{','.join(batch)}]"

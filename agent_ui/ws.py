@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_ui.hub import Hub, Subscription
+from agent_ui.ws_server import SEND_NOW
 from callcenter import services
 from callcenter.config import Settings
 from callcenter.errors import NotAuthenticated
@@ -128,31 +129,108 @@ async def _current_user(
 
 
 async def _stream(websocket: WebSocket, hub: Hub, topic: str, expires_at: int) -> None:
-    """Pump the subscription until the client leaves, is dropped, or its token expires."""
+    """Send the subscription until the client leaves, is dropped, or its token expires."""
     sub = hub.subscribe(topic)
-    pump = asyncio.create_task(_pump(websocket, sub))
-    sub.on_drop = pump.cancel  # a stuck send must not keep a dropped client around
+    sender = _Sender(websocket, sub)
     listen = asyncio.create_task(_until_disconnect(websocket))
     try:
+        sender.start()
         done, _ = await asyncio.wait(
-            {pump, listen},
+            {sender.done, listen},
             timeout=max(0.0, expires_at - time.time()),
             return_when=asyncio.FIRST_COMPLETED,
         )
     finally:
         hub.unsubscribe(sub)
-        pump.cancel()
+        sender.stop()
         listen.cancel()
-        await asyncio.gather(pump, listen, return_exceptions=True)
+        await asyncio.gather(*sender.tasks(), listen, return_exceptions=True)
     if sub.dropped:
         await _close(websocket, CLOSE_TOO_SLOW, "Too slow: reconnect for a fresh snapshot.")
     elif not done:
         await _close(websocket, CLOSE_UNAUTHENTICATED, "Your session has expired; log in again.")
 
 
-async def _pump(websocket: WebSocket, sub: Subscription) -> None:
-    while (frame := await sub.next_frame()) is not None:
-        await websocket.send_text(frame)
+class _Sender:
+    """Sends one subscription's frames to its websocket; `done` when it can send no more.
+
+    With the server's SEND_NOW extension (agent_ui.ws_server), frames go out from the hub's
+    wake-up in one pass over the clients, like a broadcast loop: no task or future per client
+    and change. A frame the socket cannot take at once goes through the ASGI send in a task,
+    which then carries on until the client has caught up; the hub meanwhile coalesces or drops
+    a client that stays behind. Without the extension, a task per client awaits each frame.
+    """
+
+    def __init__(self, websocket: WebSocket, sub: Subscription) -> None:
+        self.websocket, self.sub, self.take = websocket, sub, sub.take
+        extension = websocket.scope.get("extensions", {}).get(SEND_NOW)
+        self.send_now: Callable[[bytes], bool] | None = extension and extension["send"]
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.ended = False
+        self.task: asyncio.Task[None] | None = None
+        sub.on_drop = self.stop  # a stuck send must not keep a dropped client around
+
+    def start(self) -> None:
+        """Send the snapshot, then the changes as they come."""
+        if self.send_now is None:
+            self.task = asyncio.create_task(self._pump())
+        else:
+            self.sub.on_ready = self.ready
+            self.ready()
+
+    def ready(self) -> None:
+        """Send what the subscription holds, until it is drained or the socket is backed up."""
+        send_now, take, utf8 = self.send_now, self.take, _utf8
+        assert send_now is not None
+        while self.task is None and not self.ended:
+            frame = take()
+            if frame is None:
+                return
+            if frame is not utf8.frame:  # clients that kept up share the frame and its bytes
+                utf8.frame, utf8.data = frame, frame.encode()
+            if not send_now(utf8.data):
+                self.task = asyncio.create_task(self._send_then_resume(frame))
+
+    async def _send_then_resume(self, frame: str) -> None:
+        try:
+            await self.websocket.send_text(frame)  # waits for the socket, or raises
+        except Exception:  # the client has gone
+            self._end()
+            return
+        self.task = None
+        self.ready()
+
+    async def _pump(self) -> None:
+        try:
+            while (frame := await self.sub.next_frame()) is not None:
+                await self.websocket.send_text(frame)
+        finally:
+            self._end()
+
+    def stop(self) -> None:
+        """Stop sending, a send stuck on a full socket included."""
+        if self.task is not None:
+            self.task.cancel()
+        self._end()
+
+    def _end(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.done.set_result(None)
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return [] if self.task is None else [self.task]
+
+
+@dataclass
+class _Utf8:
+    """The last frame sent and its UTF-8 bytes."""
+
+    frame: str | None = None
+    data: bytes = b""
+
+
+_utf8 = _Utf8()
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:

@@ -44,6 +44,7 @@ def serve(
     """Run the HTTP service (API, websockets, AMI consumer, ARI app)."""
     import uvicorn
 
+    from agent_ui.ws_server import UVICORN_WS
     from callcenter.config import get_settings
     from callcenter.main import create_app
 
@@ -60,8 +61,7 @@ def serve(
         host=host or settings.http_host,
         port=port or settings.http_port,
         log_level="info",
-        # Wallboard frames are encoded once for every client; per-client deflate undoes that.
-        ws_per_message_deflate=False,
+        **UVICORN_WS,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -158,6 +159,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 stack.push_async_callback(part.stop)
         stack.push_async_callback(parts.db_engine.dispose)
         stack.push_async_callback(parts.screen_pops.stop)  # its history lookups end before the pool
+        # What startup built lives as long as the service: full collections need not scan it
+        # (one that did stalled every wallboard for 180 ms in benchmarks/wallboard.py).
+        gc.freeze()
         yield
 
 

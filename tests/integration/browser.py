@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, async_playwright
 
+from agent_ui.ws_server import UVICORN_WS
 from tests.helpers import poll
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,7 +72,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app, lifespan="off", log_level="warning", timeout_graceful_shutdown=5,
-        ws_per_message_deflate=False,  # as `callcenter serve` runs it
+        **UVICORN_WS,  # as `callcenter serve` runs it
     )  # fmt: skip
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="uvicorn")

@@ -24,6 +24,7 @@ from agent_ui import hub as hub_module
 from agent_ui import ws as ws_module
 from agent_ui.hub import Hub, Subscription
 from agent_ui.ws import agent_socket, wallboard_socket
+from agent_ui.ws_server import UVICORN_WS
 from callcenter import services
 from callcenter.config import Settings
 from callcenter.users.models import Role
@@ -226,6 +227,23 @@ async def test_resync_sends_every_subscriber_a_fresh_snapshot() -> None:
     assert board.hub.stats.coalesced == 0
 
 
+async def test_sender_without_a_task_gets_a_burst_of_changes_as_one_frame() -> None:
+    board = Board()
+    sub = board.hub.subscribe("wallboard")
+    readies: list[int] = []
+    sub.on_ready = lambda: readies.append(board.hub.seq("wallboard"))
+    assert json.loads(sub.take() or "[]")[0]["type"] == "snapshot"
+    assert sub.take() is None  # caught up: on_ready will say when there is more
+    for n in (1, 2, 3):
+        board.apply("wallboard", n)  # one consumer tick: publish() never calls a sender
+    assert readies == []
+    await poll(lambda: readies, timeout_s=5, interval_s=0.001)
+    assert readies == [3]
+    frame = json.loads(sub.take() or "[]")
+    assert [(m["seq"], m["data"]["last"]) for m in frame] == [(1, 1), (2, 2), (3, 3)]
+    assert sub.take() is None and readies == [3]
+
+
 # --- the websocket route, served by uvicorn on 127.0.0.1 -------------------------------------
 
 
@@ -240,13 +258,33 @@ def make_app(board: Board, sessions: object = None) -> FastAPI:
     return app
 
 
+WS_OPTIONS = {
+    "fanout": UVICORN_WS,
+    "fanout-deflate": UVICORN_WS | {"ws_per_message_deflate": True},
+    "asgi": {},
+}
+
+
+@pytest.fixture(params=list(WS_OPTIONS))
+def ws_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """uvicorn as `callcenter serve` runs it (frames sent through FanOutProtocol's extension,
+    from the hub's wake-up), the same with per-message deflate (the clients compress), and plain
+    uvicorn (a task per client, every frame through the ASGI send)."""
+    return WS_OPTIONS[request.param]
+
+
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Serve `app` on a random 127.0.0.1 port; yields the ws:// base URL."""
+async def serve(app: FastAPI, options: dict[str, Any]) -> AsyncIterator[str]:
+    """Serve `app` on a random 127.0.0.1 port with uvicorn `options`; yields the ws:// base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        app, lifespan="off", log_level="warning", ws_ping_interval=None, timeout_graceful_shutdown=2
+        app,
+        lifespan="off",
+        log_level="warning",
+        ws_ping_interval=None,
+        timeout_graceful_shutdown=2,
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -277,10 +315,10 @@ async def close_code(ws: ClientConnection) -> tuple[int, str]:
     return closed.value.rcvd.code, closed.value.rcvd.reason
 
 
-async def test_websocket_gets_snapshot_then_changes() -> None:
+async def test_websocket_gets_snapshot_then_changes(ws_options: dict[str, Any]) -> None:
     board = Board()
     board.apply("wallboard", 0)
-    async with serve(make_app(board)) as base:
+    async with serve(make_app(board), ws_options) as base:
         headers = {"Cookie": f"cc_token={token()}"}
         async with connect(f"{base}/ws/wallboard", additional_headers=headers) as ws:
             snapshot = await receive(ws)
@@ -306,18 +344,23 @@ async def test_websocket_gets_snapshot_then_changes() -> None:
         (f"?token={token(role='agent')}", 4403, "This needs the admin or supervisor role."),
     ],
 )
-async def test_websocket_refuses_bad_tokens(query: str, code: int, reason: str) -> None:
+async def test_websocket_refuses_bad_tokens(
+    query: str, code: int, reason: str, ws_options: dict[str, Any]
+) -> None:
     board = Board()
-    async with serve(make_app(board)) as base, connect(f"{base}/ws/wallboard{query}") as ws:
+    async with (
+        serve(make_app(board), ws_options) as base,
+        connect(f"{base}/ws/wallboard{query}") as ws,
+    ):
         assert await close_code(ws) == (code, reason)
     assert board.hub.subscribers("wallboard") == 0
 
 
-async def test_websocket_is_closed_when_the_token_expires() -> None:
+async def test_websocket_is_closed_when_the_token_expires(ws_options: dict[str, Any]) -> None:
     board = Board()
     nearly_expired = token(age_s=SETTINGS.token_ttl_s - 1.5)
     url = f"/ws/wallboard?token={nearly_expired}"
-    async with serve(make_app(board)) as base, connect(base + url) as ws:
+    async with serve(make_app(board), ws_options) as base, connect(base + url) as ws:
         assert (await receive(ws))[0]["type"] == "snapshot"
         assert await close_code(ws) == (4401, "Your session has expired; log in again.")
 
@@ -341,7 +384,9 @@ class FakeSessions:
         return self.users.get(user_id)
 
 
-async def test_with_a_database_the_current_role_counts_not_the_token() -> None:
+async def test_with_a_database_the_current_role_counts_not_the_token(
+    ws_options: dict[str, Any],
+) -> None:
     sessions = FakeSessions(
         {
             1: SimpleNamespace(role=Role.agent, active=True, agent_id=None),  # demoted
@@ -350,7 +395,7 @@ async def test_with_a_database_the_current_role_counts_not_the_token() -> None:
         }
     )
     board = Board()
-    async with serve(make_app(board, sessions)) as base:
+    async with serve(make_app(board, sessions), ws_options) as base:
         url = f"{base}/ws/wallboard?token="
         async with connect(url + token(user_id=1)) as ws:
             assert (await close_code(ws))[0] == 4403
@@ -360,7 +405,7 @@ async def test_with_a_database_the_current_role_counts_not_the_token() -> None:
             assert (await receive(ws))[0]["type"] == "snapshot"
 
 
-async def test_agent_socket_streams_only_that_agents_topic() -> None:
+async def test_agent_socket_streams_only_that_agents_topic(ws_options: dict[str, Any]) -> None:
     sessions = FakeSessions(
         {
             1: SimpleNamespace(role=Role.agent, active=True, agent_id="agent07"),
@@ -369,7 +414,7 @@ async def test_agent_socket_streams_only_that_agents_topic() -> None:
         }
     )
     board = Board()
-    async with serve(make_app(board, sessions)) as base:
+    async with serve(make_app(board, sessions), ws_options) as base:
         url = f"{base}/ws/agent?token="
         async with (
             connect(url + token("agent", 1)) as one,
@@ -399,12 +444,12 @@ async def stuck_connect(url: str) -> ClientConnection:
 
 
 async def test_stuck_websocket_is_dropped_while_others_keep_up(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, ws_options: dict[str, Any]
 ) -> None:
     monkeypatch.setattr(ws_module, "CLOSE_TIMEOUT_S", 60.0)
     clock = FakeClock()
     board = Board(queue_size=256, max_resyncs=3, resync_window_s=1.0, clock=clock)
-    async with serve(make_app(board)) as base:
+    async with serve(make_app(board), ws_options) as base:
         url = f"{base}/ws/wallboard?token={token()}"
         stuck = await stuck_connect(url)
         async with connect(url) as fast:
@@ -426,3 +471,22 @@ async def test_stuck_websocket_is_dropped_while_others_keep_up(
         assert board.hub.stats.coalesced >= 1 and board.hub.stats.dropped_clients == 1
         assert await close_code(stuck) == (1013, "Too slow: reconnect for a fresh snapshot.")
         await stuck.close()
+
+
+async def test_websocket_that_pauses_reading_gets_every_change_in_order_after(
+    ws_options: dict[str, Any],
+) -> None:
+    board = Board(queue_size=50_000, max_batch=256)  # a long backlog: slow, not stuck
+    async with serve(make_app(board), ws_options) as base:
+        paused = await stuck_connect(f"{base}/ws/wallboard?token={token()}")
+        for n in range(20_000):
+            board.apply("wallboard", n, pad="x" * 1000)  # 20 MB: more than socket buffers hold
+            if n % 100 == 99:
+                await asyncio.sleep(0)
+        received: list[dict[str, Any]] = []
+        while not received or received[-1]["data"]["last"] != 19_999:
+            received += await receive(paused)  # reading again
+        await paused.close()
+    assert_continuous(received)
+    assert [m["type"] for m in received].count("snapshot") == 1
+    assert board.hub.stats.coalesced == 0 and board.hub.stats.dropped_clients == 0
