@@ -132,7 +132,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     reconciler = Reconciler(
         settings=settings, sessions=sessions, config=config, book=book, board=board
     )
-    alerts = alert_service.build(settings=settings, board=board)
+    alerts = alert_service.build(settings=settings, board=board, sessions=sessions)
     callbacks = Callbacks(
         settings=settings, sessions=sessions, engine=metrics, hub=hub, board=board, layout=layout,
         tz=config.tz, dialer_ami=_dialer_ami(settings),
