@@ -12,16 +12,16 @@ day_s=${DEMO_DAY_S:-1200}
 export CALLCENTER_CALLBACK_OUT_CONTEXT=${DEMO_CALLBACK_CONTEXT:-demo-customers}
 
 # Demo logins, one per page; each password is generated once and kept (0600) in the state dir.
+# Added to the database on every run (already there: fine), so a new database gets them too.
 demo_user() {  # name role [--agent agentNN]
   local file="${CALLCENTER_STATE_DIR}/demo-$1.txt" password
   if [ ! -s "$file" ]; then
-    password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
-    if printf '%s\n' "$password" | $CC users add "$1" --role "$2" --password-stdin \
-        --display-name "Demo $1" "${@:3}" >&2; then
-      (umask 077; printf '%s\n' "$password" > "$file")
-    fi
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(12))' > "$file")
   fi
-  cat "$file" 2>/dev/null || echo 'see callcenter users list'
+  password=$(cat "$file")
+  printf '%s\n' "$password" | $CC users add "$1" --role "$2" --password-stdin \
+    --display-name "Demo $1" "${@:3}" >/dev/null 2>&1 || true
+  echo "$password"
 }
 supervisor_pw=$(demo_user supervisor supervisor)
 qa_pw=$(demo_user qa01 qa)
