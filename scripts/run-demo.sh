@@ -47,11 +47,13 @@ for _ in $(seq 1 60); do
 done
 cat <<TEXT
 
-  The 1212 centre at work. Open:
+  ศูนย์ 1212 จำลองกำลังทำงาน · The 1212 centre at work. Open:
   Wallboard: $url/wallboard   (user: supervisor, password: $supervisor_pw)
+             เจ้าหน้าที่ 39 คนในสถานะต่าง ๆ สายเข้าทั้ง 6 คิว การโทรกลับ
              39 agents (agent02-agent40) in their states, six queues with calls, callbacks
-  QA:        $url/qa          (user: qa01, password: $qa_pw)   recordings and cases
+  QA:        $url/qa          (user: qa01, password: $qa_pw)   ไฟล์บันทึกเสียง · recordings
   Agent:     $url/desk        (user: agent01, password: $agent_pw; softphone PJSIP/agent01)
+             agent01 เป็นของคุณ: เข้าคิวเพื่อรับสายคู่กับเจ้าหน้าที่จำลอง
              agent01 is yours: log in to take calls and callbacks next to the simulated agents
   Service:   $url   (API docs: $url/docs, health: $url/healthz; log: $log)
 
@@ -59,7 +61,8 @@ cat <<TEXT
   peaks where the service level drops and alerts fire, a lunch dip with more agents at their
   meal; agents pause for breaks and after-call work and file cases for some calls; callers
   who hang up in the queue are called back (demo-customers: most answer, some never do).
-  Ctrl-C stops the demo and the service; the stack stays up (make stack-down).
+  Ctrl-C หยุดการจำลองและบริการ · Ctrl-C stops the demo and the service; the stack stays up
+  (make stack-down).
 
 TEXT
 $CC demo --day "$day_s" &
