@@ -10,11 +10,13 @@ from fastapi import FastAPI
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
+from callcenter.users.models import Role
 from recordings import service
 from recordings.models import Recording, UploadState
 from recordings.uploader import Uploader
 from tests.helpers import poll
 from tests.integration.recordings_support import recorded_call, spool_sub
+from tests.integration.test_recordings_api import token_for
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +64,12 @@ async def test_a_recording_whose_media_stopped_is_flagged_incomplete(
     assert row.duration_s < 6 and row.talk_s is not None and row.talk_s >= 13
     health = (await client.get("/healthz")).json()["recordings"]
     assert health["incomplete_60m"] == before + 1
+    supervisor = await token_for(app, settings, Role.supervisor)
+    listed = await client.get(
+        "/api/v1/recordings", params={"caller": row.caller}, headers=supervisor
+    )
+    (shown,) = [r for r in listed.json() if r["uniqueid"] == row.uniqueid]
+    assert shown["incomplete"] is True and shown["talk_s"] == row.talk_s  # the QA page marks it
 
     def alert() -> list[dict[str, object]]:
         return [a for a in app.state.board.alerts if a["rule"] == "recordings_incomplete"]
