@@ -9,7 +9,7 @@ import typer
 from callcenter.callbacks.cli import callbacks_command
 from callcenter.cases.cli import app as cases_app
 from callcenter.kpi.cli import kpi_command
-from callcenter.simulate.cli import sim_agents_command, simulate_command
+from callcenter.simulate.cli import demo_command, sim_agents_command, simulate_command
 from callcenter.stack.cli import app as stack_app
 from callcenter.users.cli import app as users_app
 from recordings.cli import app as recordings_app
@@ -26,6 +26,9 @@ app.add_typer(cases_app, name="cases", help="Complaint cases: maintenance.")
 app.add_typer(recordings_app, name="recordings", help="Recordings catalogue and disposal.")
 app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
     simulate_command
+)
+app.command("demo", help="The centre at work: its agents, all queues, a compressed day.")(
+    demo_command
 )
 app.command("kpi", help="kpi-v1.1 figures of a period (checked against queue_log).")(kpi_command)
 app.command("callbacks", help="Callback tasks of dropped callers (timestamps, attempts).")(

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     recordings_scan_s: float = 2.0
     recordings_agent_own_calls: bool = False  # let agents play their own calls
     recordings_orphan_after_s: float = 4 * 3600  # no `.done` and no growth: Asterisk died
+    # A recording shorter than its call's talk time by more than this is flagged `incomplete`
+    # (media did not flow: nothing else notices); talk times are whole seconds.
+    recordings_incomplete_tolerance_s: float = 3.0
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -134,7 +134,7 @@ async def _build(settings: Settings) -> Services:
         reconciler=Reconciler(
             settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
         ),
-        alerts=alert_service.build(settings=settings, wallboard=wallboard),
+        alerts=alert_service.build(settings=settings, wallboard=wallboard, sessions=sessions),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),

@@ -13,10 +13,13 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     String,
     Text,
+    false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +37,16 @@ class UploadState(enum.StrEnum):
 
 class Recording(Base):
     __tablename__ = "recordings"
+    __table_args__ = (  # the alert and /healthz count the flagged recordings of the last hour
+        Index(
+            "ix_recordings_incomplete_started_at", "started_at", postgresql_where=text("incomplete")
+        ),
+        Index(
+            "ix_recordings_unchecked_started_at",
+            "started_at",
+            postgresql_where=text("talk_s IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -46,6 +59,11 @@ class Recording(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    # The call's talk time once its queue record is stored (None: not known yet, or no queue
+    # call, e.g. a callback); `incomplete`: the recording is much shorter than that talk
+    # (media did not flow), see recordings/completeness.py.
+    talk_s: Mapped[float | None] = mapped_column(Float)
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     codec: Mapped[str] = mapped_column(String(16))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

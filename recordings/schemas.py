@@ -24,6 +24,8 @@ class RecordingOut(BaseModel):
     started_at: datetime
     ended_at: datetime | None
     duration_s: float
+    talk_s: float | None  # its call's talk time, once known (recordings/completeness.py)
+    incomplete: bool  # much shorter than that talk: media was lost
     codec: str
     size_bytes: int
     sha256: str
@@ -43,7 +45,8 @@ class RecordingOut(BaseModel):
             queue=row.queue, agent=row.agent,
             caller=mask_number(row.caller) if mask else row.caller, caller_masked=mask,
             case_id=linked.case_id, started_at=row.started_at, ended_at=row.ended_at,
-            duration_s=row.duration_s, codec=row.codec, size_bytes=row.size_bytes,
+            duration_s=row.duration_s, talk_s=row.talk_s, incomplete=row.incomplete,
+            codec=row.codec, size_bytes=row.size_bytes,
             sha256=row.sha256, bucket=row.bucket, object_key=row.object_key,
             version_id=row.version_id, retain_until=row.retain_until, legal_hold=row.legal_hold,
             upload_state=row.upload_state, error=row.error, qa_scored=linked.scored,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.models import CaseCall
+from recordings import completeness
 from recordings.models import AuditEntry, QaEvaluation, Recording, UploadState
 
 
@@ -166,9 +167,10 @@ async def set_outcomes(*, session: AsyncSession, values: list[dict[str, Any]]) -
         await session.execute(update(Recording), values)
 
 
-async def backlog(*, session: AsyncSession) -> dict[str, int]:
+async def backlog(*, session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     """Recordings not yet safe in the vault: `waiting` (hashed or uploaded, the uploader's work)
-    and `failed` (kept in the spool for a person to look at)."""
+    and `failed` (kept in the spool for a person to look at); and `incomplete_60m`, those of
+    the last hour much shorter than their call's talk (recordings/completeness.py)."""
     waiting = (UploadState.hashed.value, UploadState.uploaded.value)
     rows = await session.execute(
         select(Recording.upload_state, func.count())
@@ -176,7 +178,9 @@ async def backlog(*, session: AsyncSession) -> dict[str, int]:
         .group_by(Recording.upload_state)
     )
     counts: dict[str, int] = {state: n for state, n in rows.all()}
+    since = (now or datetime.now(UTC)) - timedelta(seconds=completeness.ALERT_WINDOW_S)
     return {
         "waiting": sum(counts.get(s, 0) for s in waiting),
         "failed": counts.get(UploadState.failed.value, 0),
+        "incomplete_60m": await completeness.incomplete_count(session=session, since=since),
     }

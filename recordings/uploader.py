@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.background import Background
 from callcenter.config import Settings
 from callcenter.db import transaction
-from recordings import service, spool, storage
+from recordings import completeness, service, spool, storage
 from recordings.models import Recording, UploadState
 from recordings.transfer import Job, Outcome, measure, send
 
@@ -64,12 +64,14 @@ class Uploader(Background):
         scan_s: float = 2.0,
         workers: int = 4,
         orphan_after_s: float | None = None,
+        incomplete_tolerance_s: float = 3.0,
     ) -> None:
         self._s3, self._sessions = s3, sessions
         self.spool_dir, self.bucket = spool_dir, bucket
         self.retention_days, self.scan_s = retention_days, scan_s
         self.workers = min(workers, storage.S3_CONNECTIONS)  # recordings in flight at once
         self.orphan_after_s = orphan_after_s
+        self.incomplete_tolerance_s = incomplete_tolerance_s
         self.failures = 0  # consecutive rounds that hit an error (S3 or DB down)
         self.last_error: str | None = None
         self._lifecycle_set = False
@@ -120,7 +122,15 @@ class Uploader(Background):
                 mine = [i for i in batch if claims.enter_context(spool.claim(i))]
                 states = await self.advance(mine, known=await self._known(mine))
             verified += sum(1 for s in states.values() if s == UploadState.verified)
+        await self.check_complete()
         return verified
+
+    async def check_complete(self) -> list[completeness.Checked]:
+        """Recent recordings against their calls' talk times (flags the short ones)."""
+        async with transaction(self._sessions) as session:
+            return await completeness.check(
+                session=session, tolerance_s=self.incomplete_tolerance_s, now=datetime.now(UTC)
+            )
 
     async def process(self, item: spool.SpoolItem, *, row: Recording | None = None) -> str:
         """Advance one recording as far as it goes; its upload state afterwards."""
@@ -251,4 +261,5 @@ def build_uploader(
         retention_days=settings.retention_days,
         scan_s=settings.recordings_scan_s,
         orphan_after_s=settings.recordings_orphan_after_s,
+        incomplete_tolerance_s=settings.recordings_incomplete_tolerance_s,
     )

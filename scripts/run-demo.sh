@@ -1,50 +1,71 @@
 #!/usr/bin/env bash
-# `make run`: the service on 127.0.0.1 with steady simulated traffic, until Ctrl-C.
+# `make run`: the service on 127.0.0.1 and the 1212 centre at work (`callcenter demo`), until
+# Ctrl-C, which stops both (the demo hangs up its calls and logs its agents out; the stack
+# stays up: make stack-down). DEMO_DAY_S sets how long a demo day (08:00-20:00) lasts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CC=.venv/bin/callcenter
 eval "$($CC stack env)"
 url="http://${CALLCENTER_HTTP_HOST}:${CALLCENTER_HTTP_PORT}"
+day_s=${DEMO_DAY_S:-1200}
+# Dropped callers are called back: the service dials the simulated customers.
+export CALLCENTER_CALLBACK_OUT_CONTEXT=${DEMO_CALLBACK_CONTEXT:-demo-customers}
 
 # Demo logins, one per page; each password is generated once and kept (0600) in the state dir.
+# Added to the database on every run (already there: fine), so a new database gets them too.
 demo_user() {  # name role [--agent agentNN]
   local file="${CALLCENTER_STATE_DIR}/demo-$1.txt" password
   if [ ! -s "$file" ]; then
-    password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
-    if printf '%s\n' "$password" | $CC users add "$1" --role "$2" --password-stdin \
-        --display-name "Demo $1" "${@:3}" >&2; then
-      (umask 077; printf '%s\n' "$password" > "$file")
-    fi
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(12))' > "$file")
   fi
-  cat "$file" 2>/dev/null || echo 'see callcenter users list'
+  password=$(cat "$file")
+  printf '%s\n' "$password" | $CC users add "$1" --role "$2" --password-stdin \
+    --display-name "Demo $1" "${@:3}" >/dev/null 2>&1 || true
+  echo "$password"
 }
 supervisor_pw=$(demo_user supervisor supervisor)
 qa_pw=$(demo_user qa01 qa)
 agent_pw=$(demo_user agent01 agent --agent agent01)
 
-$CC serve &
+log="${CALLCENTER_STATE_DIR}/demo-service.log"
+$CC serve >"$log" 2>&1 &
 serve_pid=$!
-cleanup() { kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; }
+demo_pid=
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$demo_pid" ]; then kill -TERM "$demo_pid" 2>/dev/null || true; wait "$demo_pid" 2>/dev/null || true; fi
+  kill -TERM "$serve_pid" 2>/dev/null || true
+  wait "$serve_pid" 2>/dev/null || true
+  echo "stopped: the demo and the service (the stack stays up: make stack-down)"
+}
 trap cleanup EXIT INT TERM
 
 for _ in $(seq 1 60); do
   curl -fsS "$url/healthz" >/dev/null 2>&1 && break
-  kill -0 "$serve_pid" 2>/dev/null || { echo "the service exited; see its output above" >&2; exit 1; }
+  kill -0 "$serve_pid" 2>/dev/null || { echo "the service exited; see $log" >&2; tail -20 "$log" >&2; exit 1; }
   sleep 0.5
 done
-curl -sS "$url/healthz"; echo
-echo
-echo "  Wallboard: $url/wallboard   (user: supervisor, password: $supervisor_pw)"
-echo "  QA:        $url/qa          (user: qa01, password: $qa_pw)"
-echo "  Agent:     $url/desk        (user: agent01, password: $agent_pw; softphone PJSIP/agent01)"
-echo "  Service:   $url   (API docs: $url/docs, health: $url/healthz)"
-echo "  Demo traffic runs now; Ctrl-C stops it and the service (the stack stays up: make stack-down)."
-echo
+cat <<TEXT
 
-seed=1
-while kill -0 "$serve_pid" 2>/dev/null; do
-  queue=$(shuf -n1 -e general-enquiries online-shopping illegal-websites cyber-threats digital-law digital-platforms)
-  $CC simulate --queue "$queue" --calls 20 --rate 0.5 --agents 4 --patience uniform:8-60 \
-    --ring uniform:1-6 --talk exp:25 --seed "$seed" || sleep 2
-  seed=$((seed + 1))
-done
+  ศูนย์ 1212 จำลองกำลังทำงาน · The 1212 centre at work. Open:
+  Wallboard: $url/wallboard   (user: supervisor, password: $supervisor_pw)
+             เจ้าหน้าที่ 39 คนในสถานะต่าง ๆ สายเข้าทั้ง 6 คิว การโทรกลับ
+             39 agents (agent02-agent40) in their states, six queues with calls, callbacks
+  QA:        $url/qa          (user: qa01, password: $qa_pw)   ไฟล์บันทึกเสียง · recordings
+  Agent:     $url/desk        (user: agent01, password: $agent_pw; softphone PJSIP/agent01)
+             agent01 เป็นของคุณ: เข้าคิวเพื่อรับสายคู่กับเจ้าหน้าที่จำลอง
+             agent01 is yours: log in to take calls and callbacks next to the simulated agents
+  Service:   $url   (API docs: $url/docs, health: $url/healthz; log: $log)
+
+  What runs: a day from 08:00 to 20:00 in ${day_s} s, again and again: an opening rush and two
+  peaks where the service level drops and alerts fire, a lunch dip with more agents at their
+  meal; agents pause for breaks and after-call work and file cases for some calls; callers
+  who hang up in the queue are called back (demo-customers: most answer, some never do).
+  Ctrl-C หยุดการจำลองและบริการ · Ctrl-C stops the demo and the service; the stack stays up
+  (make stack-down).
+
+TEXT
+$CC demo --day "$day_s" &
+demo_pid=$!
+wait "$demo_pid" || true
+demo_pid=

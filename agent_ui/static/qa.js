@@ -37,7 +37,9 @@ async function search(event) {
 function row(r) {
   const tr = document.createElement("tr");
   tr.dataset.id = r.id;
-  const cells = [fmtTime(r.started_at), r.queue, r.agent || "–", r.caller, fmtLen(r.duration_s),
+  // A recording much shorter than its call's talk lost media: say so next to its length.
+  const length = fmtLen(r.duration_s) + (r.incomplete ? ` ⚠ ไม่ครบ · incomplete (talk ${fmtLen(r.talk_s)})` : "");
+  const cells = [fmtTime(r.started_at), r.queue, r.agent || "–", r.caller, length,
     r.qa_scored ? "✓ ให้คะแนนแล้ว · scored" : "ยังไม่ประเมิน · not scored"];
   for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
   const td = document.createElement("td"), b = document.createElement("button");

@@ -106,8 +106,11 @@ function paintCallbacks(cb) {
   const age = cb.oldest_dropped_at == null ? null : Math.max(0, Date.now() / 1000 + clockOffset - cb.oldest_dropped_at);
   const oldest = age == null ? "" : ` · เก่าสุด oldest ${fmtSec(age)}`;
   const soon = cb.deadline_soon ? " · ใกล้ครบกำหนด! due soon!" : "";
-  el.textContent = `โทรกลับค้าง · callbacks open ${cb.open}${oldest}${soon}`;
+  // What the dialer did in the last 24 h: ringing now, reached, rang out / busy (retried or failed).
+  const steps = cb.reached_24h === undefined ? "" : ` · กำลังโทร dialing ${cb.dialing} · โทรถึง reached ${cb.reached_24h} · ไม่ติด not reached ${cb.not_reached_24h}`;
+  el.textContent = `โทรกลับค้าง · callbacks open ${cb.open}${oldest}${soon}${steps}`;
   el.dataset.open = cb.open;
+  el.dataset.reached = cb.reached_24h ?? "";
   el.dataset.soon = cb.deadline_soon ? "1" : "0";
 }
 

@@ -17,12 +17,14 @@ CENTRE_LABELS = ("ทั้งศูนย์", "Centre")
 SL_LOW, ABANDON_HIGH, WAIT_LONG, AGENTS_SHORT = (
     "sl_low", "abandon_high", "wait_long", "agents_short",
 )  # fmt: skip
+RECORDINGS_INCOMPLETE = "recordings_incomplete"
 SEVERITIES = ("warning", "critical")
 TITLES = {
     SL_LOW: ("SL 60 นาที ต่ำกว่าเป้า", "SL (60 min) below target"),
     ABANDON_HIGH: ("อัตราสายหลุด 60 นาที สูงกว่าเป้า", "Abandon rate (60 min) above target"),
     WAIT_LONG: ("ผู้โทรรอสายนานเกินไป", "A caller waits too long"),
     AGENTS_SHORT: ("เจ้าหน้าที่ว่างไม่พอ", "Too few agents available"),
+    RECORDINGS_INCOMPLETE: ("ไฟล์บันทึกเสียงไม่ครบ", "Recordings shorter than their calls"),
 }
 
 
@@ -182,6 +184,21 @@ def _agents_short(rule: Rule, scope: Scope) -> Alert | None:
         f" (fewer than {t})",
     )
     return _alert(rule, scope, float(available), texts, "agents.available", None)
+
+
+def recordings_incomplete(count: int, *, threshold: float = 1) -> Alert | None:
+    """The vault stored `count` recordings in the last 60 minutes that are much shorter than
+    their calls' talk (recordings/completeness.py): media is being lost somewhere."""
+    if count < threshold:
+        return None
+    rule = Rule(RECORDINGS_INCOMPLETE, threshold, severity="critical", queues=False)
+    scope = Scope(CENTRE, *CENTRE_LABELS, {})
+    texts = (
+        f"ไฟล์บันทึกเสียง {count} ไฟล์ใน 60 นาที สั้นกว่าเวลาสนทนาของสาย (เสียงหาย)",
+        f"{count} recording(s) in the last 60 min are much shorter than their calls' talk"
+        " (media lost)",
+    )
+    return _alert(rule, scope, float(count), texts, "recordings.incomplete_60m", None)
 
 
 CHECKS: dict[str, Callable[[Rule, Scope], Alert | None]] = {

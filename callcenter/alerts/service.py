@@ -5,17 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.alerts import rules as alert_rules
 from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, parse_recipients
 from callcenter.background import Background
 from callcenter.config import Settings
+from recordings import completeness
 
 log = logging.getLogger(__name__)
+
+# A check outside the board's snapshot (e.g. the recordings vault): now → the alerts firing.
+ExtraCheck = Callable[[float], Awaitable[list[alert_rules.Alert]]]
 
 
 class WallboardLike(Protocol):
@@ -46,8 +53,10 @@ class AlertService(Background):
         cooldown_s: float = 900.0,
         interval_s: float = 5.0,
         clock: Callable[[], float] = time.time,
+        extra: Sequence[ExtraCheck] = (),
     ) -> None:
         self._wallboard, self._rules, self._mailer = wallboard, list(rules), mailer
+        self._extra = list(extra)
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
         self._shown: list[dict[str, Any]] = []
@@ -57,9 +66,13 @@ class AlertService(Background):
     async def evaluate_once(self) -> list[Incident]:
         """One round: evaluate, update the wallboard when the alerts changed, mail what is due."""
         now = self._clock()
-        firing = self.incidents.update(
-            alert_rules.evaluate(self._wallboard.snapshot(), self._rules), now
-        )
+        alerts = alert_rules.evaluate(self._wallboard.snapshot(), self._rules)
+        for check in self._extra:
+            try:
+                alerts += await check(now)
+            except Exception:  # the database is down: /healthz says so; the board's rules go on
+                log.warning("alert check %r failed", check, exc_info=True)
+        firing = self.incidents.update(alerts, now)
         items = [incident.as_item() for incident in firing]
         if items != self._shown:
             self._shown = items
@@ -104,8 +117,34 @@ def rules_from(settings: Settings) -> list[alert_rules.Rule]:
     )
 
 
-def build(*, settings: Settings, wallboard: WallboardLike) -> AlertService:
-    """The service as configured; no recipients → alerts shown, no mail."""
+class IncompleteRecordings:
+    """Fires while the vault flagged recordings in the last 60 minutes (asks the catalogue at
+    most every `every_s`: the answer changes only as recordings arrive)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, every_s: float = 30.0):
+        self._sessions, self._every = sessions, every_s
+        self._asked_at, self._count = float("-inf"), 0
+
+    async def __call__(self, now: float) -> list[alert_rules.Alert]:
+        if now - self._asked_at >= self._every:
+            since = datetime.fromtimestamp(now, UTC) - timedelta(
+                seconds=completeness.ALERT_WINDOW_S
+            )
+            async with self._sessions() as session:
+                self._count = await completeness.incomplete_count(session=session, since=since)
+            self._asked_at = now
+        alert = alert_rules.recordings_incomplete(self._count)
+        return [alert] if alert else []
+
+
+def build(
+    *,
+    settings: Settings,
+    wallboard: WallboardLike,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> AlertService:
+    """The service as configured; no recipients → alerts shown, no mail. With `sessions`,
+    also the recordings vault's incomplete recordings."""
     recipients = parse_recipients(settings.alert_recipients)
     mailer = Mailer(
         host=settings.smtp_host,
@@ -120,4 +159,5 @@ def build(*, settings: Settings, wallboard: WallboardLike) -> AlertService:
         mailer=mailer if recipients else None,
         cooldown_s=settings.alert_cooldown_s,
         interval_s=settings.alert_interval_s,
+        extra=[IncompleteRecordings(sessions)] if sessions is not None else [],
     )

@@ -43,7 +43,7 @@ class Detector(Background):
         self._sessions, self._policy = sessions, policy
         self._on_due, self._on_closed, self._on_summary = on_due, on_closed, on_summary
         self._interval, self._soon = interval_s, soon_s
-        self.summary: tuple[int, datetime | None, datetime | None] = (0, None, None)
+        self.summary: cb_service.Summary = (0, None, None, 0, 0, 0)
         self.last_error: str | None = None
 
     async def _run(self) -> None:
@@ -92,7 +92,8 @@ class Detector(Background):
     def board_section(self, now: float | None = None) -> dict[str, Any]:
         """The wallboard's `callbacks` part: counts and ages only (no numbers: PDPA)."""
         now = time.time() if now is None else now
-        count, oldest, deadline = self.summary
+        count, oldest, deadline, *steps = self.summary
+        dialing, reached, not_reached = (*steps, 0, 0, 0)[:3]
         left = None if deadline is None else round(deadline.timestamp() - now, 1)
         return {
             "open": count,
@@ -100,4 +101,7 @@ class Detector(Background):
             "oldest_dropped_at": None if oldest is None else oldest.timestamp(),
             "nearest_deadline_s": left,
             "deadline_soon": left is not None and left <= self._soon,
+            "dialing": dialing,
+            "reached_24h": reached,
+            "not_reached_24h": not_reached,
         }

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -305,13 +305,27 @@ async def listing(
     return [(t, by_task.get(t.id, [])) for t in tasks]
 
 
-async def open_summary(*, session: AsyncSession) -> tuple[int, datetime | None, datetime | None]:
-    """(open tasks, oldest drop, nearest deadline) for the wallboard."""
+# (open tasks, oldest drop, nearest deadline, dialling now, reached and not reached in 24 h)
+Summary = tuple[int, datetime | None, datetime | None, int, int, int]
+NOT_REACHED = (State.retry_wait, State.failed)  # an attempt rang out, was busy or failed
+DAY = timedelta(hours=24)
+
+
+async def open_summary(*, session: AsyncSession, now: datetime | None = None) -> Summary:
+    """The wallboard's callback figures, in one statement."""
+    since = (now or datetime.now(UTC)) - DAY
+    is_open = CallbackTask.state.in_(OPEN_STATES)
+    recent = CallbackTask.dropped_at >= since
     row = (
         await session.execute(
             select(
-                func.count(), func.min(CallbackTask.dropped_at), func.min(CallbackTask.deadline_at)
-            ).where(CallbackTask.state.in_(OPEN_STATES))
+                func.count().filter(is_open),
+                func.min(CallbackTask.dropped_at).filter(is_open),
+                func.min(CallbackTask.deadline_at).filter(is_open),
+                func.count().filter(CallbackTask.state == State.dialing),
+                func.count().filter(recent, CallbackTask.state == State.reached),
+                func.count().filter(recent, CallbackTask.state.in_(NOT_REACHED)),
+            ).where(or_(is_open, recent))
         )
     ).one()
-    return int(row[0]), row[1], row[2]
+    return int(row[0]), row[1], row[2], int(row[3]), int(row[4]), int(row[5])

@@ -68,7 +68,7 @@ async def _recordings(parts: Services) -> dict[str, Any]:
         async with asyncio.timeout(CHECK_TIMEOUT_S), parts.sessions() as session:
             report |= await recording_service.backlog(session=session)
     except Exception:
-        report |= {"waiting": None, "failed": None}  # the db check says why
+        report |= {"waiting": None, "failed": None, "incomplete_60m": None}  # db check says why
     return report
 
 

@@ -182,3 +182,36 @@ async def _agents(settings: Settings, *, action: str, queue: str, count: int, re
                 await agents.logout(n)
     finally:
         await ami.stop()
+
+
+def demo_command(
+    day: float = typer.Option(1200.0, help="Seconds one demo day (08:00-20:00) lasts."),
+    days: int = typer.Option(0, help="Days to play (0: until Ctrl-C)."),
+    load: float = typer.Option(1.0, help="Scales the calls of the day's shape."),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same days."),
+    exclude: list[str] = typer.Option(
+        ["agent01"], help="Agents left out (a person uses them at the desk)."
+    ),
+    cases: float = typer.Option(0.3, help="Share of answered calls the agents file as cases."),
+    report: float = typer.Option(10.0, help="Seconds between status lines."),
+) -> None:
+    """The 1212 centre at work: its agents, all queues, breaks, after-call work, cases."""
+    from callcenter.simulate.demo import DemoOptions, run_demo  # the DB layers load only here
+
+    settings = get_settings()
+    layout = _layout(settings)
+    if day < 60 or not 0 < load <= 5 or not 0 <= cases <= 1 or days < 0:
+        fail("--day must be 60 s or more, --load in (0, 5], --cases in [0, 1], --days >= 0", code=2)
+    unknown = sorted(set(exclude) - {a.id for a in layout.agents})
+    if unknown:
+        fail(f"--exclude: no agent {', '.join(unknown)} in centre.toml", code=2)
+    opts = DemoOptions(
+        day_s=day, days=days, load=load, seed=seed, exclude=tuple(exclude),
+        case_share=cases, report_s=report,
+    )  # fmt: skip
+    try:
+        asyncio.run(run_demo(settings, layout, opts, lambda line: err.print(line, markup=False)))
+    except (ConnectionError, TimeoutError, PermissionError) as exc:
+        fail(f"cannot drive Asterisk over AMI: {exc}", code=1, hint="Try: callcenter stack up")
+    except KeyboardInterrupt:
+        pass

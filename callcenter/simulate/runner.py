@@ -32,6 +32,8 @@ class CallState:
     failed: str | None = None
     hold_time_s: int | None = None
     channel: str | None = None
+    agent: str | None = None  # the member name that answered
+    linkedid: str | None = None
     events: list[str] = field(default_factory=list)
 
     @property
@@ -57,6 +59,7 @@ class CallState:
 
 
 Progress = Callable[[int, int], None]
+OnEnd = Callable[[CallState], None]
 
 
 class Simulation:
@@ -69,8 +72,10 @@ class Simulation:
         spec: RunSpec,
         calls: list[PlannedCall],
         ivr_digits: dict[str, str] | None = None,
+        on_end: OnEnd | None = None,
     ) -> None:
         self._ami = ami
+        self._on_end = on_end  # each call once it hung up (the demo's agents act on it)
         self._spec = spec
         self._digit_of = {queue: digit for digit, queue in (ivr_digits or {}).items()}
         self._calls = {c.call_id: CallState(plan=c) for c in calls}
@@ -85,6 +90,10 @@ class Simulation:
         await self.agents.ensure(self._spec.agents)
         for n in range(1, min(paused, self._spec.agents) + 1):
             await self.agents.pause(n, reason="break")
+        await self.play(on_progress=on_progress)
+
+    async def play(self, *, on_progress: Progress | None = None) -> None:
+        """Place every call on schedule and follow each to its end (agents are the caller's)."""
         follower = asyncio.create_task(self._follow(on_progress))
         try:
             await self._place_all()
@@ -154,7 +163,11 @@ class Simulation:
     def _apply(self, event: dict[str, str]) -> None:
         name, uid = event.get("Event", ""), event.get("Uniqueid", "")
         if name == "Hangup" and uid in self._calls:
-            self._calls[uid].ended = True
+            ended = self._calls[uid]
+            if not ended.ended:
+                ended.ended = True
+                if self._on_end is not None:
+                    self._on_end(ended)
             return
         call_id = self._by_network_id.get(uid)
         if call_id is None:
@@ -167,6 +180,8 @@ class Simulation:
         elif name == "AgentConnect":
             state.answered = True
             state.hold_time_s = _int(event.get("HoldTime"))
+            state.agent = event.get("MemberName") or None
+            state.linkedid = event.get("Linkedid") or None
         elif name == "QueueCallerAbandon" and not state.answered:
             state.left_unanswered = True
             state.hold_time_s = _int(event.get("HoldTime"))
@@ -180,6 +195,10 @@ class Simulation:
             await asyncio.sleep(0.1)
         if on_progress is not None:
             on_progress(self._placed_count(), self._ended_count())
+
+    async def hang_up_all(self) -> None:
+        """Hang up every call still up (the demo stops)."""
+        await self._force_hangups()
 
     async def _force_hangups(self) -> None:
         for state in self._calls.values():

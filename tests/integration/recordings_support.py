@@ -84,12 +84,19 @@ def fake_item(sub: Path, name: str, audio: bytes) -> spool.SpoolItem:
 
 
 async def recorded_call(
-    ami: AmiClient, *, sub: Path, talk_s: int = 3, fmt: str = "ogg", caller: str | None = None
+    ami: AmiClient,
+    *,
+    sub: Path,
+    talk_s: int = 3,
+    fmt: str = "ogg",
+    caller: str | None = None,
+    voice_s: int | None = None,
 ) -> spool.SpoolItem:
     """One answered simulated call recorded into `sub`; its finished spool item.
 
     Other sessions' tests log simulated agents in and out of the shared queues: a call
-    nobody answered leaves a recording without audio, and is placed again.
+    nobody answered leaves a recording without audio, and is placed again. `voice_s`: the
+    agent's media stops after that many seconds (the rest of the talk is silent).
     """
     agents = SimAgents(ami=ami, queue=QUEUE)
     for _ in range(ATTEMPTS):
@@ -97,7 +104,9 @@ async def recorded_call(
             await agents.login(OUR_AGENT)
         await agents.unpause(OUR_AGENT)
         try:
-            item = await _one_call(ami, sub=sub, talk_s=talk_s, fmt=fmt, caller=caller)
+            item = await _one_call(
+                ami, sub=sub, talk_s=talk_s, fmt=fmt, caller=caller, voice_s=voice_s
+            )
         finally:
             with contextlib.suppress(Exception):
                 await agents.logout(OUR_AGENT)  # never left to answer other tests' calls
@@ -108,7 +117,7 @@ async def recorded_call(
 
 
 async def _one_call(
-    ami: AmiClient, *, sub: Path, talk_s: int, fmt: str, caller: str | None
+    ami: AmiClient, *, sub: Path, talk_s: int, fmt: str, caller: str | None, voice_s: int | None
 ) -> spool.SpoolItem:
     call_id = f"rec-{uuid.uuid4().hex[:10]}"
     caller = caller or f"08{random.randint(10000000, 99999999)}"
@@ -122,6 +131,7 @@ async def _one_call(
             "Variable": [
                 f"__SIM_CALLER={caller}", "SIM_TICKS=80", "__RING=1", f"__TALK={talk_s}",
                 f"__CC_REC_SUB={sub.name}", f"__CC_REC_FORMAT={fmt}",
+                *([f"__SIM_VOICE_S={voice_s}"] if voice_s is not None else []),
             ],
         },
         as_list=True,

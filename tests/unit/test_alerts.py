@@ -296,3 +296,28 @@ def test_mail_is_plain_text_thai_and_english_naming_rule_queue_and_kpi() -> None
 def test_recipients_are_comma_separated() -> None:
     assert parse_recipients("a@x, b@y ,,") == ("a@x", "b@y")
     assert parse_recipients("") == ()
+
+
+async def test_an_extra_check_fires_with_the_board_rules_and_a_failing_one_is_skipped() -> None:
+    """The vault's incomplete recordings reach the board and the mail like any rule."""
+    board, mailer, clock = FakeBoard(), FakeMailer(), Clock()
+    found = {"n": 0}
+
+    async def incomplete(now: float) -> list[rules.Alert]:
+        alert = rules.recordings_incomplete(found["n"])
+        return [alert] if alert else []
+
+    async def broken(now: float) -> list[rules.Alert]:
+        raise ConnectionError("database down")
+
+    service = AlertService(
+        wallboard=board, rules=[], mailer=mailer, clock=clock, extra=[broken, incomplete]
+    )
+    await rounds(service, clock, 2)
+    assert board.alerts == [] and mailer.sent == []
+    found["n"] = 3
+    await rounds(service, clock, 2)
+    (item,) = board.alerts
+    assert item["id"] == "recordings_incomplete:centre" and item["severity"] == "critical"
+    assert "3 recording(s)" in str(item["text_en"]) and "3 ไฟล์" in str(item["text_th"])
+    assert len(mailer.sent) == 1

@@ -30,11 +30,12 @@ def detector() -> Detector:
 
 def test_board_shows_open_count_oldest_age_and_a_red_mark_near_the_deadline() -> None:
     d = detector()
-    d.summary = (3, T0, T0 + timedelta(seconds=1800))
+    d.summary = (3, T0, T0 + timedelta(seconds=1800), 1, 5, 2)
     calm: dict[str, Any] = d.board_section(now=T0.timestamp() + 600)
     assert calm == {
         "open": 3, "oldest_age_s": 600.0, "oldest_dropped_at": T0.timestamp(),
         "nearest_deadline_s": 1200.0, "deadline_soon": False,
+        "dialing": 1, "reached_24h": 5, "not_reached_24h": 2,
     }  # fmt: skip
     late = d.board_section(now=T0.timestamp() + 1600)
     assert late["deadline_soon"] is True and late["nearest_deadline_s"] == 200.0

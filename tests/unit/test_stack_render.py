@@ -152,7 +152,7 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     assert contexts == [
         "general", "globals", "inbound", "ivr", "queue-entry", "record", "record-end",
         "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
-        "callers", "callerphone", "agents", "sim-customers",
+        "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
     for queue in [*SERVICE_LINES, DEFAULT_QUEUE]:
         assert f"exten => {queue},1,Set(__CC_QUEUE=${{EXTEN}})" in text

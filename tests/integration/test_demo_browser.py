@@ -1,0 +1,165 @@
+"""`callcenter demo` in a compressed day, watched on the wallboard in a real browser: the
+centre's agents are logged in (at least 30 of the 39 simulated ones), calls flow into the
+queues, and dropped callers are called back and reached (the service dials the
+simulated customers of the `demo-customers` context).
+
+Screenshots of the board during the demo (desktop and phone) go to /tmp/demo-wallboard-*.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page
+from sqlalchemy import select
+
+from callcenter import centre
+from callcenter.callbacks.models import CallbackTask, State
+from callcenter.config import Settings
+from callcenter.main import create_app
+from callcenter.simulate.demo import Demo, DemoOptions
+from callcenter.simulate.spec import Distribution
+from callcenter.users.models import Role
+from tests.helpers import poll
+from tests.integration import browser as web
+from tests.integration.conftest import own_database
+from tests.integration.test_wallboard_browser import (
+    DESKTOP,
+    PHONE,
+    add_user,
+    new_context,
+    sign_in,
+    wait_live,
+)
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
+]
+
+# A day of 3 minutes with short talks: the peaks fill the queues within seconds (callers
+# give up and are owed a callback), the lunch dip frees agents to call them back.
+COMPRESSED = DemoOptions(
+    day_s=180, load=1.3, report_s=30,
+    talk=Distribution("exp", 15), patience=Distribution("uniform", 6, 40),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_db(settings: Settings) -> Iterator[Settings]:
+    """A database of its own; the service dials callbacks to the simulated customers."""
+    with own_database(settings, "callcenter_demo") as own:
+        yield own.model_copy(update={"callback_out_context": "demo-customers"})
+
+
+@pytest.fixture(scope="module")
+async def site(demo_db: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
+    app = create_app(demo_db)
+    async with app.router.lifespan_context(app):
+        await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
+        # Today's earlier calls (other tests') come from queue_log in the first round.
+        await poll(
+            lambda: app.state.services.wallboard.complete is not None,
+            timeout_s=30,
+            what="reconciled",
+        )
+        async with web.serve(app) as url:
+            yield url, app
+
+
+def logged_in(texts: list[str]) -> int:
+    """Agents in any state but logged out, from the centre card's state chips."""
+    total = 0
+    for text in texts:
+        if "logged out" not in text:
+            total += int(re.search(r":\s*(\d+)", text).group(1))  # type: ignore[union-attr]
+    return total
+
+
+async def agents_on_board(page: Page) -> int:
+    return logged_in(await page.locator("#centre .agent-state").all_inner_texts())
+
+
+async def test_the_demo_shows_the_centre_at_work(
+    site: tuple[str, FastAPI], demo_db: Settings
+) -> None:
+    url, app = site
+    supervisor = await add_user(app, f"sup-{uuid.uuid4().hex[:6]}", Role.supervisor)
+    layout = centre.load(demo_db.conf_dir)
+    lines: list[str] = []
+    # A seed of its own: earlier runs' callers (today's queue_log) have other numbers.
+    opts = dataclasses.replace(COMPRESSED, seed=random.randrange(1, 10**9))
+    demo = Demo(demo_db, layout, opts, lines.append)
+    try:
+        async with web.chromium() as browser:
+            await watch(browser, url, supervisor, demo, app)
+    finally:  # the calls the demo hung up leave recordings: this service takes them
+        await poll(lambda: not left_in_spool(demo_db, demo), timeout_s=60, what="spool drained")
+    assert demo.cases.filed >= 1, lines  # agents filed cases for some of their calls
+    assert "demo stopped: its calls hung up, its agents logged out" in lines
+
+
+def left_in_spool(settings: Settings, demo: Demo) -> list[str]:
+    ids = {f"{s.plan.call_id}-net" for s in demo.sim.states} if demo.sim else set()
+    return [p.name for p in settings.spool_path.glob("*.done") if p.stem in ids]
+
+
+async def reached_demo_callers(app: FastAPI, demo: Demo) -> int:
+    """Callback tasks reached whose number is one of the demo's callers (not other tests')."""
+    callers = {s.plan.caller for s in demo.sim.states} if demo.sim else set()
+    async with app.state.services.sessions() as session:
+        numbers = await session.scalars(
+            select(CallbackTask.number).where(CallbackTask.state == State.reached)
+        )
+        return len(set(numbers) & callers)
+
+
+async def watch(browser: Browser, url: str, supervisor: str, demo: Demo, app: FastAPI) -> None:
+    context = await new_context(browser, DESKTOP)
+    running: asyncio.Task[None] | None = None
+    try:
+        page = await context.new_page()
+        await page.goto(f"{url}/login?next=/wallboard")
+        await sign_in(page, supervisor)
+        await page.wait_for_url(f"{url}/wallboard")
+        await wait_live(page)
+        pill = page.locator("#callbacks")
+        before = int(await pill.get_attribute("data-reached") or 0)
+        running = asyncio.create_task(demo.run())
+
+        async def agents() -> int | None:
+            assert not running.done(), running  # the demo failed: say why
+            n = await agents_on_board(page)
+            return n if n >= 30 else None
+
+        await poll(agents, timeout_s=60, interval_s=1, what="30 agents logged in")
+
+        async def reached() -> bool:
+            assert not running.done(), running
+            shown = int(await pill.get_attribute("data-reached") or 0)
+            return shown > before and await reached_demo_callers(app, demo) >= 1
+
+        await poll(reached, timeout_s=240, interval_s=2, what="a demo caller called back")
+        await poll(lambda: demo.cases.filed, timeout_s=60, what="a case filed")
+        assert await agents_on_board(page) >= 30  # still logged in, hours into the demo day
+        await page.screenshot(path="/tmp/demo-wallboard-desktop.png", full_page=True)
+        phone = await new_context(browser, PHONE, phone=True, state=await context.storage_state())
+        try:
+            small = await phone.new_page()
+            await small.goto(f"{url}/wallboard")
+            await wait_live(small)
+            await small.screenshot(path="/tmp/demo-wallboard-phone.png", full_page=True)
+        finally:
+            await phone.close()
+    finally:
+        if running is not None:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+        await context.close()
