@@ -101,7 +101,7 @@ async def test_the_demo_shows_the_centre_at_work(
         async with web.chromium() as browser:
             await watch(browser, url, supervisor, demo, app)
     finally:  # the calls the demo hung up leave recordings: this service takes them
-        await poll(lambda: not left_in_spool(demo_db, demo), timeout_s=60, what="spool drained")
+        await drained(app, demo_db, demo)
     assert demo.cases.filed >= 1, lines  # agents filed cases for some of their calls
     assert "demo stopped: its calls hung up, its agents logged out" in lines
 
@@ -109,6 +109,18 @@ async def test_the_demo_shows_the_centre_at_work(
 def left_in_spool(settings: Settings, demo: Demo) -> list[str]:
     ids = {f"{s.plan.call_id}-net" for s in demo.sim.states} if demo.sim else set()
     return [p.name for p in settings.spool_path.glob("*.done") if p.stem in ids]
+
+
+async def drained(app: FastAPI, settings: Settings, demo: Demo) -> None:
+    """Every recording of the demo's calls left the spool; if not, say what stayed and why."""
+    try:
+        await poll(lambda: not left_in_spool(settings, demo), timeout_s=180, what="spool drained")
+    except AssertionError:
+        left = left_in_spool(settings, demo)
+        files = {n: sorted(p.suffix for p in settings.spool_path.glob(f"{n[:-5]}.*")) for n in left}
+        uploader = app.state.services.uploader
+        state = (uploader.failures, uploader.last_error) if uploader else "no uploader"
+        raise AssertionError(f"{len(left)} left in the spool: {files}; uploader {state}") from None
 
 
 async def reached_demo_callers(app: FastAPI, demo: Demo) -> int:
