@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +69,10 @@ class Simulation:
         spec: RunSpec,
         calls: list[PlannedCall],
         ivr_digits: dict[str, str] | None = None,
+        variables: Sequence[str] = (),
     ) -> None:
         self._ami = ami
+        self._variables = list(variables)  # more channel variables for every call (benchmarks)
         self._spec = spec
         self._digit_of = {queue: digit for digit, queue in (ivr_digits or {}).items()}
         self._calls = {c.call_id: CallState(plan=c) for c in calls}
@@ -111,6 +113,7 @@ class Simulation:
             f"SIM_TICKS={patience_ticks(call.patience_s)}",
             f"__RING={call.ring_s}",
             f"__TALK={call.talk_s}",
+            *self._variables,
         ]
         if spec.queue_timeout_s is not None:
             variables.append(f"__QUEUE_TIMEOUT={spec.queue_timeout_s}")
