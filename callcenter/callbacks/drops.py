@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.ami.models import AmiEvent
 from callcenter.callbacks import rules
-from callcenter.callbacks.models import CallbackDrop
-from callcenter.callbacks.service import Policy
+from callcenter.callbacks.models import OPEN_STATES, CallbackDrop, CallbackTask
+from callcenter.callbacks.service import Policy, closable
 from callcenter.calls.models import QueueCall
 
 # Drops that reach `queue_calls` late (queue_log after an outage) still count, up to a day back:
@@ -19,34 +21,33 @@ from callcenter.calls.models import QueueCall
 LOOKBACK_S = 86400.0
 
 
-async def new_drops(
-    *, session: AsyncSession, policy: Policy, now: datetime, limit: int = 500
-) -> Sequence[QueueCall]:
-    """Finished queue calls that owe a callback and are not yet linked to a task."""
-    seen = select(CallbackDrop.id).where(CallbackDrop.queue_call_id == QueueCall.id)
-    query = (
-        select(QueueCall)
-        .where(
-            QueueCall.entered_at >= now - timedelta(seconds=max(LOOKBACK_S, policy.window_s)),
-            QueueCall.outcome.in_(rules.DROP_OUTCOMES),
-            QueueCall.ended_at.is_not(None),
-            ~seen.exists(),
-        )
-        .order_by(QueueCall.ended_at, QueueCall.id)
-        .limit(limit)
+@dataclass(frozen=True)
+class Probe:
+    """What one pass has to do: new drops or cuts to link, and the open tasks' summary."""
+
+    drops: bool
+    cuts: bool
+    closable: bool  # tasks to expire or to cancel because the caller got through
+    summary: tuple[int, datetime | None, datetime | None]
+
+
+def _unseen() -> Any:
+    return ~select(CallbackDrop.id).where(CallbackDrop.queue_call_id == QueueCall.id).exists()
+
+
+def _drops(policy: Policy, now: datetime) -> Select[QueueCall]:
+    return select(QueueCall).where(
+        QueueCall.entered_at >= now - timedelta(seconds=max(LOOKBACK_S, policy.window_s)),
+        QueueCall.outcome.in_(rules.DROP_OUTCOMES),
+        QueueCall.ended_at.is_not(None),
+        _unseen(),
     )
-    return (await session.scalars(query)).all()
 
 
-async def new_cuts(
-    *, session: AsyncSession, policy: Policy, now: datetime, limit: int = 500
-) -> list[tuple[QueueCall, datetime]]:
-    """Answered queue calls whose caller's channel hung up with a technical cause, not yet linked.
-
-    The cause comes from the stored raw AMI Hangup event of the caller's channel (durable).
-    """
-    seen = select(CallbackDrop.id).where(CallbackDrop.queue_call_id == QueueCall.id)
-    query = (
+def _cuts(policy: Policy, now: datetime) -> Select[QueueCall, datetime]:
+    """Answered calls whose caller's channel hung up with a technical cause (the stored raw
+    AMI Hangup event of the caller's channel: durable)."""
+    return (
         select(QueueCall, AmiEvent.event_ts)
         .join(
             AmiEvent,
@@ -59,9 +60,48 @@ async def new_cuts(
             QueueCall.entered_at >= now - timedelta(seconds=policy.window_s + 3600),
             QueueCall.answered_at.is_not(None),
             AmiEvent.headers["Cause"].astext.in_(rules.TECHNICAL_CAUSES),
-            ~seen.exists(),
+            _unseen(),
         )
-        .order_by(AmiEvent.event_ts)
-        .limit(limit)
     )
+
+
+async def probe(*, session: AsyncSession, policy: Policy, now: datetime) -> Probe:
+    """One statement: drops or cuts not yet linked, tasks to close, the open tasks' summary.
+
+    The detector asks this every pass and runs the fuller queries only when they have work.
+    """
+    open_tasks = select(
+        func.count().label("n"),
+        func.min(CallbackTask.dropped_at).label("oldest"),
+        func.min(CallbackTask.deadline_at).label("deadline"),
+    ).where(CallbackTask.state.in_(OPEN_STATES))
+    row = (
+        await session.execute(
+            select(
+                exists(_drops(policy, now)),
+                exists(_cuts(policy, now)),
+                exists(closable(now)),
+                *open_tasks.subquery().c,
+            )
+        )
+    ).one()
+    return Probe(
+        drops=bool(row[0]), cuts=bool(row[1]), closable=bool(row[2]),
+        summary=(int(row[3]), row[4], row[5]),
+    )  # fmt: skip
+
+
+async def new_drops(
+    *, session: AsyncSession, policy: Policy, now: datetime, limit: int = 500
+) -> Sequence[QueueCall]:
+    """Finished queue calls that owe a callback and are not yet linked to a task."""
+    query = _drops(policy, now).order_by(QueueCall.ended_at, QueueCall.id).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def new_cuts(
+    *, session: AsyncSession, policy: Policy, now: datetime, limit: int = 500
+) -> list[tuple[QueueCall, datetime]]:
+    """Answered queue calls cut by a technical fault, not yet linked (see `_cuts`)."""
+    query = _cuts(policy, now).order_by(AmiEvent.event_ts).limit(limit)
     return [(call, at) for call, at in (await session.execute(query)).all()]

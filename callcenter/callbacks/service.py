@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -201,13 +201,29 @@ async def mark_reached(*, session: AsyncSession, task_id: int, attempt: int, at:
     add_event(session, task_id, "reached", state=State.reached, attempt=attempt, at=at)
 
 
+def _expired(now: datetime) -> ColumnElement[bool]:
+    return CallbackTask.state.in_(DUE_STATES) & (CallbackTask.deadline_at <= now)
+
+
+def _caller_reached() -> ColumnElement[bool]:
+    answered = select(QueueCall.id).where(
+        QueueCall.caller == CallbackTask.number,
+        QueueCall.answered_at > CallbackTask.dropped_at,
+        QueueCall.entered_at >= CallbackTask.dropped_at - timedelta(hours=1),
+    )
+    return CallbackTask.state.in_(DUE_STATES) & answered.exists()
+
+
+def closable(now: datetime) -> Select[int]:
+    """Tasks that `expire` or `cancel_caller_reached` would close now."""
+    return select(CallbackTask.id).where(_expired(now) | _caller_reached())
+
+
 async def expire(*, session: AsyncSession, now: datetime) -> list[int]:
     """Waiting tasks whose window ended without reaching the caller: failed (owed, missed)."""
     tasks = (
         await session.scalars(
-            select(CallbackTask)
-            .where(CallbackTask.state.in_(DUE_STATES), CallbackTask.deadline_at <= now)
-            .with_for_update(skip_locked=True)
+            select(CallbackTask).where(_expired(now)).with_for_update(skip_locked=True)
         )
     ).all()
     for task in tasks:
@@ -219,16 +235,9 @@ async def expire(*, session: AsyncSession, now: datetime) -> list[int]:
 
 async def cancel_caller_reached(*, session: AsyncSession, now: datetime) -> list[int]:
     """Open, not-dialling tasks whose caller got through to an agent since the drop."""
-    answered = select(QueueCall.id).where(
-        QueueCall.caller == CallbackTask.number,
-        QueueCall.answered_at > CallbackTask.dropped_at,
-        QueueCall.entered_at >= CallbackTask.dropped_at - timedelta(hours=1),
-    )
     tasks = (
         await session.scalars(
-            select(CallbackTask)
-            .where(CallbackTask.state.in_(DUE_STATES), answered.exists())
-            .with_for_update(skip_locked=True)
+            select(CallbackTask).where(_caller_reached()).with_for_update(skip_locked=True)
         )
     ).all()
     for task in tasks:
