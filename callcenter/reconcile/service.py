@@ -159,10 +159,19 @@ class Reconciler(Background):
         return await asyncio.to_thread(self.queue_log_records)
 
     async def fill(self, *, now: float, queue_log: Sequence[CallRecord] | None = None) -> int:
-        """Store what queue_log knows and the store lacks; how many calls were filled."""
+        """Store what queue_log knows and the store lacks; how many calls were filled.
+
+        The book holds every call this process has stored or is storing (seeded from the
+        store, then each live record, whose writer retries until it is stored, and each
+        fill), so while it has every finished queue_log call the store is not read at all:
+        only a gap (AMI lost, service down) costs the round a read of two days of calls.
+        """
         ql = queue_log if queue_log is not None else await self._read()
         start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
         recent = [r for r in ql if r.entered_at >= start.timestamp()]
+        known = self._book.since(start.timestamp()) if self._book is not None else None
+        if known is not None and not missing(known, recent, before=now - GRACE_S):
+            return 0
         async with self._sessions() as session, session.begin():
             stored = await calls_service.between(
                 session=session, start=start, end=datetime.fromtimestamp(now + 60, tz=UTC)
