@@ -70,7 +70,7 @@ class RecordWriter(Background):
     task_name = "record-writer"
 
     def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], flush_interval_s: float = 0.5
+        self, *, sessions: async_sessionmaker[AsyncSession], flush_interval_s: float = 1.0
     ) -> None:
         self._sessions = sessions
         self._interval = flush_interval_s
