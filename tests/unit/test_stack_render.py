@@ -288,5 +288,8 @@ def test_the_service_login_receives_only_the_events_it_uses(files: dict[str, str
         "MusicOnHoldStart",
     ]
     assert all(wanted.search(f"Event: {name}\r\nPrivilege: call,all\r\n") for name in used)
+    # Answers to our actions: an async Originate's result, QueueStatus's list.
+    answer = "Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: 7\r\nResponse: Failure"
+    assert wanted.search(answer)
     assert not any(wanted.search(f"Event: {name}\r\nPrivilege: call,all\r\n") for name in unused)
     assert "eventfilter" not in dict(sections(files["manager.conf"]))["simulator"]
