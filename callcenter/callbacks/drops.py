@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import DateTime, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.ami.models import AmiEvent
@@ -31,38 +31,55 @@ class Probe:
     summary: tuple[int, datetime | None, datetime | None]
 
 
+# The times are bound parameters, so each statement is built once and SQLAlchemy's cache
+# key of it is computed once: a statement rebuilt every pass walked its whole tree again.
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_DROPS_SINCE = bindparam("drops_since", type_=DateTime(timezone=True))
+_CUTS_SINCE = bindparam("cuts_since", type_=DateTime(timezone=True))
+
+
+def _params(policy: Policy, now: datetime) -> dict[str, datetime]:
+    return {
+        "now": now,
+        "drops_since": now - timedelta(seconds=max(LOOKBACK_S, policy.window_s)),
+        # Answered calls are re-read every pass (most are never cut): the window only.
+        "cuts_since": now - timedelta(seconds=policy.window_s + 3600),
+    }
+
+
 def _unseen() -> Any:
     return ~select(CallbackDrop.id).where(CallbackDrop.queue_call_id == QueueCall.id).exists()
 
 
-def _drops(policy: Policy, now: datetime) -> Select[QueueCall]:
-    return select(QueueCall).where(
-        QueueCall.entered_at >= now - timedelta(seconds=max(LOOKBACK_S, policy.window_s)),
-        QueueCall.outcome.in_(rules.DROP_OUTCOMES),
-        QueueCall.ended_at.is_not(None),
+_DROPS = select(QueueCall).where(
+    QueueCall.entered_at >= _DROPS_SINCE,
+    QueueCall.outcome.in_(rules.DROP_OUTCOMES),
+    QueueCall.ended_at.is_not(None),
+    _unseen(),
+)
+# Answered calls whose caller's channel hung up with a technical cause (the stored raw AMI
+# Hangup event of the caller's channel: durable).
+_CUTS = (
+    select(QueueCall, AmiEvent.event_ts)
+    .join(
+        AmiEvent,
+        (AmiEvent.linkedid == QueueCall.linkedid)
+        & (AmiEvent.uniqueid == QueueCall.call_id)
+        & (AmiEvent.event == "Hangup"),
+    )
+    .where(
+        QueueCall.entered_at >= _CUTS_SINCE,
+        QueueCall.answered_at.is_not(None),
+        AmiEvent.headers["Cause"].astext.in_(rules.TECHNICAL_CAUSES),
         _unseen(),
     )
-
-
-def _cuts(policy: Policy, now: datetime) -> Select[QueueCall, datetime]:
-    """Answered calls whose caller's channel hung up with a technical cause (the stored raw
-    AMI Hangup event of the caller's channel: durable)."""
-    return (
-        select(QueueCall, AmiEvent.event_ts)
-        .join(
-            AmiEvent,
-            (AmiEvent.linkedid == QueueCall.linkedid)
-            & (AmiEvent.uniqueid == QueueCall.call_id)
-            & (AmiEvent.event == "Hangup"),
-        )
-        .where(
-            # Answered calls are re-read every pass (most are never cut): the window only.
-            QueueCall.entered_at >= now - timedelta(seconds=policy.window_s + 3600),
-            QueueCall.answered_at.is_not(None),
-            AmiEvent.headers["Cause"].astext.in_(rules.TECHNICAL_CAUSES),
-            _unseen(),
-        )
-    )
+)
+_OPEN = select(
+    func.count().label("n"),
+    func.min(CallbackTask.dropped_at).label("oldest"),
+    func.min(CallbackTask.deadline_at).label("deadline"),
+).where(CallbackTask.state.in_(OPEN_STATES))
+_PROBE = select(exists(_DROPS), exists(_CUTS), exists(closable(_NOW)), *_OPEN.subquery().c)
 
 
 async def probe(*, session: AsyncSession, policy: Policy, now: datetime) -> Probe:
@@ -70,21 +87,7 @@ async def probe(*, session: AsyncSession, policy: Policy, now: datetime) -> Prob
 
     The detector asks this every pass and runs the fuller queries only when they have work.
     """
-    open_tasks = select(
-        func.count().label("n"),
-        func.min(CallbackTask.dropped_at).label("oldest"),
-        func.min(CallbackTask.deadline_at).label("deadline"),
-    ).where(CallbackTask.state.in_(OPEN_STATES))
-    row = (
-        await session.execute(
-            select(
-                exists(_drops(policy, now)),
-                exists(_cuts(policy, now)),
-                exists(closable(now)),
-                *open_tasks.subquery().c,
-            )
-        )
-    ).one()
+    row = (await session.execute(_PROBE, _params(policy, now))).one()
     return Probe(
         drops=bool(row[0]), cuts=bool(row[1]), closable=bool(row[2]),
         summary=(int(row[3]), row[4], row[5]),
@@ -95,13 +98,13 @@ async def new_drops(
     *, session: AsyncSession, policy: Policy, now: datetime, limit: int = 500
 ) -> Sequence[QueueCall]:
     """Finished queue calls that owe a callback and are not yet linked to a task."""
-    query = _drops(policy, now).order_by(QueueCall.ended_at, QueueCall.id).limit(limit)
-    return (await session.scalars(query)).all()
+    query = _DROPS.order_by(QueueCall.ended_at, QueueCall.id).limit(limit)
+    return (await session.scalars(query, _params(policy, now))).all()
 
 
 async def new_cuts(
     *, session: AsyncSession, policy: Policy, now: datetime, limit: int = 500
 ) -> list[tuple[QueueCall, datetime]]:
-    """Answered queue calls cut by a technical fault, not yet linked (see `_cuts`)."""
-    query = _cuts(policy, now).order_by(AmiEvent.event_ts).limit(limit)
-    return [(call, at) for call, at in (await session.execute(query)).all()]
+    """Answered queue calls cut by a technical fault, not yet linked (see `_CUTS`)."""
+    query = _CUTS.order_by(AmiEvent.event_ts).limit(limit)
+    return [(call, at) for call, at in (await session.execute(query, _params(policy, now))).all()]

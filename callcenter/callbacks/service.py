@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import BindParameter, ColumnElement, Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -201,7 +201,7 @@ async def mark_reached(*, session: AsyncSession, task_id: int, attempt: int, at:
     add_event(session, task_id, "reached", state=State.reached, attempt=attempt, at=at)
 
 
-def _expired(now: datetime) -> ColumnElement[bool]:
+def _expired(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return CallbackTask.state.in_(DUE_STATES) & (CallbackTask.deadline_at <= now)
 
 
@@ -214,7 +214,7 @@ def _caller_reached() -> ColumnElement[bool]:
     return CallbackTask.state.in_(DUE_STATES) & answered.exists()
 
 
-def closable(now: datetime) -> Select[int]:
+def closable(now: datetime | BindParameter[datetime]) -> Select[int]:
     """Tasks that `expire` or `cancel_caller_reached` would close now."""
     return select(CallbackTask.id).where(_expired(now) | _caller_reached())
 
