@@ -16,8 +16,10 @@ lines, answered calls vs CONNECT, the raw AMI events (QueueCallerJoin, AgentConn
 verified recordings vs the answered calls, and that the stored calls' KPIs equal the ones
 queue_log gives (the reconciler's `agree`). Exit 1 when any differ.
 
-`--profile` runs the service under cProfile (its overhead inflates the service's figure)
-and prints where its time went.
+"serve loop" is the service's main thread alone (the event loop); the rest of its CPU is
+the recordings uploader's threads (hashing, S3 put and read-back). `--profile` runs the
+service under cProfile, recording only while the calls run (its overhead inflates the
+service's figure, and it sees the main thread only), and prints where that time went.
 
     flock /tmp/cc-stack.lock .venv/bin/python benchmarks/controller_cpu.py \
         [--calls 300 --rate 5 --talk 20 --agents 99 --queue Q --profile]

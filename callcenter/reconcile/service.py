@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MATCH_S = 2.0  # AMI and queue_log stamp the same entry up to a second apart
 LOOKBACK_S = 2 * 86400.0
 GRACE_S = 5.0  # the live path stores a call within this; only older gaps are filled
+PRUNE_S = 3600.0  # how often calls older than LOOKBACK_S leave the settled set
 
 
 class Marks(Protocol):
@@ -113,6 +114,8 @@ class Reconciler(Background):
         self._tailer = QueueLogTailer(settings.queue_log_file)
         self._builder = Builder(config.wrapup_s)
         self._reading = threading.Lock()  # rounds and API requests read from worker threads
+        self._settled: set[tuple[str, str, float]] = set()  # queue_log calls the book has
+        self._pruned_at = 0.0
         self.filled = 0
 
     @property
@@ -169,8 +172,7 @@ class Reconciler(Background):
         ql = queue_log if queue_log is not None else await self._read()
         start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
         recent = [r for r in ql if r.entered_at >= start.timestamp()]
-        known = self._book.since(start.timestamp()) if self._book is not None else None
-        if known is not None and not missing(known, recent, before=now - GRACE_S):
+        if self._book is not None and not self._unsettled(recent, before=now - GRACE_S):
             return 0
         async with self._sessions() as session, session.begin():
             stored = await calls_service.between(
@@ -183,6 +185,25 @@ class Reconciler(Background):
                 self._book.put(record)
         self.filled += len(fills)
         return len(fills)
+
+    def _unsettled(self, queue_log: Sequence[CallRecord], *, before: float) -> list[CallRecord]:
+        """Finished queue_log calls the book lacks or holds unfinished (`missing` against the
+        book); each one found finished there is remembered and not looked up again."""
+        assert self._book is not None
+        if before - self._pruned_at > PRUNE_S:
+            self._settled = {k for k in self._settled if k[2] >= before - LOOKBACK_S}
+            self._pruned_at = before
+        out = []
+        for r in queue_log:
+            key = (r.call_id, r.queue, r.entered_at)
+            if not r.finished or (r.ended_at or r.entered_at) > before or key in self._settled:
+                continue
+            known = self._book.near(r.call_id, r.queue, r.entered_at, MATCH_S)
+            if known is not None and known.finished:
+                self._settled.add(key)
+            else:
+                out.append(r)
+        return out
 
     async def _stopped(self) -> None:
         self._tailer.close()
