@@ -20,6 +20,19 @@ def is_queue_event(name: str) -> bool:
     return name.startswith(QUEUE_EVENT_PREFIXES) or name in CALL_EVENTS
 
 
+def manager_event_filter() -> str:
+    """manager.conf `eventfilter` for the service's login: Asterisk sends only what
+    `is_queue_event` keeps (a superset: a regex over the event text), Shutdown, and every
+    event that answers one of our actions (it carries our ActionID: OriginateResponse,
+    QueueStatus's list).
+
+    Without it most of what Asterisk sends per call (Newchannel, Newstate, Bridge*, Dial*,
+    MixMonitor*, ...) is read, framed and thrown away by the service.
+    """
+    names = sorted([*QUEUE_EVENT_PREFIXES, *CALL_EVENTS, "Shutdown"])
+    return f"Event: ({'|'.join(names)})|ActionID: "
+
+
 # One encoder for every event: json.dumps would build it again on each call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

@@ -55,7 +55,7 @@ class EventWriter(Background):
         db_engine: AsyncEngine,
         batch_size: int = 500,
         max_batch: int = MAX_BATCH,
-        flush_interval_s: float = 0.2,
+        flush_interval_s: float = 1.0,
         retry_max_s: float = 5.0,
         journal: Path | None = None,
     ) -> None:

@@ -57,8 +57,35 @@ class Detector(Background):
             await asyncio.sleep(self._interval)
 
     async def run_once(self) -> int:
-        """One pass: new drops → tasks, caller-reached cancels, the wallboard summary."""
+        """One pass: new drops → tasks, caller-reached cancels, the wallboard summary.
+
+        It starts with one probe statement; the queries that link drops run only when there
+        are drops or cuts to link, the cancel/expire sweep only when a task is due to close
+        (each would find nothing otherwise), so a pass with nothing to do is one statement.
+        """
         now = datetime.now(UTC)
+        async with self._sessions() as session:
+            probe = await drops_q.probe(session=session, policy=self._policy, now=now)
+        created = await self._link(now) if probe.drops or probe.cuts else []
+        cancelled: list[int] = []
+        if probe.closable or created:
+            async with transaction(self._sessions) as session:
+                cancelled = await cb_service.cancel_caller_reached(session=session, now=now)
+                cancelled += await cb_service.expire(session=session, now=now)
+        for task_id, due in created:
+            if self._on_due is not None:
+                await self._on_due(task_id, due)
+        for task_id in cancelled:
+            if self._on_closed is not None:
+                await self._on_closed(task_id)
+        if probe.drops or probe.cuts or cancelled:
+            await self._summarise()
+        else:
+            self._show(probe.summary)
+        return len(created)
+
+    async def _link(self, now: datetime) -> list[tuple[int, datetime]]:
+        """Every unlinked drop and cut gets its task (or joins one); the new pending tasks."""
         async with self._sessions() as session:
             drops = await drops_q.new_drops(session=session, policy=self._policy, now=now)
             cuts = await drops_q.new_cuts(session=session, policy=self._policy, now=now)
@@ -70,21 +97,13 @@ class Detector(Background):
                 )
                 if task is not None and task.state == "pending" and task.drops == 1:
                     created.append((task.id, task.due_at or now))
-        async with transaction(self._sessions) as session:
-            cancelled = await cb_service.cancel_caller_reached(session=session, now=now)
-            cancelled += await cb_service.expire(session=session, now=now)
-        for task_id, due in created:
-            if self._on_due is not None:
-                await self._on_due(task_id, due)
-        for task_id in cancelled:
-            if self._on_closed is not None:
-                await self._on_closed(task_id)
-        await self._summarise()
-        return len(created)
+        return created
 
     async def _summarise(self) -> None:
         async with self._sessions() as session:
-            summary = await cb_service.open_summary(session=session)
+            self._show(await cb_service.open_summary(session=session))
+
+    def _show(self, summary: cb_service.Summary) -> None:
         if summary != self.summary:
             self.summary = summary
             self._on_summary()
@@ -92,8 +111,7 @@ class Detector(Background):
     def board_section(self, now: float | None = None) -> dict[str, Any]:
         """The wallboard's `callbacks` part: counts and ages only (no numbers: PDPA)."""
         now = time.time() if now is None else now
-        count, oldest, deadline, *steps = self.summary
-        dialing, reached, not_reached = (*steps, 0, 0, 0)[:3]
+        count, oldest, deadline, dialing, reached, not_reached = self.summary
         left = None if deadline is None else round(deadline.timestamp() - now, 1)
         return {
             "open": count,

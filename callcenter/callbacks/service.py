@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Select,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -200,13 +211,29 @@ async def mark_reached(*, session: AsyncSession, task_id: int, attempt: int, at:
     add_event(session, task_id, "reached", state=State.reached, attempt=attempt, at=at)
 
 
+def _expired(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    return CallbackTask.state.in_(DUE_STATES) & (CallbackTask.deadline_at <= now)
+
+
+def _caller_reached() -> ColumnElement[bool]:
+    answered = select(QueueCall.id).where(
+        QueueCall.caller == CallbackTask.number,
+        QueueCall.answered_at > CallbackTask.dropped_at,
+        QueueCall.entered_at >= CallbackTask.dropped_at - timedelta(hours=1),
+    )
+    return CallbackTask.state.in_(DUE_STATES) & answered.exists()
+
+
+def closable(now: datetime | BindParameter[datetime]) -> Select[int]:
+    """Tasks that `expire` or `cancel_caller_reached` would close now."""
+    return select(CallbackTask.id).where(_expired(now) | _caller_reached())
+
+
 async def expire(*, session: AsyncSession, now: datetime) -> list[int]:
     """Waiting tasks whose window ended without reaching the caller: failed (owed, missed)."""
     tasks = (
         await session.scalars(
-            select(CallbackTask)
-            .where(CallbackTask.state.in_(DUE_STATES), CallbackTask.deadline_at <= now)
-            .with_for_update(skip_locked=True)
+            select(CallbackTask).where(_expired(now)).with_for_update(skip_locked=True)
         )
     ).all()
     for task in tasks:
@@ -218,16 +245,9 @@ async def expire(*, session: AsyncSession, now: datetime) -> list[int]:
 
 async def cancel_caller_reached(*, session: AsyncSession, now: datetime) -> list[int]:
     """Open, not-dialling tasks whose caller got through to an agent since the drop."""
-    answered = select(QueueCall.id).where(
-        QueueCall.caller == CallbackTask.number,
-        QueueCall.answered_at > CallbackTask.dropped_at,
-        QueueCall.entered_at >= CallbackTask.dropped_at - timedelta(hours=1),
-    )
     tasks = (
         await session.scalars(
-            select(CallbackTask)
-            .where(CallbackTask.state.in_(DUE_STATES), answered.exists())
-            .with_for_update(skip_locked=True)
+            select(CallbackTask).where(_caller_reached()).with_for_update(skip_locked=True)
         )
     ).all()
     for task in tasks:
@@ -309,23 +329,30 @@ async def listing(
 Summary = tuple[int, datetime | None, datetime | None, int, int, int]
 NOT_REACHED = (State.retry_wait, State.failed)  # an attempt rang out, was busy or failed
 DAY = timedelta(hours=24)
+_SINCE = bindparam("summary_since", type_=DateTime(timezone=True))
+_IS_OPEN = CallbackTask.state.in_(OPEN_STATES)
+_RECENT = CallbackTask.dropped_at >= _SINCE
+# Built once (the callbacks detector asks it every second, inside its probe).
+SUMMARY = select(
+    func.count().filter(_IS_OPEN),
+    func.min(CallbackTask.dropped_at).filter(_IS_OPEN),
+    func.min(CallbackTask.deadline_at).filter(_IS_OPEN),
+    func.count().filter(CallbackTask.state == State.dialing),
+    func.count().filter(_RECENT, CallbackTask.state == State.reached),
+    func.count().filter(_RECENT, CallbackTask.state.in_(NOT_REACHED)),
+).where(or_(_IS_OPEN, _RECENT))
+
+
+def summary_params(now: datetime) -> dict[str, datetime]:
+    return {"summary_since": now - DAY}
+
+
+def as_summary(row: Sequence[Any]) -> Summary:
+    """SUMMARY's six columns as the wallboard's figures."""
+    return int(row[0]), row[1], row[2], int(row[3]), int(row[4]), int(row[5])
 
 
 async def open_summary(*, session: AsyncSession, now: datetime | None = None) -> Summary:
     """The wallboard's callback figures, in one statement."""
-    since = (now or datetime.now(UTC)) - DAY
-    is_open = CallbackTask.state.in_(OPEN_STATES)
-    recent = CallbackTask.dropped_at >= since
-    row = (
-        await session.execute(
-            select(
-                func.count().filter(is_open),
-                func.min(CallbackTask.dropped_at).filter(is_open),
-                func.min(CallbackTask.deadline_at).filter(is_open),
-                func.count().filter(CallbackTask.state == State.dialing),
-                func.count().filter(recent, CallbackTask.state == State.reached),
-                func.count().filter(recent, CallbackTask.state.in_(NOT_REACHED)),
-            ).where(or_(is_open, recent))
-        )
-    ).one()
-    return int(row[0]), row[1], row[2], int(row[3]), int(row[4]), int(row[5])
+    params = summary_params(now or datetime.now(UTC))
+    return as_summary((await session.execute(SUMMARY, params)).one())

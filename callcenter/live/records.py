@@ -51,6 +51,14 @@ class RecordBook:
     def items(self) -> list[tuple[RecordKey, CallRecord]]:
         return list(self._records.items())
 
+    def near(self, call_id: str, queue: str, entered_at: float, within: float) -> CallRecord | None:
+        """The version of the queue call that entered within `within` s of `entered_at`."""
+        for second in range(int(entered_at - within), int(entered_at + within) + 1):
+            record = self._records.get((call_id, queue, second))
+            if record is not None and abs(record.entered_at - entered_at) <= within:
+                return record
+        return None
+
     def since(self, start: float) -> list[CallRecord]:
         return [r for r in self._records.values() if r.entered_at >= start]
 
@@ -70,7 +78,7 @@ class RecordWriter(Background):
     task_name = "record-writer"
 
     def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], flush_interval_s: float = 0.5
+        self, *, sessions: async_sessionmaker[AsyncSession], flush_interval_s: float = 1.0
     ) -> None:
         self._sessions = sessions
         self._interval = flush_interval_s

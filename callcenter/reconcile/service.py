@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MATCH_S = 2.0  # AMI and queue_log stamp the same entry up to a second apart
 LOOKBACK_S = 2 * 86400.0
 GRACE_S = 5.0  # the live path stores a call within this; only older gaps are filled
+PRUNE_S = 3600.0  # how often calls older than LOOKBACK_S leave the settled set
 
 
 class Marks(Protocol):
@@ -111,6 +112,8 @@ class Reconciler(Background):
         self._tailer = QueueLogTailer(settings.queue_log_file)
         self._builder = Builder(config.wrapup_s)
         self._reading = threading.Lock()  # rounds and API requests read from worker threads
+        self._settled: set[tuple[str, str, float]] = set()  # queue_log calls the book has
+        self._pruned_at = 0.0
         self.filled = 0
 
     @property
@@ -157,10 +160,18 @@ class Reconciler(Background):
         return await asyncio.to_thread(self.queue_log_records)
 
     async def fill(self, *, now: float, queue_log: Sequence[CallRecord] | None = None) -> int:
-        """Store what queue_log knows and the store lacks; how many calls were filled."""
+        """Store what queue_log knows and the store lacks; how many calls were filled.
+
+        The book holds every call this process has stored or is storing (seeded from the
+        store, then each live record, whose writer retries until it is stored, and each
+        fill), so while it has every finished queue_log call the store is not read at all:
+        only a gap (AMI lost, service down) costs the round a read of two days of calls.
+        """
         ql = queue_log if queue_log is not None else await self._read()
         start = datetime.fromtimestamp(now - LOOKBACK_S, tz=UTC)
         recent = [r for r in ql if r.entered_at >= start.timestamp()]
+        if self._book is not None and not self._unsettled(recent, before=now - GRACE_S):
+            return 0
         async with self._sessions() as session, session.begin():
             stored = await calls_service.between(
                 session=session, start=start, end=datetime.fromtimestamp(now + 60, tz=UTC)
@@ -172,6 +183,25 @@ class Reconciler(Background):
                 self._book.put(record)
         self.filled += len(fills)
         return len(fills)
+
+    def _unsettled(self, queue_log: Sequence[CallRecord], *, before: float) -> list[CallRecord]:
+        """Finished queue_log calls the book lacks or holds unfinished (`missing` against the
+        book); each one found finished there is remembered and not looked up again."""
+        assert self._book is not None
+        if before - self._pruned_at > PRUNE_S:
+            self._settled = {k for k in self._settled if k[2] >= before - LOOKBACK_S}
+            self._pruned_at = before
+        out = []
+        for r in queue_log:
+            key = (r.call_id, r.queue, r.entered_at)
+            if not r.finished or (r.ended_at or r.entered_at) > before or key in self._settled:
+                continue
+            known = self._book.near(r.call_id, r.queue, r.entered_at, MATCH_S)
+            if known is not None and known.finished:
+                self._settled.add(key)
+            else:
+                out.append(r)
+        return out
 
     async def _stopped(self) -> None:
         self._tailer.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,9 +73,11 @@ class Simulation:
         calls: list[PlannedCall],
         ivr_digits: dict[str, str] | None = None,
         on_end: OnEnd | None = None,
+        variables: Sequence[str] = (),
     ) -> None:
         self._ami = ami
         self._on_end = on_end  # each call once it hung up (the demo's agents act on it)
+        self._variables = list(variables)  # more channel variables for every call (benchmarks)
         self._spec = spec
         self._digit_of = {queue: digit for digit, queue in (ivr_digits or {}).items()}
         self._calls = {c.call_id: CallState(plan=c) for c in calls}
@@ -120,6 +122,7 @@ class Simulation:
             f"SIM_TICKS={patience_ticks(call.patience_s)}",
             f"__RING={call.ring_s}",
             f"__TALK={call.talk_s}",
+            *self._variables,
         ]
         if spec.queue_timeout_s is not None:
             variables.append(f"__QUEUE_TIMEOUT={spec.queue_timeout_s}")

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from callcenter.ami.events import manager_event_filter
 from callcenter.centre import Centre
 from callcenter.config import Settings
 
@@ -37,6 +38,7 @@ def render_context(
         "ami_port": settings.ami_port,
         "ami_user": settings.ami_user,
         "ami_secret": settings.ami_secret.get_secret_value(),
+        "ami_event_filter": manager_event_filter(),
         "ami_sim_user": settings.ami_sim_user,
         "ami_sim_secret": settings.ami_sim_secret.get_secret_value(),
         "ari_user": settings.ari_user,

@@ -258,3 +258,38 @@ def test_up_as_a_normal_user_says_so_without_a_traceback(monkeypatch: pytest.Mon
     assert result.exit_code == 1
     assert "must run as root" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_service_login_receives_only_the_events_it_uses(files: dict[str, str]) -> None:
+    """Asterisk applies the filter (a regex over the event text) before sending."""
+    wanted = re.compile(dict(sections(files["manager.conf"]))["callcenter"]["eventfilter"])
+    used = [
+        "QueueCallerJoin",
+        "QueueMemberStatus",
+        "AgentConnect",
+        "AgentComplete",
+        "Hangup",
+        "Hold",
+        "Unhold",
+        "BlindTransfer",
+        "AttendedTransfer",
+        "UserEvent",
+        "Shutdown",
+    ]
+    unused = [
+        "Newchannel",
+        "Newstate",
+        "Newexten",
+        "VarSet",
+        "BridgeEnter",
+        "DialBegin",
+        "MixMonitorStart",
+        "LocalBridge",
+        "MusicOnHoldStart",
+    ]
+    assert all(wanted.search(f"Event: {name}\r\nPrivilege: call,all\r\n") for name in used)
+    # Answers to our actions: an async Originate's result, QueueStatus's list.
+    answer = "Event: OriginateResponse\r\nPrivilege: call,all\r\nActionID: 7\r\nResponse: Failure"
+    assert wanted.search(answer)
+    assert not any(wanted.search(f"Event: {name}\r\nPrivilege: call,all\r\n") for name in unused)
+    assert "eventfilter" not in dict(sections(files["manager.conf"]))["simulator"]
