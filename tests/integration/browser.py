@@ -19,6 +19,8 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, async_playwright
 
 from agent_ui.ws_server import UVICORN_WS
+from callcenter.config import Settings
+from callcenter.main import create_app
 from tests.helpers import poll
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,3 +89,21 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=15)
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def live_site(settings: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
+    """The real app on `settings` (lifespan: AMI, ARI, DB writers, wallboard), connected and
+    past its first reconciliation, served over HTTP; yields (base URL, app)."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
+        # Today's earlier calls (other tests') come from queue_log in the first round,
+        # before the test starts, not during it.
+        await poll(
+            lambda: app.state.services.wallboard.complete is not None,
+            timeout_s=30,
+            what="reconciled",
+        )
+        async with serve(app) as url:
+            yield url, app

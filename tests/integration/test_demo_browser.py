@@ -23,7 +23,6 @@ from sqlalchemy import select
 from callcenter import centre
 from callcenter.callbacks.models import CallbackTask, State
 from callcenter.config import Settings
-from callcenter.main import create_app
 from callcenter.simulate.demo import Demo, DemoOptions
 from callcenter.simulate.spec import Distribution
 from callcenter.users.models import Role
@@ -61,17 +60,8 @@ def demo_db(settings: Settings) -> Iterator[Settings]:
 
 @pytest.fixture(scope="module")
 async def site(demo_db: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
-    app = create_app(demo_db)
-    async with app.router.lifespan_context(app):
-        await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
-        # Today's earlier calls (other tests') come from queue_log in the first round.
-        await poll(
-            lambda: app.state.services.wallboard.complete is not None,
-            timeout_s=30,
-            what="reconciled",
-        )
-        async with web.serve(app) as url:
-            yield url, app
+    async with web.live_site(demo_db) as served:
+        yield served
 
 
 def logged_in(texts: list[str]) -> int:

@@ -23,13 +23,11 @@ from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page, 
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
-from callcenter.main import create_app
 from callcenter.simulate.runner import Simulation
 from callcenter.simulate.spec import Distribution, RunSpec, plan
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
-from tests.helpers import poll
 from tests.integration import browser as web
 from tests.integration.conftest import own_database
 
@@ -64,20 +62,11 @@ def own_db(settings: Settings) -> Iterator[Settings]:
 @pytest.fixture(scope="module")
 async def site(own_db: Settings) -> AsyncIterator[Site]:
     """The real app (lifespan: AMI, ARI, DB writers, board) served by uvicorn, with two users."""
-    app = create_app(own_db)
-    async with app.router.lifespan_context(app):
-        await poll(lambda: app.state.services.ami.connected, timeout_s=20, what="AMI connected")
-        # Today's earlier calls come from queue_log in the first round: not during the test.
-        await poll(
-            lambda: app.state.services.wallboard.complete is not None,
-            timeout_s=30,
-            what="reconciled",
-        )
+    async with web.live_site(own_db) as (url, app):
         tag = uuid.uuid4().hex[:6]
         supervisor = await add_user(app, f"sup-{tag}", Role.supervisor)
         agent = await add_user(app, f"agent-{tag}", Role.agent)
-        async with web.serve(app) as url:
-            yield Site(url=url, app=app, supervisor=supervisor, agent=agent)
+        yield Site(url=url, app=app, supervisor=supervisor, agent=agent)
 
 
 @pytest.fixture(scope="module")
