@@ -32,13 +32,14 @@ $CC serve >"$log" 2>&1 &
 serve_pid=$!
 demo_pid=
 cleanup() {
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   if [ -n "$demo_pid" ]; then kill -TERM "$demo_pid" 2>/dev/null || true; wait "$demo_pid" 2>/dev/null || true; fi
   kill -TERM "$serve_pid" 2>/dev/null || true
   wait "$serve_pid" 2>/dev/null || true
   echo "stopped: the demo and the service (the stack stays up: make stack-down)"
 }
-trap cleanup EXIT INT TERM
+# HUP too: a closed terminal stops the demo as cleanly as Ctrl-C does
+trap cleanup EXIT INT TERM HUP
 
 for _ in $(seq 1 60); do
   curl -fsS "$url/healthz" >/dev/null 2>&1 && break

@@ -88,6 +88,9 @@ class Dialer:
         self._tasks: list[asyncio.Task[None]] = []
         self._attempts: set[asyncio.Task[None]] = set()
         self.max_in_flight = 0  # most attempts at once (the tests' and benchmark's check)
+        # Due tasks not dialled at the last dispatch, and why (the queue's agents then): what a
+        # supervisor (and a failing test) asks when a callback waits.
+        self.waiting: dict[int, str] = {}
 
     # -- life -----------------------------------------------------------------
 
@@ -139,6 +142,7 @@ class Dialer:
                 )
             ).all()
         self._due -= asked - {r.id for r in rows}  # closed meanwhile (ids woken since stay)
+        self.waiting = {}
         now, mono = time.time(), time.monotonic()
         free: dict[str, list[tuple[str, str]]] = {}
         for task_id, queue in rows:
@@ -151,6 +155,7 @@ class Dialer:
                     if a[0] not in self._busy_agents and self._cooldown.get(a[0], 0) < mono
                 ]
             if not free[queue]:
+                self.waiting[task_id] = self._why_no_agent(queue, now, mono)
                 continue
             interface, member = free[queue][0]
             async with transaction(self._sessions) as session:
@@ -164,6 +169,23 @@ class Dialer:
             self._attempts.add(attempt)
             attempt.add_done_callback(self._attempts.discard)
             self.max_in_flight = max(self.max_in_flight, len(self._attempts))
+
+    def _why_no_agent(self, queue: str, now: float, mono: float) -> str:
+        """Each agent of the queue that may take callbacks, and what keeps it."""
+        agents = self._metrics.agents
+        pattern = self._config.member_pattern
+        why = []
+        for interface in sorted(agents.members.get(queue, {})):
+            member = agents.member_name(interface)
+            if pattern and not re.fullmatch(pattern, member):
+                continue
+            state = "/".join(s for s in agents.state(queue, interface, now) if s)
+            if interface in self._busy_agents:
+                state += ", holding a callback"
+            if self._cooldown.get(interface, 0) >= mono:
+                state += f", cooling down {self._cooldown[interface] - mono:.0f} s"
+            why.append(f"{member}: {state}")
+        return "; ".join(why) or f"no agent of {queue} takes callbacks"
 
     # -- one attempt ------------------------------------------------------------
 

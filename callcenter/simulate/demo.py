@@ -145,15 +145,21 @@ class Demo:
             await self.db.dispose()
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 async def run_demo(settings: Settings, layout: Centre, opts: DemoOptions, say: Say) -> None:
-    """Run until the days are played or SIGINT/SIGTERM; always clean up."""
+    """Run until the days are played or SIGINT/SIGTERM/SIGHUP (its terminal closed); always
+    clean up: its calls hung up, its agents logged out."""
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if task is not None:
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        for stop in STOP_SIGNALS:
+            loop.add_signal_handler(stop, task.cancel)
     try:
         await Demo(settings, layout, opts, say).run()
     except asyncio.CancelledError:
         pass
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for stop in STOP_SIGNALS:
+            loop.remove_signal_handler(stop)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from callcenter.ami.client import AmiClient
 from callcenter.calls.models import QueueCall
 from callcenter.config import Settings, get_settings
+from callcenter.simulate.agents import interface
 from callcenter.users.models import Role
 from tests.helpers import poll
 from tests.integration.callbacks_helpers import (
@@ -296,11 +299,34 @@ async def test_answered_call_cut_by_a_network_fault_is_called_back(
             )
         except AssertionError as late:  # seen once in six clean-clone runs: say where it stopped
             trail = await _trail(cb_app, caller)
-            raise AssertionError(f"cut call not called back: {trail}") from late
+            raise AssertionError(
+                f"cut call not called back: {trail}; dialer: {_dialer_view(cb_app, 67)}"
+            ) from late
     finally:
         await agents.logout(67)
     (created, *_) = await events_of(cb_app, task.id)
     assert created.kind == "created" and created.detail == f"cut {call_id}"
+
+
+def _dialer_view(app: FastAPI, n: int) -> str:
+    """What the dialer knows of agent `n` (a failure message's second half)."""
+    dialer = app.state.services.callbacks.dialer
+    agents = app.state.services.metrics.agents
+    iface = interface(n)
+    phone = agents.phones.get(iface)
+    return (
+        f"state {agents.state(QUEUE, iface, time.time())}, phone {phone},"
+        f" busy {sorted(dialer._busy_agents)}, cooldown {dialer._cooldown},"
+        f" due {sorted(dialer._due)}, waiting {dialer.waiting},"
+        f" ami connected {dialer._ami.connected},"
+        f" tasks {[(t.get_name(), t.done(), _where(t)) for t in dialer._tasks]}"
+    )
+
+
+def _where(task: asyncio.Task[Any]) -> str:
+    out = io.StringIO()
+    task.print_stack(file=out)
+    return out.getvalue()
 
 
 async def _trail(app: FastAPI, caller: str) -> str:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from callcenter import centre
 from callcenter.callbacks.models import CallbackTask, State
@@ -123,6 +123,21 @@ async def reached_demo_callers(app: FastAPI, demo: Demo) -> int:
         return len(set(numbers) & callers)
 
 
+async def callbacks_trail(app: FastAPI) -> str:
+    """The demo database's callback tasks by state, and why the dialer waits (if it does)."""
+    async with app.state.services.sessions() as session:
+        rows = (
+            await session.execute(
+                select(CallbackTask.state, CallbackTask.outcome, func.count()).group_by(
+                    CallbackTask.state, CallbackTask.outcome
+                )
+            )
+        ).all()
+    dialer = app.state.services.callbacks.dialer
+    waiting = "no dialer" if dialer is None else dict(list(dialer.waiting.items())[:5])
+    return f"tasks {[tuple(r) for r in rows]}; dialer waiting {waiting}"
+
+
 async def watch(browser: Browser, url: str, supervisor: str, demo: Demo, app: FastAPI) -> None:
     context = await new_context(browser, DESKTOP)
     running: asyncio.Task[None] | None = None
@@ -148,7 +163,10 @@ async def watch(browser: Browser, url: str, supervisor: str, demo: Demo, app: Fa
             shown = int(await pill.get_attribute("data-reached") or 0)
             return shown > before and await reached_demo_callers(app, demo) >= 1
 
-        await poll(reached, timeout_s=240, interval_s=2, what="a demo caller called back")
+        try:
+            await poll(reached, timeout_s=240, interval_s=2, what="a demo caller called back")
+        except AssertionError as late:  # once in CI: say what the callbacks were doing
+            raise AssertionError(f"{late}; {await callbacks_trail(app)}") from None
         await poll(lambda: demo.cases.filed, timeout_s=60, what="a case filed")
         assert await agents_on_board(page) >= 30  # still logged in, hours into the demo day
         await page.screenshot(path="/tmp/demo-wallboard-desktop.png", full_page=True)
