@@ -272,7 +272,10 @@ def test_app_env_parses_into_settings(
         monkeypatch.setenv(key, interpolate(value, values))
     settings = Settings()
     assert settings.http_port == int(APP_PORT)
-    assert settings.database_url.startswith("postgresql+asyncpg://callcenter:")
+    # the service's own role, not the image's superuser; the superuser only sets up
+    assert settings.database_url.startswith("postgresql+asyncpg://callcenter_app:")
+    assert settings.database_admin_url.startswith("postgresql://callcenter:")
+    assert settings.database_owner_password.get_secret_value()
     assert settings.s3_bucket == "recordings"
     for field in ("ami_secret", "ami_sim_secret", "ari_password", "jwt_secret", "s3_secret_key"):
         assert getattr(settings, field).get_secret_value(), field
