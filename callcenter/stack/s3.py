@@ -14,6 +14,8 @@ from typing import Any
 
 import urllib3
 from minio.error import MinioException, S3Error
+from minio.sseconfig import Rule as SseRule
+from minio.sseconfig import SSEConfig
 
 from callcenter.config import Settings
 from callcenter.stack import procs
@@ -201,7 +203,12 @@ class S3Service:
                 f"bucket {bucket!r} exists without object lock (recordings need it): "
                 "empty and delete it, or set CALLCENTER_S3_BUCKET to another name"
             )
-        return f"bucket {bucket} {'created' if created else 'present'} with object lock"
+        # Every object encrypted at rest, also one a tool other than the service writes
+        # (the service asks for it on each PUT as well).
+        client.set_bucket_encryption(bucket, SSEConfig(SseRule.new_sse_s3_rule()))
+        return (
+            f"bucket {bucket} {'created' if created else 'present'} with object lock and encryption"
+        )
 
     def object_lock(self) -> bool:
         """True when the bucket has an object lock configuration."""
