@@ -75,8 +75,7 @@ def migrate() -> None:
     from callcenter.config import get_settings
 
     settings = get_settings()
-    m.ensure_database(settings.sync_database_url)
-    m.upgrade(settings.sync_database_url)
+    m.prepare(settings)
     typer.echo("database is at the newest revision")
 
 

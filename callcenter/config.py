@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy import make_url
 
@@ -52,7 +52,15 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(__file__).resolve().parent.parent / "asterisk_conf"
     )
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/callcenter"
+    # The service's own role (no superuser: it cannot undo the audit trails). Its password
+    # (`database_password`, generated into STATE/secrets.json) goes into the URL when the URL
+    # has none. Migrations run as `database_owner`; `database_admin_url` (a superuser, used
+    # by `stack up` and `migrate` only) creates both roles and the database: see migrate.py.
+    database_url: str = "postgresql+asyncpg://callcenter@127.0.0.1:5432/callcenter"
+    database_password: SecretStr = SecretStr("")
+    database_owner: str = "callcenter_owner"
+    database_owner_password: SecretStr = SecretStr("")
+    database_admin_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
 
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
@@ -172,10 +180,25 @@ class Settings(BaseSettings):
         database = make_url(self.database_url).database or "callcenter"
         return self.state_dir / "journal" / f"ami-events-{database}.jsonl"
 
+    @model_validator(mode="after")
+    def _password_in_url(self) -> Settings:
+        self.database_url = url_with_password(
+            self.database_url, self.database_password.get_secret_value()
+        )
+        return self
+
     @property
     def sync_database_url(self) -> str:
         """The same database through psycopg 3 (Alembic, APScheduler's job store)."""
         return self.database_url.replace("+asyncpg", "+psycopg")
+
+
+def url_with_password(database_url: str, password: str) -> str:
+    """`database_url` with `password` when it names none (an explicit one wins)."""
+    url = make_url(database_url)
+    if not password or url.password is not None:
+        return database_url
+    return url.set(password=password).render_as_string(hide_password=False)
 
 
 def get_settings(**overrides: Any) -> Settings:

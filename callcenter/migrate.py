@@ -1,16 +1,104 @@
-"""Create the project's database if missing and bring its schema to the newest revision."""
+"""The project's database: roles, creation, migrations and the service role's rights.
+
+Three roles, so that the service cannot undo its own audit trail:
+- a superuser (`database_admin_url`, set-up only): creates the two roles below and the
+  database, and hands existing objects to the owner;
+- the owner (`database_owner`): owns every table and runs the Alembic migrations;
+- the service role (the user in `database_url`): reads and writes rows, nothing else. It
+  cannot ALTER, DROP or TRUNCATE a table, disable a trigger or set
+  `session_replication_role` (both need ownership or a superuser), and it may only
+  INSERT and SELECT the audit trails.
+Without an admin URL (an external database) the service URL does everything, as before.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 from alembic import command
 from alembic.config import Config
 from psycopg import sql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+
+from callcenter.config import Settings, get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# Append-only trails (triggers refuse UPDATE/DELETE/TRUNCATE; the service role is not even
+# granted them). See the audit-guard migrations.
+AUDIT_TABLES = (
+    "audit_log",
+    "qa_evaluations",
+    "case_audit",
+    "supervisor_actions",
+    "callback_events",
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who connects for what, from the settings."""
+
+    url: URL  # the service role's (psycopg driver)
+    owner: str
+    owner_password: str
+    admin: URL | None  # a superuser's, or None
+
+    @classmethod
+    def of(cls, target: Settings | str) -> Access:
+        """From settings, or from a database URL with the other settings read now."""
+        settings = target if isinstance(target, Settings) else _settings_for(target)
+        admin = settings.database_admin_url.strip()
+        return cls(
+            url=make_url(settings.sync_database_url),
+            owner=settings.database_owner,
+            owner_password=settings.database_owner_password.get_secret_value(),
+            admin=make_url(admin) if admin else None,
+        )
+
+    @property
+    def database(self) -> str:
+        if not self.url.database:
+            raise ValueError("the database URL names no database")
+        return self.url.database
+
+    @property
+    def service_role(self) -> str:
+        return self.url.username or ""
+
+    @property
+    def roles_managed(self) -> bool:
+        """The admin sets up two distinct roles (else the service URL does it all)."""
+        return (
+            self.admin is not None
+            and bool(self.service_role)
+            and self.service_role != self.owner
+            and self.service_role != self.admin.username
+        )
+
+    def owner_url(self) -> URL:
+        if not self.roles_managed:
+            return self.url
+        return self.url.set(username=self.owner, password=self.owner_password or None)
+
+
+def _settings_for(database_url: str) -> Settings:
+    url = database_url.replace("+psycopg", "+asyncpg")
+    return get_settings().model_copy(update={"database_url": url})
+
+
+def _dsn(url: URL, database: str) -> str:
+    return url.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+@contextmanager
+def _connect(url: URL, database: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(_dsn(url, database), autocommit=True) as conn:
+        yield conn
 
 
 def alembic_config(sync_url: str) -> Config:
@@ -20,33 +108,146 @@ def alembic_config(sync_url: str) -> Config:
     return cfg
 
 
-def _libpq_dsn(sync_url: str, database: str) -> str:
-    url = make_url(sync_url).set(drivername="postgresql", database=database)
-    return url.render_as_string(hide_password=False)
+def ensure_roles(access: Access) -> None:
+    """The owner and service roles exist, can log in with their passwords, have no powers."""
+    assert access.admin is not None
+    with _connect(access.admin, access.admin.database or "postgres") as conn:
+        for role, password in (
+            (access.owner, access.owner_password),
+            (access.service_role, access.url.password or ""),
+        ):
+            found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            verb = "ALTER" if found else "CREATE"
+            conn.execute(
+                sql.SQL(
+                    "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+                    " NOBYPASSRLS PASSWORD {}"
+                ).format(
+                    sql.SQL(verb),
+                    sql.Identifier(role),
+                    sql.Literal(password) if password else sql.NULL,
+                )
+            )
 
 
-def ensure_database(sync_url: str) -> bool:
-    """Create the database named in the URL; True when it was created now."""
-    name = make_url(sync_url).database
-    if not name:
-        raise ValueError("the database URL names no database")
-    with psycopg.connect(_libpq_dsn(sync_url, "postgres"), autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if found:
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return True
-
-
-def drop_database(sync_url: str) -> None:
-    name = make_url(sync_url).database
-    if not name:
-        raise ValueError("the database URL names no database")
-    with psycopg.connect(_libpq_dsn(sync_url, "postgres"), autocommit=True) as conn:
+def ensure_database(settings: Settings | str) -> bool:
+    """Roles (when managed) and the database, owned by the owner; True when created now."""
+    access = Access.of(settings)
+    name = access.database
+    if not access.roles_managed:
+        with _connect(access.admin or access.url, "postgres") as conn:
+            return _create(conn, name, owner=None)
+    ensure_roles(access)
+    assert access.admin is not None
+    with _connect(access.admin, access.admin.database or "postgres") as conn:
+        created = _create(conn, name, owner=access.owner)
         conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                sql.Identifier(name), sql.Identifier(access.owner)
+            )
+        )
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+    with _connect(access.admin, name) as conn:
+        _hand_over(conn, access.owner)
+    return created
+
+
+def _create(conn: psycopg.Connection, name: str, *, owner: str | None) -> bool:
+    found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if found:
+        return False
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if owner:
+        statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+    conn.execute(statement)
+    return True
+
+
+def _hand_over(conn: psycopg.Connection, owner: str) -> None:
+    """The public schema and every object in it belong to the owner (older installs made
+    them as the superuser)."""
+    conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(owner)))
+    conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    rows = conn.execute(
+        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+        " AND pg_get_userbyid(c.relowner) <> %s"
+        # a serial's sequence follows its table
+        " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid"
+        " AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))"
+        " ORDER BY c.relkind = 'S'",
+        (owner,),
+    ).fetchall()
+    for relname, relkind in rows:
+        kind = {"v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}.get(relkind, "TABLE")
+        conn.execute(
+            sql.SQL("ALTER {} {} OWNER TO {}").format(
+                sql.SQL(kind), sql.Identifier(relname), sql.Identifier(owner)
+            )
+        )
+    functions = conn.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n"
+        " ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        " AND pg_get_userbyid(p.proowner) <> %s",
+        (owner,),
+    ).fetchall()
+    for (signature,) in functions:
+        conn.execute(
+            sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(
+                sql.SQL(signature), sql.Identifier(owner)
+            )
         )
 
 
-def upgrade(sync_url: str, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(sync_url), revision)
+def upgrade(settings: Settings | str, revision: str = "heads") -> None:
+    """Migrate as the owner, then give the service role its rows' rights (and no more)."""
+    access = Access.of(settings)
+    owner_url = access.owner_url().render_as_string(hide_password=False)
+    command.upgrade(alembic_config(owner_url), revision)
+    if access.roles_managed:
+        grant(access)
+
+
+def grant(access: Access) -> None:
+    """Rows in, rows out; audit trails and the migration record are read-and-append only."""
+    role = sql.Identifier(access.service_role)
+    with _connect(access.owner_url(), access.database) as conn:
+        for statement in (
+            "GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {role}",
+            "GRANT USAGE ON SCHEMA public TO {role}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}",
+            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+        ):
+            conn.execute(sql.SQL(statement).format(db=sql.Identifier(access.database), role=role))
+        present = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+        }
+        for table in AUDIT_TABLES:
+            if table in present:
+                conn.execute(
+                    sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
+                        sql.Identifier(table), role
+                    )
+                )
+
+
+def drop_database(settings: Settings | str) -> None:
+    access = Access.of(settings)
+    with _connect(access.admin or access.url, "postgres") as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(access.database)
+            )
+        )
+
+
+def prepare(settings: Settings | str) -> bool:
+    """ensure_database + upgrade: the database ready for the service; True when created."""
+    created = ensure_database(settings)
+    upgrade(settings)
+    return created

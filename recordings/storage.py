@@ -17,6 +17,7 @@ from minio.error import MinioException, S3Error
 from minio.helpers import MIN_PART_SIZE
 from minio.lifecycleconfig import Expiration, LifecycleConfig, NoncurrentVersionExpiration, Rule
 from minio.retention import Retention
+from minio.sse import SseS3
 
 from callcenter.config import Settings
 
@@ -169,6 +170,7 @@ def put_locked(
             metadata=metadata,
             retention=Retention(COMPLIANCE, retain_until),
             part_size=part_size,
+            sse=SseS3(),  # encrypted at rest by the store's key (SeaweedFS KEK, MinIO KMS)
         )
     return result.version_id
 

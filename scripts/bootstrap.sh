@@ -18,6 +18,11 @@ dpkg -s fonts-thai-tlwg >/dev/null 2>&1 || need+=(fonts-thai-tlwg)
 command -v gcc >/dev/null || need+=(gcc)
 # `make test` runs the unit tests again under a clock moved a year ahead and back.
 command -v faketime >/dev/null || need+=(faketime)
+# The S3 store's gRPC certificates (callcenter/stack/s3.py); the tests that try its doors
+# as another OS user run curl and psql.
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+command -v psql >/dev/null || need+=(postgresql-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 from minio import Minio
+from minio.sse import SseS3
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases import audit
@@ -49,7 +50,13 @@ async def upload(
     key = f"{PREFIX}/{case.id}/{uuid.uuid4().hex}/{name}"
     target = bucket(settings)
     await asyncio.to_thread(
-        s3.put_object, target, key, io.BytesIO(data), len(data), content_type=content_type
+        s3.put_object,
+        target,
+        key,
+        io.BytesIO(data),
+        len(data),
+        content_type=content_type,
+        sse=SseS3(),  # encrypted at rest, like recordings
     )
     attachment = Attachment(
         case_id=case.id, bucket=target, object_key=key, filename=filename.strip()[:255] or name,

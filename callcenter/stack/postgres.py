@@ -15,6 +15,8 @@ from callcenter.stack import procs
 from callcenter.stack.errors import StackError
 from callcenter.stack.paths import StackPaths
 
+HBA_MARK = "# callcenter: its roles sign in with a password, never trust (callcenter stack up)"
+HBA_END = "# callcenter: end"
 LOCAL_HOSTS = {None, "", "127.0.0.1", "localhost", "::1"}
 APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
 
@@ -32,8 +34,11 @@ class PostgresService:
         return f"{self.url.host or 'localhost'}:{self.url.port or 5432}"
 
     def _dsn(self) -> str:
-        """libpq DSN of the maintenance database `postgres`."""
-        url = self.url.set(drivername="postgresql", database="postgres")
+        """libpq DSN of the maintenance database `postgres` (as the admin when there is one:
+        the service's role may not exist yet)."""
+        admin = self.settings.database_admin_url.strip()
+        base = make_url(admin) if admin else self.url
+        url = base.set(drivername="postgresql", database="postgres")
         return url.render_as_string(hide_password=False)
 
     def is_up(self) -> bool:
@@ -105,13 +110,45 @@ class PostgresService:
         """Create the database if missing and apply every migration."""
         from callcenter import migrate  # Alembic is slow to import; only `up` needs it
 
-        sync_url = self.settings.sync_database_url
         try:
-            created = migrate.ensure_database(sync_url)
-            migrate.upgrade(sync_url)
+            created = migrate.prepare(self.settings)
+            hba = self.require_passwords()
         except Exception as exc:  # any driver or Alembic failure ends up as one message
             raise StackError(f"migrating {self.url.database}: {exc}") from exc
-        return f"database {self.url.database} {'created and ' if created else ''}migrated"
+        return f"database {self.url.database} {'created and ' if created else ''}migrated{hba}"
+
+    def require_passwords(self) -> str:
+        """The project's roles sign in with their passwords (scram), whatever else the
+        server trusts: pg_hba.conf gets its lines first, and the server reloads.
+
+        Only for a local server the admin URL reaches (the file is on this machine)."""
+        from callcenter import migrate
+
+        access = migrate.Access.of(self.settings)
+        if not access.roles_managed or self.url.host not in LOCAL_HOSTS:
+            return ""
+        assert access.admin is not None
+        roles = f"{access.service_role},{access.owner}"
+        lines = [
+            HBA_MARK,
+            f"local   all  {roles}  scram-sha-256",
+            f"host    all  {roles}  127.0.0.1/32  scram-sha-256",
+            f"host    all  {roles}  ::1/128  scram-sha-256",
+            HBA_END,
+        ]
+        dsn = access.admin.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SHOW hba_file").fetchone()
+            path = Path(str(row[0])) if row else None
+            if path is None or not path.is_file():
+                return ""
+            text = path.read_text()
+            kept = _without_block(text)
+            wanted = "\n".join(lines) + "\n" + kept
+            if wanted != text:
+                path.write_text(wanted)
+                conn.execute("SELECT pg_reload_conf()")
+        return "; its roles need their passwords (pg_hba.conf)"
 
     def managed(self) -> tuple[str, str] | None:
         """(version, name) of the cluster the stack started itself, else None."""
@@ -148,3 +185,12 @@ class PostgresService:
             "database": self.url.database,
             "managed": self.managed() is not None,
         }
+
+
+def _without_block(text: str) -> str:
+    """pg_hba.conf without the lines this project put first."""
+    if HBA_MARK not in text or HBA_END not in text:
+        return text
+    head, _, rest = text.partition(HBA_MARK)
+    _, _, tail = rest.partition(HBA_END)
+    return head + tail.lstrip("\n")

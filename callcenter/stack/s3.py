@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,8 @@ from typing import Any
 
 import urllib3
 from minio.error import MinioException, S3Error
+from minio.sseconfig import Rule as SseRule
+from minio.sseconfig import SSEConfig
 
 from callcenter.config import Settings
 from callcenter.stack import procs
@@ -116,20 +120,40 @@ class S3Service:
             "AWS_ACCESS_KEY_ID": self.settings.s3_access_key.get_secret_value(),
             "AWS_SECRET_ACCESS_KEY": self.settings.s3_secret_key.get_secret_value(),
             "WEED_S3_SSE_KEK": kek,
+            **_closed_doors(),
+            **self._grpc_tls(),
         }
+
+    def _grpc_tls(self) -> dict[str, str]:
+        """Mutual TLS on every gRPC port: a CA and one certificate made at start (openssl),
+        files readable by this user only. A client without them is refused."""
+        tls = self.dir / "tls"
+        tls.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ca, cert, key = (tls / n for n in ("ca.pem", "weed.pem", "weed.key"))
+        if not (ca.is_file() and cert.is_file() and key.is_file()):
+            _make_certificates(tls)
+        env = {"WEED_GRPC_CA": str(ca)}
+        for part in ("MASTER", "VOLUME", "FILER", "S3", "ADMIN", "WORKER", "CLIENT"):
+            env[f"WEED_GRPC_{part}_CERT"] = str(cert)
+            env[f"WEED_GRPC_{part}_KEY"] = str(key)
+        return env
 
     def start(self, *, timeout_s: float = 60) -> str:
         """Start weed unless an S3 answers already; wait until it serves; ensure the bucket."""
         if not self.settings.s3_access_key.get_secret_value():
             raise StackError("no S3 credentials: run `callcenter stack up` to generate them")
         how = "running"
+        if self.pid() is not None and self._doors() != DOORS:
+            # started by an older version with its ports open: restart it closed
+            self.stop()
+            how = "restarted with its ports closed"
         if self.pid() is None and not self.is_up():
             if self.host != LOOPBACK:
                 raise StackError(f"S3 at {self.settings.s3_endpoint} does not answer (not local)")
             procs.require_free((LOOPBACK, port, "tcp") for port in self.ports.all())
             self._spawn()
-            how = "started"
-        self._wait_ready(timeout_s=timeout_s, watch=how == "started")
+            how = "started" if how == "running" else how
+        self._wait_ready(timeout_s=timeout_s, watch=how != "running")
         return f"{how}, {self.ensure_bucket()}"
 
     def _spawn(self) -> None:
@@ -146,6 +170,13 @@ class S3Service:
                 start_new_session=True,
             )
         (self.dir / "weed.pid").write_text(f"{proc.pid}\n")
+        (self.dir / "weed.doors").write_text(DOORS)
+
+    def _doors(self) -> str:
+        try:
+            return (self.dir / "weed.doors").read_text()
+        except OSError:
+            return ""
 
     def _wait_ready(self, *, timeout_s: float, watch: bool) -> None:
         """Poll list_buckets until it works; fail early if the weed we `watch` died."""
@@ -201,7 +232,12 @@ class S3Service:
                 f"bucket {bucket!r} exists without object lock (recordings need it): "
                 "empty and delete it, or set CALLCENTER_S3_BUCKET to another name"
             )
-        return f"bucket {bucket} {'created' if created else 'present'} with object lock"
+        # Every object encrypted at rest, also one a tool other than the service writes
+        # (the service asks for it on each PUT as well).
+        client.set_bucket_encryption(bucket, SSEConfig(SseRule.new_sse_s3_rule()))
+        return (
+            f"bucket {bucket} {'created' if created else 'present'} with object lock and encryption"
+        )
 
     def object_lock(self) -> bool:
         """True when the bucket has an object lock configuration."""
@@ -219,3 +255,94 @@ class S3Service:
             "object_lock": up and self.object_lock(),
             "data_dir": str(self.dir / "data"),
         }
+
+
+# What the running weed was started with (STATE/s3/weed.doors): another value restarts it.
+DOORS = "jwt+mtls-1\n"
+
+
+def _closed_doors() -> dict[str, str]:
+    """security.toml as environment: only the S3 port (with keys) serves objects.
+
+    Every HTTP read or write on the master, volume and filer ports needs a JWT signed with
+    keys made fresh at each start and known to this weed process alone (its S3 gateway signs
+    its own requests); the volume and filer UIs and the filer's directory listings are off.
+    """
+    return {
+        "WEED_JWT_SIGNING_KEY": secrets.token_hex(32),
+        "WEED_JWT_SIGNING_READ_KEY": secrets.token_hex(32),
+        "WEED_JWT_FILER_SIGNING_KEY": secrets.token_hex(32),
+        "WEED_JWT_FILER_SIGNING_READ_KEY": secrets.token_hex(32),
+        "WEED_ACCESS_UI": "false",
+        "WEED_FILER_EXPOSE_DIRECTORY_METADATA_ENABLED": "false",
+    }
+
+
+def _make_certificates(tls: Path) -> None:
+    """CA + one certificate for weed's gRPC mTLS (host names are not checked by weed)."""
+    old = os.umask(0o077)
+    try:
+        run = functools.partial(procs.run, timeout_s=60)
+        run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "3650",
+                "-subj",
+                "/CN=callcenter-weed-ca",
+                "-keyout",
+                str(tls / "ca.key"),
+                "-out",
+                str(tls / "ca.pem"),
+            ]
+        )
+        run(
+            [
+                "openssl",
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                str(tls / "weed.key"),
+                "-out",
+                str(tls / "weed.csr"),
+            ]
+        )
+        ext = tls / "ext.cnf"
+        ext.write_text(
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"
+        )
+        run(
+            [
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                str(tls / "weed.csr"),
+                "-CA",
+                str(tls / "ca.pem"),
+                "-CAkey",
+                str(tls / "ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "3650",
+                "-extfile",
+                str(ext),
+                "-out",
+                str(tls / "weed.pem"),
+            ]
+        )
+    finally:
+        os.umask(old)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from callcenter.config import Settings
+from callcenter.config import Settings, url_with_password
 from callcenter.stack.errors import StackError
 
 SETTINGS_SECRETS = (
@@ -20,6 +20,8 @@ SETTINGS_SECRETS = (
     "s3_access_key",
     "s3_secret_key",
     "jwt_secret",
+    "database_password",
+    "database_owner_password",
 )
 AGENT_COUNT = 40
 
@@ -39,6 +41,9 @@ def _generators() -> dict[str, Any]:
         "s3_access_key": "cc" + secrets.token_hex(9),
         "s3_secret_key": secrets.token_hex(24),
         "jwt_secret": secrets.token_urlsafe(48),
+        # PostgreSQL roles (scram): the service's, and the owner that runs migrations.
+        "database_password": secrets.token_hex(24),
+        "database_owner_password": secrets.token_hex(24),
         # SeaweedFS SSE-S3 key-encryption key: a new one makes old objects unreadable.
         "s3_sse_kek": secrets.token_hex(32),
         "sip_passwords": {},
@@ -100,4 +105,8 @@ def apply_secrets(settings: Settings, data: dict[str, Any]) -> Settings:
         for name in SETTINGS_SECRETS
         if name in data and not getattr(settings, name).get_secret_value()
     }
+    if "database_password" in update:
+        update["database_url"] = url_with_password(  # type: ignore[assignment]
+            settings.database_url, update["database_password"].get_secret_value()
+        )
     return settings.model_copy(update=update) if update else settings

@@ -55,12 +55,11 @@ def own_database(base: Settings, prefix: str) -> Iterator[Settings]:
     """`base` with a freshly migrated database of its own, dropped afterwards."""
     url = base.database_url.rsplit("/", 1)[0] + f"/{prefix}_{uuid.uuid4().hex[:10]}"
     own = base.model_copy(update={"database_url": url})
-    migrate.ensure_database(own.sync_database_url)
-    migrate.upgrade(own.sync_database_url)
+    migrate.prepare(own)
     try:
         yield own
     finally:
-        migrate.drop_database(own.sync_database_url)
+        migrate.drop_database(own)
 
 
 @pytest.fixture(scope="session")

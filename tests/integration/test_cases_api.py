@@ -260,6 +260,7 @@ async def test_attachment_round_trip_through_s3(
         app.state.services.s3.stat_object, attachments.bucket(settings), key
     )
     assert stat.size == len(payload)
+    assert stat.metadata.get("x-amz-server-side-encryption") == "AES256"  # encrypted at rest
 
     r = await client.post(url, params={"filename": "empty.txt"}, content=b"", headers=agent.headers)
     assert (r.status_code, r.json()["error_id"]) == (422, "invalid_input")

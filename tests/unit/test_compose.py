@@ -272,7 +272,10 @@ def test_app_env_parses_into_settings(
         monkeypatch.setenv(key, interpolate(value, values))
     settings = Settings()
     assert settings.http_port == int(APP_PORT)
-    assert settings.database_url.startswith("postgresql+asyncpg://callcenter:")
+    # the service's own role, not the image's superuser; the superuser only sets up
+    assert settings.database_url.startswith("postgresql+asyncpg://callcenter_app:")
+    assert settings.database_admin_url.startswith("postgresql://callcenter:")
+    assert settings.database_owner_password.get_secret_value()
     assert settings.s3_bucket == "recordings"
     for field in ("ami_secret", "ami_sim_secret", "ari_password", "jwt_secret", "s3_secret_key"):
         assert getattr(settings, field).get_secret_value(), field
@@ -514,6 +517,9 @@ def test_gen_env_fills_every_required_variable_with_url_safe_values() -> None:
     env = generated_env()
     assert required_variables() <= set(env)
     for name, value in env.items():
+        if name == "MINIO_KMS_SECRET_KEY":  # MinIO's own format: <key name>:<32 bytes base64>
+            assert re.fullmatch(r"callcenter-key:[A-Za-z0-9+/]{43}=", value), value
+            continue
         assert re.fullmatch(r"[A-Za-z0-9]{16,}", value), name
     assert 3 <= len(env["MINIO_ROOT_USER"]) <= 20
     assert 3 <= len(env["CALLCENTER_S3_ACCESS_KEY"]) <= 20
