@@ -28,16 +28,6 @@ from callcenter.config import Settings, get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
-# Append-only trails (triggers refuse UPDATE/DELETE/TRUNCATE; the service role is not even
-# granted them). See the audit-guard migrations.
-AUDIT_TABLES = (
-    "audit_log",
-    "qa_evaluations",
-    "case_audit",
-    "supervisor_actions",
-    "callback_events",
-)
-
 
 @dataclass(frozen=True)
 class Access:
@@ -221,19 +211,22 @@ def grant(access: Access) -> None:
             "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
         ):
             conn.execute(sql.SQL(statement).format(db=sql.Identifier(access.database), role=role))
-        present = {
+        # every append-only trail: the tables whose triggers call refuse_change()
+        trails = [
             r[0]
             for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n"
+                " ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                " AND p.proname = 'refuse_change' ORDER BY 1"
             ).fetchall()
-        }
-        for table in AUDIT_TABLES:
-            if table in present:
-                conn.execute(
-                    sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
-                        sql.Identifier(table), role
-                    )
+        ]
+        for table in trails:
+            conn.execute(
+                sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
+                    sql.Identifier(table), role
                 )
+            )
 
 
 def drop_database(settings: Settings | str) -> None:
