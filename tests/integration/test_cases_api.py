@@ -85,7 +85,7 @@ async def test_audit_trail_is_append_only_in_the_database(
     case = await _create(client, agent.headers)
     for statement in ("UPDATE case_audit SET new = 'x'", "DELETE FROM case_audit"):
         async with app.state.services.sessions() as session:
-            with pytest.raises(DBAPIError, match="append-only|permission denied"):
+            with pytest.raises(DBAPIError, match=r"append-only|permission denied"):
                 await session.execute(text(statement + " WHERE case_id = :id"), {"id": case["id"]})
 
 

@@ -195,7 +195,7 @@ async def test_evaluations_are_weighted_immutable_and_superseded_with_a_reason(
     listed = (await client.get(url, headers=qa)).json()
     assert [e["superseded"] for e in listed] == [True, False]
     for table in ("qa_evaluations", "audit_log"):
-        with pytest.raises(DBAPIError, match="append-only|permission denied"):
+        with pytest.raises(DBAPIError, match=r"append-only|permission denied"):
             async with transaction(app.state.services.sessions) as session:
                 await session.execute(text(f"UPDATE {table} SET id = id"))  # noqa: S608
 
