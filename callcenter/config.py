@@ -126,6 +126,16 @@ class Settings(BaseSettings):
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
     case_attachment_max_bytes: int = 10 * 1024 * 1024
 
+    # Chat desk (issue 16). LINE's channel secret and access token: env or STATE/secrets.json.
+    line_channel_secret: SecretStr = SecretStr("")
+    line_channel_access_token: SecretStr = SecretStr("")
+    line_api_url: str = "https://api.line.me"  # the local stand-in's URL in tests and the demo
+    chat_reply_token_s: float = 30.0  # a reply token is used only this long after its event
+    chat_first_reply_sla_s: float = 1800.0  # LINE: first human reply within 30 min of hand-off
+    chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin
+    chat_send_backoff_s: float = 2.0  # first retry after this, doubling each time
+    chat_poll_s: float = 1.0  # the processor and sender look for work at least this often
+
     @field_validator("retention_days")
     @classmethod
     def _retention_floor(cls, value: int) -> int:

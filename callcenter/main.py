@@ -28,6 +28,9 @@ from callcenter.callbacks.router import router as callbacks_router
 from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
+from callcenter.chat.desk import ChatDesk
+from callcenter.chat.router import router as chat_router
+from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.desk.router import router as desk_router
@@ -140,6 +143,7 @@ async def _build(settings: Settings) -> Services:
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
+        chat=ChatDesk(settings=settings, sessions=sessions),
     )  # fmt: skip
 
 
@@ -152,7 +156,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with AsyncExitStack() as stack:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
-            parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader,
+            parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
         ):  # fmt: skip
             if part is not None:
                 await part.start()
@@ -181,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live_router)
     app.include_router(callbacks_router)
     app.include_router(cases_router)
+    app.include_router(chat_router)
+    app.include_router(chat_webhooks)
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)

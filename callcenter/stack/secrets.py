@@ -20,6 +20,8 @@ SETTINGS_SECRETS = (
     "s3_access_key",
     "s3_secret_key",
     "jwt_secret",
+    "line_channel_secret",
+    "line_channel_access_token",
 )
 AGENT_COUNT = 40
 
@@ -39,6 +41,9 @@ def _generators() -> dict[str, Any]:
         "s3_access_key": "cc" + secrets.token_hex(9),
         "s3_secret_key": secrets.token_hex(24),
         "jwt_secret": secrets.token_urlsafe(48),
+        # LINE channel for the local stand-in; a real channel's values come from the environment.
+        "line_channel_secret": secrets.token_hex(16),
+        "line_channel_access_token": secrets.token_urlsafe(64),
         # SeaweedFS SSE-S3 key-encryption key: a new one makes old objects unreadable.
         "s3_sse_kek": secrets.token_hex(32),
         "sip_passwords": {},

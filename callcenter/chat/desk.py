@@ -1,0 +1,128 @@
+"""The chat desk's running parts: the webhook intake, the event processor and the sender.
+
+The webhook stores events and wakes the processor; the processor applies them (the bot's
+answers become sends) and wakes the sender; the sender delivers due sends. Both loops also
+look for work every `chat_poll_s`, so events stored by another process or retries whose
+time has come are not left waiting for a wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.background import cancel_and_wait, wait_event
+from callcenter.chat import service
+from callcenter.chat.delivery import Platform, RetryPolicy, attempt
+from callcenter.chat.line_client import LineClient
+from callcenter.chat.line_events import inbound
+from callcenter.chat.models import WebhookEvent
+from callcenter.config import Settings
+from callcenter.db import transaction
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+EVENTS_PER_ROUND = 50
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ChatDesk:
+    """Built once by the lifespan; `start()` runs the processor and the sender."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        platform: Platform | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.sessions, self.clock = sessions, clock
+        self.line_secret = settings.line_channel_secret.get_secret_value()
+        self.reply_token_s = settings.chat_reply_token_s
+        self.sla_s = settings.chat_first_reply_sla_s
+        self.poll_s = settings.chat_poll_s
+        self.policy = RetryPolicy(settings.chat_send_attempts, settings.chat_send_backoff_s)
+        self._line = LineClient(
+            host=settings.line_api_url,
+            access_token=settings.line_channel_access_token.get_secret_value(),
+        )
+        self.platform: Platform = platform or self._line
+        self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        await self._line.start()
+        self._tasks = [
+            asyncio.create_task(self._loop(self._events_due, self.process), name="chat-events"),
+            asyncio.create_task(self._loop(self._sends_due, self.send_due), name="chat-sender"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        self._tasks = []
+        await self._line.stop()
+
+    def events_stored(self) -> None:
+        self._events_due.set()
+
+    def sends_queued(self) -> None:
+        self._sends_due.set()
+
+    async def _loop(self, due: asyncio.Event, work: Callable[[], object]) -> None:
+        while True:
+            await wait_event(due, self.poll_s)
+            due.clear()
+            try:
+                await work()  # type: ignore[misc]
+            except Exception:
+                log.exception("chat %s round failed; retrying", getattr(work, "__name__", work))
+
+    async def process(self) -> int:
+        """Apply the stored events not applied yet; how many were."""
+        done = 0
+        while True:
+            async with transaction(self.sessions) as session:
+                rows = await service.unprocessed(session=session, limit=EVENTS_PER_ROUND)
+                for row in rows:
+                    await self._apply(session, row)
+            done += len(rows)
+            if rows:
+                self.sends_queued()
+            if len(rows) < EVENTS_PER_ROUND:
+                return done
+
+    async def _apply(self, session: AsyncSession, row: WebhookEvent) -> None:
+        now = self.clock()
+        try:
+            async with session.begin_nested():
+                action = inbound(row.body)
+                if action is not None:
+                    await service.apply_inbound(
+                        session=session, action=action, event_row_id=row.id,
+                        reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s / 60),
+                        now=now,
+                    )  # fmt: skip
+        except Exception as exc:  # one bad event must not block those behind it
+            log.exception("chat event %s (%s) could not be applied", row.id, row.event_id)
+            row.error = repr(exc)[:1000]
+        row.processed_at = now
+
+    async def send_due(self) -> int:
+        """Attempt every send whose time has come; how many were attempted."""
+        count = 0
+        while True:
+            async with transaction(self.sessions) as session:
+                send = await service.due_send(session=session, now=self.clock())
+                if send is None:
+                    return count
+                await attempt(send, platform=self.platform, policy=self.policy, now=self.clock())
+            count += 1

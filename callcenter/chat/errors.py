@@ -1,0 +1,21 @@
+"""Chat errors with stable ids; messages in Thai and English."""
+
+from __future__ import annotations
+
+from callcenter.errors import AppError, Conflict, InvalidInput
+
+
+class BadSignature(AppError):
+    status, error_id = 401, "line_signature_invalid"
+
+
+class MalformedWebhook(InvalidInput):
+    status, error_id = 400, "webhook_malformed"
+
+
+class ConversationHeld(Conflict):
+    error_id = "conversation_held"
+
+
+class ConversationClosed(Conflict):
+    error_id = "conversation_closed"

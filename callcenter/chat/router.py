@@ -1,0 +1,124 @@
+"""`POST /webhooks/line` (LINE's webhook) and `/api/v1/chat` (the admin inbox)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+
+from callcenter.chat import inbox, service
+from callcenter.chat.desk import ChatDesk
+from callcenter.chat.errors import BadSignature, MalformedWebhook
+from callcenter.chat.line_events import MalformedEvents, events_of
+from callcenter.chat.models import State
+from callcenter.chat.schemas import AssignIn, ConversationDetail, ConversationOut, ReplyIn
+from callcenter.chat.signature import line_valid
+from callcenter.db import transaction
+from callcenter.services import chat as chat_desk
+from callcenter.users.deps import SupervisorUser, require_roles
+from callcenter.users.models import Role, User
+
+log = logging.getLogger(__name__)
+webhooks = APIRouter(prefix="/webhooks", tags=["chat"])
+router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+
+ChatDep = Annotated[ChatDesk, Depends(chat_desk)]
+# Who works the inbox: agents and supervisors (admins always).
+Admin = Annotated[User, Depends(require_roles(Role.agent, Role.supervisor))]
+STATES = {
+    "open": inbox.OPEN,
+    "waiting": (State.queued.value, State.assigned.value),
+    "closed": (State.closed.value,),
+}
+
+
+@webhooks.post("/line")
+async def line_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
+    """LINE's webhook: signature checked, events stored (each once), then the 200."""
+    raw = await request.body()
+    if not line_valid(desk.line_secret, raw, request.headers.get("x-line-signature")):
+        log.warning("LINE webhook with a bad or missing signature from %s", _peer(request))
+        raise BadSignature(
+            "ลายเซ็น X-Line-Signature ไม่ถูกต้อง / the X-Line-Signature header is missing or wrong"
+        )
+    try:
+        events = events_of(json.loads(raw))
+    except (ValueError, MalformedEvents) as exc:
+        raise MalformedWebhook(
+            "เนื้อหา webhook ไม่ถูกต้อง / the webhook body is not LINE's format", reason=str(exc)
+        ) from exc
+    async with transaction(desk.sessions) as session:
+        stored = await service.store_events(
+            session=session, channel=service.LINE, events=events, now=desk.clock()
+        )
+    if stored:
+        desk.events_stored()
+    return {}
+
+
+@router.get("/conversations", response_model=list[ConversationOut])
+async def conversations(
+    user: Admin, desk: ChatDep, state: Literal["open", "waiting", "closed"] = "open"
+) -> Any:
+    """Conversations, the most urgent first: waiting for a first reply, the earliest due first."""
+    async with desk.sessions() as session:
+        return await inbox.listing(
+            session=session, user=user, states=STATES[state], sla_s=desk.sla_s, now=desk.clock()
+        )
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
+async def conversation(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+    async with desk.sessions() as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id)
+        return await _detail(session, conv, user, desk)
+
+
+@router.post("/conversations/{conversation_id}/take", response_model=ConversationDetail)
+async def take(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+    """The caller holds the conversation from now; the bot stays silent."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        inbox.take(conv, user_id=user.id, now=desk.clock())
+        return await _detail(session, conv, user, desk)
+
+
+@router.post("/conversations/{conversation_id}/assign", response_model=ConversationDetail)
+async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, desk: ChatDep) -> Any:
+    """A supervisor gives the conversation to an admin (also away from another)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await inbox.check_assignee(session=session, user_id=body.user_id)
+        inbox.take(conv, user_id=body.user_id, now=desk.clock(), force=True)
+        return await _detail(session, conv, user, desk)
+
+
+@router.post("/conversations/{conversation_id}/close", response_model=ConversationDetail)
+async def close(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        inbox.close(conv, now=desk.clock())
+        return await _detail(session, conv, user, desk)
+
+
+@router.post("/conversations/{conversation_id}/reply", response_model=ConversationDetail)
+async def reply(conversation_id: int, body: ReplyIn, user: Admin, desk: ChatDep) -> Any:
+    """Send text to the customer (reply token while valid, else push; retried, never twice)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await inbox.reply(session=session, conv=conv, user=user, text=body.text, now=desk.clock())
+        out = await _detail(session, conv, user, desk)
+    desk.sends_queued()
+    return out
+
+
+async def _detail(session: Any, conv: Any, user: User, desk: ChatDesk) -> ConversationDetail:
+    return await inbox.detail(
+        session=session, conv=conv, user=user, sla_s=desk.sla_s, now=desk.clock()
+    )
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "?"

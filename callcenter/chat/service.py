@@ -1,0 +1,185 @@
+"""Chat storage and rules: store webhook events, apply them, queue sends, admin actions.
+
+Functions take the session keyword-only and never commit; callers own the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.cases.models import ServiceLine
+from callcenter.chat import bot
+from callcenter.chat.line_events import Inbound, is_redelivery
+from callcenter.chat.models import (
+    Author,
+    Conversation,
+    Direction,
+    Message,
+    Send,
+    SendStatus,
+    State,
+    WebhookEvent,
+)
+
+LINE = "line"
+
+
+async def store_events(
+    *, session: AsyncSession, channel: str, events: list[dict[str, Any]], now: datetime
+) -> int:
+    """Store raw events, each once (a redelivered event id is skipped); how many were new."""
+    if not events:
+        return 0
+    rows = [
+        {
+            "channel": channel, "event_id": e["webhookEventId"], "redelivery": is_redelivery(e),
+            "body": e, "received_at": now, "error": "",
+        }
+        for e in events
+    ]  # fmt: skip
+    stmt = insert(WebhookEvent).values(rows).on_conflict_do_nothing().returning(WebhookEvent.id)
+    return len((await session.scalars(stmt)).all())
+
+
+async def unprocessed(*, session: AsyncSession, limit: int) -> list[WebhookEvent]:
+    """Events not yet applied, oldest first, locked for this worker."""
+    stmt = (
+        select(WebhookEvent)
+        .where(WebhookEvent.processed_at.is_(None))
+        .order_by(WebhookEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def menu_lines(*, session: AsyncSession) -> list[bot.LineChoice]:
+    """The case taxonomy's active service lines, in display order."""
+    stmt = select(ServiceLine).where(ServiceLine.active).order_by(ServiceLine.sort)
+    return [
+        bot.LineChoice(line.code, line.label_th, line.label_en)
+        for line in (await session.scalars(stmt)).all()
+    ]
+
+
+async def open_conversation(
+    *, session: AsyncSession, channel: str, customer_id: str, now: datetime
+) -> Conversation:
+    """The customer's open conversation on the channel, or a new one held by the bot."""
+    stmt = (
+        select(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.customer_id == customer_id,
+            Conversation.state != State.closed.value,
+        )
+        .with_for_update()
+    )
+    found = await session.scalar(stmt)
+    if found is None:
+        found = Conversation(
+            channel=channel, customer_id=customer_id, customer_name="", lang="th",
+            state=State.bot.value, bot_failures=0, started_at=now,
+        )  # fmt: skip
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def apply_inbound(
+    *,
+    session: AsyncSession,
+    action: Inbound,
+    event_row_id: int,
+    reply_token_s: float,
+    sla_minutes: int,
+    now: datetime,
+) -> Conversation | None:
+    """Store the customer's action in their conversation and queue the bot's answer."""
+    if action.external_id is not None:
+        seen = select(Message.id).where(
+            Message.channel == LINE, Message.external_id == action.external_id
+        )
+        if await session.scalar(seen) is not None:
+            return None  # the same LINE message under another event id: stored already
+    conv = await open_conversation(
+        session=session, channel=LINE, customer_id=action.customer_id, now=now
+    )
+    session.add(
+        Message(
+            conversation_id=conv.id, channel=LINE, direction=Direction.inbound.value,
+            author=Author.customer.value, kind=action.kind, text=action.text,
+            external_id=action.external_id, event_id=event_row_id, at=action.at,
+        )
+    )  # fmt: skip
+    if action.kind not in ("follow", "unfollow"):
+        conv.last_customer_at = action.at
+    if action.reply_token:
+        conv.reply_token = action.reply_token
+        conv.reply_until = action.at + timedelta(seconds=reply_token_s)
+    seen_by_bot = bot.Seen(state=conv.state, lang=conv.lang, failures=conv.bot_failures)
+    lines = await menu_lines(session=session)
+    answer = bot.turn(seen_by_bot, action, lines=lines, sla_minutes=sla_minutes)
+    conv.lang, conv.bot_failures = answer.lang, answer.failures
+    if answer.service_line:
+        conv.service_line = answer.service_line
+    if answer.handoff:
+        conv.state, conv.handed_off_at = State.queued.value, now
+    if answer.replies:
+        await queue_send(
+            session=session, conv=conv, messages=answer.replies, author=Author.bot,
+            user_id=None, now=now,
+        )  # fmt: skip
+    return conv
+
+
+async def queue_send(
+    *,
+    session: AsyncSession,
+    conv: Conversation,
+    messages: list[dict[str, Any]],
+    author: Author,
+    user_id: int | None,
+    now: datetime,
+) -> Send:
+    """Outbound messages and their send; takes the conversation's reply token while valid."""
+    token_valid = conv.reply_token is not None and conv.reply_until is not None
+    token_valid = token_valid and now < conv.reply_until  # type: ignore[operator]
+    send = Send(
+        conversation_id=conv.id, channel=conv.channel, to=conv.customer_id,
+        idempotency_key=str(uuid.uuid4()), payload=messages,
+        reply_token=conv.reply_token if token_valid else None,
+        reply_until=conv.reply_until if token_valid else None,
+        status=SendStatus.pending.value, attempts=0, next_attempt_at=now, last_error="",
+        created_at=now,
+    )  # fmt: skip
+    conv.reply_token = conv.reply_until = None  # single use
+    session.add(send)
+    await session.flush()
+    for message in messages:
+        session.add(
+            Message(
+                conversation_id=conv.id, channel=conv.channel, direction=Direction.outbound.value,
+                author=author.value, author_user_id=user_id, kind=message.get("type", "text"),
+                text=bot.plain_text(message), send_id=send.id, at=now,
+            )
+        )  # fmt: skip
+    return send
+
+
+async def due_send(*, session: AsyncSession, now: datetime) -> Send | None:
+    """One pending send whose time has come, locked for this worker."""
+    stmt = (
+        select(Send)
+        .where(Send.status == SendStatus.pending.value, Send.next_attempt_at <= now)
+        .order_by(Send.next_attempt_at, Send.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return await session.scalar(stmt)

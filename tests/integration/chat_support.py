@@ -1,0 +1,95 @@
+"""The chat tests' world: a database of their own, the app, the desk on a fake clock, and
+the LINE stand-in served on loopback with the same clock."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter import services
+from callcenter.chat.desk import ChatDesk
+from callcenter.chat.standin_line import StandinLine, serve_standin
+from callcenter.config import Settings
+from callcenter.db import make_db_engine, make_sessionmaker
+from callcenter.main import create_app
+from callcenter.users import security
+from callcenter.users import service as user_service
+from callcenter.users.models import Role
+from callcenter.users.schemas import UserCreate
+from tests.integration.browser import serve
+from tests.integration.conftest import own_database
+
+
+class FakeClock:
+    """Now, moved on by the test (the desk and the stand-in read the same one)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class ChatWorld:
+    app: FastAPI
+    client: httpx.AsyncClient
+    desk: ChatDesk
+    line: StandinLine
+    clock: FakeClock
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+
+    async def user(self, role: Role) -> dict[str, str]:
+        """Authorization headers of a fresh user of `role`."""
+        name = f"{role.value}-{uuid.uuid4().hex[:8]}"
+        async with self.sessions() as session, session.begin():
+            user = await user_service.create(
+                session=session,
+                user_in=UserCreate(username=name, password="chat-test-password", role=role),
+            )
+            user_id = user.id
+        token = security.issue_token(settings=self.settings, user_id=user_id, role=role.value)
+        return {"Authorization": f"Bearer {token}", "X-User-Id": str(user_id)}
+
+
+async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
+    """Everything the chat tests need, torn down after them."""
+    clock = FakeClock()
+    secret, token = secrets.token_hex(16), secrets.token_urlsafe(32)
+    line = StandinLine(channel_secret=secret, access_token=token, clock=clock)
+    with own_database(base, "chat_test") as own:
+        async with serve_standin(line):
+            chat_settings = own.model_copy(
+                update={
+                    "line_channel_secret": SecretStr(secret),
+                    "line_channel_access_token": SecretStr(token),
+                    "line_api_url": line.url, "chat_poll_s": 0.1, "chat_send_backoff_s": 5.0,
+                    "chat_send_attempts": 3,
+                }
+            )  # fmt: skip
+            db_engine = make_db_engine(chat_settings.database_url)
+            sessions = make_sessionmaker(db_engine)
+            desk = ChatDesk(settings=chat_settings, sessions=sessions, clock=clock)
+            app = create_app(chat_settings)  # routers only: the lifespan's AMI etc. stay off
+            app.dependency_overrides[services.sessions] = lambda: sessions
+            app.dependency_overrides[services.chat] = lambda: desk
+            await desk.start()
+            try:
+                async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
+                    line.desk_url = f"{url}/webhooks/line"
+                    yield ChatWorld(app, client, desk, line, clock, sessions, chat_settings)
+            finally:
+                await desk.stop()
+                await db_engine.dispose()
