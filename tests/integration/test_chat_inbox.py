@@ -1,0 +1,184 @@
+"""The admin inbox over HTTP: hand-off, take, reply by reply token or push, idempotent and
+failed sends, SLA order and masking. The clock is injected; the stand-in checks LINE's rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from callcenter.chat.standin_line import new_user_id
+from callcenter.config import Settings
+from callcenter.users.models import Role
+from tests.helpers import poll
+from tests.integration.chat_support import ChatWorld, chat_world
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def world(settings: Settings) -> AsyncIterator[ChatWorld]:
+    async for built in chat_world(settings):
+        yield built
+
+
+async def _handed_off(world: ChatWorld, text: str = "แอดมิน") -> tuple[str, int]:
+    """A customer who asked for an admin (the bot told them the reply time): (LINE id, conv)."""
+    user = new_user_id()
+    await world.line.send_webhook([world.line.text_event(user, text)])
+    await poll(lambda: world.line.delivered_to(user), timeout_s=10, what="the hand-off message")
+    supervisor = await world.user(Role.supervisor)
+    r = await world.client.get("/api/v1/chat/conversations?state=waiting", headers=supervisor)
+    [conv] = [c for c in r.json() if c["customer_id"] == user]
+    return user, int(conv["id"])
+
+
+async def _post(world: ChatWorld, path: str, headers: dict[str, str], **body: Any) -> Any:
+    r = await world.client.post(f"/api/v1/chat/conversations/{path}", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_an_admin_reply_within_the_token_window_goes_by_reply_after_it_by_push(
+    world: ChatWorld,
+) -> None:
+    user, conv = await _handed_off(world)
+    agent = await world.user(Role.agent)
+    await _post(world, f"{conv}/take", agent)
+
+    world.clock.advance(5)
+    await world.line.send_webhook([world.line.text_event(user, "ร้านไม่ส่งของค่ะ")])
+    await poll(lambda: _detail_has(world, conv, agent, "ร้านไม่ส่งของค่ะ"), timeout_s=10, what="stored")
+    world.clock.advance(10)  # 10 s after the customer's message: their reply token still holds
+    await _post(world, f"{conv}/reply", agent, text="รับเรื่องแล้วค่ะ ขอชื่อร้านด้วยค่ะ")
+    first = await poll(lambda: _sent(world, user, "รับเรื่องแล้วค่ะ ขอชื่อร้านด้วยค่ะ"), timeout_s=10)
+    assert first.method == "reply"
+
+    world.clock.advance(45)  # that token is spent, and the window has gone by anyway
+    await _post(world, f"{conv}/reply", agent, text="เจ้าหน้าที่ยังรอข้อมูลอยู่นะคะ")
+    second = await poll(lambda: _sent(world, user, "เจ้าหน้าที่ยังรอข้อมูลอยู่นะคะ"), timeout_s=10)
+    assert second.method == "push" and second.retry_key is not None
+    assert world.line.refusals == []
+
+    detail = await _get(world, conv, agent)
+    assert [m["delivery_method"] for m in detail["messages"] if m["author"] == "admin"] == [
+        "reply", "push",
+    ]  # fmt: skip
+    assert detail["state"] == "assigned" and detail["waiting_s"] == pytest.approx(15)
+
+
+async def test_a_push_whose_answer_was_lost_is_retried_with_its_key_and_delivered_once(
+    world: ChatWorld,
+) -> None:
+    user, conv = await _handed_off(world)
+    agent = await world.user(Role.agent)
+    world.clock.advance(60)  # past the reply token: the answer goes by push
+    world.line.fail_next("push", status=500, accept=True)  # LINE took it; the 200 was lost
+    await _post(world, f"{conv}/take", agent)
+    await _post(world, f"{conv}/reply", agent, text="ขอเลขคำสั่งซื้อด้วยค่ะ")
+    # the first attempt: delivered by LINE, but to the desk it failed; the send waits
+    await poll(lambda: world.line.delivered_to(user)[1:], timeout_s=10, what="first push")
+    await world.desk.send_due()  # not due yet: nothing happens
+    assert await _delivery(world, conv, agent) == "pending"
+
+    world.clock.advance(world.settings.chat_send_backoff_s)  # the retry is due
+    await poll(lambda: _delivery(world, conv, agent, want="sent"), timeout_s=10, what="retried")
+    pushes = [d for d in world.line.delivered_to(user) if d.method == "push"]
+    assert [m["text"] for d in pushes for m in d.messages] == ["ขอเลขคำสั่งซื้อด้วยค่ะ"]
+
+
+async def test_a_send_that_keeps_failing_is_shown_failed_to_the_admin(world: ChatWorld) -> None:
+    user, conv = await _handed_off(world)
+    agent = await world.user(Role.agent)
+    world.clock.advance(60)
+    for _ in range(world.settings.chat_send_attempts):
+        world.line.fail_next("push", status=500)
+    await _post(world, f"{conv}/take", agent)
+    await _post(world, f"{conv}/reply", agent, text="ข้อความนี้ส่งไม่ถึง")
+    for _ in range(world.settings.chat_send_attempts):
+        world.clock.advance(world.settings.chat_send_backoff_s * 8)
+        await world.desk.send_due()
+    detail = await _get(world, conv, agent)
+    [mine] = [m for m in detail["messages"] if m["author"] == "admin"]
+    assert mine["delivery"] == "failed" and mine["delivery_error"].startswith("push: 500")
+    assert detail["failed_sends"] == 1
+    assert not [d for d in world.line.delivered_to(user) if d.method == "push"]
+
+
+async def test_the_waiting_list_is_ordered_by_time_left_and_masks_data_for_other_agents(
+    world: ChatWorld,
+) -> None:
+    older, older_conv = await _handed_off(world)
+    world.clock.advance(120)
+    newer, newer_conv = await _handed_off(world, "talk to an admin")
+    supervisor = await world.user(Role.supervisor)
+    agent, other = await world.user(Role.agent), await world.user(Role.agent)
+    r = await world.client.get("/api/v1/chat/conversations?state=waiting", headers=supervisor)
+    waiting = [c for c in r.json() if c["id"] in (older_conv, newer_conv)]
+    assert [c["id"] for c in waiting] == [older_conv, newer_conv]  # the older is due first
+    assert waiting[1]["time_left_s"] - waiting[0]["time_left_s"] == pytest.approx(120)
+    assert waiting[0]["customer_id"] == older
+
+    await _post(world, f"{newer_conv}/take", agent)
+    r = await world.client.get(f"/api/v1/chat/conversations/{newer_conv}", headers=other)
+    seen_by_other = r.json()
+    assert seen_by_other["customer_id"] != newer and seen_by_other["customer_id"].endswith(
+        newer[-4:]
+    )
+    assert seen_by_other["messages"][0]["text"] == "t***"
+    mine = await _get(world, newer_conv, agent)
+    assert mine["messages"][0]["text"] == "talk to an admin"
+
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{newer_conv}/reply", json={"text": "hi"}, headers=other
+    )
+    assert r.status_code == 409 and r.json()["error_id"] == "conversation_held"
+    await _post(world, f"{newer_conv}/close", agent)
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{newer_conv}/reply", json={"text": "hi"}, headers=agent
+    )
+    assert r.status_code == 409 and r.json()["error_id"] == "conversation_closed"
+
+
+async def test_qa_may_not_use_the_inbox_and_an_empty_reply_is_refused(world: ChatWorld) -> None:
+    qa = await world.user(Role.qa)
+    r = await world.client.get("/api/v1/chat/conversations", headers=qa)
+    assert r.status_code == 403 and r.json()["error_id"] == "forbidden"
+    _, conv = await _handed_off(world)
+    agent = await world.user(Role.agent)
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/reply", json={"text": ""}, headers=agent
+    )
+    assert r.status_code == 422 and r.json()["error_id"] == "validation_failed"
+    r = await world.client.post("/api/v1/chat/conversations/999999/take", headers=agent)
+    assert r.status_code == 404 and r.json()["error_id"] == "not_found"
+
+
+async def _get(world: ChatWorld, conv: int, headers: dict[str, str]) -> Any:
+    r = await world.client.get(f"/api/v1/chat/conversations/{conv}", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def _detail_has(world: ChatWorld, conv: int, headers: dict[str, str], text: str) -> bool:
+    return any(m["text"] == text for m in (await _get(world, conv, headers))["messages"])
+
+
+def _sent(world: ChatWorld, user: str, text: str) -> Any:
+    return next(
+        (
+            d
+            for d in world.line.delivered_to(user)
+            if any(m.get("text") == text for m in d.messages)
+        ),
+        None,
+    )
+
+
+async def _delivery(
+    world: ChatWorld, conv: int, headers: dict[str, str], want: str | None = None
+) -> Any:
+    detail = await _get(world, conv, headers)
+    [mine] = [m for m in detail["messages"] if m["author"] == "admin"]
+    return mine["delivery"] == want if want else mine["delivery"]
