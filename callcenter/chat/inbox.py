@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.chat import service
 from callcenter.chat.errors import ConversationClosed, ConversationHeld
-from callcenter.chat.models import Author, Conversation, Message, Send, SendStatus, State
+from callcenter.chat.models import Author, Conversation, Direction, Message, Send, SendStatus, State
 from callcenter.chat.schemas import ConversationDetail, ConversationOut, MessageOut
 from callcenter.errors import InvalidInput, NotFound
 from callcenter.privacy import mask_number
@@ -89,7 +89,7 @@ async def detail(
         for m, s in rows
     ]  # fmt: skip
     failed = sum(1 for m in messages if m.delivery == SendStatus.failed)
-    last = next((m.text for m in reversed(messages)), "")
+    last = next((m.text for m in reversed(messages) if m.direction != Direction.internal), "")
     base = _out(conv, user=user, last=last, failed=failed, sla_s=sla_s, now=now)
     return ConversationDetail(**base.model_dump(), messages=messages)
 
@@ -105,7 +105,9 @@ async def get(*, session: AsyncSession, conversation_id: int, lock: bool = False
     return found
 
 
-def take(conv: Conversation, *, user_id: int, now: datetime, force: bool = False) -> None:
+async def take(
+    *, session: AsyncSession, conv: Conversation, user_id: int, now: datetime, force: bool = False
+) -> None:
     """Give the conversation to `user_id`; the bot goes silent (SLA clock starts if not yet)."""
     _open(conv)
     if conv.state == State.assigned and conv.assigned_user_id not in (user_id, None) and not force:
@@ -114,28 +116,30 @@ def take(conv: Conversation, *, user_id: int, now: datetime, force: bool = False
             assigned_user_id=conv.assigned_user_id,
         )
     conv.state, conv.assigned_user_id = State.assigned.value, user_id
-    if conv.handed_off_at is None:
-        conv.handed_off_at = now
+    await service.hand_off(
+        session=session, conv=conv, author=Author.admin, user_id=user_id, now=now
+    )
 
 
-def close(conv: Conversation, *, now: datetime) -> None:
+async def close(*, session: AsyncSession, conv: Conversation, user: User, now: datetime) -> None:
     _open(conv)
-    conv.state, conv.closed_at = State.closed.value, now
-    conv.reply_token = conv.reply_until = None
+    await service.close(session=session, conv=conv, author=Author.admin, user_id=user.id, now=now)
 
 
 async def reply(
     *, session: AsyncSession, conv: Conversation, user: User, text: str, now: datetime
 ) -> Send:
-    """The admin's text, queued for the idempotent sender; the first one stops the SLA clock."""
+    """The admin's text, queued for the idempotent sender (an unheld conversation is taken);
+    the first one stops the SLA clock."""
     _open(conv)
-    if conv.assigned_user_id != user.id and user.role not in (Role.supervisor, Role.admin):
+    held_by_other = conv.assigned_user_id not in (None, user.id)
+    if held_by_other and user.role not in (Role.supervisor, Role.admin):
         raise ConversationHeld(
-            "รับการสนทนาก่อนตอบ / take the conversation before replying",
+            "เจ้าหน้าที่อีกคนดูแลการสนทนานี้อยู่ / another admin holds this conversation",
             assigned_user_id=conv.assigned_user_id,
         )
     if conv.state != State.assigned:
-        take(conv, user_id=user.id, now=now)
+        await take(session=session, conv=conv, user_id=user.id, now=now)
     if conv.first_human_reply_at is None:
         conv.first_human_reply_at = now
     return await service.queue_send(
@@ -177,7 +181,7 @@ async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, str
         return {}
     stmt = (
         select(Message.conversation_id, Message.text)
-        .where(Message.conversation_id.in_(ids))
+        .where(Message.conversation_id.in_(ids), Message.direction != Direction.internal.value)
         .order_by(Message.conversation_id, Message.id.desc())
         .ext(distinct_on(Message.conversation_id))
     )

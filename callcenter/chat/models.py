@@ -36,6 +36,7 @@ class State(enum.StrEnum):
 class Direction(enum.StrEnum):
     inbound = "inbound"
     outbound = "outbound"
+    internal = "internal"  # a note of the desk's own (kind handoff or close), never sent
 
 
 class Author(enum.StrEnum):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from callcenter.chat import inbox, service
+from callcenter.chat import inbox, kpi, service
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.errors import BadSignature, MalformedWebhook
 from callcenter.chat.line_events import MalformedEvents, events_of
@@ -16,6 +17,7 @@ from callcenter.chat.models import State
 from callcenter.chat.schemas import AssignIn, ConversationDetail, ConversationOut, ReplyIn
 from callcenter.chat.signature import line_valid
 from callcenter.db import transaction
+from callcenter.errors import InvalidInput
 from callcenter.services import chat as chat_desk
 from callcenter.users.deps import SupervisorUser, require_roles
 from callcenter.users.models import Role, User
@@ -58,6 +60,25 @@ async def line_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
     return {}
 
 
+@router.get("/kpi")
+async def chat_kpi(
+    user: SupervisorUser,
+    desk: ChatDep,
+    start: Annotated[datetime, Query(alias="from")],
+    end: Annotated[datetime, Query(alias="to")],
+) -> dict[str, Any]:
+    """chat-v1 figures of the conversations handed off in [from, to) (docs/kpi-v1.md)."""
+    if end <= start or start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput(
+            "ช่วงเวลาไม่ถูกต้อง / 'from' must be before 'to', both with a time zone",
+            start=start.isoformat(), end=end.isoformat(),
+        )  # fmt: skip
+    async with desk.sessions() as session:
+        return await kpi.figures(
+            session=session, start=start, end=end, sla_s=desk.sla_s, now=desk.clock()
+        )
+
+
 @router.get("/conversations", response_model=list[ConversationOut])
 async def conversations(
     user: Admin, desk: ChatDep, state: Literal["open", "waiting", "closed"] = "open"
@@ -81,7 +102,7 @@ async def take(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
     """The caller holds the conversation from now; the bot stays silent."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
-        inbox.take(conv, user_id=user.id, now=desk.clock())
+        await inbox.take(session=session, conv=conv, user_id=user.id, now=desk.clock())
         return await _detail(session, conv, user, desk)
 
 
@@ -91,7 +112,9 @@ async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, des
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         await inbox.check_assignee(session=session, user_id=body.user_id)
-        inbox.take(conv, user_id=body.user_id, now=desk.clock(), force=True)
+        await inbox.take(
+            session=session, conv=conv, user_id=body.user_id, now=desk.clock(), force=True
+        )
         return await _detail(session, conv, user, desk)
 
 
@@ -99,7 +122,7 @@ async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, des
 async def close(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
-        inbox.close(conv, now=desk.clock())
+        await inbox.close(session=session, conv=conv, user=user, now=desk.clock())
         return await _detail(session, conv, user, desk)
 
 

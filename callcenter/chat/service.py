@@ -118,7 +118,10 @@ async def apply_inbound(
             external_id=action.external_id, event_id=event_row_id, at=action.at,
         )
     )  # fmt: skip
-    if action.kind not in ("follow", "unfollow"):
+    if action.kind == "unfollow":  # blocked: nothing can reach them any more
+        await close(session=session, conv=conv, author=Author.customer, user_id=None, now=now)
+        return conv
+    if action.kind != "follow":
         conv.last_customer_at = action.at
     if action.reply_token:
         conv.reply_token = action.reply_token
@@ -130,13 +133,61 @@ async def apply_inbound(
     if answer.service_line:
         conv.service_line = answer.service_line
     if answer.handoff:
-        conv.state, conv.handed_off_at = State.queued.value, now
+        conv.state = State.queued.value
+        await hand_off(session=session, conv=conv, author=Author.bot, user_id=None, now=now)
     if answer.replies:
         await queue_send(
             session=session, conv=conv, messages=answer.replies, author=Author.bot,
             user_id=None, now=now,
         )  # fmt: skip
     return conv
+
+
+async def note(
+    *,
+    session: AsyncSession,
+    conv: Conversation,
+    kind: str,
+    author: Author,
+    user_id: int | None,
+    now: datetime,
+) -> None:
+    """A desk event in the conversation's messages (what chat-v1's recount reads)."""
+    session.add(
+        Message(
+            conversation_id=conv.id, channel=conv.channel, direction=Direction.internal.value,
+            author=author.value, author_user_id=user_id, kind=kind, text="", at=now,
+        )
+    )  # fmt: skip
+
+
+async def hand_off(
+    *,
+    session: AsyncSession,
+    conv: Conversation,
+    author: Author,
+    user_id: int | None,
+    now: datetime,
+) -> None:
+    """The admins have it from now: the first-reply SLA starts (once per conversation)."""
+    if conv.handed_off_at is None:
+        conv.handed_off_at = now
+        await note(
+            session=session, conv=conv, kind="handoff", author=author, user_id=user_id, now=now
+        )
+
+
+async def close(
+    *,
+    session: AsyncSession,
+    conv: Conversation,
+    author: Author,
+    user_id: int | None,
+    now: datetime,
+) -> None:
+    conv.state, conv.closed_at = State.closed.value, now
+    conv.reply_token = conv.reply_until = None
+    await note(session=session, conv=conv, kind="close", author=author, user_id=user_id, now=now)
 
 
 async def queue_send(

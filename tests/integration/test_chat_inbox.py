@@ -62,9 +62,7 @@ async def test_an_admin_reply_within_the_token_window_goes_by_reply_after_it_by_
     assert world.line.refusals == []
 
     detail = await _get(world, conv, agent)
-    assert [m["delivery_method"] for m in detail["messages"] if m["author"] == "admin"] == [
-        "reply", "push",
-    ]  # fmt: skip
+    assert [m["delivery_method"] for m in _admin_sent(detail)] == ["reply", "push"]
     assert detail["state"] == "assigned" and detail["waiting_s"] == pytest.approx(15)
 
 
@@ -100,7 +98,7 @@ async def test_a_send_that_keeps_failing_is_shown_failed_to_the_admin(world: Cha
         world.clock.advance(world.settings.chat_send_backoff_s * 8)
         await world.desk.send_due()
     detail = await _get(world, conv, agent)
-    [mine] = [m for m in detail["messages"] if m["author"] == "admin"]
+    [mine] = _admin_sent(detail)
     assert mine["delivery"] == "failed" and mine["delivery_error"].startswith("push: 500")
     assert detail["failed_sends"] == 1
     assert not [d for d in world.line.delivered_to(user) if d.method == "push"]
@@ -180,5 +178,12 @@ async def _delivery(
     world: ChatWorld, conv: int, headers: dict[str, str], want: str | None = None
 ) -> Any:
     detail = await _get(world, conv, headers)
-    [mine] = [m for m in detail["messages"] if m["author"] == "admin"]
+    [mine] = _admin_sent(detail)
     return mine["delivery"] == want if want else mine["delivery"]
+
+
+def _admin_sent(detail: Any) -> list[Any]:
+    """The conversation's messages an admin wrote (not the desk's hand-off and close notes)."""
+    return [
+        m for m in detail["messages"] if m["author"] == "admin" and m["direction"] == "outbound"
+    ]
