@@ -32,6 +32,10 @@ def _masked_text(text: str) -> str:
     return text[:1] + "***" if text else text
 
 
+def _last_text(message: Message | None, clear: bool) -> str:
+    return "" if message is None else _shown(message, clear)
+
+
 def _shown(message: Message, clear: bool) -> str:
     """The customer's words are personal data; the bot's and admins' are not."""
     return (
@@ -62,10 +66,11 @@ async def listing(
     failed = await _failed_sends(session, ids)
     return [
         _out(
-            c, user=user, last=last.get(c.id, ""), failed=failed.get(c.id, 0), sla_s=sla_s, now=now
+            c, user=user, last=_last_text(last.get(c.id), sees_personal_data(user, c)),
+            failed=failed.get(c.id, 0), sla_s=sla_s, now=now,
         )
         for c in rows
-    ]
+    ]  # fmt: skip
 
 
 async def detail(
@@ -90,6 +95,7 @@ async def detail(
     ]  # fmt: skip
     failed = sum(1 for m in messages if m.delivery == SendStatus.failed)
     last = next((m.text for m in reversed(messages) if m.direction != Direction.internal), "")
+    # `messages` are already masked for this reader
     base = _out(conv, user=user, last=last, failed=failed, sla_s=sla_s, now=now)
     return ConversationDetail(**base.model_dump(), messages=messages)
 
@@ -170,22 +176,22 @@ def _out(
         state=conv.state, lang=conv.lang, service_line=conv.service_line,
         assigned_user_id=conv.assigned_user_id, started_at=conv.started_at,
         handed_off_at=conv.handed_off_at, first_human_reply_at=conv.first_human_reply_at,
-        closed_at=conv.closed_at, last_message=last if clear else _masked_text(last),
+        closed_at=conv.closed_at, last_message=last,
         last_customer_at=conv.last_customer_at,
         waiting_s=waiting, reply_due_at=due, time_left_s=left, failed_sends=failed,
     )  # fmt: skip
 
 
-async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Message]:
     if not ids:
         return {}
     stmt = (
-        select(Message.conversation_id, Message.text)
+        select(Message)
         .where(Message.conversation_id.in_(ids), Message.direction != Direction.internal.value)
         .order_by(Message.conversation_id, Message.id.desc())
         .ext(distinct_on(Message.conversation_id))
     )
-    return {cid: text for cid, text in (await session.execute(stmt)).all()}
+    return {m.conversation_id: m for m in (await session.scalars(stmt)).all()}
 
 
 async def _failed_sends(session: AsyncSession, ids: list[int]) -> dict[int, int]:

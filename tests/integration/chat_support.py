@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter import services
+from callcenter import centre, services
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.standin_line import StandinLine, serve_standin
 from callcenter.config import Settings
@@ -23,9 +23,12 @@ from callcenter.main import create_app
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
+from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.schemas import UserCreate
 from tests.integration.browser import serve
 from tests.integration.conftest import own_database
+
+PASSWORD = "chat-test-password"
 
 
 class FakeClock:
@@ -53,15 +56,18 @@ class ChatWorld:
 
     async def user(self, role: Role) -> dict[str, str]:
         """Authorization headers of a fresh user of `role`."""
+        _, user_id = await self.account(role)
+        token = security.issue_token(settings=self.settings, user_id=user_id, role=role.value)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def account(self, role: Role) -> tuple[str, int]:
+        """A fresh user of `role` (password PASSWORD): (username, id)."""
         name = f"{role.value}-{uuid.uuid4().hex[:8]}"
         async with self.sessions() as session, session.begin():
             user = await user_service.create(
-                session=session,
-                user_in=UserCreate(username=name, password="chat-test-password", role=role),
+                session=session, user_in=UserCreate(username=name, password=PASSWORD, role=role)
             )
-            user_id = user.id
-        token = security.issue_token(settings=self.settings, user_id=user_id, role=role.value)
-        return {"Authorization": f"Bearer {token}", "X-User-Id": str(user_id)}
+            return name, user.id
 
 
 async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
@@ -85,6 +91,9 @@ async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
             app = create_app(chat_settings)  # routers only: the lifespan's AMI etc. stay off
             app.dependency_overrides[services.sessions] = lambda: sessions
             app.dependency_overrides[services.chat] = lambda: desk
+            limiter, layout = LoginLimiter.from_settings(chat_settings), centre.load(own.conf_dir)
+            app.dependency_overrides[services.login_limiter] = lambda: limiter  # pages sign in
+            app.dependency_overrides[services.layout] = lambda: layout
             await desk.start()
             try:
                 async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
