@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr = SecretStr("")
     line_channel_access_token: SecretStr = SecretStr("")
     line_api_url: str = "https://api.line.me"  # the local stand-in's URL in tests and the demo
+    # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
+    fb_app_secret: SecretStr = SecretStr("")
+    fb_verify_token: SecretStr = SecretStr("")
+    fb_page_access_token: SecretStr = SecretStr("")
+    fb_graph_url: str = "https://graph.facebook.com/v21.0"  # the stand-in's URL in tests
     chat_reply_token_s: float = 30.0  # a reply token is used only this long after its event
     chat_first_reply_sla_s: float = 1800.0  # LINE: first human reply within 30 min of hand-off
     chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin

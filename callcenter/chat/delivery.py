@@ -14,11 +14,13 @@ log = logging.getLogger(__name__)
 
 
 class Platform(Protocol):
-    """What the sender needs of a platform client (callcenter.chat.line_client.LineClient)."""
+    """What the sender needs of a platform client (LineClient, FacebookClient)."""
 
     async def reply(self, token: str, messages: list[dict[str, Any]]) -> Result: ...
 
-    async def push(self, to: str, messages: list[dict[str, Any]], *, retry_key: str) -> Result: ...
+    async def push(
+        self, to: str, messages: list[dict[str, Any]], *, retry_key: str, tag: str | None = None
+    ) -> Result: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ async def attempt(send: Send, *, platform: Platform, policy: RetryPolicy, now: d
         if result.outcome is Outcome.failed:
             _later(send, policy, now)
             return
-    result = await platform.push(send.to, send.payload, retry_key=send.idempotency_key)
+    result = await platform.push(
+        send.to, send.payload, retry_key=send.idempotency_key, tag=send.tag
+    )
     if result.outcome is Outcome.delivered:
         _sent(send, "push", now)
     elif result.outcome is Outcome.rejected:

@@ -12,14 +12,16 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import cancel_and_wait, wait_event
-from callcenter.chat import service
+from callcenter.chat import facebook_events, line_events, service
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
+from callcenter.chat.facebook_client import FacebookClient
 from callcenter.chat.line_client import LineClient
-from callcenter.chat.line_events import inbound
+from callcenter.chat.line_events import Inbound
 from callcenter.chat.models import WebhookEvent
 from callcenter.config import Settings
 from callcenter.db import transaction
@@ -27,6 +29,11 @@ from callcenter.db import transaction
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENTS_PER_ROUND = 50
+LINE, FACEBOOK = service.LINE, service.FACEBOOK
+PARSERS: dict[str, Callable[[dict[str, Any]], Inbound | None]] = {
+    LINE: line_events.inbound,
+    FACEBOOK: facebook_events.inbound,
+}
 
 
 def utc_now() -> datetime:
@@ -41,7 +48,6 @@ class ChatDesk:
         *,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
-        platform: Platform | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self.sessions, self.clock = sessions, clock
@@ -50,16 +56,23 @@ class ChatDesk:
         self.sla_s = settings.chat_first_reply_sla_s
         self.poll_s = settings.chat_poll_s
         self.policy = RetryPolicy(settings.chat_send_attempts, settings.chat_send_backoff_s)
+        self.fb_secret = settings.fb_app_secret.get_secret_value()
+        self.fb_verify_token = settings.fb_verify_token.get_secret_value()
         self._line = LineClient(
             host=settings.line_api_url,
             access_token=settings.line_channel_access_token.get_secret_value(),
         )
-        self.platform: Platform = platform or self._line
+        self._facebook = FacebookClient(
+            graph_url=settings.fb_graph_url,
+            page_token=settings.fb_page_access_token.get_secret_value(),
+        )
+        self.platforms: dict[str, Platform] = {LINE: self._line, FACEBOOK: self._facebook}
         self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self._line.start()
+        await self._facebook.start()
         self._tasks = [
             asyncio.create_task(self._loop(self._events_due, self.process), name="chat-events"),
             asyncio.create_task(self._loop(self._sends_due, self.send_due), name="chat-sender"),
@@ -70,6 +83,7 @@ class ChatDesk:
             await cancel_and_wait(task)
         self._tasks = []
         await self._line.stop()
+        await self._facebook.stop()
 
     def events_stored(self) -> None:
         self._events_due.set()
@@ -104,10 +118,10 @@ class ChatDesk:
         now = self.clock()
         try:
             async with session.begin_nested():
-                action = inbound(row.body)
+                action = PARSERS[row.channel](row.body)
                 if action is not None:
                     await service.apply_inbound(
-                        session=session, action=action, event_row_id=row.id,
+                        session=session, channel=row.channel, action=action, event_row_id=row.id,
                         reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s / 60),
                         now=now,
                     )  # fmt: skip
@@ -124,5 +138,6 @@ class ChatDesk:
                 send = await service.due_send(session=session, now=self.clock())
                 if send is None:
                     return count
-                await attempt(send, platform=self.platform, policy=self.policy, now=self.clock())
+                platform = self.platforms[send.channel]
+                await attempt(send, platform=platform, policy=self.policy, now=self.clock())
             count += 1

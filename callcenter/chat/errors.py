@@ -6,7 +6,11 @@ from callcenter.errors import AppError, Conflict, InvalidInput
 
 
 class BadSignature(AppError):
-    status, error_id = 401, "line_signature_invalid"
+    status, error_id = 401, "webhook_signature_invalid"
+
+
+class VerifyFailed(AppError):
+    status, error_id = 403, "webhook_verify_token_invalid"
 
 
 class MalformedWebhook(InvalidInput):

@@ -61,7 +61,9 @@ class LineClient:
         request = ReplyMessageRequest.from_dict({"replyToken": token, "messages": messages})
         return await self._call("reply", self._ready().reply_message, request)
 
-    async def push(self, to: str, messages: list[dict[str, Any]], *, retry_key: str) -> Result:
+    async def push(
+        self, to: str, messages: list[dict[str, Any]], *, retry_key: str, tag: str | None = None
+    ) -> Result:
         request = PushMessageRequest.from_dict({"to": to, "messages": messages})
         result = await self._call(
             "push", self._ready().push_message, request, x_line_retry_key=retry_key

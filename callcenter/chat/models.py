@@ -67,7 +67,8 @@ class WebhookEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    event_id: Mapped[str] = mapped_column(String(64))  # LINE: webhookEventId (a ULID)
+    # LINE: webhookEventId (a ULID); Messenger: the message's or postback's mid
+    event_id: Mapped[str] = mapped_column(String(255))
     redelivery: Mapped[bool] = mapped_column(default=False)
     body: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -92,7 +93,7 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    customer_id: Mapped[str] = mapped_column(String(128))  # LINE userId
+    customer_id: Mapped[str] = mapped_column(String(128))  # LINE userId, Messenger PSID
     customer_name: Mapped[str] = mapped_column(String(255), default="")
     lang: Mapped[str] = mapped_column(String(2), default="th")
     state: Mapped[str] = mapped_column(String(16), default=State.bot.value, index=True)
@@ -125,7 +126,7 @@ class Message(Base):
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16))  # text, image, sticker, postback, follow, …
     text: Mapped[str] = mapped_column(Text, default="")
-    external_id: Mapped[str | None] = mapped_column(String(64))  # LINE message id
+    external_id: Mapped[str | None] = mapped_column(String(255))  # LINE message id, Messenger mid
     event_id: Mapped[int | None] = mapped_column(ForeignKey("chat_webhook_events.id"))
     send_id: Mapped[int | None] = mapped_column(ForeignKey("chat_sends.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -151,7 +152,10 @@ class Send(Base):
     to: Mapped[str] = mapped_column(String(128))
     # The platform's idempotency key (LINE: X-Line-Retry-Key, a UUID): the same on every retry.
     idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
-    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # the platform's messages
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # LINE message objects
+    # Messenger: RESPONSE (within 24 h of the customer's last message) or HUMAN_AGENT (a
+    # person's message, within 7 days); None on LINE.
+    tag: Mapped[str | None] = mapped_column(String(16))
     reply_token: Mapped[str | None] = mapped_column(String(255))
     reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(8), default=SendStatus.pending.value)

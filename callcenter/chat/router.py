@@ -1,21 +1,23 @@
-"""`POST /webhooks/line` (LINE's webhook) and `/api/v1/chat` (the admin inbox)."""
+"""`/webhooks/line`, `/webhooks/facebook` (the platforms' webhooks), `/api/v1/chat` (inbox)."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
 
-from callcenter.chat import inbox, kpi, service
+from callcenter.chat import facebook_events, inbox, kpi, service
 from callcenter.chat.desk import ChatDesk
-from callcenter.chat.errors import BadSignature, MalformedWebhook
-from callcenter.chat.line_events import MalformedEvents, events_of
+from callcenter.chat.errors import BadSignature, MalformedWebhook, VerifyFailed
+from callcenter.chat.line_events import MalformedEvents, events_of, is_redelivery
 from callcenter.chat.models import State
 from callcenter.chat.schemas import AssignIn, ConversationDetail, ConversationOut, ReplyIn
-from callcenter.chat.signature import line_valid
+from callcenter.chat.signature import facebook_valid, line_valid
 from callcenter.db import transaction
 from callcenter.errors import InvalidInput
 from callcenter.services import chat as chat_desk
@@ -43,7 +45,8 @@ async def line_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
     if not line_valid(desk.line_secret, raw, request.headers.get("x-line-signature")):
         log.warning("LINE webhook with a bad or missing signature from %s", _peer(request))
         raise BadSignature(
-            "ลายเซ็น X-Line-Signature ไม่ถูกต้อง / the X-Line-Signature header is missing or wrong"
+            "ลายเซ็น X-Line-Signature ไม่ถูกต้อง / the X-Line-Signature header is missing or wrong",
+            header="X-Line-Signature",
         )
     try:
         events = events_of(json.loads(raw))
@@ -51,13 +54,56 @@ async def line_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
         raise MalformedWebhook(
             "เนื้อหา webhook ไม่ถูกต้อง / the webhook body is not LINE's format", reason=str(exc)
         ) from exc
+    rows = [(e["webhookEventId"], is_redelivery(e), e) for e in events]
+    await _store(desk, service.LINE, rows)
+    return {}
+
+
+@webhooks.get("/facebook", response_class=PlainTextResponse)
+async def facebook_verify(
+    desk: ChatDep,
+    mode: Annotated[str, Query(alias="hub.mode")] = "",
+    token: Annotated[str, Query(alias="hub.verify_token")] = "",
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=256)] = "",
+) -> str:
+    """Meta's subscription check: the challenge back when the verify token is ours."""
+    ours = desk.fb_verify_token
+    if mode != "subscribe" or not ours or not hmac.compare_digest(token.encode(), ours.encode()):
+        log.warning("Messenger verification with a wrong token or mode %r", mode)
+        raise VerifyFailed("โทเค็นยืนยันไม่ถูกต้อง / the hub.verify_token is not ours")
+    return challenge
+
+
+@webhooks.post("/facebook")
+async def facebook_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
+    """Messenger's webhook: X-Hub-Signature-256 checked, events stored (each once), then 200."""
+    raw = await request.body()
+    if not facebook_valid(desk.fb_secret, raw, request.headers.get("x-hub-signature-256")):
+        log.warning("Messenger webhook with a bad or missing signature from %s", _peer(request))
+        raise BadSignature(
+            "ลายเซ็น X-Hub-Signature-256 ไม่ถูกต้อง / X-Hub-Signature-256 is missing or wrong",
+            header="X-Hub-Signature-256",
+        )
+    try:
+        events = facebook_events.events_of(json.loads(raw))
+    except (ValueError, MalformedEvents) as exc:
+        raise MalformedWebhook(
+            "เนื้อหา webhook ไม่ถูกต้อง / the webhook body is not Messenger's format", reason=str(exc)
+        ) from exc
+    await _store(desk, service.FACEBOOK, [(mid, False, e) for mid, e in events])
+    return {}
+
+
+async def _store(
+    desk: ChatDesk, channel: str, rows: list[tuple[str, bool, dict[str, Any]]]
+) -> None:
+    """Stored and committed before the 200: a lost acknowledgement means a redelivery."""
     async with transaction(desk.sessions) as session:
         stored = await service.store_events(
-            session=session, channel=service.LINE, events=events, now=desk.clock()
+            session=session, channel=channel, events=rows, now=desk.clock()
         )
     if stored:
         desk.events_stored()
-    return {}
 
 
 @router.get("/kpi")

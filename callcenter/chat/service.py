@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.models import ServiceLine
 from callcenter.chat import bot
-from callcenter.chat.line_events import Inbound, is_redelivery
+from callcenter.chat.line_events import Inbound
 from callcenter.chat.models import (
     Author,
     Conversation,
@@ -27,21 +27,28 @@ from callcenter.chat.models import (
     WebhookEvent,
 )
 
-LINE = "line"
+LINE, FACEBOOK = "line", "facebook"
+# Messenger's windows: a RESPONSE within 24 h of the customer's last message; a person's
+# message with the HUMAN_AGENT tag within 7 days; nothing after that.
+FB_RESPONSE_WINDOW, FB_HUMAN_AGENT_WINDOW = timedelta(hours=24), timedelta(days=7)
 
 
 async def store_events(
-    *, session: AsyncSession, channel: str, events: list[dict[str, Any]], now: datetime
+    *,
+    session: AsyncSession,
+    channel: str,
+    events: list[tuple[str, bool, dict[str, Any]]],
+    now: datetime,
 ) -> int:
-    """Store raw events, each once (a redelivered event id is skipped); how many were new."""
+    """Store raw (event id, redelivery, event) once each (a known id is skipped); how many new."""
     if not events:
         return 0
     rows = [
         {
-            "channel": channel, "event_id": e["webhookEventId"], "redelivery": is_redelivery(e),
-            "body": e, "received_at": now, "error": "",
+            "channel": channel, "event_id": event_id, "redelivery": redelivery, "body": body,
+            "received_at": now, "error": "",
         }
-        for e in events
+        for event_id, redelivery, body in events
     ]  # fmt: skip
     stmt = insert(WebhookEvent).values(rows).on_conflict_do_nothing().returning(WebhookEvent.id)
     return len((await session.scalars(stmt)).all())
@@ -95,6 +102,7 @@ async def open_conversation(
 async def apply_inbound(
     *,
     session: AsyncSession,
+    channel: str,
     action: Inbound,
     event_row_id: int,
     reply_token_s: float,
@@ -104,16 +112,16 @@ async def apply_inbound(
     """Store the customer's action in their conversation and queue the bot's answer."""
     if action.external_id is not None:
         seen = select(Message.id).where(
-            Message.channel == LINE, Message.external_id == action.external_id
+            Message.channel == channel, Message.external_id == action.external_id
         )
         if await session.scalar(seen) is not None:
-            return None  # the same LINE message under another event id: stored already
+            return None  # the same message under another event id: stored already
     conv = await open_conversation(
-        session=session, channel=LINE, customer_id=action.customer_id, now=now
+        session=session, channel=channel, customer_id=action.customer_id, now=now
     )
     session.add(
         Message(
-            conversation_id=conv.id, channel=LINE, direction=Direction.inbound.value,
+            conversation_id=conv.id, channel=channel, direction=Direction.inbound.value,
             author=Author.customer.value, kind=action.kind, text=action.text,
             external_id=action.external_id, event_id=event_row_id, at=action.at,
         )
@@ -211,6 +219,13 @@ async def queue_send(
         created_at=now,
     )  # fmt: skip
     conv.reply_token = conv.reply_until = None  # single use
+    if conv.channel == FACEBOOK:
+        send.tag = messenger_tag(conv.last_customer_at, author=author, now=now)
+        if send.tag is None:
+            send.status = SendStatus.failed.value
+            send.last_error = (
+                "Messenger: more than 24 h (7 days for an admin) since the customer wrote"
+            )
     session.add(send)
     await session.flush()
     for message in messages:
@@ -222,6 +237,19 @@ async def queue_send(
             )
         )  # fmt: skip
     return send
+
+
+def messenger_tag(
+    last_customer_at: datetime | None, *, author: Author, now: datetime
+) -> str | None:
+    """RESPONSE, HUMAN_AGENT (an admin's message only) or None: Messenger would refuse it."""
+    if last_customer_at is None:
+        return None
+    if now - last_customer_at <= FB_RESPONSE_WINDOW:
+        return "RESPONSE"
+    if author == Author.admin and now - last_customer_at <= FB_HUMAN_AGENT_WINDOW:
+        return "HUMAN_AGENT"
+    return None
 
 
 async def due_send(*, session: AsyncSession, now: datetime) -> Send | None:

@@ -1,4 +1,8 @@
-"""Webhook signatures: LINE's X-Line-Signature (base64 HMAC-SHA256 of the raw body)."""
+"""Webhook signatures, each an HMAC-SHA256 of the raw body, compared in constant time.
+
+LINE: X-Line-Signature = base64(HMAC(channel secret, body)).
+Messenger: X-Hub-Signature-256 = "sha256=" + hex(HMAC(app secret, body)).
+"""
 
 from __future__ import annotations
 
@@ -18,3 +22,14 @@ def line_valid(secret: str, body: bytes, signature: str | None) -> bool:
     if not secret or not signature:
         return False
     return hmac.compare_digest(line_signature(secret, body).encode(), signature.encode())
+
+
+def facebook_signature(secret: str, body: bytes) -> str:
+    """What Meta puts in X-Hub-Signature-256 for `body` signed with the app `secret`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def facebook_valid(secret: str, body: bytes, signature: str | None) -> bool:
+    if not secret or not signature:
+        return False
+    return hmac.compare_digest(facebook_signature(secret, body).encode(), signature.encode())

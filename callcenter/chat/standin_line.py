@@ -278,21 +278,28 @@ class _Server(uvicorn.Server):
 
 
 @contextlib.asynccontextmanager
-async def serve_standin(standin: StandinLine) -> AsyncIterator[StandinLine]:
-    """Serve the stand-in on 127.0.0.1 at a free port (sets `standin.url`) until exit."""
+async def serve_app(app: Starlette) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 at a free port until exit; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    standin.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = _Server(uvicorn.Config(standin.app, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]), name="standin-line")
+    server = _Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="standin")
     try:
         while not server.started:
             if task.done():
                 await task  # raises why it could not start
             await asyncio.sleep(0.02)
-        yield standin
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         await task
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_standin(standin: StandinLine) -> AsyncIterator[StandinLine]:
+    """Serve the stand-in on 127.0.0.1 at a free port (sets `standin.url`) until exit."""
+    async with serve_app(standin.app) as url:
+        standin.url = url
+        yield standin

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter import centre, services
 from callcenter.chat.desk import ChatDesk
+from callcenter.chat.standin_facebook import StandinMessenger
+from callcenter.chat.standin_facebook import serve_standin as serve_messenger
 from callcenter.chat.standin_line import StandinLine, serve_standin
 from callcenter.config import Settings
 from callcenter.db import make_db_engine, make_sessionmaker
@@ -29,6 +31,7 @@ from tests.integration.browser import serve
 from tests.integration.conftest import own_database
 
 PASSWORD = "chat-test-password"
+FB_VERIFY_TOKEN = "verify-" + secrets.token_hex(8)
 
 
 class FakeClock:
@@ -50,6 +53,7 @@ class ChatWorld:
     client: httpx.AsyncClient
     desk: ChatDesk
     line: StandinLine
+    messenger: StandinMessenger
     clock: FakeClock
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
@@ -75,14 +79,18 @@ async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
     clock = FakeClock()
     secret, token = secrets.token_hex(16), secrets.token_urlsafe(32)
     line = StandinLine(channel_secret=secret, access_token=token, clock=clock)
+    fb_secret, fb_token = secrets.token_hex(16), secrets.token_urlsafe(32)
+    messenger = StandinMessenger(app_secret=fb_secret, page_token=fb_token, clock=clock)
     with own_database(base, "chat_test") as own:
-        async with serve_standin(line):
+        async with serve_standin(line), serve_messenger(messenger):
             chat_settings = own.model_copy(
                 update={
                     "line_channel_secret": SecretStr(secret),
                     "line_channel_access_token": SecretStr(token),
                     "line_api_url": line.url, "chat_poll_s": 0.1, "chat_send_backoff_s": 5.0,
-                    "chat_send_attempts": 3,
+                    "chat_send_attempts": 3, "fb_app_secret": SecretStr(fb_secret),
+                    "fb_verify_token": SecretStr(FB_VERIFY_TOKEN),
+                    "fb_page_access_token": SecretStr(fb_token), "fb_graph_url": messenger.url,
                 }
             )  # fmt: skip
             db_engine = make_db_engine(chat_settings.database_url)
@@ -98,7 +106,10 @@ async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
             try:
                 async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
                     line.desk_url = f"{url}/webhooks/line"
-                    yield ChatWorld(app, client, desk, line, clock, sessions, chat_settings)
+                    messenger.desk_url = f"{url}/webhooks/facebook"
+                    yield ChatWorld(
+                        app, client, desk, line, messenger, clock, sessions, chat_settings
+                    )
             finally:
                 await desk.stop()
                 await db_engine.dispose()

@@ -93,10 +93,15 @@ async def test_a_send_that_keeps_failing_is_shown_failed_to_the_admin(world: Cha
     for _ in range(world.settings.chat_send_attempts):
         world.line.fail_next("push", status=500)
     await _post(world, f"{conv}/take", agent)
-    await _post(world, f"{conv}/reply", agent, text="ข้อความนี้ส่งไม่ถึง")
-    for _ in range(world.settings.chat_send_attempts):
-        world.clock.advance(world.settings.chat_send_backoff_s * 8)
-        await world.desk.send_due()
+    refused_before = len(world.line.refusals)
+    await _post(world, f"{conv}/reply", agent, text="ข้อความนี้ส่งไม่ถึง")  # the first try: now
+    for attempt in range(1, world.settings.chat_send_attempts + 1):
+        await poll(
+            lambda n=attempt: len(world.line.refusals) - refused_before >= n,
+            timeout_s=10, what=f"push attempt {attempt}",
+        )  # fmt: skip
+        world.clock.advance(world.settings.chat_send_backoff_s * 8)  # the next try is due
+    await poll(lambda: _delivery(world, conv, agent, want="failed"), timeout_s=10, what="failed")
     detail = await _get(world, conv, agent)
     [mine] = _admin_sent(detail)
     assert mine["delivery"] == "failed" and mine["delivery_error"].startswith("push: 500")

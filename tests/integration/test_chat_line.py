@@ -52,10 +52,10 @@ async def test_a_webhook_with_a_wrong_or_missing_signature_is_refused_and_not_st
     event = world.line.text_event(new_user_id(), "สวัสดี")
     r = await world.line.send_webhook([event], secret="not-the-channel-secret")
     assert r.status_code == 401
-    assert r.json()["error_id"] == "line_signature_invalid"
+    assert r.json()["error_id"] == "webhook_signature_invalid"
     r = await world.client.post("/webhooks/line", json={"destination": "U", "events": [event]})
     assert r.status_code == 401
-    assert r.json()["error_id"] == "line_signature_invalid"
+    assert r.json()["error_id"] == "webhook_signature_invalid"
     assert await _stored_events(world, event["webhookEventId"]) == 0
 
 

@@ -24,7 +24,9 @@ class FakePlatform:
         self.calls.append(("reply", None))
         return Result(self.outcomes.pop(0), "400: Invalid reply token")
 
-    async def push(self, to: str, messages: list[dict[str, Any]], *, retry_key: str) -> Result:
+    async def push(
+        self, to: str, messages: list[dict[str, Any]], *, retry_key: str, tag: str | None = None
+    ) -> Result:
         self.calls.append(("push", retry_key))
         return Result(self.outcomes.pop(0), "500: Internal server error")
 

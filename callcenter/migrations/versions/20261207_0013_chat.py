@@ -1,4 +1,4 @@
-"""chat desk (issue 16): raw webhook events (stored before the ack, one per webhookEventId),
+"""chat desk (issue 16): raw webhook events (stored before the ack, once per event id),
 conversations, their messages and outgoing sends (idempotency key, retries)
 
 Revision ID: 20261207_0013
@@ -23,7 +23,7 @@ def upgrade() -> None:
         "chat_webhook_events",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
         sa.Column("channel", sa.String(16), nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=False),
+        sa.Column("event_id", sa.String(255), nullable=False),
         sa.Column("redelivery", sa.Boolean(), nullable=False),
         sa.Column("body", postgresql.JSONB(), nullable=False),
         sa.Column("received_at", TZ, nullable=False),
@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("to", sa.String(128), nullable=False),
         sa.Column("idempotency_key", sa.String(36), nullable=False),
         sa.Column("payload", postgresql.JSONB(), nullable=False),
+        sa.Column("tag", sa.String(16), nullable=True),
         sa.Column("reply_token", sa.String(255), nullable=True),
         sa.Column("reply_until", TZ, nullable=True),
         sa.Column("status", sa.String(8), nullable=False),
@@ -120,7 +121,7 @@ def upgrade() -> None:
         ),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("external_id", sa.String(64), nullable=True),
+        sa.Column("external_id", sa.String(255), nullable=True),
         sa.Column(
             "event_id", sa.BigInteger(),
             sa.ForeignKey("chat_webhook_events.id",
