@@ -188,6 +188,12 @@ class Settings(BaseSettings):
         return self.state_dir / "journal" / f"ami-events-{database}.jsonl"
 
     @property
+    def chat_journal(self) -> Path:
+        """Where chat webhook events wait while the database is down (one file per database)."""
+        database = make_url(self.database_url).database or "callcenter"
+        return self.state_dir / "journal" / f"chat-webhooks-{database}.jsonl"
+
+    @property
     def sync_database_url(self) -> str:
         """The same database through psycopg 3 (Alembic, APScheduler's job store)."""
         return self.database_url.replace("+asyncpg", "+psycopg")

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import cancel_and_wait, wait_event
 from callcenter.chat import facebook_events, line_events, service
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
 from callcenter.chat.facebook_client import FacebookClient
+from callcenter.chat.journal import Rows, WebhookJournal
 from callcenter.chat.line_client import LineClient
 from callcenter.chat.line_events import Inbound
 from callcenter.chat.models import WebhookEvent
@@ -67,6 +69,7 @@ class ChatDesk:
             page_token=settings.fb_page_access_token.get_secret_value(),
         )
         self.platforms: dict[str, Platform] = {LINE: self._line, FACEBOOK: self._facebook}
+        self.journal = WebhookJournal(settings.chat_journal)
         self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -100,8 +103,26 @@ class ChatDesk:
             except Exception:
                 log.exception("chat %s round failed; retrying", getattr(work, "__name__", work))
 
+    async def store(self, channel: str, rows: Rows) -> None:
+        """Make webhook events durable before they are acknowledged: in the database, or
+        in the journal while it is down (OSError: neither; the caller answers 503)."""
+        now = self.clock()
+        try:
+            async with transaction(self.sessions) as session:
+                stored = await service.store_events(
+                    session=session, channel=channel, events=rows, now=now
+                )
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("storing %s webhook events failed (%r): journaling them", channel, exc)
+            await self.journal.append(channel, rows, now)
+            return
+        if stored:
+            self.events_stored()
+
     async def process(self) -> int:
-        """Apply the stored events not applied yet; how many were."""
+        """Apply the stored events not applied yet (the journal's first); how many were."""
+        if self.journal.pending():
+            await self.journal.replay(self.sessions)
         done = 0
         while True:
             async with transaction(self.sessions) as session:

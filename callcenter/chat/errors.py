@@ -23,3 +23,7 @@ class ConversationHeld(Conflict):
 
 class ConversationClosed(Conflict):
     error_id = "conversation_closed"
+
+
+class NotStored(AppError):
+    status, error_id = 503, "webhook_not_stored"

@@ -13,7 +13,8 @@ from fastapi.responses import PlainTextResponse
 
 from callcenter.chat import facebook_events, inbox, kpi, service
 from callcenter.chat.desk import ChatDesk
-from callcenter.chat.errors import BadSignature, MalformedWebhook, VerifyFailed
+from callcenter.chat.errors import BadSignature, MalformedWebhook, NotStored, VerifyFailed
+from callcenter.chat.journal import Rows
 from callcenter.chat.line_events import MalformedEvents, events_of, is_redelivery
 from callcenter.chat.models import State
 from callcenter.chat.schemas import AssignIn, ConversationDetail, ConversationOut, ReplyIn
@@ -94,16 +95,15 @@ async def facebook_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
     return {}
 
 
-async def _store(
-    desk: ChatDesk, channel: str, rows: list[tuple[str, bool, dict[str, Any]]]
-) -> None:
-    """Stored and committed before the 200: a lost acknowledgement means a redelivery."""
-    async with transaction(desk.sessions) as session:
-        stored = await service.store_events(
-            session=session, channel=channel, events=rows, now=desk.clock()
-        )
-    if stored:
-        desk.events_stored()
+async def _store(desk: ChatDesk, channel: str, rows: Rows) -> None:
+    """Stored (or journaled) before the 200: a lost acknowledgement means a redelivery."""
+    try:
+        await desk.store(channel, rows)
+    except OSError as exc:
+        log.error("%s webhook events neither stored nor journaled: %r", channel, exc)
+        raise NotStored(
+            "บันทึกไม่สำเร็จ กรุณาส่งใหม่ / the events could not be stored; deliver them again"
+        ) from exc
 
 
 @router.get("/kpi")
