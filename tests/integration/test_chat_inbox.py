@@ -12,7 +12,7 @@ from callcenter.chat.standin_line import new_user_id
 from callcenter.config import Settings
 from callcenter.users.models import Role
 from tests.helpers import poll
-from tests.integration.chat_support import ChatWorld, chat_world
+from tests.integration.chat_support import PASSWORD, ChatWorld, chat_world
 
 pytestmark = pytest.mark.integration
 
@@ -192,3 +192,36 @@ def _admin_sent(detail: Any) -> list[Any]:
     return [
         m for m in detail["messages"] if m["author"] == "admin" and m["direction"] == "outbound"
     ]
+
+
+async def test_a_supervisor_assigns_a_conversation_away_from_one_agent_to_another(
+    world: ChatWorld,
+) -> None:
+    _, conv = await _handed_off(world)
+    supervisor = await world.user(Role.supervisor)
+    first, first_id = await _agent(world)
+    second, second_id = await _agent(world)
+    await _post(world, f"{conv}/take", first)
+    moved = await _post(world, f"{conv}/assign", supervisor, user_id=second_id)
+    assert moved["assigned_user_id"] == second_id and moved["state"] == "assigned"
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/reply", json={"text": "ยังอยู่ค่ะ"}, headers=first
+    )
+    assert r.status_code == 409 and r.json()["error_id"] == "conversation_held"
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/assign", json={"user_id": first_id}, headers=second
+    )
+    assert r.status_code == 403  # agents take; only supervisors move conversations
+    _, qa_id = await world.account(Role.qa)
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/assign", json={"user_id": qa_id}, headers=supervisor
+    )
+    assert r.status_code == 422 and r.json()["error_id"] == "invalid_input"
+    assert (await _get(world, conv, supervisor))["assigned_user_id"] == second_id
+
+
+async def _agent(world: ChatWorld) -> tuple[dict[str, str], int]:
+    name, user_id = await world.account(Role.agent)
+    r = await world.client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}, user_id
