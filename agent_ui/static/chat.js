@@ -24,6 +24,8 @@ const post = (path, body) => api(path, {
   method: "POST", headers: {"Content-Type": "application/json"}, body: body ? JSON.stringify(body) : undefined,
 });
 
+const customer = (c) => (c.customer_name && c.customer_name !== "?" ? `${c.customer_name} ` : "") + `(${c.customer_id})`;
+
 function item(c) {
   const li = document.createElement("li");
   li.dataset.id = c.id;
@@ -37,7 +39,7 @@ function item(c) {
     left.textContent = "ตอบแล้ว · answered";
   }
   const who = document.createElement("b");
-  who.textContent = `${c.customer_name || c.customer_id}`;
+  who.textContent = customer(c);
   const meta = document.createElement("small");
   const waited = c.waiting_s !== null ? ` · รอ · waited ${fmtSpan(c.waiting_s)}` : "";
   const failed = c.failed_sends ? ` · ✗ ${c.failed_sends} ส่งไม่สำเร็จ · failed` : "";
@@ -86,7 +88,7 @@ async function show(id) {
   const c = await api(`/api/v1/chat/conversations/${id}`);
   $("detail").hidden = false;
   $("detail").dataset.id = c.id;
-  $("detail-title").textContent = `${c.customer_name || c.customer_id} · ${STATES[c.state] || c.state}`;
+  $("detail-title").textContent = `${customer(c)} · ${STATES[c.state] || c.state}`;
   const due = c.reply_due_at ? ` · ตอบภายใน · reply by ${fmtTime(c.reply_due_at)}` : "";
   $("detail-meta").textContent = `${c.channel.toUpperCase()} · ${c.service_line || "–"} · ${c.lang}${due}`;
   const mine = me !== null && c.assigned_user_id === me.id;

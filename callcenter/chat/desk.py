@@ -24,7 +24,7 @@ from callcenter.chat.facebook_client import FacebookClient
 from callcenter.chat.journal import Rows, WebhookJournal
 from callcenter.chat.line_client import LineClient
 from callcenter.chat.line_events import Inbound
-from callcenter.chat.models import WebhookEvent
+from callcenter.chat.models import Conversation, WebhookEvent
 from callcenter.config import Settings
 from callcenter.db import transaction
 
@@ -132,8 +132,22 @@ class ChatDesk:
             done += len(rows)
             if rows:
                 self.sends_queued()
+                await self._name_customers()
             if len(rows) < EVENTS_PER_ROUND:
                 return done
+
+    async def _name_customers(self) -> None:
+        """The platform's display name on new conversations, looked up once, outside the
+        events' transaction (a slow profile call must not hold their locks)."""
+        async with self.sessions() as session:
+            found = await service.nameless(session=session, limit=EVENTS_PER_ROUND)
+            wanted = [(c.id, c.channel, c.customer_id) for c in found]
+        for conv_id, channel, customer in wanted:
+            name = await self.platforms[channel].profile_name(customer)
+            async with transaction(self.sessions) as session:
+                conv = await session.get(Conversation, conv_id)
+                if conv is not None and not conv.customer_name:
+                    conv.customer_name = (name or "?")[:255]  # "?": asked, not given
 
     async def _apply(self, session: AsyncSession, row: WebhookEvent) -> None:
         now = self.clock()

@@ -55,6 +55,20 @@ class FacebookClient:
             await self._http.aclose()
             self._http = None
 
+    async def profile_name(self, psid: str) -> str | None:
+        """The customer's name from the Graph API's user profile (None when not given)."""
+        if self._http is None:
+            return None
+        try:
+            r = await self._http.get(
+                f"{self._url}/{psid}", params={"fields": "name", "access_token": self._token}
+            )
+            name = r.json().get("name") if r.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as exc:
+            log.info("Messenger profile of a customer not available: %r", exc)
+            return None
+        return name if isinstance(name, str) else None
+
     async def reply(self, token: str, messages: list[dict[str, Any]]) -> Result:
         return Result(Outcome.rejected, "Messenger has no reply tokens")
 

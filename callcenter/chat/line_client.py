@@ -72,6 +72,15 @@ class LineClient:
             return Result(Outcome.delivered, "409: accepted before (same retry key)")
         return result
 
+    async def profile_name(self, user_id: str) -> str | None:
+        """The customer's LINE display name (None when LINE does not give it)."""
+        try:
+            profile = await self._ready().get_profile(user_id, _request_timeout=REQUEST_TIMEOUT_S)
+        except Exception as exc:  # a name is nice to have: never worth failing a round
+            log.info("LINE profile of a customer not available: %r", exc)
+            return None
+        return str(profile.display_name)
+
     def _ready(self) -> AsyncMessagingApi:
         if self._api is None:
             raise RuntimeError("LineClient.start() was not called")

@@ -252,6 +252,17 @@ def messenger_tag(
     return None
 
 
+async def nameless(*, session: AsyncSession, limit: int) -> list[Conversation]:
+    """Open conversations whose customer's name was not looked up yet."""
+    stmt = (
+        select(Conversation)
+        .where(Conversation.state != State.closed.value, Conversation.customer_name == "")
+        .order_by(Conversation.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
 async def due_send(*, session: AsyncSession, now: datetime) -> Send | None:
     """One pending send whose time has come, locked for this worker."""
     stmt = (

@@ -60,6 +60,7 @@ class StandinMessenger:
     url: str = ""  # the Graph API base URL (with the version), once served
     deliveries: list[FbDelivery] = field(default_factory=list)
     refusals: list[tuple[int, str]] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)  # PSID → name
     _last_heard: dict[str, datetime] = field(default_factory=dict)  # PSID → their last message
 
     def delivered_to(self, psid: str) -> list[FbDelivery]:
@@ -78,6 +79,7 @@ class StandinMessenger:
         """A customer's message (a tapped quick reply carries its payload)."""
         now = self.clock()
         self._last_heard[psid] = now
+        self.profiles.setdefault(psid, f"Customer {psid[-4:]}")
         message: dict[str, Any] = {"mid": mid or "m_" + secrets.token_urlsafe(48)}
         if text is not None:
             message["text"] = text

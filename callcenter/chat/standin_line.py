@@ -9,6 +9,7 @@ webhook.yml) and checks what it is sent the way LINE does:
 - `POST /v2/bot/message/push`: `to` a user id (U + 32 hex); `messages` 1..5; an optional
   `X-Line-Retry-Key` (a UUID): a key already accepted answers 409 with
   `X-Line-Accepted-Request-Id`, and the message is not delivered again.
+- `GET /v2/bot/profile/{userId}`: the display name a test gave the user (`profiles`).
 - Message objects: known types; text 1..5000 characters; quick reply 1..13 items of
   `type: action`; action labels 1..20 characters; postback data at most 300.
 
@@ -96,6 +97,7 @@ class StandinLine:
     url: str = ""  # this stand-in's base URL, once served
     deliveries: list[Delivery] = field(default_factory=list)
     refusals: list[tuple[str, int, str]] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)  # userId → displayName
     _tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # token → user, at
     _accepted_keys: dict[str, str] = field(default_factory=dict)  # retry key → request id
     _failures: list[_Failure] = field(default_factory=list)
@@ -128,6 +130,7 @@ class StandinLine:
         if redelivery_of is not None:
             return {**redelivery_of, "deliveryContext": {"isRedelivery": True}}
         now = self.clock()
+        self.profiles.setdefault(user_id, f"ลูกค้า {user_id[-4:]}")  # a friend of the account
         event: dict[str, Any] = {
             "type": kind, "mode": "active", "timestamp": int(now.timestamp() * 1000),
             "source": {"type": "user", "userId": user_id}, "webhookEventId": new_event_id(),
@@ -157,7 +160,18 @@ class StandinLine:
             routes=[
                 Route("/v2/bot/message/reply", self._reply, methods=["POST"]),
                 Route("/v2/bot/message/push", self._push, methods=["POST"]),
+                Route("/v2/bot/profile/{user_id}", self._profile, methods=["GET"]),
             ]
+        )
+
+    async def _profile(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("profile", 401, AUTH_FAILED)
+        user_id = request.path_params["user_id"]
+        if user_id not in self.profiles:
+            return self._refuse("profile", 404, "Not found")
+        return JSONResponse(
+            {"displayName": self.profiles[user_id], "userId": user_id, "language": "th"}
         )
 
     async def _reply(self, request: Request) -> JSONResponse:

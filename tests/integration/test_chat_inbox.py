@@ -124,14 +124,19 @@ async def test_the_waiting_list_is_ordered_by_time_left_and_masks_data_for_other
     assert waiting[0]["customer_id"] == older
 
     await _post(world, f"{newer_conv}/take", agent)
+    await poll(  # the display name is looked up from LINE after the event is applied
+        lambda: _named(world, newer_conv, supervisor), timeout_s=10, what="LINE profile"
+    )
     r = await world.client.get(f"/api/v1/chat/conversations/{newer_conv}", headers=other)
     seen_by_other = r.json()
     assert seen_by_other["customer_id"] != newer and seen_by_other["customer_id"].endswith(
         newer[-4:]
     )
     assert seen_by_other["messages"][0]["text"] == "t***"
+    assert seen_by_other["customer_name"] == "ล***"  # LINE's display name, masked
     mine = await _get(world, newer_conv, agent)
     assert mine["messages"][0]["text"] == "talk to an admin"
+    assert mine["customer_name"] == world.line.profiles[newer] == f"ลูกค้า {newer[-4:]}"
 
     r = await world.client.post(
         f"/api/v1/chat/conversations/{newer_conv}/reply", json={"text": "hi"}, headers=other
@@ -225,3 +230,7 @@ async def _agent(world: ChatWorld) -> tuple[dict[str, str], int]:
     r = await world.client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}, user_id
+
+
+async def _named(world: ChatWorld, conv: int, headers: dict[str, str]) -> bool:
+    return bool((await _get(world, conv, headers))["customer_name"])
