@@ -76,8 +76,8 @@ async def menu_lines(*, session: AsyncSession) -> list[bot.LineChoice]:
 
 
 async def open_conversation(
-    *, session: AsyncSession, channel: str, customer_id: str, now: datetime
-) -> Conversation:
+    *, session: AsyncSession, channel: str, customer_id: str, now: datetime, create: bool = True
+) -> Conversation | None:
     """The customer's open conversation on the channel, or a new one held by the bot."""
     stmt = (
         select(Conversation)
@@ -89,7 +89,7 @@ async def open_conversation(
         .with_for_update()
     )
     found = await session.scalar(stmt)
-    if found is None:
+    if found is None and create:
         found = Conversation(
             channel=channel, customer_id=customer_id, customer_name="", lang="th",
             state=State.bot.value, bot_failures=0, started_at=now,
@@ -117,8 +117,11 @@ async def apply_inbound(
         if await session.scalar(seen) is not None:
             return None  # the same message under another event id: stored already
     conv = await open_conversation(
-        session=session, channel=channel, customer_id=action.customer_id, now=now
-    )
+        session=session, channel=channel, customer_id=action.customer_id, now=now,
+        create=action.kind != "unfollow",  # a customer who leaves opens nothing
+    )  # fmt: skip
+    if conv is None:
+        return None
     session.add(
         Message(
             conversation_id=conv.id, channel=channel, direction=Direction.inbound.value,

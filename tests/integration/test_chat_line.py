@@ -146,3 +146,34 @@ async def test_two_turns_the_bot_does_not_understand_hand_the_conversation_to_an
     await world.line.send_webhook([world.line.text_event(user, "ร้านชื่ออะไรนะ")])
     await poll(lambda: len(world.line.delivered_to(user)) == 2, timeout_s=10, what="hand-off")
     assert "30 นาที" in (await _messages(world, user))[-1]["text"]
+
+
+async def test_following_greets_with_the_menu_and_leaving_closes_the_conversation(
+    world: ChatWorld,
+) -> None:
+    user = new_user_id()
+    await world.line.send_webhook([world.line.event("follow", user)])
+    await poll(lambda: world.line.delivered_to(user), timeout_s=10, what="the greeting")
+    assert (await _messages(world, user))[0]["text"].startswith("สวัสดีค่ะ")
+    supervisor = await world.user(Role.supervisor)
+    conv = await _conversation(world, user, supervisor)
+    await world.line.send_webhook([world.line.event("unfollow", user)])
+
+    async def closed() -> bool:
+        r = await world.client.get("/api/v1/chat/conversations?state=closed", headers=supervisor)
+        return any(c["id"] == conv["id"] for c in r.json())
+
+    await poll(closed, timeout_s=10, what="closed by the unfollow")
+    stranger = new_user_id()  # leaves without ever having written: nothing to show
+    unfollow = world.line.event("unfollow", stranger)
+    await world.line.send_webhook([unfollow])
+    await poll(lambda: _processed(world, unfollow["webhookEventId"]), timeout_s=10)
+    for state in ("open", "closed"):
+        r = await world.client.get(f"/api/v1/chat/conversations?state={state}", headers=supervisor)
+        assert all(c["customer_id"] != stranger for c in r.json())
+
+
+async def _processed(world: ChatWorld, event_id: str) -> bool:
+    async with world.sessions() as session:
+        stmt = select(WebhookEvent.processed_at).where(WebhookEvent.event_id == event_id)
+        return await session.scalar(stmt) is not None
