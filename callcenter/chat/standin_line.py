@@ -283,7 +283,7 @@ def _quick_reply_problem(quick: Any, where: str) -> str:
     return ""
 
 
-class _Server(uvicorn.Server):
+class LoopServer(uvicorn.Server):
     """uvicorn inside the caller's event loop: leaves the caller's signal handlers alone."""
 
     @contextlib.contextmanager
@@ -297,7 +297,7 @@ async def serve_app(app: Starlette) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = _Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    server = LoopServer(uvicorn.Config(app, lifespan="off", log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]), name="standin")
     try:
         while not server.started:
