@@ -121,6 +121,19 @@ def _understand(action: Inbound, lines: list[LineChoice]) -> tuple[str, str] | N
     return None
 
 
+def shown_as(data: str, lines: list[LineChoice], lang: str) -> str:
+    """What the customer saw themselves send for a postback (its button's label)."""
+    if data == POSTBACK_ADMIN:
+        return TEXT["admin_button"][lang]
+    if data == POSTBACK_LANG + "en":
+        return "English"
+    if data == POSTBACK_LANG + "th":
+        return "ภาษาไทย"
+    code = data[len(POSTBACK_LINE) :] if data.startswith(POSTBACK_LINE) else None
+    line = next((x for x in lines if x.code == code), None)
+    return _label(line, lang) if line else data
+
+
 def _handoff(result: Turn, sla_minutes: int) -> Turn:
     result.handoff, result.failures = True, 0
     result.replies.append(_text(TEXT["handoff"][result.lang].format(minutes=sla_minutes)))

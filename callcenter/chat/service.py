@@ -122,10 +122,12 @@ async def apply_inbound(
     )  # fmt: skip
     if conv is None:
         return None
+    lines = await menu_lines(session=session)
+    text = bot.shown_as(action.postback, lines, conv.lang) if action.postback else action.text
     session.add(
         Message(
             conversation_id=conv.id, channel=channel, direction=Direction.inbound.value,
-            author=Author.customer.value, kind=action.kind, text=action.text,
+            author=Author.customer.value, kind=action.kind, text=text,
             external_id=action.external_id, event_id=event_row_id, at=action.at,
         )
     )  # fmt: skip
@@ -138,7 +140,6 @@ async def apply_inbound(
         conv.reply_token = action.reply_token
         conv.reply_until = action.at + timedelta(seconds=reply_token_s)
     seen_by_bot = bot.Seen(state=conv.state, lang=conv.lang, failures=conv.bot_failures)
-    lines = await menu_lines(session=session)
     answer = bot.turn(seen_by_bot, action, lines=lines, sla_minutes=sla_minutes)
     conv.lang, conv.bot_failures = answer.lang, answer.failures
     if answer.service_line:

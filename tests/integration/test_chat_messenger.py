@@ -84,6 +84,9 @@ async def test_a_tapped_quick_reply_hands_off_and_admin_replies_respect_the_wind
     agent = await world.user(Role.agent)
     conv = await _conversation(world, psid, agent)
     assert conv["service_line"] == "online-shopping"
+    r = await world.client.post(f"/api/v1/chat/conversations/{conv['id']}/take", headers=agent)
+    said = [m["text"] for m in r.json()["messages"] if m["author"] == "customer"]
+    assert said == ["hi", "ซื้อขายออนไลน์"]  # the tapped button reads as its label
     await _reply(world, conv["id"], agent, "ได้รับเรื่องแล้วค่ะ")
     await _reply_delivered(world, psid, "ได้รับเรื่องแล้วค่ะ")
     assert world.messenger.delivered_to(psid)[-1].messaging_type == "RESPONSE"

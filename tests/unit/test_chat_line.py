@@ -145,3 +145,11 @@ def test_the_bot_is_silent_while_the_conversation_waits_for_or_is_held_by_an_adm
 ) -> None:
     answer = _turn(_action("แอดมิน"), state=state)
     assert answer.replies == [] and not answer.handoff
+
+
+def test_a_postback_reads_in_the_inbox_as_the_button_the_customer_pressed() -> None:
+    assert bot.shown_as("line=digital-platforms", LINES, "th") == "แพลตฟอร์มดิจิทัล"
+    assert bot.shown_as("line=digital-platforms", LINES, "en") == "Digital platforms"
+    assert bot.shown_as("admin", LINES, "en") == "Talk to an admin"
+    assert bot.shown_as("lang=en", LINES, "th") == "English"
+    assert bot.shown_as("something-else", LINES, "th") == "something-else"
