@@ -1,7 +1,8 @@
-// Chat inbox: conversations by SLA urgency (refreshed every few seconds), take, reply, close.
+// Chat inbox: conversations by SLA urgency, take, reply, close. /ws/chat says when something
+// changed (ids only); the page then reloads over HTTP. A slow poll covers a lost socket.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const REFRESH_MS = 3000;
+const REFRESH_MS = 15000;
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "short", timeStyle: "medium"});
 const fmtSpan = (s) => {
   const t = Math.abs(Math.round(s)), m = Math.floor(t / 60), sec = String(t % 60).padStart(2, "0");
@@ -127,11 +128,29 @@ $("logout").addEventListener("click", async (event) => {
   location.assign("/login?next=/chat");
 });
 
+let pending = null;  // one reload for a burst of changes
+function changed() {
+  if (pending === null) pending = setTimeout(() => { pending = null; refresh(); }, 150);
+}
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat`);
+  ws.onopen = () => { $("link").className = "pill ok"; $("link").textContent = "สด · live"; changed(); };
+  ws.onmessage = changed;
+  ws.onclose = (event) => {
+    $("link").className = "pill bad";
+    $("link").textContent = "ขาดการเชื่อมต่อ · disconnected";
+    if (event.code === 4401) { location.assign("/login?next=/chat"); return; }
+    if (event.code !== 4403) setTimeout(connect, 2000);
+  };
+}
+
 (async () => {
   try {
     me = await api("/api/v1/auth/me");
     $("me").textContent = `${me.display_name || me.username} · ${me.role}`;
   } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
   await refresh();
+  connect();
   setInterval(refresh, REFRESH_MS);
 })();

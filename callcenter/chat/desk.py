@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,10 +27,12 @@ from callcenter.chat.line_events import Inbound
 from callcenter.chat.models import Conversation, WebhookEvent
 from callcenter.config import Settings
 from callcenter.db import transaction
+from callcenter.publisher import Publisher
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENTS_PER_ROUND = 50
+TOPIC = "chat"  # the hub topic the inbox pages follow (agent_ui.ws.chat_socket)
 LINE, FACEBOOK = service.LINE, service.FACEBOOK
 PARSERS: dict[str, Callable[[dict[str, Any]], Inbound | None]] = {
     LINE: line_events.inbound,
@@ -51,8 +53,9 @@ class ChatDesk:
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock = utc_now,
+        publisher: Publisher | None = None,
     ) -> None:
-        self.sessions, self.clock = sessions, clock
+        self.sessions, self.clock, self.publisher = sessions, clock, publisher
         self.line_secret = settings.line_channel_secret.get_secret_value()
         self.reply_token_s = settings.chat_reply_token_s
         self.sla_s = settings.chat_first_reply_sla_s
@@ -87,6 +90,12 @@ class ChatDesk:
         self._tasks = []
         await self._line.stop()
         await self._facebook.stop()
+
+    def changed(self, conversation_ids: Iterable[int]) -> None:
+        """Tell the inbox pages which conversations changed (ids only: no personal data)."""
+        if self.publisher is not None:
+            for conversation_id in sorted(set(conversation_ids)):
+                self.publisher.publish(TOPIC, {"conversation_id": conversation_id})
 
     def events_stored(self) -> None:
         self._events_due.set()
@@ -127,8 +136,8 @@ class ChatDesk:
         while True:
             async with transaction(self.sessions) as session:
                 rows = await service.unprocessed(session=session, limit=EVENTS_PER_ROUND)
-                for row in rows:
-                    await self._apply(session, row)
+                touched = [await self._apply(session, row) for row in rows]
+            self.changed(c for c in touched if c is not None)
             done += len(rows)
             if rows:
                 self.sends_queued()
@@ -149,13 +158,14 @@ class ChatDesk:
                 if conv is not None and not conv.customer_name:
                     conv.customer_name = (name or "?")[:255]  # "?": asked, not given
 
-    async def _apply(self, session: AsyncSession, row: WebhookEvent) -> None:
-        now = self.clock()
+    async def _apply(self, session: AsyncSession, row: WebhookEvent) -> int | None:
+        """Apply one stored event; the id of the conversation it changed, if any."""
+        now, conv = self.clock(), None
         try:
             async with session.begin_nested():
                 action = PARSERS[row.channel](row.body)
                 if action is not None:
-                    await service.apply_inbound(
+                    conv = await service.apply_inbound(
                         session=session, channel=row.channel, action=action, event_row_id=row.id,
                         reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s / 60),
                         now=now,
@@ -164,6 +174,7 @@ class ChatDesk:
             log.exception("chat event %s (%s) could not be applied", row.id, row.event_id)
             row.error = repr(exc)[:1000]
         row.processed_at = now
+        return conv.id if conv is not None else None
 
     async def send_due(self) -> int:
         """Attempt every send whose time has come; how many were attempted."""
@@ -175,4 +186,6 @@ class ChatDesk:
                     return count
                 platform = self.platforms[send.channel]
                 await attempt(send, platform=platform, policy=self.policy, now=self.clock())
+                conversation_id = send.conversation_id
+            self.changed([conversation_id])  # its delivery status moved on
             count += 1

@@ -149,7 +149,9 @@ async def take(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         await inbox.take(session=session, conv=conv, user_id=user.id, now=desk.clock())
-        return await _detail(session, conv, user, desk)
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])  # committed: the other inbox pages may look
+    return out
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationDetail)
@@ -161,7 +163,9 @@ async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, des
         await inbox.take(
             session=session, conv=conv, user_id=body.user_id, now=desk.clock(), force=True
         )
-        return await _detail(session, conv, user, desk)
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])
+    return out
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=ConversationDetail)
@@ -169,7 +173,9 @@ async def close(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         await inbox.close(session=session, conv=conv, user=user, now=desk.clock())
-        return await _detail(session, conv, user, desk)
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])
+    return out
 
 
 @router.post("/conversations/{conversation_id}/reply", response_model=ConversationDetail)
@@ -180,6 +186,7 @@ async def reply(conversation_id: int, body: ReplyIn, user: Admin, desk: ChatDep)
         await inbox.reply(session=session, conv=conv, user=user, text=body.text, now=desk.clock())
         out = await _detail(session, conv, user, desk)
     desk.sends_queued()
+    desk.changed([conversation_id])
     return out
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent_ui.hub import Hub
 from callcenter import centre, services
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.standin_facebook import StandinMessenger
@@ -95,13 +96,15 @@ async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
             )  # fmt: skip
             db_engine = make_db_engine(chat_settings.database_url)
             sessions = make_sessionmaker(db_engine)
-            desk = ChatDesk(settings=chat_settings, sessions=sessions, clock=clock)
+            hub = Hub(lambda _topic: {})  # the inbox pages' live changes
+            desk = ChatDesk(settings=chat_settings, sessions=sessions, clock=clock, publisher=hub)
             app = create_app(chat_settings)  # routers only: the lifespan's AMI etc. stay off
             app.dependency_overrides[services.sessions] = lambda: sessions
             app.dependency_overrides[services.chat] = lambda: desk
             limiter, layout = LoginLimiter.from_settings(chat_settings), centre.load(own.conf_dir)
             app.dependency_overrides[services.login_limiter] = lambda: limiter  # pages sign in
             app.dependency_overrides[services.layout] = lambda: layout
+            app.dependency_overrides[services.hub] = lambda: hub
             await desk.start()
             try:
                 async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:

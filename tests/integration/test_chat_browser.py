@@ -71,6 +71,10 @@ async def test_an_admin_takes_a_waiting_line_conversation_answers_and_closes_it(
         await expect(page.locator("#messages li.outbound").last).to_contain_text(
             "ส่งแล้ว · sent (push)"
         )
+        await expect(page.locator("#link")).to_contain_text("live")
+        world.clock.advance(90)  # the customer answers later; the page learns it over /ws/chat
+        await world.line.send_webhook([world.line.text_event(customer, "ร้านชื่อ ถูกดี ค่ะ")])
+        await expect(page.locator("#messages")).to_contain_text("ร้านชื่อ ถูกดี ค่ะ")  # < 15 s poll
         await page.locator("#close").click()
         await expect(page.locator("#detail-title")).to_contain_text("ปิดแล้ว")
         await expect(page.locator("#send")).to_be_disabled()
