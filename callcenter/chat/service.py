@@ -123,22 +123,51 @@ async def apply_inbound(
     if conv is None:
         return None
     lines = await menu_lines(session=session)
+    _take_in(
+        session, conv, action, lines=lines, event_row_id=event_row_id, reply_token_s=reply_token_s
+    )
+    if action.kind == "unfollow":  # blocked: nothing can reach them any more
+        await close(session=session, conv=conv, author=Author.customer, user_id=None, now=now)
+    else:
+        await _bot_answers(session, conv, action, lines=lines, sla_minutes=sla_minutes, now=now)
+    return conv
+
+
+def _take_in(
+    session: AsyncSession,
+    conv: Conversation,
+    action: Inbound,
+    *,
+    lines: list[bot.LineChoice],
+    event_row_id: int,
+    reply_token_s: float,
+) -> None:
+    """The customer's message in the conversation; their reply token kept for the answer."""
     text = bot.shown_as(action.postback, lines, conv.lang) if action.postback else action.text
     session.add(
         Message(
-            conversation_id=conv.id, channel=channel, direction=Direction.inbound.value,
+            conversation_id=conv.id, channel=conv.channel, direction=Direction.inbound.value,
             author=Author.customer.value, kind=action.kind, text=text,
             external_id=action.external_id, event_id=event_row_id, at=action.at,
         )
     )  # fmt: skip
-    if action.kind == "unfollow":  # blocked: nothing can reach them any more
-        await close(session=session, conv=conv, author=Author.customer, user_id=None, now=now)
-        return conv
-    if action.kind != "follow":
+    if action.kind not in ("follow", "unfollow"):
         conv.last_customer_at = action.at
     if action.reply_token:
         conv.reply_token = action.reply_token
         conv.reply_until = action.at + timedelta(seconds=reply_token_s)
+
+
+async def _bot_answers(
+    session: AsyncSession,
+    conv: Conversation,
+    action: Inbound,
+    *,
+    lines: list[bot.LineChoice],
+    sla_minutes: int,
+    now: datetime,
+) -> None:
+    """The bot's turn: its answer queued, the conversation handed off when it says so."""
     seen_by_bot = bot.Seen(state=conv.state, lang=conv.lang, failures=conv.bot_failures)
     answer = bot.turn(seen_by_bot, action, lines=lines, sla_minutes=sla_minutes)
     conv.lang, conv.bot_failures = answer.lang, answer.failures
@@ -152,7 +181,6 @@ async def apply_inbound(
             session=session, conv=conv, messages=answer.replies, author=Author.bot,
             user_id=None, now=now,
         )  # fmt: skip
-    return conv
 
 
 async def note(
