@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import cancel_and_wait, wait_event
-from callcenter.chat import facebook_events, line_events, service
+from callcenter.chat import facebook_events, line_events, sends, service
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
 from callcenter.chat.facebook_client import FacebookClient
 from callcenter.chat.journal import Rows, WebhookJournal
@@ -181,7 +181,7 @@ class ChatDesk:
         count = 0
         while True:
             async with transaction(self.sessions) as session:
-                send = await service.due_send(session=session, now=self.clock())
+                send = await sends.due_send(session=session, now=self.clock())
                 if send is None:
                     return count
                 platform = self.platforms[send.channel]

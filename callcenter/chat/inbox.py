@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.chat import service
+from callcenter.chat import sends, service
 from callcenter.chat.errors import ConversationClosed, ConversationHeld
 from callcenter.chat.models import Author, Conversation, Direction, Message, Send, SendStatus, State
 from callcenter.chat.schemas import ConversationDetail, ConversationOut, MessageOut
@@ -148,7 +148,7 @@ async def reply(
         await take(session=session, conv=conv, user_id=user.id, now=now)
     if conv.first_human_reply_at is None:
         conv.first_human_reply_at = now
-    return await service.queue_send(
+    return await sends.queue_send(
         session=session, conv=conv, messages=[{"type": "text", "text": text}],
         author=Author.admin, user_id=user.id, now=now,
     )  # fmt: skip

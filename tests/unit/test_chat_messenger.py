@@ -14,7 +14,7 @@ from callcenter.chat.facebook_client import messenger_message
 from callcenter.chat.facebook_events import events_of, inbound
 from callcenter.chat.line_events import MalformedEvents
 from callcenter.chat.models import Author
-from callcenter.chat.service import messenger_tag
+from callcenter.chat.sends import messenger_tag
 from callcenter.chat.signature import facebook_signature, facebook_valid
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
