@@ -97,6 +97,16 @@ async function show(id) {
   $("close").disabled = c.state === "closed";
   $("send").disabled = c.state === "closed";
   $("messages").replaceChildren(...c.messages.map(message));
+  $("open-case").disabled = c.case_id !== null;
+  $("case").textContent = c.case_id === null ? "" : `เรื่องร้องเรียน · Case ${await caseNumber(c.case_id)}`;
+}
+
+const numbers = new Map();  // case id → its number, looked up once
+async function caseNumber(id) {
+  if (!numbers.has(id)) {
+    try { numbers.set(id, (await api(`/api/v1/cases/${id}`)).number); } catch { return `#${id}`; }
+  }
+  return numbers.get(id);
 }
 
 async function open(id) {
@@ -116,6 +126,7 @@ async function act(what, body) {
 
 $("take").addEventListener("click", () => act("take"));
 $("close").addEventListener("click", () => act("close"));
+$("open-case").addEventListener("click", () => act("case", {}));
 $("reply").addEventListener("submit", async (event) => {
   event.preventDefault();
   const box = $("reply").elements.text;

@@ -21,6 +21,10 @@ class ConversationHeld(Conflict):
     error_id = "conversation_held"
 
 
+class ConversationHasCase(Conflict):
+    error_id = "conversation_has_case"
+
+
 class ConversationClosed(Conflict):
     error_id = "conversation_closed"
 

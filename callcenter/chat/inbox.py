@@ -179,6 +179,7 @@ def _out(
         closed_at=conv.closed_at, last_message=last,
         last_customer_at=conv.last_customer_at,
         waiting_s=waiting, reply_due_at=due, time_left_s=left, failed_sends=failed,
+        case_id=conv.case_id,
     )  # fmt: skip
 
 

@@ -105,6 +105,7 @@ class Conversation(Base):
     handed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     first_human_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # The customer's latest unused LINE reply token (single use, valid ~30 s from reply_until).
     reply_token: Mapped[str | None] = mapped_column(String(255))
     reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -11,13 +11,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from callcenter.chat import cases as chat_cases
 from callcenter.chat import facebook_events, inbox, kpi, service
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.errors import BadSignature, MalformedWebhook, NotStored, VerifyFailed
 from callcenter.chat.journal import Rows
 from callcenter.chat.line_events import MalformedEvents, events_of, is_redelivery
 from callcenter.chat.models import State
-from callcenter.chat.schemas import AssignIn, ConversationDetail, ConversationOut, ReplyIn
+from callcenter.chat.schemas import (
+    AssignIn,
+    ChatCaseIn,
+    ConversationDetail,
+    ConversationOut,
+    ReplyIn,
+)
 from callcenter.chat.signature import facebook_valid, line_valid
 from callcenter.db import transaction
 from callcenter.errors import InvalidInput
@@ -186,6 +193,19 @@ async def reply(conversation_id: int, body: ReplyIn, user: Admin, desk: ChatDep)
         await inbox.reply(session=session, conv=conv, user=user, text=body.text, now=desk.clock())
         out = await _detail(session, conv, user, desk)
     desk.sends_queued()
+    desk.changed([conversation_id])
+    return out
+
+
+@router.post(
+    "/conversations/{conversation_id}/case", response_model=ConversationDetail, status_code=201
+)
+async def open_case(conversation_id: int, body: ChatCaseIn, user: Admin, desk: ChatDep) -> Any:
+    """Open the conversation's complaint case, pre-filled from it (cases' rules and audit)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await chat_cases.open_case(session=session, conv=conv, user=user, case_in=body)
+        out = await _detail(session, conv, user, desk)
     desk.changed([conversation_id])
     return out
 

@@ -26,6 +26,7 @@ class ConversationOut(BaseModel):
     reply_due_at: datetime | None = Field(description="Hand-off + the first-reply SLA")
     time_left_s: float | None = Field(description="Until reply_due_at; negative: breached")
     failed_sends: int = Field(description="Messages that could not be delivered")
+    case_id: int | None = Field(description="The complaint case opened from this conversation")
 
 
 class MessageOut(BaseModel):
@@ -51,3 +52,18 @@ class ReplyIn(BaseModel):
 
 class AssignIn(BaseModel):
     user_id: int
+
+
+class ChatCaseIn(BaseModel):
+    """A case from the conversation: empty fields are taken from it (channel, the customer's
+    name, the service line the bot recorded, the customer's messages as the description)."""
+
+    service_line: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    caller_name: str | None = Field(default=None, max_length=255)
+    caller_phone: str | None = Field(default=None, max_length=64)
+    caller_email: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=20000)
+    shop_name: str | None = Field(default=None, max_length=255)
+    platform: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, max_length=2048)

@@ -35,11 +35,12 @@ async def sign_in(page: Page, url: str, username: str) -> None:
     await page.wait_for_url(f"{url}/chat")
 
 
-async def test_an_admin_takes_a_waiting_line_conversation_answers_and_closes_it(
+async def test_an_admin_takes_a_line_conversation_answers_opens_its_case_and_closes_it(
     world: ChatWorld,
 ) -> None:
     customer = new_user_id()
-    await world.line.send_webhook([world.line.text_event(customer, "ขอคุยกับแอดมินค่ะ")])
+    # the customer taps "online shopping" in the bot's menu: the bot hands off with that line
+    await world.line.send_webhook([world.line.postback_event(customer, "line=online-shopping")])
     await poll(lambda: world.line.delivered_to(customer), timeout_s=10, what="hand-off")
     agent, _ = await world.account(Role.agent)
     url = str(world.client.base_url).rstrip("/")
@@ -56,7 +57,7 @@ async def test_an_admin_takes_a_waiting_line_conversation_answers_and_closes_it(
         await waiting.click()
         await page.locator("#take").click()
         await expect(page.locator("#detail-title")).to_contain_text(customer)
-        await expect(page.locator("#messages")).to_contain_text("ขอคุยกับแอดมินค่ะ")
+        await expect(page.locator("#messages")).to_contain_text("ซื้อขายออนไลน์")
         await expect(page.locator("#messages")).to_contain_text("30 นาที")  # the bot's promise
 
         await page.locator("#reply textarea").fill("สวัสดีค่ะ เจ้าหน้าที่ 1212 รับเรื่องแล้วค่ะ")
@@ -75,6 +76,9 @@ async def test_an_admin_takes_a_waiting_line_conversation_answers_and_closes_it(
         world.clock.advance(90)  # the customer answers later; the page learns it over /ws/chat
         await world.line.send_webhook([world.line.text_event(customer, "ร้านชื่อ ถูกดี ค่ะ")])
         await expect(page.locator("#messages")).to_contain_text("ร้านชื่อ ถูกดี ค่ะ")  # < 15 s poll
+        await page.locator("#open-case").click()  # pre-filled from the conversation
+        await expect(page.locator("#case")).to_contain_text("Case 1212-")
+        await expect(page.locator("#open-case")).to_be_disabled()
         await page.locator("#close").click()
         await expect(page.locator("#detail-title")).to_contain_text("ปิดแล้ว")
         await expect(page.locator("#send")).to_be_disabled()

@@ -161,6 +161,9 @@ async def test_qa_may_not_use_the_inbox_and_an_empty_reply_is_refused(world: Cha
     assert r.status_code == 422 and r.json()["error_id"] == "validation_failed"
     r = await world.client.post("/api/v1/chat/conversations/999999/take", headers=agent)
     assert r.status_code == 404 and r.json()["error_id"] == "not_found"
+    await _post(world, f"{conv}/take", agent)  # the customer asked for an admin: no line chosen
+    r = await world.client.post(f"/api/v1/chat/conversations/{conv}/case", json={}, headers=agent)
+    assert r.status_code == 422 and r.json()["details"]["field"] == "service_line"
 
 
 async def _get(world: ChatWorld, conv: int, headers: dict[str, str]) -> Any:
@@ -234,3 +237,48 @@ async def _agent(world: ChatWorld) -> tuple[dict[str, str], int]:
 
 async def _named(world: ChatWorld, conv: int, headers: dict[str, str]) -> bool:
     return bool((await _get(world, conv, headers))["customer_name"])
+
+
+async def test_an_admin_opens_the_conversations_case_pre_filled_from_it(world: ChatWorld) -> None:
+    user = new_user_id()
+    await world.line.send_webhook([world.line.postback_event(user, "line=online-shopping")])
+    await poll(lambda: world.line.delivered_to(user), timeout_s=10, what="hand-off")
+    await world.line.send_webhook([world.line.text_event(user, "สั่งโทรศัพท์แล้วไม่ได้ของค่ะ")])
+    agent, _ = await _agent(world)
+    supervisor = await world.user(Role.supervisor)
+    # the second message is applied, and the name looked up, in the background
+    conv = await poll(lambda: _conv_with(world, user, supervisor, 2), timeout_s=10)
+    other, _ = await _agent(world)
+    r = await world.client.post(f"/api/v1/chat/conversations/{conv}/case", json={}, headers=other)
+    assert r.status_code == 409 and r.json()["error_id"] == "conversation_held"  # not theirs
+
+    await _post(world, f"{conv}/take", agent)
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/case",
+        json={"category": "item-not-received", "caller_phone": "0812345678"}, headers=agent,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    r = await world.client.get(f"/api/v1/cases/{case_id}", headers=agent)
+    case = r.json()
+    assert case["number"].startswith("1212-") and case["channel"] == "line"
+    assert case["service_line"]["code"] == "online-shopping"  # what the customer chose
+    assert case["category"]["label_th"] == "ไม่ได้รับสินค้า"
+    assert case["caller_name"] == world.line.profiles[user]
+    assert case["description"] == "ซื้อขายออนไลน์\nสั่งโทรศัพท์แล้วไม่ได้ของค่ะ"
+    assert case["assigned_user_id"] is not None
+    r = await world.client.post(f"/api/v1/chat/conversations/{conv}/case", json={}, headers=agent)
+    assert r.status_code == 409 and r.json()["error_id"] == "conversation_has_case"
+
+
+async def _conv_with(
+    world: ChatWorld, user: str, headers: dict[str, str], customer_messages: int
+) -> int | None:
+    r = await world.client.get("/api/v1/chat/conversations?state=waiting", headers=headers)
+    found = [c["id"] for c in r.json() if c["customer_id"] == user]
+    if not found or not (await _get(world, found[0], headers))["customer_name"]:
+        return None
+    said = [
+        m for m in (await _get(world, found[0], headers))["messages"] if m["author"] == "customer"
+    ]
+    return found[0] if len(said) >= customer_messages else None

@@ -60,6 +60,11 @@ def upgrade() -> None:
         sa.Column("handed_off_at", TZ, nullable=True),
         sa.Column("first_human_reply_at", TZ, nullable=True),
         sa.Column("closed_at", TZ, nullable=True),
+        sa.Column(
+            "case_id", sa.BigInteger(),
+            sa.ForeignKey("cases.id", name="fk_chat_conversations_case_id_cases"),
+            nullable=True,
+        ),
         sa.Column("reply_token", sa.String(255), nullable=True),
         sa.Column("reply_until", TZ, nullable=True),
     )
@@ -68,6 +73,7 @@ def upgrade() -> None:
         "ix_chat_conversations_assigned_user_id", "chat_conversations", ["assigned_user_id"]
     )
     op.create_index("ix_chat_conversations_handed_off_at", "chat_conversations", ["handed_off_at"])
+    op.create_index("ix_chat_conversations_case_id", "chat_conversations", ["case_id"])
     op.create_index(
         "ix_chat_conversations_open_customer", "chat_conversations", ["channel", "customer_id"],
         unique=True, postgresql_where=sa.text("state <> 'closed'"),
