@@ -1,4 +1,4 @@
-"""HTML pages: login and the supervisors' wallboard (data comes over /ws/wallboard)."""
+"""HTML pages: login, the wallboard (data over /ws/wallboard), desk, QA and the chat inbox."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ HERE = Path(__file__).parent
 WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
 QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
 DESK_ROLES = {Role.agent.value, Role.admin.value}
+CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,6 +77,12 @@ async def desk(role: PageRole) -> Response:
 async def qa_page(role: PageRole) -> Response:
     """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
     return _guarded(role, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
+
+
+@router.get("/chat", response_model=None)
+async def chat_inbox(role: PageRole) -> Response:
+    """The chat admins' inbox: LINE conversations by SLA urgency, take, reply, close."""
+    return _guarded(role, "/chat", CHAT_ROLES, "chat.html", "chat_forbidden.html")
 
 
 def _guarded(

@@ -57,6 +57,11 @@ def agent_socket(path: str = "/ws/agent") -> APIRouter:
     return topic_socket(path, topic_for=agent_topic, roles=(Role.agent,))
 
 
+def chat_socket(path: str = "/ws/chat", *, topic: str = "chat") -> APIRouter:
+    """The chat inbox's changes (conversation ids only) for agents and supervisors."""
+    return topic_socket(path, topic_for=lambda _: topic, roles=(Role.agent, Role.supervisor))
+
+
 def agent_topic(who: Admitted) -> str:
     """The hub topic of one agent's own stream; nobody else's socket subscribes to it."""
     return f"agent:{who.agent_id}" if who.agent_id else f"user:{who.claims.user_id}"

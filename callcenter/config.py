@@ -134,6 +134,21 @@ class Settings(BaseSettings):
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
     case_attachment_max_bytes: int = 10 * 1024 * 1024
 
+    # Chat desk (issue 16). LINE's channel secret and access token: env or STATE/secrets.json.
+    line_channel_secret: SecretStr = SecretStr("")
+    line_channel_access_token: SecretStr = SecretStr("")
+    line_api_url: str = "https://api.line.me"  # the local stand-in's URL in tests and the demo
+    # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
+    fb_app_secret: SecretStr = SecretStr("")
+    fb_verify_token: SecretStr = SecretStr("")
+    fb_page_access_token: SecretStr = SecretStr("")
+    fb_graph_url: str = "https://graph.facebook.com/v21.0"  # the stand-in's URL in tests
+    chat_reply_token_s: float = 30.0  # a reply token is used only this long after its event
+    chat_first_reply_sla_s: float = 1800.0  # LINE: first human reply within 30 min of hand-off
+    chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin
+    chat_send_backoff_s: float = 2.0  # first retry after this, doubling each time
+    chat_poll_s: float = 1.0  # the processor and sender look for work at least this often
+
     @field_validator("retention_days")
     @classmethod
     def _retention_floor(cls, value: int) -> int:
@@ -186,6 +201,12 @@ class Settings(BaseSettings):
             self.database_url, self.database_password.get_secret_value()
         )
         return self
+
+    @property
+    def chat_journal(self) -> Path:
+        """Where chat webhook events wait while the database is down (one file per database)."""
+        database = make_url(self.database_url).database or "callcenter"
+        return self.state_dir / "journal" / f"chat-webhooks-{database}.jsonl"
 
     @property
     def sync_database_url(self) -> str:

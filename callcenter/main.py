@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent_ui import pages
 from agent_ui.hub import Hub
-from agent_ui.ws import agent_socket, wallboard_socket
+from agent_ui.ws import agent_socket, chat_socket, wallboard_socket
 from ari_app.client import AriClient
 from ari_app.ivr import Ivr
 from callcenter import __version__, centre
@@ -28,6 +29,10 @@ from callcenter.callbacks.router import router as callbacks_router
 from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
+from callcenter.chat.desk import TOPIC as CHAT_TOPIC
+from callcenter.chat.desk import ChatDesk
+from callcenter.chat.router import router as chat_router
+from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.desk.router import router as desk_router
@@ -105,6 +110,15 @@ async def _seed_book(sessions: async_sessionmaker[AsyncSession], book: RecordBoo
         book.put(record)
 
 
+def _snapshot(topic: str, pops: ScreenPop, wallboard: Wallboard) -> dict[str, Any]:
+    """What a new subscriber of a hub topic gets first."""
+    if topic.startswith("agent:"):
+        return pops.snapshot(topic)
+    if topic == CHAT_TOPIC:
+        return {}  # the inbox page loads the list over HTTP; the topic only says "look again"
+    return wallboard.snapshot(topic)
+
+
 async def _build(settings: Settings) -> Services:
     """Every part of the service, wired; nothing started yet."""
     layout = centre.load(settings.conf_dir)
@@ -115,7 +129,7 @@ async def _build(settings: Settings) -> Services:
     sessions, s3 = make_sessionmaker(db_engine), make_minio(settings)
     metrics, book = MetricsEngine(config=config), RecordBook()
     await _seed_book(sessions, book)
-    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else wallboard.snapshot(t))
+    hub = Hub(lambda t: _snapshot(t, pops, wallboard))
     pops = ScreenPop(
         hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
     )
@@ -140,6 +154,7 @@ async def _build(settings: Settings) -> Services:
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
+        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
     )  # fmt: skip
 
 
@@ -152,7 +167,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with AsyncExitStack() as stack:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
-            parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader,
+            parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
         ):  # fmt: skip
             if part is not None:
                 await part.start()
@@ -181,11 +196,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live_router)
     app.include_router(callbacks_router)
     app.include_router(cases_router)
+    app.include_router(chat_router)
+    app.include_router(chat_webhooks)
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())
+    app.include_router(chat_socket())
     app.mount("/static", pages.static_files(), name="static")
     return app

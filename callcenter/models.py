@@ -4,6 +4,7 @@ from callcenter.ami.models import AmiEvent
 from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTask
 from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
+from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
 from callcenter.supervise.models import SpyAction
 from callcenter.users.models import User
@@ -13,6 +14,6 @@ metadata = Base.metadata
 
 __all__ = [
     "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "QaEvaluation", "QaForm", "QueueCall",
-    "Recording", "SpyAction", "User", "metadata",
+    "Case", "CaseAuditEntry", "Conversation", "Message", "QaEvaluation", "QaForm", "QueueCall",
+    "Recording", "Send", "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from callcenter.ami.client import AmiClient
     from callcenter.ami.store import EventWriter
     from callcenter.callbacks.wiring import Callbacks
+    from callcenter.chat.desk import ChatDesk
     from callcenter.desk.screenpop import ScreenPop
     from callcenter.live.pipeline import LivePipeline
     from callcenter.live.records import RecordBook, RecordWriter
@@ -67,6 +68,7 @@ class Services:
     alerts: AlertService
     callbacks: Callbacks
     uploader: Uploader | None  # None when no spool directory is configured
+    chat: ChatDesk
 
 
 def app_settings(conn: HTTPConnection) -> Settings:
@@ -100,6 +102,10 @@ def login_limiter(parts: ServicesDep) -> LoginLimiter:
 
 def hub(parts: ServicesDep) -> Hub:
     return parts.hub
+
+
+def chat(parts: ServicesDep) -> ChatDesk:
+    return parts.chat
 
 
 def sessions_if_any(conn: HTTPConnection) -> async_sessionmaker[AsyncSession] | None:

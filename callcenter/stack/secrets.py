@@ -22,6 +22,11 @@ SETTINGS_SECRETS = (
     "jwt_secret",
     "database_password",
     "database_owner_password",
+    "line_channel_secret",
+    "line_channel_access_token",
+    "fb_app_secret",
+    "fb_verify_token",
+    "fb_page_access_token",
 )
 AGENT_COUNT = 40
 
@@ -44,6 +49,12 @@ def _generators() -> dict[str, Any]:
         # PostgreSQL roles (scram): the service's, and the owner that runs migrations.
         "database_password": secrets.token_hex(24),
         "database_owner_password": secrets.token_hex(24),
+        # LINE channel for the local stand-in; a real channel's values come from the environment.
+        "line_channel_secret": secrets.token_hex(16),
+        "line_channel_access_token": secrets.token_urlsafe(64),
+        "fb_app_secret": secrets.token_hex(16),
+        "fb_verify_token": secrets.token_urlsafe(24),
+        "fb_page_access_token": secrets.token_urlsafe(64),
         # SeaweedFS SSE-S3 key-encryption key: a new one makes old objects unreadable.
         "s3_sse_kek": secrets.token_hex(32),
         "sip_passwords": {},

@@ -1,0 +1,167 @@
+// Chat inbox: conversations by SLA urgency, take, reply, close. /ws/chat says when something
+// changed (ids only); the page then reloads over HTTP. A slow poll covers a lost socket.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 15000;
+const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "short", timeStyle: "medium"});
+const fmtSpan = (s) => {
+  const t = Math.abs(Math.round(s)), m = Math.floor(t / 60), sec = String(t % 60).padStart(2, "0");
+  return `${s < 0 ? "-" : ""}${m}:${sec}`;
+};
+const STATES = {bot: "บอต · bot", queued: "รอเจ้าหน้าที่ · waiting", assigned: "มีผู้รับแล้ว · taken", closed: "ปิดแล้ว · closed"};
+const DELIVERY = {pending: "⏳ กำลังส่ง · sending", sent: "✓ ส่งแล้ว · sent", failed: "✗ ส่งไม่สำเร็จ · failed"};
+let me = null;        // the signed-in user
+let selected = null;  // the open conversation's id
+
+async function api(path, options = {}) {
+  const r = await fetch(path, {credentials: "same-origin", ...options});
+  if (r.status === 401) { location.assign("/login?next=/chat"); throw new Error("signed out"); }
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
+  return data;
+}
+
+const post = (path, body) => api(path, {
+  method: "POST", headers: {"Content-Type": "application/json"}, body: body ? JSON.stringify(body) : undefined,
+});
+
+const customer = (c) => (c.customer_name && c.customer_name !== "?" ? `${c.customer_name} ` : "") + `(${c.customer_id})`;
+
+function item(c) {
+  const li = document.createElement("li");
+  li.dataset.id = c.id;
+  li.classList.toggle("selected", c.id === selected);
+  const left = document.createElement("span");
+  left.className = "left";
+  if (c.time_left_s !== null) {
+    li.classList.add(c.time_left_s < 0 ? "late" : c.time_left_s < 300 ? "soon" : "ok");
+    left.textContent = c.time_left_s < 0 ? `เกิน · late ${fmtSpan(-c.time_left_s)}` : `เหลือ · left ${fmtSpan(c.time_left_s)}`;
+  } else if (c.first_human_reply_at) {
+    left.textContent = "ตอบแล้ว · answered";
+  }
+  const who = document.createElement("b");
+  who.textContent = customer(c);
+  const meta = document.createElement("small");
+  const waited = c.waiting_s !== null ? ` · รอ · waited ${fmtSpan(c.waiting_s)}` : "";
+  const failed = c.failed_sends ? ` · ✗ ${c.failed_sends} ส่งไม่สำเร็จ · failed` : "";
+  meta.textContent = ` ${c.channel.toUpperCase()} · ${STATES[c.state] || c.state}${waited}${failed}`;
+  const last = document.createElement("span");
+  last.className = "last";
+  last.textContent = c.last_message;
+  li.append(left, who, meta, last);
+  li.addEventListener("click", () => open(c.id));
+  return li;
+}
+
+async function refresh() {
+  try {
+    const list = await api(`/api/v1/chat/conversations?state=${$("filter").value}`);
+    $("conversations").replaceChildren(...list.map(item));
+    $("status").textContent = `${list.length} บทสนทนา · conversations`;
+    if (selected !== null) await show(selected);
+  } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
+}
+
+function message(m) {
+  const li = document.createElement("li");
+  li.className = m.direction;
+  if (m.direction === "internal") {
+    li.textContent = m.kind === "handoff" ? "— ส่งต่อให้เจ้าหน้าที่ · handed to the admins —" : "— ปิดการสนทนา · closed —";
+    return li;
+  }
+  const author = m.author === "customer" ? "ลูกค้า · customer" : m.author === "bot" ? "บอต · bot" : "เจ้าหน้าที่ · admin";
+  const head = document.createElement("small");
+  head.textContent = `${author} · ${fmtTime(m.at)}`;
+  const text = document.createElement("div");
+  text.textContent = m.text;
+  li.append(head, text);
+  if (m.delivery) {
+    const d = document.createElement("span");
+    d.className = `delivery ${m.delivery}`;
+    d.textContent = DELIVERY[m.delivery] + (m.delivery_method ? ` (${m.delivery_method})` : "") +
+      (m.delivery_error ? ` — ${m.delivery_error}` : "");
+    li.append(d);
+  }
+  return li;
+}
+
+async function show(id) {
+  const c = await api(`/api/v1/chat/conversations/${id}`);
+  $("detail").hidden = false;
+  $("detail").dataset.id = c.id;
+  $("detail-title").textContent = `${customer(c)} · ${STATES[c.state] || c.state}`;
+  const due = c.reply_due_at ? ` · ตอบภายใน · reply by ${fmtTime(c.reply_due_at)}` : "";
+  $("detail-meta").textContent = `${c.channel.toUpperCase()} · ${c.service_line || "–"} · ${c.lang}${due}`;
+  const mine = me !== null && c.assigned_user_id === me.id;
+  $("take").disabled = c.state === "closed" || mine;
+  $("close").disabled = c.state === "closed";
+  $("send").disabled = c.state === "closed";
+  $("messages").replaceChildren(...c.messages.map(message));
+  $("open-case").disabled = c.case_id !== null;
+  $("case").textContent = c.case_id === null ? "" : `เรื่องร้องเรียน · Case ${await caseNumber(c.case_id)}`;
+}
+
+const numbers = new Map();  // case id → its number, looked up once
+async function caseNumber(id) {
+  if (!numbers.has(id)) {
+    try { numbers.set(id, (await api(`/api/v1/cases/${id}`)).number); } catch { return `#${id}`; }
+  }
+  return numbers.get(id);
+}
+
+async function open(id) {
+  selected = id;
+  document.querySelectorAll("#conversations li").forEach((li) => li.classList.toggle("selected", Number(li.dataset.id) === id));
+  try { await show(id); } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
+}
+
+async function act(what, body) {
+  try {
+    await post(`/api/v1/chat/conversations/${selected}/${what}`, body);
+    $("reply-result").textContent = "";
+    await refresh();
+    return true;
+  } catch (e) { $("reply-result").textContent = `ผิดพลาด · error: ${e.message}`; return false; }
+}
+
+$("take").addEventListener("click", () => act("take"));
+$("close").addEventListener("click", () => act("close"));
+$("open-case").addEventListener("click", () => act("case", {}));
+$("reply").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const box = $("reply").elements.text;
+  if (await act("reply", {text: box.value})) box.value = "";
+});
+$("filter").addEventListener("change", refresh);
+$("logout").addEventListener("click", async (event) => {
+  event.preventDefault();
+  await fetch("/api/v1/auth/logout", {method: "POST", credentials: "same-origin"});
+  location.assign("/login?next=/chat");
+});
+
+let pending = null;  // one reload for a burst of changes
+function changed() {
+  if (pending === null) pending = setTimeout(() => { pending = null; refresh(); }, 150);
+}
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat`);
+  ws.onopen = () => { $("link").className = "pill ok"; $("link").textContent = "สด · live"; changed(); };
+  ws.onmessage = changed;
+  ws.onclose = (event) => {
+    $("link").className = "pill bad";
+    $("link").textContent = "ขาดการเชื่อมต่อ · disconnected";
+    if (event.code === 4401) { location.assign("/login?next=/chat"); return; }
+    if (event.code !== 4403) setTimeout(connect, 2000);
+  };
+}
+
+(async () => {
+  try {
+    me = await api("/api/v1/auth/me");
+    $("me").textContent = `${me.display_name || me.username} · ${me.role}`;
+  } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
+  await refresh();
+  connect();
+  setInterval(refresh, REFRESH_MS);
+})();

@@ -1,0 +1,191 @@
+"""The chat desk's running parts: the webhook intake, the event processor and the sender.
+
+The webhook stores events and wakes the processor; the processor applies them (the bot's
+answers become sends) and wakes the sender; the sender delivers due sends. Both loops also
+look for work every `chat_poll_s`, so events stored by another process or retries whose
+time has come are not left waiting for a wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.background import cancel_and_wait, wait_event
+from callcenter.chat import facebook_events, line_events, sends, service
+from callcenter.chat.delivery import Platform, RetryPolicy, attempt
+from callcenter.chat.facebook_client import FacebookClient
+from callcenter.chat.journal import Rows, WebhookJournal
+from callcenter.chat.line_client import LineClient
+from callcenter.chat.line_events import Inbound
+from callcenter.chat.models import Conversation, WebhookEvent
+from callcenter.config import Settings
+from callcenter.db import transaction
+from callcenter.publisher import Publisher
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+EVENTS_PER_ROUND = 50
+TOPIC = "chat"  # the hub topic the inbox pages follow (agent_ui.ws.chat_socket)
+LINE, FACEBOOK = service.LINE, service.FACEBOOK
+PARSERS: dict[str, Callable[[dict[str, Any]], Inbound | None]] = {
+    LINE: line_events.inbound,
+    FACEBOOK: facebook_events.inbound,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ChatDesk:
+    """Built once by the lifespan; `start()` runs the processor and the sender."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utc_now,
+        publisher: Publisher | None = None,
+    ) -> None:
+        self.sessions, self.clock, self.publisher = sessions, clock, publisher
+        self.line_secret = settings.line_channel_secret.get_secret_value()
+        self.reply_token_s = settings.chat_reply_token_s
+        self.sla_s = settings.chat_first_reply_sla_s
+        self.poll_s = settings.chat_poll_s
+        self.policy = RetryPolicy(settings.chat_send_attempts, settings.chat_send_backoff_s)
+        self.fb_secret = settings.fb_app_secret.get_secret_value()
+        self.fb_verify_token = settings.fb_verify_token.get_secret_value()
+        self._line = LineClient(
+            host=settings.line_api_url,
+            access_token=settings.line_channel_access_token.get_secret_value(),
+        )
+        self._facebook = FacebookClient(
+            graph_url=settings.fb_graph_url,
+            page_token=settings.fb_page_access_token.get_secret_value(),
+        )
+        self.platforms: dict[str, Platform] = {LINE: self._line, FACEBOOK: self._facebook}
+        self.journal = WebhookJournal(settings.chat_journal)
+        self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        await self._line.start()
+        await self._facebook.start()
+        self._tasks = [
+            asyncio.create_task(self._loop(self._events_due, self.process), name="chat-events"),
+            asyncio.create_task(self._loop(self._sends_due, self.send_due), name="chat-sender"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        self._tasks = []
+        await self._line.stop()
+        await self._facebook.stop()
+
+    def changed(self, conversation_ids: Iterable[int]) -> None:
+        """Tell the inbox pages which conversations changed (ids only: no personal data)."""
+        if self.publisher is not None:
+            for conversation_id in sorted(set(conversation_ids)):
+                self.publisher.publish(TOPIC, {"conversation_id": conversation_id})
+
+    def events_stored(self) -> None:
+        self._events_due.set()
+
+    def sends_queued(self) -> None:
+        self._sends_due.set()
+
+    async def _loop(self, due: asyncio.Event, work: Callable[[], object]) -> None:
+        while True:
+            await wait_event(due, self.poll_s)
+            due.clear()
+            try:
+                await work()  # type: ignore[misc]
+            except Exception:
+                log.exception("chat %s round failed; retrying", getattr(work, "__name__", work))
+
+    async def store(self, channel: str, rows: Rows) -> None:
+        """Make webhook events durable before they are acknowledged: in the database, or
+        in the journal while it is down (OSError: neither; the caller answers 503)."""
+        now = self.clock()
+        try:
+            async with transaction(self.sessions) as session:
+                stored = await service.store_events(
+                    session=session, channel=channel, events=rows, now=now
+                )
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("storing %s webhook events failed (%r): journaling them", channel, exc)
+            await self.journal.append(channel, rows, now)
+            return
+        if stored:
+            self.events_stored()
+
+    async def process(self) -> int:
+        """Apply the stored events not applied yet (the journal's first); how many were."""
+        if self.journal.pending():
+            await self.journal.replay(self.sessions)
+        done = 0
+        while True:
+            async with transaction(self.sessions) as session:
+                rows = await service.unprocessed(session=session, limit=EVENTS_PER_ROUND)
+                touched = [await self._apply(session, row) for row in rows]
+            self.changed(c for c in touched if c is not None)
+            done += len(rows)
+            if rows:
+                self.sends_queued()
+                await self._name_customers()
+            if len(rows) < EVENTS_PER_ROUND:
+                return done
+
+    async def _name_customers(self) -> None:
+        """The platform's display name on new conversations, looked up once, outside the
+        events' transaction (a slow profile call must not hold their locks)."""
+        async with self.sessions() as session:
+            found = await service.nameless(session=session, limit=EVENTS_PER_ROUND)
+            wanted = [(c.id, c.channel, c.customer_id) for c in found]
+        for conv_id, channel, customer in wanted:
+            name = await self.platforms[channel].profile_name(customer)
+            async with transaction(self.sessions) as session:
+                conv = await session.get(Conversation, conv_id)
+                if conv is not None and not conv.customer_name:
+                    conv.customer_name = (name or "?")[:255]  # "?": asked, not given
+
+    async def _apply(self, session: AsyncSession, row: WebhookEvent) -> int | None:
+        """Apply one stored event; the id of the conversation it changed, if any."""
+        now, conv = self.clock(), None
+        try:
+            async with session.begin_nested():
+                action = PARSERS[row.channel](row.body)
+                if action is not None:
+                    conv = await service.apply_inbound(
+                        session=session, channel=row.channel, action=action, event_row_id=row.id,
+                        reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s / 60),
+                        now=now,
+                    )  # fmt: skip
+        except Exception as exc:  # one bad event must not block those behind it
+            log.exception("chat event %s (%s) could not be applied", row.id, row.event_id)
+            row.error = repr(exc)[:1000]
+        row.processed_at = now
+        return conv.id if conv is not None else None
+
+    async def send_due(self) -> int:
+        """Attempt every send whose time has come; how many were attempted."""
+        count = 0
+        while True:
+            async with transaction(self.sessions) as session:
+                send = await sends.due_send(session=session, now=self.clock())
+                if send is None:
+                    return count
+                platform = self.platforms[send.channel]
+                await attempt(send, platform=platform, policy=self.policy, now=self.clock())
+                conversation_id = send.conversation_id
+            self.changed([conversation_id])  # its delivery status moved on
+            count += 1

@@ -1,0 +1,33 @@
+"""Chat errors with stable ids; messages in Thai and English."""
+
+from __future__ import annotations
+
+from callcenter.errors import AppError, Conflict, InvalidInput
+
+
+class BadSignature(AppError):
+    status, error_id = 401, "webhook_signature_invalid"
+
+
+class VerifyFailed(AppError):
+    status, error_id = 403, "webhook_verify_token_invalid"
+
+
+class MalformedWebhook(InvalidInput):
+    status, error_id = 400, "webhook_malformed"
+
+
+class ConversationHeld(Conflict):
+    error_id = "conversation_held"
+
+
+class ConversationHasCase(Conflict):
+    error_id = "conversation_has_case"
+
+
+class ConversationClosed(Conflict):
+    error_id = "conversation_closed"
+
+
+class NotStored(AppError):
+    status, error_id = 503, "webhook_not_stored"

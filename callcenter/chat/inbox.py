@@ -1,0 +1,216 @@
+"""The admin inbox: conversations by SLA urgency, take / assign / close, replies.
+
+Personal data (PDPA): the customer's id and name and the messages are shown in clear to
+supervisors and admins, and to the agent who holds the conversation; others see them masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.chat import sends, service
+from callcenter.chat.errors import ConversationClosed, ConversationHeld
+from callcenter.chat.models import Author, Conversation, Direction, Message, Send, SendStatus, State
+from callcenter.chat.schemas import ConversationDetail, ConversationOut, MessageOut
+from callcenter.errors import InvalidInput, NotFound
+from callcenter.privacy import mask_number
+from callcenter.users.models import Role, User
+
+OPEN = (State.bot.value, State.queued.value, State.assigned.value)
+
+
+def sees_personal_data(user: User, conv: Conversation) -> bool:
+    return user.role in (Role.supervisor, Role.admin) or conv.assigned_user_id == user.id
+
+
+def _masked_text(text: str) -> str:
+    return text[:1] + "***" if text else text
+
+
+def _last_text(message: Message | None, clear: bool) -> str:
+    return "" if message is None else _shown(message, clear)
+
+
+def _shown(message: Message, clear: bool) -> str:
+    """The customer's words are personal data; the bot's and admins' are not."""
+    return (
+        message.text if clear or message.author != Author.customer else _masked_text(message.text)
+    )
+
+
+async def listing(
+    *, session: AsyncSession, user: User, states: Sequence[str], sla_s: float, now: datetime
+) -> list[ConversationOut]:
+    """Conversations in `states`, the most urgent first (waiting for a first reply, due first)."""
+    due = Conversation.handed_off_at + timedelta(seconds=sla_s)
+    stmt = (
+        select(Conversation)
+        .where(Conversation.state.in_(states))
+        .order_by(
+            Conversation.first_human_reply_at.is_not(None),
+            Conversation.handed_off_at.is_(None),
+            due,
+            Conversation.last_customer_at,
+            Conversation.id,
+        )
+        .limit(500)
+    )
+    rows = list((await session.scalars(stmt)).all())
+    ids = [c.id for c in rows]
+    last = await _last_messages(session, ids)
+    failed = await _failed_sends(session, ids)
+    return [
+        _out(
+            c, user=user, last=_last_text(last.get(c.id), sees_personal_data(user, c)),
+            failed=failed.get(c.id, 0), sla_s=sla_s, now=now,
+        )
+        for c in rows
+    ]  # fmt: skip
+
+
+async def detail(
+    *, session: AsyncSession, conv: Conversation, user: User, sla_s: float, now: datetime
+) -> ConversationDetail:
+    stmt = (
+        select(Message, Send)
+        .outerjoin(Send, Send.id == Message.send_id)
+        .where(Message.conversation_id == conv.id)
+        .order_by(Message.id)  # stored order: LINE's timestamps are whole ms
+    )
+    rows = (await session.execute(stmt)).all()
+    clear = sees_personal_data(user, conv)
+    messages = [
+        MessageOut(
+            id=m.id, direction=m.direction, author=m.author, author_user_id=m.author_user_id,
+            kind=m.kind, text=_shown(m, clear),
+            at=m.at, delivery=s.status if s else None, delivery_method=s.method if s else None,
+            delivery_error=s.last_error if s and s.status == SendStatus.failed else "",
+        )
+        for m, s in rows
+    ]  # fmt: skip
+    failed = sum(1 for m in messages if m.delivery == SendStatus.failed)
+    last = next((m.text for m in reversed(messages) if m.direction != Direction.internal), "")
+    # `messages` are already masked for this reader
+    base = _out(conv, user=user, last=last, failed=failed, sla_s=sla_s, now=now)
+    return ConversationDetail(**base.model_dump(), messages=messages)
+
+
+async def get(*, session: AsyncSession, conversation_id: int, lock: bool = False) -> Conversation:
+    stmt = select(Conversation).where(Conversation.id == conversation_id)
+    found = await session.scalar(stmt.with_for_update() if lock else stmt)
+    if found is None:
+        raise NotFound(
+            f"ไม่พบการสนทนา {conversation_id} / no conversation {conversation_id}",
+            conversation_id=conversation_id,
+        )
+    return found
+
+
+async def take(
+    *, session: AsyncSession, conv: Conversation, user_id: int, now: datetime, force: bool = False
+) -> None:
+    """Give the conversation to `user_id`; the bot goes silent (SLA clock starts if not yet)."""
+    _open(conv)
+    if conv.state == State.assigned and conv.assigned_user_id not in (user_id, None) and not force:
+        raise ConversationHeld(
+            "เจ้าหน้าที่อีกคนดูแลการสนทนานี้อยู่ / another admin holds this conversation",
+            assigned_user_id=conv.assigned_user_id,
+        )
+    conv.state, conv.assigned_user_id = State.assigned.value, user_id
+    await service.hand_off(
+        session=session, conv=conv, author=Author.admin, user_id=user_id, now=now
+    )
+
+
+async def close(*, session: AsyncSession, conv: Conversation, user: User, now: datetime) -> None:
+    _open(conv)
+    await service.close(session=session, conv=conv, author=Author.admin, user_id=user.id, now=now)
+
+
+async def reply(
+    *, session: AsyncSession, conv: Conversation, user: User, text: str, now: datetime
+) -> Send:
+    """The admin's text, queued for the idempotent sender (an unheld conversation is taken);
+    the first one stops the SLA clock."""
+    _open(conv)
+    held_by_other = conv.assigned_user_id not in (None, user.id)
+    if held_by_other and user.role not in (Role.supervisor, Role.admin):
+        raise ConversationHeld(
+            "เจ้าหน้าที่อีกคนดูแลการสนทนานี้อยู่ / another admin holds this conversation",
+            assigned_user_id=conv.assigned_user_id,
+        )
+    if conv.state != State.assigned:
+        await take(session=session, conv=conv, user_id=user.id, now=now)
+    if conv.first_human_reply_at is None:
+        conv.first_human_reply_at = now
+    return await sends.queue_send(
+        session=session, conv=conv, messages=[{"type": "text", "text": text}],
+        author=Author.admin, user_id=user.id, now=now,
+    )  # fmt: skip
+
+
+def _open(conv: Conversation) -> None:
+    if conv.state == State.closed:
+        raise ConversationClosed(
+            "การสนทนานี้ปิดแล้ว / this conversation is closed", conversation_id=conv.id
+        )
+
+
+def _out(
+    conv: Conversation, *, user: User, last: str, failed: int, sla_s: float, now: datetime
+) -> ConversationOut:
+    clear = sees_personal_data(user, conv)
+    due = conv.handed_off_at + timedelta(seconds=sla_s) if conv.handed_off_at else None
+    waiting_end = conv.first_human_reply_at or conv.closed_at or now
+    waiting = (waiting_end - conv.handed_off_at).total_seconds() if conv.handed_off_at else None
+    left = (due - now).total_seconds() if due and conv.first_human_reply_at is None else None
+    return ConversationOut(
+        id=conv.id, channel=conv.channel,
+        customer_id=conv.customer_id if clear else mask_number(conv.customer_id),
+        customer_name=conv.customer_name if clear else _masked_text(conv.customer_name),
+        state=conv.state, lang=conv.lang, service_line=conv.service_line,
+        assigned_user_id=conv.assigned_user_id, started_at=conv.started_at,
+        handed_off_at=conv.handed_off_at, first_human_reply_at=conv.first_human_reply_at,
+        closed_at=conv.closed_at, last_message=last,
+        last_customer_at=conv.last_customer_at,
+        waiting_s=waiting, reply_due_at=due, time_left_s=left, failed_sends=failed,
+        case_id=conv.case_id,
+    )  # fmt: skip
+
+
+async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Message]:
+    if not ids:
+        return {}
+    stmt = (
+        select(Message)
+        .where(Message.conversation_id.in_(ids), Message.direction != Direction.internal.value)
+        .order_by(Message.conversation_id, Message.id.desc())
+        .ext(distinct_on(Message.conversation_id))
+    )
+    return {m.conversation_id: m for m in (await session.scalars(stmt)).all()}
+
+
+async def _failed_sends(session: AsyncSession, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    stmt = (
+        select(Send.conversation_id, func.count())
+        .where(Send.conversation_id.in_(ids), Send.status == SendStatus.failed.value)
+        .group_by(Send.conversation_id)
+    )
+    return {cid: n for cid, n in (await session.execute(stmt)).all()}
+
+
+async def check_assignee(*, session: AsyncSession, user_id: int) -> None:
+    """The user exists, is active and works the inbox."""
+    found = await session.get(User, user_id)
+    if found is None or not found.active or found.role == Role.qa:
+        raise InvalidInput(
+            f"ผู้ใช้ {user_id} รับการสนทนาไม่ได้ / user {user_id} cannot take conversations",
+            user_id=user_id,
+        )

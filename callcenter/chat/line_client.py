@@ -1,0 +1,107 @@
+"""Sending to LINE through the official SDK (line-bot-sdk v3, its asyncio client).
+
+`Configuration(host=…)` points it at api.line.me or at the local stand-in. Each call
+ends in one of three outcomes the sender acts on: delivered, rejected (LINE will never
+take it: a bad request, an expired reply token) or failed (worth a retry: 5xx, 429,
+network). A push carries X-Line-Retry-Key, so a retry of a push LINE already accepted
+answers 409 and is counted as delivered, never sent twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+
+log = logging.getLogger(__name__)
+REQUEST_TIMEOUT_S = 10.0
+
+
+class Outcome(enum.StrEnum):
+    delivered = "delivered"
+    rejected = "rejected"
+    failed = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    detail: str = ""
+
+
+class LineClient:
+    """LINE's Messaging API: reply and push. `start()` inside the event loop, `stop()` after."""
+
+    def __init__(self, *, host: str, access_token: str) -> None:
+        self._config = Configuration(host=host, access_token=access_token)
+        self._client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
+
+    async def start(self) -> None:
+        if self._client is None:  # its aiohttp session belongs to the running loop
+            self._client = AsyncApiClient(self._config)
+            self._api = AsyncMessagingApi(self._client)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = self._api = None
+
+    async def reply(self, token: str, messages: list[dict[str, Any]]) -> Result:
+        request = ReplyMessageRequest.from_dict({"replyToken": token, "messages": messages})
+        return await self._call("reply", self._ready().reply_message, request)
+
+    async def push(
+        self, to: str, messages: list[dict[str, Any]], *, retry_key: str, tag: str | None = None
+    ) -> Result:
+        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        result = await self._call(
+            "push", self._ready().push_message, request, x_line_retry_key=retry_key
+        )
+        if result.outcome is Outcome.rejected and result.detail.startswith("409"):
+            return Result(Outcome.delivered, "409: accepted before (same retry key)")
+        return result
+
+    async def profile_name(self, user_id: str) -> str | None:
+        """The customer's LINE display name (None when LINE does not give it)."""
+        try:
+            profile = await self._ready().get_profile(user_id, _request_timeout=REQUEST_TIMEOUT_S)
+        except Exception as exc:  # a name is nice to have: never worth failing a round
+            log.info("LINE profile of a customer not available: %r", exc)
+            return None
+        return str(profile.display_name)
+
+    def _ready(self) -> AsyncMessagingApi:
+        if self._api is None:
+            raise RuntimeError("LineClient.start() was not called")
+        return self._api
+
+    async def _call(self, what: str, method: Any, *args: Any, **kwargs: Any) -> Result:
+        try:
+            await method(*args, _request_timeout=REQUEST_TIMEOUT_S, **kwargs)
+        except ApiException as exc:
+            detail = f"{exc.status}: {_body(exc)}"
+            transient = exc.status is None or exc.status >= 500 or exc.status == 429
+            log.warning("LINE %s answered %s", what, detail)
+            return Result(Outcome.failed if transient else Outcome.rejected, detail)
+        except Exception as exc:  # network: aiohttp's errors, timeouts
+            log.warning("LINE %s failed: %r", what, exc)
+            return Result(Outcome.failed, f"network: {exc!r}")
+        return Result(Outcome.delivered)
+
+
+def _body(exc: ApiException) -> str:
+    body = exc.body
+    if isinstance(body, bytes):
+        body = body.decode(errors="replace")
+    return str(body or exc.reason or "")[:500]

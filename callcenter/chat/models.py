@@ -1,0 +1,168 @@
+"""Chat tables: raw webhook events, conversations, their messages and outgoing sends."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class State(enum.StrEnum):
+    """Who holds a conversation: the bot, the admin queue, one admin, or nobody (closed)."""
+
+    bot = "bot"
+    queued = "queued"
+    assigned = "assigned"
+    closed = "closed"
+
+
+class Direction(enum.StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+    internal = "internal"  # a note of the desk's own (kind handoff or close), never sent
+
+
+class Author(enum.StrEnum):
+    customer = "customer"
+    bot = "bot"
+    admin = "admin"
+
+
+class SendStatus(enum.StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class WebhookEvent(Base):
+    """One platform event as it arrived, stored before the webhook is acknowledged."""
+
+    __tablename__ = "chat_webhook_events"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id"),
+        # the processor's round: the events not yet handled, oldest first
+        Index(
+            "ix_chat_webhook_events_unprocessed",
+            "id",
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # LINE: webhookEventId (a ULID); Messenger: the message's or postback's mid
+    event_id: Mapped[str] = mapped_column(String(255))
+    redelivery: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Conversation(Base):
+    """One customer on one channel, from the first message until an admin closes it."""
+
+    __tablename__ = "chat_conversations"
+    __table_args__ = (
+        # at most one open conversation per customer and channel
+        Index(
+            "ix_chat_conversations_open_customer",
+            "channel",
+            "customer_id",
+            unique=True,
+            postgresql_where=text("state <> 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(128))  # LINE userId, Messenger PSID
+    customer_name: Mapped[str] = mapped_column(String(255), default="")
+    lang: Mapped[str] = mapped_column(String(2), default="th")
+    state: Mapped[str] = mapped_column(String(16), default=State.bot.value, index=True)
+    service_line: Mapped[str | None] = mapped_column(ForeignKey("case_service_lines.code"))
+    bot_failures: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_customer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    first_human_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The customer's latest unused LINE reply token (single use, valid ~30 s from reply_until).
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Message(Base):
+    """A message of a conversation, either way; outbound ones belong to a send."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))
+    author: Mapped[str] = mapped_column(String(8))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # text, image, sticker, postback, follow, …
+    text: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str | None] = mapped_column(String(255))  # LINE message id, Messenger mid
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("chat_webhook_events.id"))
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("chat_sends.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Send(Base):
+    """Delivery of outbound messages (1..5 in one request): reply token first, else push."""
+
+    __tablename__ = "chat_sends"
+    __table_args__ = (
+        Index(
+            "ix_chat_sends_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    to: Mapped[str] = mapped_column(String(128))
+    # The platform's idempotency key (LINE: X-Line-Retry-Key, a UUID): the same on every retry.
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # LINE message objects
+    # Messenger: RESPONSE (within 24 h of the customer's last message) or HUMAN_AGENT (a
+    # person's message, within 7 days); None on LINE.
+    tag: Mapped[str | None] = mapped_column(String(16))
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(8), default=SendStatus.pending.value)
+    method: Mapped[str | None] = mapped_column(String(8))  # reply or push, once sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,220 @@
+"""`/webhooks/line`, `/webhooks/facebook` (the platforms' webhooks), `/api/v1/chat` (inbox)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from callcenter.chat import cases as chat_cases
+from callcenter.chat import facebook_events, inbox, kpi, service
+from callcenter.chat.desk import ChatDesk
+from callcenter.chat.errors import BadSignature, MalformedWebhook, NotStored, VerifyFailed
+from callcenter.chat.journal import Rows
+from callcenter.chat.line_events import MalformedEvents, events_of, is_redelivery
+from callcenter.chat.models import State
+from callcenter.chat.schemas import (
+    AssignIn,
+    ChatCaseIn,
+    ConversationDetail,
+    ConversationOut,
+    ReplyIn,
+)
+from callcenter.chat.signature import facebook_valid, line_valid
+from callcenter.db import transaction
+from callcenter.errors import InvalidInput
+from callcenter.services import chat as chat_desk
+from callcenter.users.deps import SupervisorUser, require_roles
+from callcenter.users.models import Role, User
+
+log = logging.getLogger(__name__)
+webhooks = APIRouter(prefix="/webhooks", tags=["chat"])
+router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+
+ChatDep = Annotated[ChatDesk, Depends(chat_desk)]
+# Who works the inbox: agents and supervisors (admins always).
+Admin = Annotated[User, Depends(require_roles(Role.agent, Role.supervisor))]
+STATES = {
+    "open": inbox.OPEN,
+    "waiting": (State.queued.value, State.assigned.value),
+    "closed": (State.closed.value,),
+}
+
+
+@webhooks.post("/line")
+async def line_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
+    """LINE's webhook: signature checked, events stored (each once), then the 200."""
+    raw = await request.body()
+    if not line_valid(desk.line_secret, raw, request.headers.get("x-line-signature")):
+        log.warning("LINE webhook with a bad or missing signature from %s", _peer(request))
+        raise BadSignature(
+            "ลายเซ็น X-Line-Signature ไม่ถูกต้อง / the X-Line-Signature header is missing or wrong",
+            header="X-Line-Signature",
+        )
+    try:
+        events = events_of(json.loads(raw))
+    except (ValueError, MalformedEvents) as exc:
+        raise MalformedWebhook(
+            "เนื้อหา webhook ไม่ถูกต้อง / the webhook body is not LINE's format", reason=str(exc)
+        ) from exc
+    rows = [(e["webhookEventId"], is_redelivery(e), e) for e in events]
+    await _store(desk, service.LINE, rows)
+    return {}
+
+
+@webhooks.get("/facebook", response_class=PlainTextResponse)
+async def facebook_verify(
+    desk: ChatDep,
+    mode: Annotated[str, Query(alias="hub.mode")] = "",
+    token: Annotated[str, Query(alias="hub.verify_token")] = "",
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=256)] = "",
+) -> str:
+    """Meta's subscription check: the challenge back when the verify token is ours."""
+    ours = desk.fb_verify_token
+    if mode != "subscribe" or not ours or not hmac.compare_digest(token.encode(), ours.encode()):
+        log.warning("Messenger verification with a wrong token or mode %r", mode)
+        raise VerifyFailed("โทเค็นยืนยันไม่ถูกต้อง / the hub.verify_token is not ours")
+    return challenge
+
+
+@webhooks.post("/facebook")
+async def facebook_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
+    """Messenger's webhook: X-Hub-Signature-256 checked, events stored (each once), then 200."""
+    raw = await request.body()
+    if not facebook_valid(desk.fb_secret, raw, request.headers.get("x-hub-signature-256")):
+        log.warning("Messenger webhook with a bad or missing signature from %s", _peer(request))
+        raise BadSignature(
+            "ลายเซ็น X-Hub-Signature-256 ไม่ถูกต้อง / X-Hub-Signature-256 is missing or wrong",
+            header="X-Hub-Signature-256",
+        )
+    try:
+        events = facebook_events.events_of(json.loads(raw))
+    except (ValueError, MalformedEvents) as exc:
+        raise MalformedWebhook(
+            "เนื้อหา webhook ไม่ถูกต้อง / the webhook body is not Messenger's format", reason=str(exc)
+        ) from exc
+    await _store(desk, service.FACEBOOK, [(mid, False, e) for mid, e in events])
+    return {}
+
+
+async def _store(desk: ChatDesk, channel: str, rows: Rows) -> None:
+    """Stored (or journaled) before the 200: a lost acknowledgement means a redelivery."""
+    try:
+        await desk.store(channel, rows)
+    except OSError as exc:
+        log.error("%s webhook events neither stored nor journaled: %r", channel, exc)
+        raise NotStored(
+            "บันทึกไม่สำเร็จ กรุณาส่งใหม่ / the events could not be stored; deliver them again"
+        ) from exc
+
+
+@router.get("/kpi")
+async def chat_kpi(
+    user: SupervisorUser,
+    desk: ChatDep,
+    start: Annotated[datetime, Query(alias="from")],
+    end: Annotated[datetime, Query(alias="to")],
+) -> dict[str, Any]:
+    """chat-v1 figures of the conversations handed off in [from, to) (docs/kpi-v1.md)."""
+    if end <= start or start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput(
+            "ช่วงเวลาไม่ถูกต้อง / 'from' must be before 'to', both with a time zone",
+            start=start.isoformat(), end=end.isoformat(),
+        )  # fmt: skip
+    async with desk.sessions() as session:
+        return await kpi.figures(
+            session=session, start=start, end=end, sla_s=desk.sla_s, now=desk.clock()
+        )
+
+
+@router.get("/conversations", response_model=list[ConversationOut])
+async def conversations(
+    user: Admin, desk: ChatDep, state: Literal["open", "waiting", "closed"] = "open"
+) -> Any:
+    """Conversations, the most urgent first: waiting for a first reply, the earliest due first."""
+    async with desk.sessions() as session:
+        return await inbox.listing(
+            session=session, user=user, states=STATES[state], sla_s=desk.sla_s, now=desk.clock()
+        )
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
+async def conversation(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+    async with desk.sessions() as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id)
+        return await _detail(session, conv, user, desk)
+
+
+@router.post("/conversations/{conversation_id}/take", response_model=ConversationDetail)
+async def take(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+    """The caller holds the conversation from now; the bot stays silent."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await inbox.take(session=session, conv=conv, user_id=user.id, now=desk.clock())
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])  # committed: the other inbox pages may look
+    return out
+
+
+@router.post("/conversations/{conversation_id}/assign", response_model=ConversationDetail)
+async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, desk: ChatDep) -> Any:
+    """A supervisor gives the conversation to an admin (also away from another)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await inbox.check_assignee(session=session, user_id=body.user_id)
+        await inbox.take(
+            session=session, conv=conv, user_id=body.user_id, now=desk.clock(), force=True
+        )
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])
+    return out
+
+
+@router.post("/conversations/{conversation_id}/close", response_model=ConversationDetail)
+async def close(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await inbox.close(session=session, conv=conv, user=user, now=desk.clock())
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])
+    return out
+
+
+@router.post("/conversations/{conversation_id}/reply", response_model=ConversationDetail)
+async def reply(conversation_id: int, body: ReplyIn, user: Admin, desk: ChatDep) -> Any:
+    """Send text to the customer (reply token while valid, else push; retried, never twice)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await inbox.reply(session=session, conv=conv, user=user, text=body.text, now=desk.clock())
+        out = await _detail(session, conv, user, desk)
+    desk.sends_queued()
+    desk.changed([conversation_id])
+    return out
+
+
+@router.post(
+    "/conversations/{conversation_id}/case", response_model=ConversationDetail, status_code=201
+)
+async def open_case(conversation_id: int, body: ChatCaseIn, user: Admin, desk: ChatDep) -> Any:
+    """Open the conversation's complaint case, pre-filled from it (cases' rules and audit)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        await chat_cases.open_case(session=session, conv=conv, user=user, case_in=body)
+        out = await _detail(session, conv, user, desk)
+    desk.changed([conversation_id])
+    return out
+
+
+async def _detail(session: Any, conv: Any, user: User, desk: ChatDesk) -> ConversationDetail:
+    return await inbox.detail(
+        session=session, conv=conv, user=user, sla_s=desk.sla_s, now=desk.clock()
+    )
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "?"

@@ -1,0 +1,69 @@
+"""Request and response bodies of the chat inbox API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class ConversationOut(BaseModel):
+    id: int
+    channel: str
+    customer_id: str  # masked unless the reader may see the customer's data
+    customer_name: str
+    state: str
+    lang: str
+    service_line: str | None
+    assigned_user_id: int | None
+    started_at: datetime
+    handed_off_at: datetime | None
+    first_human_reply_at: datetime | None
+    closed_at: datetime | None
+    last_message: str
+    last_customer_at: datetime | None
+    waiting_s: float | None = Field(description="Since the hand-off, until the first human reply")
+    reply_due_at: datetime | None = Field(description="Hand-off + the first-reply SLA")
+    time_left_s: float | None = Field(description="Until reply_due_at; negative: breached")
+    failed_sends: int = Field(description="Messages that could not be delivered")
+    case_id: int | None = Field(description="The complaint case opened from this conversation")
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: str
+    author: str
+    author_user_id: int | None
+    kind: str
+    text: str
+    at: datetime
+    delivery: str | None = Field(description="Outbound: pending, sent or failed")
+    delivery_method: str | None = Field(description="reply (reply token) or push")
+    delivery_error: str
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000, description="LINE: at most 5000 characters")
+
+
+class AssignIn(BaseModel):
+    user_id: int
+
+
+class ChatCaseIn(BaseModel):
+    """A case from the conversation: empty fields are taken from it (channel, the customer's
+    name, the service line the bot recorded, the customer's messages as the description)."""
+
+    service_line: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    caller_name: str | None = Field(default=None, max_length=255)
+    caller_phone: str | None = Field(default=None, max_length=64)
+    caller_email: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=20000)
+    shop_name: str | None = Field(default=None, max_length=255)
+    platform: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, max_length=2048)

@@ -1,0 +1,319 @@
+"""A local LINE Platform: the Messaging API endpoints the desk uses, and a webhook sender.
+
+LINE cannot be reached from here, so tests (and later the demo) talk to this stand-in on
+127.0.0.1. It speaks LINE's published wire format (line/line-openapi messaging-api.yml and
+webhook.yml) and checks what it is sent the way LINE does:
+
+- `POST /v2/bot/message/reply`: Bearer channel access token; `replyToken` one this platform
+  issued with a webhook, used once, within `reply_token_s` of its event; `messages` 1..5.
+- `POST /v2/bot/message/push`: `to` a user id (U + 32 hex); `messages` 1..5; an optional
+  `X-Line-Retry-Key` (a UUID): a key already accepted answers 409 with
+  `X-Line-Accepted-Request-Id`, and the message is not delivered again.
+- `GET /v2/bot/profile/{userId}`: the display name a test gave the user (`profiles`).
+- Message objects: known types; text 1..5000 characters; quick reply 1..13 items of
+  `type: action`; action labels 1..20 characters; postback data at most 300.
+
+Every accepted call is recorded (`deliveries`); every refused one too (`refusals`). A test
+can make the next calls fail (`fail_next`), optionally after accepting them (the response
+lost on the way back: exactly the case a retry key is for). `send_webhook` posts correctly
+signed events to the desk, each with a fresh webhookEventId and reply token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import secrets
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from callcenter.chat.signature import line_signature
+
+USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+MESSAGE_TYPES = frozenset(
+    {"text", "textV2", "sticker", "image", "video", "audio", "location", "imagemap",
+     "template", "flex", "coupon"}
+)  # fmt: skip
+ACTION_TYPES = frozenset(
+    {"postback", "message", "uri", "datetimepicker", "camera", "cameraRoll", "location",
+     "richmenuswitch", "clipboard"}
+)  # fmt: skip
+AUTH_FAILED = (
+    "Authentication failed. Confirm that the access token in the authorization header is valid."
+)
+ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_user_id() -> str:
+    return "U" + secrets.token_hex(16)
+
+
+def new_event_id() -> str:
+    """A ULID-shaped id (26 Crockford base-32 characters), as LINE's webhookEventId."""
+    return "".join(secrets.choice(ULID_ALPHABET) for _ in range(26))
+
+
+@dataclass
+class Delivery:
+    """A message call LINE accepted."""
+
+    method: str  # reply or push
+    to: str
+    messages: list[dict[str, Any]]
+    retry_key: str | None
+    request_id: str
+    at: datetime
+
+
+@dataclass
+class _Failure:
+    path: str
+    status: int
+    accept: bool
+
+
+@dataclass
+class StandinLine:
+    """The platform's state; `app` serves it, `serve_standin` runs it on loopback."""
+
+    channel_secret: str
+    access_token: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    reply_token_s: float = 30.0
+    desk_url: str = ""  # where webhooks go (…/webhooks/line)
+    url: str = ""  # this stand-in's base URL, once served
+    deliveries: list[Delivery] = field(default_factory=list)
+    refusals: list[tuple[str, int, str]] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)  # userId → displayName
+    _tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # token → user, at
+    _accepted_keys: dict[str, str] = field(default_factory=dict)  # retry key → request id
+    _failures: list[_Failure] = field(default_factory=list)
+
+    # -- test controls -------------------------------------------------------------------
+
+    def fail_next(self, path: str, *, status: int = 500, accept: bool = False) -> None:
+        """The next call to `path` answers `status`; with `accept`, after delivering it."""
+        self._failures.append(_Failure(path, status, accept))
+
+    def delivered_to(self, user_id: str) -> list[Delivery]:
+        return [d for d in self.deliveries if d.to == user_id]
+
+    async def send_webhook(
+        self, events: list[dict[str, Any]], *, secret: str | None = None
+    ) -> httpx.Response:
+        """POST `events` to the desk, signed with the channel secret (or `secret`)."""
+        body = json.dumps({"destination": "U" + "0" * 32, "events": events}).encode()
+        signature = line_signature(secret or self.channel_secret, body)
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(
+                self.desk_url, content=body,
+                headers={"Content-Type": "application/json", "X-Line-Signature": signature},
+            )  # fmt: skip
+
+    def event(
+        self, kind: str, user_id: str, *, redelivery_of: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """A webhook event as LINE sends it; a message or postback carries a new reply token."""
+        if redelivery_of is not None:
+            return {**redelivery_of, "deliveryContext": {"isRedelivery": True}}
+        now = self.clock()
+        self.profiles.setdefault(user_id, f"ลูกค้า {user_id[-4:]}")  # a friend of the account
+        event: dict[str, Any] = {
+            "type": kind, "mode": "active", "timestamp": int(now.timestamp() * 1000),
+            "source": {"type": "user", "userId": user_id}, "webhookEventId": new_event_id(),
+            "deliveryContext": {"isRedelivery": False}, **fields,
+        }  # fmt: skip
+        if kind in ("message", "postback", "follow"):
+            token = secrets.token_hex(16)
+            self._tokens[token] = (user_id, now)
+            event["replyToken"] = token
+        return event
+
+    def text_event(self, user_id: str, text: str) -> dict[str, Any]:
+        message = {
+            "id": str(secrets.randbelow(10**18)), "type": "text", "text": text,
+            "quoteToken": secrets.token_urlsafe(16),
+        }  # fmt: skip
+        return self.event("message", user_id, message=message)
+
+    def postback_event(self, user_id: str, data: str) -> dict[str, Any]:
+        return self.event("postback", user_id, postback={"data": data})
+
+    # -- the Messaging API ---------------------------------------------------------------
+
+    @property
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v2/bot/message/reply", self._reply, methods=["POST"]),
+                Route("/v2/bot/message/push", self._push, methods=["POST"]),
+                Route("/v2/bot/profile/{user_id}", self._profile, methods=["GET"]),
+            ]
+        )
+
+    async def _profile(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("profile", 401, AUTH_FAILED)
+        user_id = request.path_params["user_id"]
+        if user_id not in self.profiles:
+            return self._refuse("profile", 404, "Not found")
+        return JSONResponse(
+            {"displayName": self.profiles[user_id], "userId": user_id, "language": "th"}
+        )
+
+    async def _reply(self, request: Request) -> JSONResponse:
+        body, refused = await self._common(request, "reply")
+        if refused is not None:
+            return refused
+        token = body.get("replyToken")
+        issued = self._tokens.pop(token, None) if isinstance(token, str) else None
+        if issued is None or self.clock() > issued[1] + timedelta(seconds=self.reply_token_s):
+            return self._refuse("reply", 400, "Invalid reply token")
+        return self._accept(request, "reply", issued[0], body["messages"], None)
+
+    async def _push(self, request: Request) -> JSONResponse:
+        body, refused = await self._common(request, "push")
+        if refused is not None:
+            return refused
+        to = body.get("to")
+        if not isinstance(to, str) or not USER_ID.match(to):
+            return self._refuse("push", 400, "The property, 'to', in the request body is invalid")
+        key = request.headers.get("x-line-retry-key")
+        if key is not None:
+            try:
+                uuid.UUID(key)
+            except ValueError:
+                return self._refuse("push", 400, "The retry key must be a UUID")
+            if key in self._accepted_keys:
+                return JSONResponse(
+                    {"message": "The retry key is already accepted", "sentMessages": []},
+                    status_code=409,
+                    headers={"X-Line-Accepted-Request-Id": self._accepted_keys[key]},
+                )
+        return self._accept(request, "push", to, body["messages"], key)
+
+    async def _common(self, request: Request, path: str) -> tuple[dict[str, Any], Any]:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return {}, self._refuse(
+                path,
+                401,
+                AUTH_FAILED,
+            )
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return {}, self._refuse(path, 400, "The request body has 1 error(s)")
+        problem = _messages_problem(body.get("messages") if isinstance(body, dict) else None)
+        if problem:
+            return {}, self._refuse(path, 400, problem)
+        return body, None
+
+    def _accept(
+        self, request: Request, path: str, to: str, messages: list[dict[str, Any]], key: str | None
+    ) -> JSONResponse:
+        failure = next((f for f in self._failures if f.path == path), None)
+        request_id = str(uuid.uuid4())
+        if failure is not None:
+            self._failures.remove(failure)
+            if not failure.accept:
+                return self._refuse(path, failure.status, "Internal server error")
+        self.deliveries.append(Delivery(path, to, messages, key, request_id, self.clock()))
+        if key is not None:
+            self._accepted_keys[key] = request_id
+        if failure is not None:  # accepted, but the answer is lost
+            return JSONResponse({"message": "Internal server error"}, status_code=failure.status)
+        sent = [{"id": str(secrets.randbelow(10**18)), "quoteToken": secrets.token_urlsafe(16)}
+                for _ in messages]  # fmt: skip
+        return JSONResponse({"sentMessages": sent}, headers={"X-Line-Request-Id": request_id})
+
+    def _refuse(self, path: str, status: int, message: str) -> JSONResponse:
+        self.refusals.append((path, status, message))
+        return JSONResponse({"message": message}, status_code=status)
+
+
+def _messages_problem(messages: Any) -> str:
+    """Why `messages` is not a valid LINE message array ("" when it is)."""
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return "Size must be between 1 and 5"
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("type") not in MESSAGE_TYPES:
+            return f"messages[{i}].type: must be one of the message types"
+        if message["type"] == "text":
+            text = message.get("text")
+            if not isinstance(text, str) or not 1 <= len(text) <= 5000:
+                return f"messages[{i}].text: length must be between 1 and 5000"
+        problem = _quick_reply_problem(message.get("quickReply"), f"messages[{i}].quickReply")
+        if problem:
+            return problem
+    return ""
+
+
+def _quick_reply_problem(quick: Any, where: str) -> str:
+    if quick is None:
+        return ""
+    items = quick.get("items") if isinstance(quick, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= 13:
+        return f"{where}.items: size must be between 1 and 13"
+    for j, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("type", "action") != "action":
+            return f"{where}.items[{j}]: must be an action item"
+        action = item.get("action")
+        if not isinstance(action, dict):
+            return f"{where}.items[{j}]: must be an action item"
+        if action.get("type") not in ACTION_TYPES:
+            return f"{where}.items[{j}].action.type: unknown action"
+        label = action.get("label")
+        if not isinstance(label, str) or not 1 <= len(label) <= 20:
+            return f"{where}.items[{j}].action.label: length must be between 1 and 20"
+        if action["type"] == "postback" and len(str(action.get("data", ""))) > 300:
+            return f"{where}.items[{j}].action.data: length must be at most 300"
+    return ""
+
+
+class LoopServer(uvicorn.Server):
+    """uvicorn inside the caller's event loop: leaves the caller's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Starlette) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 at a free port until exit; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = LoopServer(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="standin")
+    try:
+        while not server.started:
+            if task.done():
+                await task  # raises why it could not start
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_standin(standin: StandinLine) -> AsyncIterator[StandinLine]:
+    """Serve the stand-in on 127.0.0.1 at a free port (sets `standin.url`) until exit."""
+    async with serve_app(standin.app) as url:
+        standin.url = url
+        yield standin

@@ -1,0 +1,118 @@
+"""The chat tests' world: a database of their own, the app, the desk on a fake clock, and
+the LINE stand-in served on loopback with the same clock."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agent_ui.hub import Hub
+from callcenter import centre, services
+from callcenter.chat.desk import ChatDesk
+from callcenter.chat.standin_facebook import StandinMessenger
+from callcenter.chat.standin_facebook import serve_standin as serve_messenger
+from callcenter.chat.standin_line import StandinLine, serve_standin
+from callcenter.config import Settings
+from callcenter.db import make_db_engine, make_sessionmaker
+from callcenter.main import create_app
+from callcenter.users import security
+from callcenter.users import service as user_service
+from callcenter.users.models import Role
+from callcenter.users.ratelimit import LoginLimiter
+from callcenter.users.schemas import UserCreate
+from tests.integration.browser import serve
+from tests.integration.conftest import own_database
+
+PASSWORD = "chat-test-password"
+FB_VERIFY_TOKEN = "verify-" + secrets.token_hex(8)
+
+
+class FakeClock:
+    """Now, moved on by the test (the desk and the stand-in read the same one)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class ChatWorld:
+    app: FastAPI
+    client: httpx.AsyncClient
+    desk: ChatDesk
+    line: StandinLine
+    messenger: StandinMessenger
+    clock: FakeClock
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+
+    async def user(self, role: Role) -> dict[str, str]:
+        """Authorization headers of a fresh user of `role`."""
+        _, user_id = await self.account(role)
+        token = security.issue_token(settings=self.settings, user_id=user_id, role=role.value)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def account(self, role: Role) -> tuple[str, int]:
+        """A fresh user of `role` (password PASSWORD): (username, id)."""
+        name = f"{role.value}-{uuid.uuid4().hex[:8]}"
+        async with self.sessions() as session, session.begin():
+            user = await user_service.create(
+                session=session, user_in=UserCreate(username=name, password=PASSWORD, role=role)
+            )
+            return name, user.id
+
+
+async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
+    """Everything the chat tests need, torn down after them."""
+    clock = FakeClock()
+    secret, token = secrets.token_hex(16), secrets.token_urlsafe(32)
+    line = StandinLine(channel_secret=secret, access_token=token, clock=clock)
+    fb_secret, fb_token = secrets.token_hex(16), secrets.token_urlsafe(32)
+    messenger = StandinMessenger(app_secret=fb_secret, page_token=fb_token, clock=clock)
+    with own_database(base, "chat_test") as own:
+        async with serve_standin(line), serve_messenger(messenger):
+            chat_settings = own.model_copy(
+                update={
+                    "line_channel_secret": SecretStr(secret),
+                    "line_channel_access_token": SecretStr(token),
+                    "line_api_url": line.url, "chat_poll_s": 0.1, "chat_send_backoff_s": 5.0,
+                    "chat_send_attempts": 3, "fb_app_secret": SecretStr(fb_secret),
+                    "fb_verify_token": SecretStr(FB_VERIFY_TOKEN),
+                    "fb_page_access_token": SecretStr(fb_token), "fb_graph_url": messenger.url,
+                }
+            )  # fmt: skip
+            db_engine = make_db_engine(chat_settings.database_url)
+            sessions = make_sessionmaker(db_engine)
+            hub = Hub(lambda _topic: {})  # the inbox pages' live changes
+            desk = ChatDesk(settings=chat_settings, sessions=sessions, clock=clock, publisher=hub)
+            app = create_app(chat_settings)  # routers only: the lifespan's AMI etc. stay off
+            app.dependency_overrides[services.sessions] = lambda: sessions
+            app.dependency_overrides[services.chat] = lambda: desk
+            limiter, layout = LoginLimiter.from_settings(chat_settings), centre.load(own.conf_dir)
+            app.dependency_overrides[services.login_limiter] = lambda: limiter  # pages sign in
+            app.dependency_overrides[services.layout] = lambda: layout
+            app.dependency_overrides[services.hub] = lambda: hub
+            await desk.start()
+            try:
+                async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
+                    line.desk_url = f"{url}/webhooks/line"
+                    messenger.desk_url = f"{url}/webhooks/facebook"
+                    yield ChatWorld(
+                        app, client, desk, line, messenger, clock, sessions, chat_settings
+                    )
+            finally:
+                await desk.stop()
+                await db_engine.dispose()

@@ -1,0 +1,47 @@
+"""chat-v1's formula: what is known, what is breached, nearest-rank percentiles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from callcenter.chat.kpi import Facts, by_channel, kpis
+
+T = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+SLA = 1800.0
+
+
+def _facts(n: int, offset_s: float, reply_s: float | None, end_s: float | None = None) -> Facts:
+    start = T + timedelta(seconds=offset_s)
+    reply = start + timedelta(seconds=reply_s) if reply_s is not None else None
+    end = start + timedelta(seconds=end_s) if end_s is not None else None
+    return Facts(n, "line" if n % 2 else "facebook", start, reply, end)
+
+
+def test_no_conversations_give_zeros_and_no_percentages() -> None:
+    figures = kpis([], sla_s=SLA, now=T)
+    assert figures["chat_offered"] == 0 and figures["chat_sl_pct"] is None
+    assert figures["chat_first_response_p50_s"] is None
+
+
+def test_a_conversation_still_inside_its_sla_is_not_judged_one_past_it_is_a_breach() -> None:
+    waiting = [_facts(1, 0, None), _facts(2, 1000, None)]
+    now = T + timedelta(seconds=2000)  # the first is 200 s late, the second has 800 s left
+    figures = kpis(waiting, sla_s=SLA, now=now)
+    assert figures["chat_waiting"] == 2 and figures["chat_sl_pct"] == 0.0  # 0 of 1 known
+
+
+def test_answered_exactly_at_the_sla_counts_within_and_percentiles_are_nearest_rank() -> None:
+    handled = [_facts(n, 0, s) for n, s in enumerate([1800, 60, 120, 3000, 600], start=1)]
+    figures = kpis(handled, sla_s=SLA, now=T + timedelta(hours=2))
+    assert figures["chat_answered_within_sla"] == 4 and figures["chat_sl_pct"] == 80.0
+    assert figures["chat_first_response_p50_s"] == 600.0  # 3rd of 60,120,600,1800,3000
+    assert figures["chat_first_response_p90_s"] == 3000.0
+
+
+def test_gone_before_a_reply_is_abandoned_and_each_channel_is_counted_apart() -> None:
+    facts = [_facts(1, 0, None, end_s=300), _facts(2, 0, 100), _facts(3, 0, 100, end_s=500)]
+    split = by_channel(facts, sla_s=SLA, now=T + timedelta(seconds=10))
+    assert split["definition"] == "chat-v1"
+    assert split["total"]["chat_abandoned"] == 1 and split["total"]["chat_handled"] == 2
+    assert split["channels"]["line"]["chat_offered"] == 2
+    assert split["channels"]["facebook"]["chat_handled"] == 1
