@@ -126,6 +126,14 @@ class Settings(BaseSettings):
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
     case_attachment_max_bytes: int = 10 * 1024 * 1024
 
+    # Social listening (issue 17). The poller runs only when social_poll_s > 0; sources
+    # (feeds, X searches) are rows of social_sources, added through the API.
+    social_poll_s: float = 0.0
+    social_x_bearer_token: SecretStr = SecretStr("")  # X API v2 app-only bearer token
+    social_x_max_wait_s: float = 60.0  # wait this long for a rate-limit reset, else next round
+    social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
+    social_http_timeout_s: float = 20.0
+
     @field_validator("retention_days")
     @classmethod
     def _retention_floor(cls, value: int) -> int:

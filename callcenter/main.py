@@ -42,6 +42,7 @@ from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
+from callcenter.social import poller as social_poller
 from callcenter.supervise.router import router as supervise_router
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.router import router as users_router
@@ -140,6 +141,7 @@ async def _build(settings: Settings) -> Services:
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
+        social_poller=social_poller.build(settings=settings, sessions=sessions),
     )  # fmt: skip
 
 
@@ -153,6 +155,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader,
+            parts.social_poller,
         ):  # fmt: skip
             if part is not None:
                 await part.start()

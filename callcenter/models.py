@@ -5,6 +5,8 @@ from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTas
 from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.db import Base
+from callcenter.social.models import AuditEntry as SocialAuditEntry
+from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import SpyAction
 from callcenter.users.models import User
 from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
@@ -13,6 +15,6 @@ metadata = Base.metadata
 
 __all__ = [
     "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "QaEvaluation", "QaForm", "QueueCall",
-    "Recording", "SpyAction", "User", "metadata",
+    "Case", "CaseAuditEntry", "Keyword", "Label", "Match", "Mention", "QaEvaluation", "QaForm",
+    "QueueCall", "Recording", "SocialAuditEntry", "Source", "SpyAction", "User", "metadata",
 ]  # fmt: skip
