@@ -43,6 +43,7 @@ from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
+from callcenter.social.router import router as social_router
 from callcenter.supervise.router import router as supervise_router
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.router import router as users_router
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
+    app.include_router(social_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())
