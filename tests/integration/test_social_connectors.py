@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.config import Settings
+from callcenter.social import poller as social_poller
 from callcenter.social.models import Match, Mention
 from callcenter.social.poller import SocialPoller
 from callcenter.social.standin import StandIn
+from tests.helpers import poll
 from tests.integration.social_support import (
     FEEDS,
     Clock,
@@ -214,3 +217,27 @@ async def test_x_wrong_token_is_an_error_the_source_shows(
     [outcome] = await poller[0].poll_once()
     assert "401" in outcome.error
     assert "401" in (await source(sessions, x)).last_error
+
+
+async def test_the_poller_runs_on_its_interval_until_stopped(
+    sessions: Sessions, social_settings: Settings, stand_in: StandIn
+) -> None:
+    assert social_poller.build(settings=social_settings, sessions=sessions) is None  # default off
+    publish(stand_in, 5)
+    await add_source(sessions, kind="x", name="x-1212", url=stand_in.url, query="1212")
+    on = social_settings.model_copy(update={"social_poll_s": 0.3})
+    running = social_poller.build(settings=on, sessions=sessions)
+    assert running is not None
+    await running.start()
+    try:
+        await poll(lambda: mention_count(sessions), timeout_s=10, what="the first round")
+        first = len(stand_in.x.requests)
+        publish(stand_in, 2, first_id=1870000000000000000)
+        await poll(lambda: _count_is(sessions, 7), timeout_s=10, what="a later round")
+        assert len(stand_in.x.requests) > first
+    finally:
+        await running.stop()
+
+
+async def _count_is(sessions: Sessions, wanted: int) -> bool:
+    return await mention_count(sessions) == wanted
