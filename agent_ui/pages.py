@@ -21,6 +21,7 @@ HERE = Path(__file__).parent
 WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
 QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
 DESK_ROLES = {Role.agent.value, Role.admin.value}
+SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,6 +77,12 @@ async def desk(role: PageRole) -> Response:
 async def qa_page(role: PageRole) -> Response:
     """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
     return _guarded(role, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
+
+
+@router.get("/social", response_model=None)
+async def social_page(role: PageRole) -> Response:
+    """Social listening: volume, ranked mentions, influencers (supervisor, admin)."""
+    return _guarded(role, "/social", SOCIAL_ROLES, "social.html", "social_forbidden.html")
 
 
 def _guarded(
