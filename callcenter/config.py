@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     social_x_max_wait_s: float = 60.0  # wait this long for a rate-limit reset, else next round
     social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
     social_http_timeout_s: float = 20.0
+    # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the
+    # mean of the same hour on the social_spike_days days before.
+    social_spike_factor: float = 3.0
+    social_spike_min: int = 10
+    social_spike_days: int = 7
 
     @field_validator("retention_days")
     @classmethod

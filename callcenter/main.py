@@ -43,6 +43,7 @@ from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
+from callcenter.social import spikes as social_spikes
 from callcenter.social.router import router as social_router
 from callcenter.supervise.router import router as supervise_router
 from callcenter.users.ratelimit import LoginLimiter
@@ -136,7 +137,10 @@ async def _build(settings: Settings) -> Services:
         reconciler=Reconciler(
             settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
         ),
-        alerts=alert_service.build(settings=settings, wallboard=wallboard, sessions=sessions),
+        alerts=alert_service.build(
+            settings=settings, wallboard=wallboard, sessions=sessions,
+            extra=social_spikes.checks(settings=settings, sessions=sessions),
+        ),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),

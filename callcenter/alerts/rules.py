@@ -18,6 +18,7 @@ SL_LOW, ABANDON_HIGH, WAIT_LONG, AGENTS_SHORT = (
     "sl_low", "abandon_high", "wait_long", "agents_short",
 )  # fmt: skip
 RECORDINGS_INCOMPLETE = "recordings_incomplete"
+SOCIAL_VOLUME_SPIKE = "social_volume_spike"  # fired by callcenter.social.spikes
 SEVERITIES = ("warning", "critical")
 TITLES = {
     SL_LOW: ("SL 60 นาที ต่ำกว่าเป้า", "SL (60 min) below target"),
@@ -25,6 +26,7 @@ TITLES = {
     WAIT_LONG: ("ผู้โทรรอสายนานเกินไป", "A caller waits too long"),
     AGENTS_SHORT: ("เจ้าหน้าที่ว่างไม่พอ", "Too few agents available"),
     RECORDINGS_INCOMPLETE: ("ไฟล์บันทึกเสียงไม่ครบ", "Recordings shorter than their calls"),
+    SOCIAL_VOLUME_SPIKE: ("ปริมาณการกล่าวถึงพุ่งสูง", "Social mentions spike"),
 }
 
 

@@ -73,26 +73,46 @@ def _splits_into_words(text: str) -> bool:
     return any(text[:i] in known and _splits_into_words(text[i:]) for i in range(len(text), 0, -1))
 
 
-def _inside_compound(word: str, part: str) -> bool:
-    if part == word or part not in word or not THAI.fullmatch(part):
-        return False
-    start = word.find(part)
-    while start >= 0:
-        if _splits_into_words(word[:start]) and _splits_into_words(word[start + len(part) :]):
+def _edge(text: str, pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether `pos` is a word edge: between two words, or inside a Thai compound whose
+    two sides are both made of dictionary words."""
+    for start, end in spans:
+        if pos in (start, end):
             return True
-        start = word.find(part, start + 1)
+        if start < pos < end:
+            left, right = text[start:pos], text[pos:end]
+            return bool(THAI.fullmatch(left) and THAI.fullmatch(right)) and (
+                _splits_into_words(left) and _splits_into_words(right)
+            )
+    return False
+
+
+def _inside_words(haystack: Sequence[str], target: str) -> bool:
+    """Whether the Thai `target` occurs in the words' text with word edges at both ends."""
+    spans, pos = [], 0
+    for word in haystack:
+        spans.append((pos, pos + len(word)))
+        pos += len(word)
+    text = "".join(haystack)
+    at = text.find(target)
+    while at >= 0:
+        if _edge(text, at, spans) and _edge(text, at + len(target), spans):
+            return True
+        at = text.find(target, at + 1)
     return False
 
 
 def contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    """Whether the words `needle` appear in `haystack`, consecutive, as whole words."""
+    """Whether the words `needle` appear in `haystack`, consecutive, as whole words (for
+    Thai, also where newmm kept them inside a compound: บัญชีม้า in ปิดบัญชี + ม้า)."""
     if not needle:
         return False
     n = len(needle)
     for i in range(len(haystack) - n + 1):
         if list(haystack[i : i + n]) == list(needle):
             return True
-    return n == 1 and any(_inside_compound(word, needle[0]) for word in haystack)
+    target = "".join(needle)
+    return bool(THAI.fullmatch(target)) and _inside_words(haystack, target)
 
 
 @dataclass(frozen=True)

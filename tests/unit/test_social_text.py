@@ -28,6 +28,12 @@ def test_a_keyword_matches_inside_a_dictionary_compound_that_splits_into_words()
     assert found("หลอก", "ถูกหลอกลวงโอนเงิน")
 
 
+def test_a_keyword_of_several_words_is_found_across_a_compound_newmm_kept_whole() -> None:
+    assert words("ตำรวจปิดบัญชีม้าอีก")[1:3] == ["ปิดบัญชี", "ม้า"]
+    assert found("บัญชีม้า", "ตำรวจปิดบัญชีม้าอีกหลายร้อยบัญชี")
+    assert not found("ดบัญชี", "ตำรวจปิดบัญชีม้าอีก")  # ปิ is no word
+
+
 def test_a_keyword_of_several_words_needs_them_in_order_and_adjacent() -> None:
     assert found("บัญชีม้า", "ตำรวจจับเครือข่ายบัญชีม้า 50 บัญชี")
     assert not found("บัญชีม้า", "ม้าตัวนี้ไม่มีบัญชี")
