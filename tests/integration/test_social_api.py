@@ -212,6 +212,9 @@ async def test_keywords_are_created_edited_and_deleted_with_an_audit_trail(api: 
     async with transaction(sessions) as session:  # the trail cannot be rewritten
         with pytest.raises(DBAPIError, match="append-only"):
             await session.execute(text("UPDATE social_audit SET username = 'someone'"))
+    async with transaction(sessions) as session:
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.execute(text("TRUNCATE social_audit"))
 
 
 async def test_a_keyword_applied_to_stored_mentions_finds_them_without_its_exclusions(
