@@ -42,10 +42,12 @@ async function refresh() {
   $("status").textContent = "กำลังโหลด · loading…";
   try {
     const range = {from: from.toISOString(), to: to.toISOString()};
-    const [volume, voices] = await Promise.all([
+    const [volume, voices, located] = await Promise.all([
       api(`/api/v1/social/volume?${params({...range, bucket})}`),
       api(`/api/v1/social/influencers?${params({...range, limit: 5})}`),
+      api(`/api/v1/social/provinces?${params(range)}`),
     ]);
+    $("provinces").replaceChildren(...located.slice(0, 15).map((p) => province(p, located[0].total)));
     drawChart(volume, from, to, bucket);
     $("influencers").replaceChildren(...voices.map(influencer));
     await loadMentions();
@@ -150,6 +152,13 @@ async function openCase(m, slot) {
       headers: {"content-type": "application/json"}, body: JSON.stringify({service_line: $("service-line").value})});
     slot.textContent = `เปิดเรื่องแล้ว · case ${done.case_number}`;
   } catch (e) { slot.append(el("span", {className: "error", textContent: ` ${e.message}`})); }
+}
+
+function province(p, most) {
+  const bar = el("span", {className: "pbar"},
+    ...SENTIMENTS.filter((s) => p[s]).map((s) => el("i", {className: s, style: `width:${(p[s] / most) * 100}%`})));
+  return el("li", {className: "province"}, el("span", {textContent: `${p.province_th} · ${p.province}`}),
+    el("b", {textContent: ` ${p.total}`}), bar);
 }
 
 function influencer(v) {

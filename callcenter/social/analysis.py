@@ -157,3 +157,15 @@ async def influencers(
         rows = (await session.scalars(top.order_by(*SORTS["likes"]).limit(3))).all()
         out.append((voice, rows))
     return out
+
+
+async def provinces(*, session: AsyncSession, filters: Filters) -> list[tuple[str, dict[str, int]]]:
+    """Located mentions per province and sentiment in the period, busiest province first."""
+    check_period(filters.start, filters.end, most=MAX_DAILY)
+    stmt = select(Mention.province, Mention.sentiment, func.count(Mention.id))
+    stmt = _where(stmt, filters).where(Mention.province.is_not(None))
+    stmt = stmt.group_by(Mention.province, Mention.sentiment)
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for province, sentiment, count in await session.execute(stmt):
+        found[province][sentiment] = int(count)
+    return sorted(found.items(), key=lambda item: (-sum(item[1].values()), item[0]))

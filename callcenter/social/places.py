@@ -29,6 +29,13 @@ def provinces() -> list[str]:
     return sorted(set(_names().values()))
 
 
+@cache
+def thai_names() -> dict[str, str]:
+    """English province name -> its Thai name."""
+    raw = resources.files("callcenter.social").joinpath("data/provinces.json").read_text()
+    return {row["en"]: row["th"] for row in json.loads(raw)["provinces"]}
+
+
 def province(*place_names: str | None) -> str | None:
     """The first province any of the names is, or contains as a comma-separated part."""
     names = _names()

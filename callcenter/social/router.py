@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from callcenter.db import transaction
 from callcenter.services import SessionsDep
-from callcenter.social import analysis, ingest
+from callcenter.social import analysis, ingest, places
 from callcenter.social import service as social_service
 from callcenter.social.models import Mention
 from callcenter.social.schemas import (
@@ -23,9 +23,11 @@ from callcenter.social.schemas import (
     KeywordUpdate,
     MentionOut,
     MentionsOut,
+    ProvinceCount,
     RelabelIn,
     SourceIn,
     SourceOut,
+    SourceUpdate,
     VolumePoint,
 )
 from callcenter.social.sentiment import Sentiment
@@ -155,6 +157,33 @@ async def influencers(
     ]
 
 
+@router.get("/provinces", response_model=list[ProvinceCount])
+async def provinces(
+    _: Desk,
+    sessions: SessionsDep,
+    start: Start,
+    end: End,
+    keyword_id: int | None = None,
+    channel: Channel = None,
+) -> Any:
+    """Located mentions per province (the map's figures), busiest first, by sentiment."""
+    filters = analysis.Filters(keyword_id=keyword_id, channel=channel, start=start, end=end)
+    async with sessions() as session:
+        rows = await analysis.provinces(session=session, filters=filters)
+    thai = places.thai_names()
+    return [
+        ProvinceCount(
+            province=name,
+            province_th=thai.get(name, name),
+            total=sum(counts.values()),
+            negative=counts.get("negative", 0),
+            neutral=counts.get("neutral", 0),
+            positive=counts.get("positive", 0),
+        )
+        for name, counts in rows
+    ]
+
+
 @router.get("/keywords", response_model=list[KeywordOut])
 async def list_keywords(_: Desk, sessions: SessionsDep) -> Any:
     async with sessions() as session:
@@ -215,6 +244,16 @@ async def list_sources(_: Desk, sessions: SessionsDep) -> Any:
 async def add_source(body: SourceIn, user: Admin, sessions: SessionsDep) -> Any:
     async with transaction(sessions) as session:
         return await social_service.add_source(session=session, item=body, user=user)
+
+
+@router.patch("/sources/{source_id}", response_model=SourceOut)
+async def edit_source(
+    source_id: int, body: SourceUpdate, user: Admin, sessions: SessionsDep
+) -> Any:
+    """Pause or resume a source, or point it elsewhere (its cursor then starts again)."""
+    async with transaction(sessions) as session:
+        row = await social_service.source(session=session, source_id=source_id)
+        return await social_service.edit_source(session=session, row=row, changes=body, user=user)
 
 
 @router.get("/audit", response_model=list[AuditOut])

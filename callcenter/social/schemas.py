@@ -151,12 +151,29 @@ class Influencer(BaseModel):
     top_mentions: list[MentionOut]
 
 
+class ProvinceCount(BaseModel):
+    province: str  # English, as the Royal Institute writes it
+    province_th: str
+    total: int
+    negative: int
+    neutral: int
+    positive: int
+
+
 class SourceIn(BaseModel):
     kind: str = Field(pattern=r"^(rss|x)$")
     name: str = Field(min_length=1, max_length=128)
     url: str = Field(pattern=r"^https?://", max_length=2048)
     query: str = Field(default="", max_length=512, description="X: the recent-search query")
     active: bool = True
+
+
+class SourceUpdate(BaseModel):
+    """Only the fields sent change; a new URL or query starts from an empty cursor."""
+
+    url: str | None = Field(default=None, pattern=r"^https?://", max_length=2048)
+    query: str | None = Field(default=None, max_length=512)
+    active: bool | None = None
 
 
 class SourceOut(BaseModel):

@@ -24,6 +24,7 @@ from callcenter.social.schemas import (
     KeywordIn,
     KeywordUpdate,
     SourceIn,
+    SourceUpdate,
 )
 from callcenter.social.sentiment import Sentiment
 from callcenter.users.models import User
@@ -152,4 +153,29 @@ async def add_source(*, session: AsyncSession, item: SourceIn, user: User) -> So
     await session.flush()
     audit(session=session, user=user, action="source_created", target=f"source:{row.id}",
           detail=item.model_dump())  # fmt: skip
+    return row
+
+
+async def source(*, session: AsyncSession, source_id: int) -> Source:
+    found = await session.get(Source, source_id)
+    if found is None:
+        raise NotFound(f"no source {source_id}", source_id=source_id)
+    return found
+
+
+async def edit_source(
+    *, session: AsyncSession, row: Source, changes: SourceUpdate, user: User
+) -> Source:
+    data = changes.model_dump(exclude_unset=True, exclude_none=True)
+    diff = {k: [getattr(row, k), v] for k, v in data.items() if getattr(row, k) != v}
+    if diff:
+        for name, (_, new) in diff.items():
+            setattr(row, name, new)
+        if "url" in diff or "query" in diff:  # another feed or search: its own cursor
+            row.cursor, row.failures, row.last_error, row.resume_at = {}, 0, "", None
+        if diff.get("active") == [False, True]:
+            row.resume_at = None  # resumed: polled next round
+        audit(session=session, user=user, action="source_updated", target=f"source:{row.id}",
+              detail=diff)  # fmt: skip
+    await session.flush()
     return row

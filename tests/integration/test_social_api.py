@@ -64,6 +64,7 @@ SEED = [
         "โดนแก๊งคอลเซ็นเตอร์หลอกโอนเงินสามหมื่น แย่มาก",
         "2026-12-06T03:10:00",
         author="@nid",
+        province="Chiang Mai",
         author_followers=800,
         likes=120,
         shares=40,
@@ -94,6 +95,7 @@ SEED = [
         "แม่ผมโดนคอลเซ็นเตอร์หลอก เสียเงินเก็บหมดเลย เจ็บใจมาก",
         "2026-12-06T18:30:00",
         author="@krit",
+        province="Chiang Mai",
         author_followers=50,
         likes=5,
         shares=1,
@@ -381,3 +383,55 @@ async def test_a_mention_becomes_a_complaint_case_in_one_click_and_only_once(api
 
     twice = await client.post(url, headers=boss, json={"service_line": "online-shopping"})
     assert twice.status_code == 409 and twice.json()["error_id"] == "social_mention_has_case"
+
+
+async def test_located_mentions_are_counted_per_province_for_the_map(api: Any) -> None:
+    client = api[0]
+    boss = await headers(api, Role.supervisor)
+    period = {"from": "2026-12-06T00:00:00+07:00", "to": "2026-12-08T00:00:00+07:00"}
+    r = await client.get("/api/v1/social/provinces", headers=boss, params=period)
+    assert r.status_code == 200, r.text
+    assert r.json() == [
+        {"province": "Chiang Mai", "province_th": "เชียงใหม่", "total": 2, "negative": 2,
+         "neutral": 0, "positive": 0},
+        {"province": "Bangkok", "province_th": "กรุงเทพมหานคร", "total": 1, "negative": 0,
+         "neutral": 0, "positive": 1},
+    ]  # fmt: skip
+    news = await client.get("/api/v1/social/provinces", headers=boss,
+                            params={**period, "channel": "news"})  # fmt: skip
+    assert news.json() == []
+
+
+async def test_admins_add_pause_and_repoint_sources_and_each_change_is_audited(
+    api: Any,
+) -> None:
+    client, sessions, _ = api
+    boss, admin = await headers(api, Role.supervisor), await headers(api, Role.admin)
+    body = {"kind": "rss", "name": "thainews", "url": "https://www.thainews.example/rss"}
+    refused = await client.post("/api/v1/social/sources", headers=boss, json=body)
+    assert refused.status_code == 403
+    r = await client.post("/api/v1/social/sources", headers=admin, json=body)
+    assert r.status_code == 201, r.text
+    source_id = r.json()["id"]
+    again = await client.post("/api/v1/social/sources", headers=admin, json=body)
+    assert again.status_code == 409 and again.json()["error_id"] == "social_source_exists"
+    bad = await client.post("/api/v1/social/sources", headers=admin,
+                            json={**body, "name": "x", "kind": "myspace"})  # fmt: skip
+    assert bad.status_code == 422
+
+    async with transaction(sessions) as session:  # as if it had been polled
+        await session.execute(
+            text('UPDATE social_sources SET cursor = \'{"latest": "2026-12-07"}\'')
+        )
+    url = f"/api/v1/social/sources/{source_id}"
+    paused = await client.patch(url, headers=admin, json={"active": False})
+    assert paused.json()["active"] is False and paused.json()["cursor"] == {"latest": "2026-12-07"}
+    moved = await client.patch(url, headers=admin, json={"url": "https://consumer.example/atom"})
+    assert moved.json()["cursor"] == {}  # another feed starts from its beginning
+    listed = (await client.get("/api/v1/social/sources", headers=boss)).json()
+    assert [(s["name"], s["active"], s["url"]) for s in listed] == [
+        ("thainews", False, "https://consumer.example/atom")
+    ]
+    trail = (await client.get("/api/v1/social/audit", headers=boss)).json()
+    actions = [e["action"] for e in reversed(trail) if e["target"] == f"source:{source_id}"]
+    assert actions == ["source_created", "source_updated", "source_updated"]

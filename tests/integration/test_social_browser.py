@@ -65,6 +65,7 @@ async def site(social_settings: Settings, sessions: Sessions) -> AsyncIterator[t
     now = datetime.now(UTC)
     found = [
         Found(
+            province="Chiang Mai" if author == "@nid" else None,
             channel="x",
             external_id=f"b{n}",
             text=body,
@@ -113,6 +114,8 @@ async def test_the_desk_works_on_a_phone(site: tuple[str, Any], sessions: Sessio
         width = await page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= PHONE["width"], width
 
+        await expect(page.locator("#provinces li")).to_have_count(1)
+        await expect(page.locator("#provinces li")).to_contain_text("เชียงใหม่ · Chiang Mai 1")
         # ranked by likes; every card links back to its post
         await expect(cards.first).to_contain_text("@somchai_news")
         href = await cards.first.locator("a.source").get_attribute("href")
