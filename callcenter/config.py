@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     social_spike_factor: float = 3.0
     social_spike_min: int = 10
     social_spike_days: int = 7
+    social_negative_jump_points: float = 20.0  # negative share this far above usual fires
+    social_influencer_followers: int = 50_000  # an author this followed fires on a mention
 
     @field_validator("retention_days")
     @classmethod

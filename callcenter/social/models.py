@@ -85,6 +85,7 @@ class Keyword(Base):
     exclusions: Mapped[list[str]] = mapped_column(JSONB, default=list)
     language: Mapped[str] = mapped_column(String(8), default="any")  # 'th', 'en' or 'any'
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    watch: Mapped[bool] = mapped_column(Boolean, default=False)  # any mention raises an alert
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -35,6 +35,7 @@ class KeywordIn(BaseModel):
     exclusions: list[str] = Field(default_factory=list, max_length=100)
     language: Language = Language.any
     active: bool = True
+    watch: bool = Field(default=False, description="Alert on every mention")
 
     @field_validator("keyword")
     @classmethod
@@ -57,6 +58,7 @@ class KeywordUpdate(BaseModel):
     exclusions: list[str] | None = Field(default=None, max_length=100)
     language: Language | None = None
     active: bool | None = None
+    watch: bool | None = None
 
     @field_validator("keyword")
     @classmethod
@@ -80,6 +82,7 @@ class KeywordOut(BaseModel):
     exclusions: list[str]
     language: str
     active: bool
+    watch: bool
     created_at: datetime
     updated_at: datetime
 

@@ -1,7 +1,7 @@
 """Sentiment of a mention: positive, neutral or negative (pure, offline).
 
 Thai: no ready offline model exists, so a lexicon and a few rules
-(data/thai_sentiment.json): words and phrases carry weights; a negator up to three words
+(data/thai_sentiment.json): words and phrases carry weights; a negator up to two words
 before flips and softens a weight (ไม่ดี); an intensifier next to it strengthens it
 (แย่มาก, ดีสุดๆ); scam vocabulary (โดนหลอก, สูญเงิน) counts fully when the writer or someone
 close is the victim and half in reports and warnings, which are neutral news unless
@@ -22,7 +22,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from callcenter.social import text
 
-NEGATION_WINDOW = 3
+NEGATION_WINDOW = 2  # ไม่ดี, ไม่ค่อยดี; not across a clause (โทรไม่ติดเลย แย่มาก)
 THRESHOLD = 0.6  # |score| below this is neutral
 SCAM_REPORTED = 0.4  # share of a scam word's weight in a report or warning
 REPORT_DAMPING = 0.6  # a report's own emotive words count for less too

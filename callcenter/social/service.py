@@ -29,7 +29,7 @@ from callcenter.social.schemas import (
 from callcenter.social.sentiment import Sentiment
 from callcenter.users.models import User
 
-KEYWORD_FIELDS = ("keyword", "sub_keywords", "exclusions", "language", "active")
+KEYWORD_FIELDS = ("keyword", "sub_keywords", "exclusions", "language", "active", "watch")
 CASE_CHANNEL = {"facebook": Channel.facebook}  # the rest arrive as 'web'
 PLATFORM = {"x": "X", "news": "News", "facebook": "Facebook", "youtube": "YouTube"}
 

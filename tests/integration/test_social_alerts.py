@@ -18,7 +18,7 @@ from callcenter.alerts.service import AlertService
 from callcenter.db import transaction
 from callcenter.social import ingest
 from callcenter.social.connectors import Found
-from callcenter.social.spikes import SpikeCheck, hour_counts
+from callcenter.social.spikes import Limits, SpikeCheck, hour_counts
 from tests.helpers import free_port
 from tests.integration.social_support import add_keyword, sessions, social_settings
 
@@ -100,20 +100,59 @@ async def test_a_keyword_spike_is_shown_and_mailed_once_with_its_mentions_link(
 
     board = Board()
     mailer = Mailer(host="127.0.0.1", port=port, sender="alerts@test", recipients=[RECIPIENT])
-    check = SpikeCheck(sessions, factor=3.0, min_count=10, days=7)
+    check = SpikeCheck(sessions, Limits(factor=3.0, min_count=10), days=7)
     service = AlertService(wallboard=board, rules=[], mailer=mailer, clock=NOW.timestamp,
                            extra=[check])  # fmt: skip
     firing = await service.evaluate_once()
-    assert [i.alert.id for i in firing] == [f"social_volume_spike:keyword:{hotline}"]
-    [item] = board.items
+    spike = f"social_volume_spike:keyword:{hotline}"
+    # 14 against 2 a day; they are complaints where the hour used to hold questions, so the
+    # negative share jumped too; บัญชีม้า's 14 against 8 a day is no spike
+    assert {i.alert.id for i in firing} == {spike, f"social_negative_jump:keyword:{hotline}"}
+    [item] = [i for i in board.items if i["id"] == spike]
     assert "1212" in item["text_th"] and "14" in item["text_th"]
     assert item["field"].startswith(f"/api/v1/social/mentions?keyword_id={hotline}&")
 
     await service.evaluate_once()  # still firing: no second mail
-    [mail] = sink.messages
-    assert mail["To"] == RECIPIENT and "social_volume_spike" in mail["Subject"]
+    assert len(sink.messages) == 2
+    [mail] = [m for m in sink.messages if "social_volume_spike" in m["Subject"]]
+    assert mail["To"] == RECIPIENT
     body = mail.get_body(("plain",))
     assert body is not None
     text = str(body.get_content())
     assert "ปริมาณการกล่าวถึงพุ่งสูง" in text and "Social mentions spike" in text
     assert f"/api/v1/social/mentions?keyword_id={hotline}&" in text
+
+
+async def test_a_watched_keyword_an_influencer_and_a_negative_jump_each_raise_an_alert(
+    sessions: Sessions,
+) -> None:
+    watched_id = await add_keyword(sessions, "ดีอี", watch=True)
+    hotline = await add_keyword(sessions, "1212")
+    hour = NOW - timedelta(minutes=50)
+    seen: list[Found] = []
+    for back in range(1, 8):  # usually: a calm 1212, 10 an hour, 1 negative
+        day = hour - timedelta(days=back)
+        seen += posts("calm", "ขอบคุณ 1212 ที่ช่วยเหลือครับ", 9, day)
+        seen += posts("sad", "โทร 1212 ไม่ติดเลย แย่มาก", 1, day)
+    seen += posts("calm", "ขอบคุณ 1212 ที่ช่วยเหลือครับ", 4, hour)  # now: 4 calm, 8 angry
+    seen += posts("sad", "โทร 1212 ไม่ติดเลย แย่มาก", 8, hour)
+    seen += posts("de", "กระทรวงดีอีเตือนภัยแอปปลอม", 1, hour)
+    star = Found(channel="x", external_id="star-1", text="ฝากแชร์ เบอร์ 1212 รับแจ้งเรื่องโกงออนไลน์",
+                 url="https://x.com/star/status/1", published_at=hour, author="@star",
+                 author_id="star", author_followers=250_000)  # fmt: skip
+    async with transaction(sessions) as session:
+        await ingest.store(session=session, found=[*seen, star], source_id=None, now=NOW)
+
+    board = Board()
+    service = AlertService(wallboard=board, rules=[], mailer=None, clock=NOW.timestamp,
+                           extra=[SpikeCheck(sessions, Limits(), days=7)])  # fmt: skip
+    firing = {i.alert.id: i.alert for i in await service.evaluate_once()}
+    assert set(firing) == {
+        f"social_watched_keyword:keyword:{watched_id}",
+        "social_influencer:x:star",
+        f"social_negative_jump:keyword:{hotline}",
+    }  # 13 mentions of 1212 against 10 a day: no volume spike
+    jump = firing[f"social_negative_jump:keyword:{hotline}"]
+    assert round(jump.value) == 62  # 8 of 13 now, 10 % usually
+    assert "@star" in firing["social_influencer:x:star"].text_th
+    assert {item["id"] for item in board.items} == set(firing)

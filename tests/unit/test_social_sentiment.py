@@ -22,6 +22,7 @@ def test_thai_praise_and_complaints_get_their_sentiment() -> None:
 def test_a_negator_turns_praise_into_a_complaint() -> None:
     assert classify("บริการดีมาก") == Sentiment.positive
     assert classify("บริการไม่ดีเลย") == Sentiment.negative
+    assert classify("โทร 1212 ไม่ติดเลย แย่มาก") == Sentiment.negative  # not across a clause
 
 
 def test_an_intensifier_makes_a_mild_word_count() -> None:

@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("exclusions", JSONB(), nullable=False, server_default="[]"),
         sa.Column("language", sa.String(8), nullable=False, server_default="any"),
         sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("watch", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_social_keywords"),
