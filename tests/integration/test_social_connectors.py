@@ -3,7 +3,11 @@ Atom, parsed by feedparser) and X API v2 recent search (paging, rate limits, out
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import shutil
+import sys
 import time
 
 import pytest
@@ -241,3 +245,27 @@ async def test_the_poller_runs_on_its_interval_until_stopped(
 
 async def _count_is(sessions: Sessions, wanted: int) -> bool:
     return await mention_count(sessions) == wanted
+
+
+async def test_the_poll_command_runs_one_round_and_says_what_came(
+    sessions: Sessions, social_settings: Settings, stand_in: StandIn
+) -> None:
+    await add_source(sessions, kind="rss", name="thainews",
+                     url=f"{stand_in.url}/feeds/thainews-tech.rss")  # fmt: skip
+    env = {**os.environ, "CALLCENTER_DATABASE_URL": social_settings.database_url}
+
+    async def run(*args: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "callcenter", "social", "poll", *args, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+        assert proc.returncode is not None
+        return proc.returncode, out.decode() + err.decode()
+
+    code, out = await run("--json")
+    assert code == 0, out
+    assert json.loads(out) == [{"source": "thainews", "new": 5, "error": ""}]
+    code, out = await run()
+    assert code == 0 and "thainews: 0 new / ใหม่ 0 รายการ · ok" in out
+    assert await mention_count(sessions) == 5
