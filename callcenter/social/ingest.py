@@ -52,6 +52,11 @@ def analyse(found: Sequence[Found], rules: text.Matcher) -> list[Analysed]:
     return out
 
 
+CHUNK = 500  # rows a statement: 19 columns each, well under PostgreSQL's 32767 parameters
+MATCH_CHUNK = 5000  # 3 parameters a match
+COUNTS = ("likes", "shares", "replies", "quotes", "author_followers")
+
+
 async def store(
     *, session: AsyncSession, found: Sequence[Found], source_id: int | None, now: datetime
 ) -> int:
@@ -61,11 +66,8 @@ async def store(
     rules = await matcher(session=session)
     done = await asyncio.to_thread(analyse, _unique(found), rules)
     new = 0
-    for item in done:
-        mention_id, inserted = await _upsert(session, item, source_id, now)
-        if inserted:
-            new += 1
-            await _add_matches(session, mention_id, item.matches)
+    for at in range(0, len(done), CHUNK):
+        new += await _store_chunk(session, done[at : at + CHUNK], source_id, now)
     return new
 
 
@@ -74,30 +76,42 @@ def _unique(found: Sequence[Found]) -> list[Found]:
     return list({(f.channel, f.external_id): f for f in found}.values())
 
 
-async def _upsert(
-    session: AsyncSession, item: Analysed, source_id: int | None, now: datetime
-) -> tuple[int, bool]:
+def _row(item: Analysed, source_id: int | None, now: datetime) -> dict[str, Any]:
     f = item.found
-    counts = {"likes": f.likes, "shares": f.shares, "replies": f.replies, "quotes": f.quotes}
-    values = insert(Mention).values(
-        channel=f.channel, external_id=f.external_id, source_id=source_id, url=f.url,
-        author=f.author[:255], author_id=f.author_id[:255], author_followers=f.author_followers,
-        text=f.text, language=item.language, published_at=f.published_at, fetched_at=now,
-        province=f.province, sentiment=item.sentiment.value,
-        sentiment_by="vader" if item.language == "en" else "rules", **counts,
-    )  # fmt: skip
+    return {
+        "channel": f.channel, "external_id": f.external_id, "source_id": source_id,
+        "url": f.url, "author": f.author[:255], "author_id": f.author_id[:255],
+        "author_followers": f.author_followers, "text": f.text, "language": item.language,
+        "published_at": f.published_at, "fetched_at": now, "province": f.province,
+        "sentiment": item.sentiment.value,
+        "sentiment_by": "vader" if item.language == "en" else "rules",
+        "likes": f.likes, "shares": f.shares, "replies": f.replies, "quotes": f.quotes,
+    }  # fmt: skip
+
+
+async def _store_chunk(
+    session: AsyncSession, items: Sequence[Analysed], source_id: int | None, now: datetime
+) -> int:
+    """One upsert for the chunk: new mentions inserted, known ones get their new counts."""
+    values = insert(Mention).values([_row(item, source_id, now) for item in items])
     stmt: Any = values.on_conflict_do_update(
         constraint="uq_social_mentions_channel_external",
-        set_={**counts, "author_followers": f.author_followers},
-    ).returning(Mention.id, literal_column("(xmax = 0)"))  # xmax 0: inserted
-    row = (await session.execute(stmt)).one()
-    return int(row[0]), bool(row[1])
-
-
-async def _add_matches(session: AsyncSession, mention_id: int, found: dict[int, list[str]]) -> None:
-    if found:
-        rows = [{"mention_id": mention_id, "keyword_id": k, "phrases": p} for k, p in found.items()]
-        await session.execute(insert(Match).values(rows).on_conflict_do_nothing())
+        set_={name: values.excluded[name] for name in COUNTS},
+    ).returning(
+        Mention.id, Mention.channel, Mention.external_id,
+        literal_column("(xmax = 0)"),  # xmax 0: this row was inserted, not updated
+    )  # fmt: skip
+    inserted = {(c, e): int(i) for i, c, e, new in await session.execute(stmt) if new}
+    matches = [
+        {"mention_id": inserted[key], "keyword_id": k, "phrases": phrases}
+        for item in items
+        if (key := (item.found.channel, item.found.external_id)) in inserted
+        for k, phrases in item.matches.items()
+    ]
+    for at in range(0, len(matches), MATCH_CHUNK):
+        chunk = matches[at : at + MATCH_CHUNK]
+        await session.execute(insert(Match).values(chunk).on_conflict_do_nothing())
+    return len(inserted)
 
 
 async def rematch(*, session: AsyncSession, keyword: Keyword, since: datetime | None) -> int:
@@ -113,6 +127,6 @@ async def rematch(*, session: AsyncSession, keyword: Keyword, since: datetime | 
     hits = await asyncio.to_thread(lambda: [(r[0], the_rule.match(r[1], r[2])) for r in rows])
     matched = [{"mention_id": m, "keyword_id": keyword.id, "phrases": found[keyword.id]}
                for m, found in hits if found]  # fmt: skip
-    for start in range(0, len(matched), 1000):
-        await session.execute(insert(Match).values(matched[start : start + 1000]))
+    for start in range(0, len(matched), MATCH_CHUNK):
+        await session.execute(insert(Match).values(matched[start : start + MATCH_CHUNK]))
     return len(matched)
