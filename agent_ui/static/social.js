@@ -61,7 +61,7 @@ async function loadMentions() {
   const q = params({from: from.toISOString(), to: to.toISOString(), sentiment: f.sentiment.value,
     sort: f.sort.value, limit: 30});
   const page = await api(`/api/v1/social/mentions?${q}`);
-  $("total").textContent = `(${page.total})`;
+  $("total").textContent = `(${page.total}${page.more ? "+" : ""})`;
   $("mentions").replaceChildren(...page.items.map(mention));
 }
 

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.social import rollup
 from callcenter.social.errors import InvalidPeriod
-from callcenter.social.models import Match, Mention
+from callcenter.social.models import Match, Mention, VolumeHour
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 TZ_SQL = "'Asia/Bangkok'"
@@ -22,6 +23,11 @@ SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "shares": (Mention.shares.desc(), Mention.id.desc()),
     "published": (Mention.published_at.desc(), Mention.id.desc()),
 }
+# asyncpg prepares statements; after five runs PostgreSQL may keep a generic plan blind to
+# how selective this period and keyword are (benchmarks/listening.py: 300 ms against 50 at
+# 1 M mentions). For this transaction only, plan each run for its values.
+CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+COUNT_CAP = 10_000  # totals above it are reported as "more than"
 MAX_HOURLY = timedelta(days=31)  # hourly buckets over at most a month
 MAX_DAILY = timedelta(days=731)
 
@@ -69,7 +75,10 @@ async def mentions(
 ) -> tuple[int, Sequence[Mention], dict[int, list[int]]]:
     """Total, one page of mentions (ranked), and the keywords each matched."""
     check_period(filters.start, filters.end, most=MAX_DAILY)
-    total = await session.scalar(_where(select(func.count(Mention.id)), filters)) or 0
+    await session.execute(CUSTOM_PLANS)
+    # Counted up to COUNT_CAP + 1: an exact total of a busy week costs a scan of all of it.
+    capped = _where(select(Mention.id), filters).limit(COUNT_CAP + 1).subquery()
+    total = await session.scalar(select(func.count()).select_from(capped)) or 0
     stmt = _where(select(Mention), filters).order_by(*SORTS[filters.sort])
     rows = (await session.scalars(stmt.limit(filters.limit).offset(filters.offset))).all()
     return int(total), rows, await keywords_of(session=session, ids=[m.id for m in rows])
@@ -93,25 +102,28 @@ async def volume(
     keyword_id: int | None = None,
     channel: str | None = None,
 ) -> list[tuple[datetime, int, str, int]]:
-    """(bucket start, keyword id, sentiment, count): hours or days of Bangkok time."""
+    """(bucket start, keyword id, sentiment, count): hours or days of Bangkok time, read from
+    the hourly counts (callcenter.social.rollup); the period is counted in whole hours."""
     check_period(start, end, most=MAX_HOURLY if bucket == "hour" else MAX_DAILY)
     # Constants written into the SQL, not bound: GROUP BY must see one same expression.
     unit: ColumnElement[str] = literal_column({"hour": "'hour'", "day": "'day'"}[bucket])
     zone: ColumnElement[str] = literal_column(TZ_SQL)
-    local = func.date_trunc(unit, func.timezone(zone, Mention.published_at))
+    local = func.date_trunc(unit, func.timezone(zone, VolumeHour.hour))
     start_at = func.timezone(zone, local).label("start")
+    count = func.sum(VolumeHour.count)
     stmt = (
-        select(start_at, Match.keyword_id, Mention.sentiment, func.count())
-        .join(Match, Match.mention_id == Mention.id)
-        .where(Mention.published_at >= start, Mention.published_at < end)
-        .group_by(start_at, Match.keyword_id, Mention.sentiment)
-        .order_by(start_at, Match.keyword_id, Mention.sentiment)
+        select(start_at, VolumeHour.keyword_id, VolumeHour.sentiment, count)
+        .where(VolumeHour.hour >= rollup.hour_of(start), VolumeHour.hour < end)
+        .group_by(start_at, VolumeHour.keyword_id, VolumeHour.sentiment)
+        .having(count > 0)
+        .order_by(start_at, VolumeHour.keyword_id, VolumeHour.sentiment)
     )
     if keyword_id is not None:
-        stmt = stmt.where(Match.keyword_id == keyword_id)
+        stmt = stmt.where(VolumeHour.keyword_id == keyword_id)
     if channel:
-        stmt = stmt.where(Mention.channel == channel)
-    return [(r[0].astimezone(BANGKOK), r[1], r[2], r[3]) for r in await session.execute(stmt)]
+        stmt = stmt.where(VolumeHour.channel == channel)
+    rows = await session.execute(stmt)
+    return [(r[0].astimezone(BANGKOK), r[1], r[2], int(r[3])) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.social import sentiment, text
+from callcenter.social import rollup, sentiment, text
 from callcenter.social.connectors import Found
 from callcenter.social.models import Keyword, Match, Mention
 
@@ -111,6 +111,13 @@ async def _store_chunk(
     for at in range(0, len(matches), MATCH_CHUNK):
         chunk = matches[at : at + MATCH_CHUNK]
         await session.execute(insert(Match).values(chunk).on_conflict_do_nothing())
+    counted = [
+        (k, item.found.published_at, item.found.channel, item.sentiment.value)
+        for item in items
+        if (item.found.channel, item.found.external_id) in inserted
+        for k in item.matches
+    ]
+    await rollup.add(session=session, counts=counted)
     return len(inserted)
 
 
@@ -129,4 +136,5 @@ async def rematch(*, session: AsyncSession, keyword: Keyword, since: datetime | 
                for m, found in hits if found]  # fmt: skip
     for start in range(0, len(matched), MATCH_CHUNK):
         await session.execute(insert(Match).values(matched[start : start + MATCH_CHUNK]))
+    await rollup.rebuild(session=session, keyword_id=keyword.id, since=since)
     return len(matched)

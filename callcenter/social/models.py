@@ -49,6 +49,8 @@ class Mention(Base):
     __tablename__ = "social_mentions"
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_social_mentions_channel_external"),
+        Index("ix_social_mentions_likes", "likes", "id"),
+        Index("ix_social_mentions_shares", "shares", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -103,6 +105,20 @@ class Match(Base):
         ForeignKey("social_keywords.id", ondelete="CASCADE"), primary_key=True
     )
     phrases: Mapped[list[str]] = mapped_column(JSONB, default=list)
+
+
+class VolumeHour(Base):
+    """How many mentions of a keyword one UTC hour holds, per channel and sentiment."""
+
+    __tablename__ = "social_volume_hours"
+
+    keyword_id: Mapped[int] = mapped_column(
+        ForeignKey("social_keywords.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sentiment: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Label(Base):

@@ -69,7 +69,11 @@ async def list_mentions(
     )  # fmt: skip
     async with sessions() as session:
         total, rows, keywords = await analysis.mentions(session=session, filters=filters)
-    return MentionsOut(total=total, items=[_out(m, keywords) for m in rows])
+    return MentionsOut(
+        total=min(total, analysis.COUNT_CAP),
+        more=total > analysis.COUNT_CAP,
+        items=[_out(m, keywords) for m in rows],
+    )
 
 
 @router.get("/mentions/{mention_id}", response_model=MentionOut)

@@ -117,6 +117,7 @@ class MentionOut(BaseModel):
 
 class MentionsOut(BaseModel):
     total: int
+    more: bool = Field(default=False, description="More than `total` match (counted up to it)")
     items: list[MentionOut]
 
 

@@ -101,7 +101,8 @@ def thai_score(body: str, lexicon: Lexicon | None = None) -> float:
     """The signed score of a Thai mention: above THRESHOLD positive, below minus it negative."""
     lex = lexicon or thai_lexicon()
     words = text.words(body)
-    victim = any(text.contains(words, m) for m in lex.victim_markers)
+    prepared = text.Haystack(words)
+    victim = any(prepared.has(m) for m in lex.victim_markers)
     report = not victim and any(w in lex.report_cues for w in words)
     score = 0.0
     for start, phrase, weight in _hits(words, lex):

@@ -17,8 +17,9 @@ from callcenter.cases import service as case_service
 from callcenter.cases.models import Channel
 from callcenter.cases.schemas import CaseCreate
 from callcenter.errors import NotFound
+from callcenter.social import rollup
 from callcenter.social.errors import KeywordExists, MentionHasCase, SourceExists
-from callcenter.social.models import AuditEntry, Keyword, Label, Mention, Source
+from callcenter.social.models import AuditEntry, Keyword, Label, Match, Mention, Source
 from callcenter.social.schemas import (
     CaseFromMention,
     KeywordIn,
@@ -115,6 +116,12 @@ async def relabel(*, session: AsyncSession, row: Mention, label: Sentiment, user
     detail = {"sentiment": [row.sentiment, label.value], "by": [row.sentiment_by, "staff"]}
     audit(session=session, user=user, action="sentiment_relabelled", target=f"mention:{row.id}",
           detail=detail)  # fmt: skip
+    if row.sentiment != label.value:  # the volume chart's count moves with it
+        stmt = select(Match.keyword_id).where(Match.mention_id == row.id)
+        keywords = (await session.scalars(stmt)).all()
+        for sentiment, sign in ((row.sentiment, -1), (label.value, 1)):
+            counts = [(k, row.published_at, row.channel, sentiment) for k in keywords]
+            await rollup.add(session=session, counts=counts, sign=sign)
     row.sentiment, row.sentiment_by, row.sentiment_user_id = label.value, "staff", user.id
     await session.flush()
     return row

@@ -87,32 +87,57 @@ def _edge(text: str, pos: int, spans: Sequence[tuple[int, int]]) -> bool:
     return False
 
 
-def _inside_words(haystack: Sequence[str], target: str) -> bool:
-    """Whether the Thai `target` occurs in the words' text with word edges at both ends."""
-    spans, pos = [], 0
-    for word in haystack:
-        spans.append((pos, pos + len(word)))
-        pos += len(word)
-    text = "".join(haystack)
-    at = text.find(target)
-    while at >= 0:
-        if _edge(text, at, spans) and _edge(text, at + len(target), spans):
+@lru_cache(maxsize=4096)
+def _is_thai(target: str) -> bool:
+    return bool(THAI.fullmatch(target))
+
+
+class Haystack:
+    """A mention's words, prepared once for many look-ups (keywords, lexicon markers)."""
+
+    __slots__ = ("_spans", "_text", "present", "words")
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = tuple(words)
+        self.present = frozenset(self.words)
+        self._text: str | None = None
+        self._spans: list[tuple[int, int]] = []
+
+    def has(self, needle: Sequence[str]) -> bool:
+        """Whether the words `needle` appear, consecutive, as whole words (for Thai, also
+        where newmm kept them inside a compound: บัญชีม้า in ปิดบัญชี + ม้า)."""
+        if not needle:
+            return False
+        if needle[0] in self.present and self._in_sequence(needle):
             return True
-        at = text.find(target, at + 1)
-    return False
+        target = "".join(needle)
+        return _is_thai(target) and self._inside(target)
+
+    def _in_sequence(self, needle: Sequence[str]) -> bool:
+        n, first, rest = len(needle), needle[0], tuple(needle[1:])
+        words = self.words
+        return any(
+            words[i] == first and words[i + 1 : i + n] == rest for i in range(len(words) - n + 1)
+        )
+
+    def _inside(self, target: str) -> bool:
+        if self._text is None:
+            self._text, pos = "".join(self.words), 0
+            for word in self.words:
+                self._spans.append((pos, pos + len(word)))
+                pos += len(word)
+        text = self._text
+        at = text.find(target)
+        while at >= 0:
+            if _edge(text, at, self._spans) and _edge(text, at + len(target), self._spans):
+                return True
+            at = text.find(target, at + 1)
+        return False
 
 
 def contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    """Whether the words `needle` appear in `haystack`, consecutive, as whole words (for
-    Thai, also where newmm kept them inside a compound: บัญชีม้า in ปิดบัญชี + ม้า)."""
-    if not needle:
-        return False
-    n = len(needle)
-    for i in range(len(haystack) - n + 1):
-        if list(haystack[i : i + n]) == list(needle):
-            return True
-    target = "".join(needle)
-    return bool(THAI.fullmatch(target)) and _inside_words(haystack, target)
+    """`Haystack(haystack).has(needle)`, for a single look-up."""
+    return Haystack(haystack).has(needle)
 
 
 @dataclass(frozen=True)
@@ -138,13 +163,13 @@ class KeywordRule:
         excluded = tuple(tuple(words(p)) for p in exclusions if words(p))
         return cls(keyword_id, phrases, excluded, language)
 
-    def hits(self, mention_words: Sequence[str], mention_language: str) -> list[str]:
+    def hits(self, mention: Haystack, mention_language: str) -> list[str]:
         """The phrases found (empty when none, an exclusion is present, or another language)."""
         if self.language != "any" and self.language != mention_language:
             return []
-        if any(contains(mention_words, ex) for ex in self.exclusions):
+        if any(mention.has(ex) for ex in self.exclusions):
             return []
-        return [" ".join(p) for p in self.phrases if contains(mention_words, p)]
+        return [" ".join(p) for p in self.phrases if mention.has(p)]
 
 
 @dataclass
@@ -155,7 +180,7 @@ class Matcher:
 
     def match(self, text: str, lang: str | None = None) -> dict[int, list[str]]:
         """Keyword id -> the phrases of it found in `text`."""
-        mention_words = words(text)
+        mention_words = Haystack(words(text))
         lang = lang or language(text)
         found = {}
         for rule in self.rules:

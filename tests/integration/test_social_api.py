@@ -23,7 +23,7 @@ from callcenter.cases.models import Case
 from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.errors import install_handlers
-from callcenter.social import ingest
+from callcenter.social import analysis, ingest
 from callcenter.social.connectors import Found
 from callcenter.social.models import Label, Mention
 from callcenter.social.router import router as social_router
@@ -236,7 +236,9 @@ async def test_a_keyword_applied_to_stored_mentions_finds_them_without_its_exclu
     assert all(m["keywords"] == [keyword_id] for m in found["items"])
 
 
-async def test_mentions_are_filtered_and_ranked_by_likes_or_by_shares(api: Any) -> None:
+async def test_mentions_are_filtered_and_ranked_by_likes_or_by_shares(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = api[0]
     boss = await headers(api, Role.supervisor)
     url = "/api/v1/social/mentions"
@@ -256,6 +258,13 @@ async def test_mentions_are_filtered_and_ranked_by_likes_or_by_shares(api: Any) 
     day = {"from": "2026-12-07T00:00:00+07:00", "to": "2026-12-08T00:00:00+07:00"}
     that_day = (await client.get(url, headers=boss, params=day)).json()
     assert sorted(m["external_id"] for m in that_day["items"]) == ["news-7", "x-4", "x-5", "x-6"]
+
+    page = (await client.get(url, headers=boss)).json()
+    assert (page["total"], page["more"]) == (len(SEED), False)
+    monkeypatch.setattr(analysis, "COUNT_CAP", 3)  # big totals are counted up to the cap
+    capped = (await client.get(url, headers=boss, params={"limit": 2})).json()
+    assert (capped["total"], capped["more"], len(capped["items"])) == (3, True, 2)
+    monkeypatch.undo()
 
     wrong = await client.get(url, headers=boss, params={"from": day["to"], "to": day["from"]})
     assert wrong.status_code == 422 and wrong.json()["error_id"] == "invalid_period"
@@ -287,6 +296,14 @@ async def test_volume_counts_mentions_per_bangkok_day_keyword_and_sentiment(api:
         (datetime.fromisoformat(day7), hotline, "positive"): 1,  # x-6, English, by VADER
         (datetime.fromisoformat(day7), hotline, "negative"): 1,  # news-7
     }
+    # staff relabel x-3 negative: the chart's counts follow
+    x3 = (await ids_by_external(sessions))["x-3"]
+    await client.put(
+        f"/api/v1/social/mentions/{x3}/sentiment", headers=boss, json={"sentiment": "negative"}
+    )
+    again = await client.get("/api/v1/social/volume", headers=boss, params={
+        "from": day6, "to": "2026-12-07T00:00:00+07:00", "keyword_id": call_centre})  # fmt: skip
+    assert [(p["sentiment"], p["count"]) for p in again.json()] == [("negative", 2)]
     hourly = await client.get(
         "/api/v1/social/volume",
         headers=boss,

@@ -109,6 +109,24 @@ def upgrade() -> None:
         "ix_social_matches_keyword_mention", "social_matches", ["keyword_id", "mention_id"]
     )
     op.create_table(
+        "social_volume_hours",
+        sa.Column("keyword_id", sa.Integer(), nullable=False),
+        sa.Column("hour", TS, nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("sentiment", sa.String(16), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint(
+            "keyword_id", "hour", "channel", "sentiment", name="pk_social_volume_hours"
+        ),
+        sa.ForeignKeyConstraint(
+            ["keyword_id"], ["social_keywords.id"], ondelete="CASCADE",
+            name="fk_social_volume_hours_keyword_id_social_keywords",
+        ),
+    )
+    # the ranked lists walk these in order and stop at the page's end
+    op.create_index("ix_social_mentions_likes", "social_mentions", ["likes", "id"])
+    op.create_index("ix_social_mentions_shares", "social_mentions", ["shares", "id"])
+    op.create_table(
         "social_labels",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("mention_id", sa.BigInteger(), nullable=False),
@@ -154,6 +172,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("social_audit")
     op.drop_table("social_labels")
+    op.drop_table("social_volume_hours")
     op.drop_table("social_matches")
     op.drop_table("social_keywords")
     op.drop_table("social_mentions")
