@@ -22,6 +22,7 @@ WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
 QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
 DESK_ROLES = {Role.agent.value, Role.admin.value}
 CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
+SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,6 +84,12 @@ async def qa_page(role: PageRole) -> Response:
 async def chat_inbox(role: PageRole) -> Response:
     """The chat admins' inbox: LINE conversations by SLA urgency, take, reply, close."""
     return _guarded(role, "/chat", CHAT_ROLES, "chat.html", "chat_forbidden.html")
+
+
+@router.get("/social", response_model=None)
+async def social_page(role: PageRole) -> Response:
+    """Social listening: volume, ranked mentions, influencers (supervisor, admin)."""
+    return _guarded(role, "/social", SOCIAL_ROLES, "social.html", "social_forbidden.html")
 
 
 def _guarded(

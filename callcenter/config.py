@@ -148,6 +148,20 @@ class Settings(BaseSettings):
     chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin
     chat_send_backoff_s: float = 2.0  # first retry after this, doubling each time
     chat_poll_s: float = 1.0  # the processor and sender look for work at least this often
+    # Social listening (issue 17). The poller runs only when social_poll_s > 0; sources
+    # (feeds, X searches) are rows of social_sources, added through the API.
+    social_poll_s: float = 0.0
+    social_x_bearer_token: SecretStr = SecretStr("")  # X API v2 app-only bearer token
+    social_x_max_wait_s: float = 60.0  # wait this long for a rate-limit reset, else next round
+    social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
+    social_http_timeout_s: float = 20.0
+    # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the
+    # mean of the same hour on the social_spike_days days before.
+    social_spike_factor: float = 3.0
+    social_spike_min: int = 10
+    social_spike_days: int = 7
+    social_negative_jump_points: float = 20.0  # negative share this far above usual fires
+    social_influencer_followers: int = 50_000  # an author this followed fires on a mention
 
     @field_validator("retention_days")
     @classmethod

@@ -47,6 +47,9 @@ from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
+from callcenter.social import poller as social_poller
+from callcenter.social import spikes as social_spikes
+from callcenter.social.router import router as social_router
 from callcenter.supervise.router import router as supervise_router
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.router import router as users_router
@@ -148,13 +151,17 @@ async def _build(settings: Settings) -> Services:
         reconciler=Reconciler(
             settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
         ),
-        alerts=alert_service.build(settings=settings, wallboard=wallboard, sessions=sessions),
+        alerts=alert_service.build(
+            settings=settings, wallboard=wallboard, sessions=sessions,
+            extra=social_spikes.checks(settings=settings, sessions=sessions),
+        ),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
+        social_poller=social_poller.build(settings=settings, sessions=sessions),
     )  # fmt: skip
 
 
@@ -168,6 +175,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
+            parts.social_poller,
         ):  # fmt: skip
             if part is not None:
                 await part.start()
@@ -201,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
+    app.include_router(social_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())

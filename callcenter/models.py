@@ -6,6 +6,8 @@ from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
+from callcenter.social.models import AuditEntry as SocialAuditEntry
+from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import SpyAction
 from callcenter.users.models import User
 from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
@@ -14,6 +16,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "Conversation", "Message", "QaEvaluation", "QaForm", "QueueCall",
-    "Recording", "Send", "SpyAction", "User", "WebhookEvent", "metadata",
+    "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
+    "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
+    "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

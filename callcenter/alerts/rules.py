@@ -18,6 +18,9 @@ SL_LOW, ABANDON_HIGH, WAIT_LONG, AGENTS_SHORT = (
     "sl_low", "abandon_high", "wait_long", "agents_short",
 )  # fmt: skip
 RECORDINGS_INCOMPLETE = "recordings_incomplete"
+# Fired by callcenter.social.spikes:
+SOCIAL_VOLUME_SPIKE, SOCIAL_NEGATIVE_JUMP = "social_volume_spike", "social_negative_jump"
+SOCIAL_WATCHED, SOCIAL_INFLUENCER = "social_watched_keyword", "social_influencer"
 SEVERITIES = ("warning", "critical")
 TITLES = {
     SL_LOW: ("SL 60 นาที ต่ำกว่าเป้า", "SL (60 min) below target"),
@@ -25,6 +28,10 @@ TITLES = {
     WAIT_LONG: ("ผู้โทรรอสายนานเกินไป", "A caller waits too long"),
     AGENTS_SHORT: ("เจ้าหน้าที่ว่างไม่พอ", "Too few agents available"),
     RECORDINGS_INCOMPLETE: ("ไฟล์บันทึกเสียงไม่ครบ", "Recordings shorter than their calls"),
+    SOCIAL_VOLUME_SPIKE: ("ปริมาณการกล่าวถึงพุ่งสูง", "Social mentions spike"),
+    SOCIAL_NEGATIVE_JUMP: ("ข้อความเชิงลบเพิ่มขึ้นมาก", "Negative share jumped"),
+    SOCIAL_WATCHED: ("คำค้นที่เฝ้าระวังถูกกล่าวถึง", "A watched keyword was mentioned"),
+    SOCIAL_INFLUENCER: ("ผู้มีอิทธิพลกล่าวถึงศูนย์", "An influencer mentioned the centre"),
 }
 
 

@@ -142,9 +142,10 @@ def build(
     settings: Settings,
     wallboard: WallboardLike,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    extra: Sequence[ExtraCheck] = (),
 ) -> AlertService:
     """The service as configured; no recipients → alerts shown, no mail. With `sessions`,
-    also the recordings vault's incomplete recordings."""
+    also the recordings vault's incomplete recordings; `extra`: other domains' checks."""
     recipients = parse_recipients(settings.alert_recipients)
     mailer = Mailer(
         host=settings.smtp_host,
@@ -159,5 +160,5 @@ def build(
         mailer=mailer if recipients else None,
         cooldown_s=settings.alert_cooldown_s,
         interval_s=settings.alert_interval_s,
-        extra=[IncompleteRecordings(sessions)] if sessions is not None else [],
+        extra=[*([IncompleteRecordings(sessions)] if sessions is not None else []), *extra],
     )

@@ -18,6 +18,7 @@ AUDIT_TABLES = (
     "case_audit",
     "supervisor_actions",
     "callback_events",
+    "social_audit",
 )
 
 

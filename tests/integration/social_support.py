@@ -1,0 +1,150 @@
+"""Helpers of the social desk tests: an own database, the X and feed stand-in, a poller."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.config import Settings, get_settings
+from callcenter.db import make_db_engine, make_sessionmaker, transaction
+from callcenter.social.connectors import Backoff
+from callcenter.social.models import Keyword, Mention, Source
+from callcenter.social.poller import SocialPoller, connector_factory
+from callcenter.social.standin import StandIn
+from tests.integration.conftest import own_database
+
+FEEDS = Path(__file__).parents[1] / "fixtures" / "social" / "feeds"
+TOKEN = "x-standin-token"  # the stand-in's own, for tests only
+
+
+@pytest.fixture(scope="module")
+def social_settings() -> Iterator[Settings]:
+    with own_database(get_settings(), "callcenter_social") as own:
+        yield own.model_copy(
+            update={"social_x_bearer_token": SecretStr(TOKEN), "social_x_max_wait_s": 5.0}
+        )
+
+
+@pytest.fixture
+async def sessions(social_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    db_engine = make_db_engine(social_settings.database_url)
+    made = make_sessionmaker(db_engine)
+    async with transaction(made) as session:  # each test starts from empty social tables
+        for table in ("social_matches", "social_labels", "social_mentions", "social_keywords",
+                      "social_sources"):  # fmt: skip
+            await session.execute(Mention.metadata.tables[table].delete())
+    yield made
+    await db_engine.dispose()
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path) -> Iterator[StandIn]:
+    feeds = tmp_path / "feeds"
+    shutil.copytree(FEEDS, feeds)
+    server = StandIn(token=TOKEN, feeds=feeds).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Clock:
+    """The poller's clock: real time plus what a test moved it on by."""
+
+    ahead_s: float = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead_s
+
+
+@pytest.fixture
+async def poller(
+    sessions: async_sessionmaker[AsyncSession], social_settings: Settings
+) -> AsyncIterator[tuple[SocialPoller, Clock]]:
+    clock = Clock()
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield SocialPoller(
+            sessions=sessions, connector_for=connector_factory(social_settings, client),
+            interval_s=60, backoff=Backoff(base_s=30), clock=clock,
+        ), clock  # fmt: skip
+
+
+async def add_source(sessions: async_sessionmaker[AsyncSession], **fields: Any) -> int:
+    async with transaction(sessions) as session:
+        source = Source(**{"query": "", "cursor": {}, "active": True, **fields})
+        session.add(source)
+        await session.flush()
+        return source.id
+
+
+async def add_keyword(
+    sessions: async_sessionmaker[AsyncSession], keyword: str, **fields: Any
+) -> int:
+    now = datetime.now(UTC)
+    async with transaction(sessions) as session:
+        defaults: dict[str, Any] = {"sub_keywords": [], "exclusions": [], "language": "any"}
+        row = Keyword(keyword=keyword, created_at=now, updated_at=now, **(defaults | fields))
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def source(sessions: async_sessionmaker[AsyncSession], source_id: int) -> Source:
+    async with sessions() as session:
+        found = await session.get(Source, source_id)
+        assert found is not None
+        return found
+
+
+async def mentions(sessions: async_sessionmaker[AsyncSession]) -> list[Mention]:
+    async with sessions() as session:
+        return list((await session.scalars(select(Mention).order_by(Mention.id))).all())
+
+
+async def mention_count(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Mention)) or 0)
+
+
+USERS = [
+    {"id": "1001", "username": "somchai_news", "name": "สมชาย นิวส์",
+     "public_metrics": {"followers_count": 120000, "following_count": 300, "tweet_count": 9000,
+                        "listed_count": 40}},
+    {"id": "1002", "username": "nid_shopper", "name": "นิดช้อปออนไลน์",
+     "public_metrics": {"followers_count": 850, "following_count": 400, "tweet_count": 2100,
+                        "listed_count": 1},
+     "location": "กรุงเทพฯ"},
+]  # fmt: skip
+CHIANG_MAI = {"id": "4b6ad8bf1a0c9d2e", "full_name": "Chiang Mai, Thailand", "name": "Chiang Mai",
+              "country_code": "TH", "place_type": "city"}  # fmt: skip
+TEXTS = [
+    "โดนแก๊งคอลเซ็นเตอร์หลอกโอนเงินไปสองหมื่น เจ็บใจมาก #1212",
+    "ขอบคุณสายด่วน 1212 มากครับ ช่วยอายัดบัญชีทัน ได้เงินคืนแล้ว",
+    "ตำรวจเตือนระวัง SMS ปลอมอ้างการไฟฟ้า แจ้ง 1212 ได้ตลอด 24 ชม.",
+    "Got a scam call again today, the hotline 1212 was helpful though",
+]
+
+
+def publish(stand_in: StandIn, count: int, *, first_id: int = 1860000000000000000) -> list[int]:
+    """`count` posts about 1212, ids rising, one hour apart from a fixed day."""
+    ids = []
+    for n in range(count):
+        post_id = first_id + n
+        stand_in.post(
+            post_id=post_id, text=f"{TEXTS[n % len(TEXTS)]} ({n})",
+            created_at=f"2026-12-0{1 + (n // 24) % 7}T{n % 24:02d}:05:00.000Z",
+            user=USERS[n % 2], likes=n % 50, retweets=n % 7, replies=n % 3, quotes=n % 2,
+            place=CHIANG_MAI if n % 5 == 0 else None, lang="en" if n % 4 == 3 else "th",
+        )  # fmt: skip
+        ids.append(post_id)
+    return ids
