@@ -211,20 +211,24 @@ def grant(access: Access) -> None:
             "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
         ):
             conn.execute(sql.SQL(statement).format(db=sql.Identifier(access.database), role=role))
-        # every append-only trail: the tables whose triggers call refuse_change()
-        trails = [
-            r[0]
-            for r in conn.execute(
-                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-                " JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
-                " AND p.proname = 'refuse_change' ORDER BY 1"
-            ).fetchall()
-        ]
-        for table in trails:
+        # every append-only trail: what its guard triggers refuse, the service role
+        # is not even granted (pg_trigger.tgtype bits: 8 DELETE, 16 UPDATE, 32 TRUNCATE)
+        refused: dict[str, set[str]] = {}
+        for table, bits in conn.execute(
+            "SELECT c.relname, t.tgtype FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public'"
+            " AND (p.proname = 'refuse_change' OR p.proname LIKE '%append_only')"
+        ).fetchall():
+            for bit, verb in ((8, "DELETE"), (16, "UPDATE"), (32, "TRUNCATE")):
+                if bits & bit:
+                    refused.setdefault(table, set()).add(verb)
+        for table, verbs in sorted(refused.items()):
             conn.execute(
-                sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
-                    sql.Identifier(table), role
+                sql.SQL("REVOKE {} ON {} FROM {}").format(
+                    sql.SQL(", ").join(sql.SQL(v) for v in sorted(verbs)),
+                    sql.Identifier(table),
+                    role,
                 )
             )
 

@@ -212,10 +212,10 @@ async def test_keywords_are_created_edited_and_deleted_with_an_audit_trail(api: 
     assert [a for a, _ in mine] == ["keyword_created", "keyword_updated", "keyword_deleted"]
     assert mine[1][1] == {"exclusions": [[], ["รับสมัคร"]]}
     async with transaction(sessions) as session:  # the trail cannot be rewritten
-        with pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match=r"append-only|permission denied"):
             await session.execute(text("UPDATE social_audit SET username = 'someone'"))
     async with transaction(sessions) as session:
-        with pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match=r"append-only|permission denied"):
             await session.execute(text("TRUNCATE social_audit"))
 
 
