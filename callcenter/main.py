@@ -30,9 +30,11 @@ from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_db_engine, make_sessionmaker
+from callcenter.desk import service as desk_service
 from callcenter.desk.router import router as desk_router
 from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import install_handlers
+from callcenter.guards import Guards, page_policy
 from callcenter.health.router import router as health_router
 from callcenter.kpi import service as kpi_service
 from callcenter.kpi.router import router as kpi_router
@@ -175,6 +177,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or get_settings()
     install_handlers(app)
+    # Pages talk to this origin, and the desk's softphone to Asterisk's SIP websocket.
+    csp = page_policy(connect=desk_service.ws_url(app.state.settings))
+    upload_max = app.state.settings.case_attachment_max_bytes
+    app.add_middleware(Guards, upload_max=upload_max, csp=csp)
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)

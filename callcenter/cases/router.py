@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -30,11 +29,12 @@ from callcenter.cases.schemas import (
 from callcenter.cases.taxonomy_router import router as taxonomy_router
 from callcenter.config import Settings
 from callcenter.db import transaction
-from callcenter.errors import InvalidInput
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
 from callcenter.services import S3Dep, SessionsDep, SettingsDep
 from callcenter.users.models import User
+from callcenter.validation import Id8, Int4, Moment, Offset
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=errors(*SIGNED_IN, *CHANGES))
 router.include_router(taxonomy_router)
 CREATED = status.HTTP_201_CREATED
 
@@ -61,11 +61,11 @@ async def search_cases(
     service_line: str | None = None,
     category: str | None = None,
     case_status: Annotated[list[Status] | None, Query(alias="status")] = None,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
-    assigned_user_id: int | None = None,
+    start: Annotated[Moment | None, Query(alias="from")] = None,
+    end: Annotated[Moment | None, Query(alias="to")] = None,
+    assigned_user_id: Int4 | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query(ge=0)] = 0,
 ) -> Any:
     """Cases matching every filter given, newest first (agents: their own unless configured)."""
     filters = query.Filters(
@@ -97,7 +97,7 @@ async def cases_by_caller(
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
 async def read_case(
-    case_id: int, user: Reader, sessions: SessionsDep, settings: SettingsDep
+    case_id: Id8, user: Reader, sessions: SessionsDep, settings: SettingsDep
 ) -> Any:
     async with sessions() as session:
         case = await _visible(session, case_id, user, settings)
@@ -106,7 +106,7 @@ async def read_case(
 
 @router.patch("/cases/{case_id}", response_model=CaseOut)
 async def update_case(
-    case_id: int, body: CaseUpdate, user: Worker, sessions: SessionsDep, settings: SettingsDep
+    case_id: Id8, body: CaseUpdate, user: Worker, sessions: SessionsDep, settings: SettingsDep
 ) -> Any:
     """Change fields or status (invalid moves: 422 invalid_status_transition); audited."""
     async with transaction(sessions) as session:
@@ -117,7 +117,7 @@ async def update_case(
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditOut])
 async def case_audit(
-    case_id: int, user: Reader, sessions: SessionsDep, settings: SettingsDep
+    case_id: Id8, user: Reader, sessions: SessionsDep, settings: SettingsDep
 ) -> Any:
     """Every change of the case: who, when, which field, old and new value."""
     async with sessions() as session:
@@ -128,7 +128,7 @@ async def case_audit(
 
 @router.post("/cases/{case_id}/calls", response_model=CaseOut)
 async def link_call(
-    case_id: int, body: CallLinkIn, user: Worker, sessions: SessionsDep, settings: SettingsDep
+    case_id: Id8, body: CallLinkIn, user: Worker, sessions: SessionsDep, settings: SettingsDep
 ) -> Any:
     """Link a call (Asterisk linkedid) and optionally its recording to the case."""
     async with transaction(sessions) as session:
@@ -139,7 +139,7 @@ async def link_call(
 
 @router.post("/cases/{case_id}/referrals", response_model=ReferralOut, status_code=CREATED)
 async def add_referral(
-    case_id: int, body: ReferralIn, user: Worker, sessions: SessionsDep, settings: SettingsDep
+    case_id: Id8, body: ReferralIn, user: Worker, sessions: SessionsDep, settings: SettingsDep
 ) -> Any:
     async with transaction(sessions) as session:
         case = await _editable(session, case_id, user, settings)
@@ -148,8 +148,8 @@ async def add_referral(
 
 @router.patch("/cases/{case_id}/referrals/{referral_id}", response_model=ReferralOut)
 async def update_referral(
-    case_id: int,
-    referral_id: int,
+    case_id: Id8,
+    referral_id: Id8,
     body: ReferralUpdate,
     user: Worker,
     sessions: SessionsDep,
@@ -165,7 +165,7 @@ async def update_referral(
 
 @router.post("/cases/{case_id}/attachments", response_model=AttachmentOut, status_code=CREATED)
 async def upload_attachment(
-    case_id: int,
+    case_id: Id8,
     filename: Annotated[str, Query(min_length=1, max_length=255)],
     request: Request,
     user: Worker,
@@ -184,10 +184,23 @@ async def upload_attachment(
         )  # fmt: skip
 
 
-@router.get("/cases/{case_id}/attachments/{attachment_id}")
+# Served as stored only when a browser cannot run it; anything else is plain bytes to save.
+SAFE_TYPES = ("image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain")
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, always as a download (Content-Disposition: attachment)",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/octet-stream", *SAFE_TYPES)},
+    }
+}  # fmt: skip
+
+
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}", response_class=Response, responses=DOWNLOAD
+)
 async def download_attachment(
-    case_id: int,
-    attachment_id: int,
+    case_id: Id8,
+    attachment_id: Id8,
     user: Reader,
     sessions: SessionsDep,
     settings: SettingsDep,
@@ -198,9 +211,10 @@ async def download_attachment(
         found = await attachments.get(session=session, case=case, attachment_id=attachment_id)
     data = await attachments.download(s3=s3, attachment=found)
     disposition = f"attachment; filename*=UTF-8''{_quote(found.filename)}"
-    return Response(
-        data, media_type=found.content_type, headers={"Content-Disposition": disposition}
-    )
+    kind = found.content_type.split(";")[0].strip().lower()
+    media = kind if kind in SAFE_TYPES else "application/octet-stream"
+    headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=media, headers=headers)
 
 
 async def _visible(session: AsyncSession, case_id: int, user: User, settings: Settings) -> Case:

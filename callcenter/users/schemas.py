@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.users.models import AGENT_ID_PATTERN, USERNAME_PATTERN, Role
 from callcenter.users.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from callcenter.validation import InputModel
 
 _USERNAME_RE = re.compile(USERNAME_PATTERN)
 _AGENT_ID_RE = re.compile(AGENT_ID_PATTERN)
@@ -19,7 +20,7 @@ def _normalise_username(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(InputModel):
     # No format rules here: a malformed name is just an unknown user (401, not 422).
     username: str = Field(max_length=256)
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
@@ -35,7 +36,7 @@ class TokenOut(BaseModel):
     username: str
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     username: str = Field(description="3–64 characters of a-z 0-9 . _ -")
     display_name: str = Field(default="", max_length=128)
     role: Role
