@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +42,7 @@ from callcenter.kpi.router import router as kpi_router
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
+from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
@@ -107,6 +109,14 @@ async def _seed_book(sessions: async_sessionmaker[AsyncSession], book: RecordBoo
         book.put(record)
 
 
+def _snapshot(topic: str, pops: ScreenPop, wallboard: Wallboard) -> dict[str, Any]:
+    """A new subscriber's first frame: its agent's pops, the board, or nothing (never the
+    board for a topic that is not the board's)."""
+    if topic.startswith("agent:"):
+        return pops.snapshot(topic)
+    return wallboard.snapshot(topic) if topic == WALLBOARD_TOPIC else {}
+
+
 async def _build(settings: Settings) -> Services:
     """Every part of the service, wired; nothing started yet."""
     layout = centre.load(settings.conf_dir)
@@ -117,7 +127,7 @@ async def _build(settings: Settings) -> Services:
     sessions, s3 = make_sessionmaker(db_engine), make_minio(settings)
     metrics, book = MetricsEngine(config=config), RecordBook()
     await _seed_book(sessions, book)
-    hub = Hub(lambda t: pops.snapshot(t) if t.startswith("agent:") else wallboard.snapshot(t))
+    hub = Hub(lambda t: _snapshot(t, pops, wallboard))
     pops = ScreenPop(
         hub=hub, sessions=sessions, layout=layout, callback_lookup=owed_lookup(sessions)
     )
