@@ -4,6 +4,8 @@
   cannot hold it, and every text parameter would otherwise need its own check;
 - request bodies are capped before authentication and parsing (413): JSON at `json_max`,
   attachment uploads at the attachment limit;
+- the client address (login limiter, audit) is the socket's peer; X-Forwarded-For is read
+  only when that peer is one of the configured trusted proxies;
 - every response says `nosniff`, may not be framed, and leaks no referrer; pages get a
   Content-Security-Policy allowing scripts and styles from this origin only.
 """
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -67,15 +70,24 @@ class Guards:
     """The pure ASGI middleware applying the rules above."""
 
     def __init__(
-        self, app: ASGIApp, *, upload_max: int, json_max: int = JSON_MAX_BYTES, csp: str = ""
+        self,
+        app: ASGIApp,
+        *,
+        upload_max: int,
+        json_max: int = JSON_MAX_BYTES,
+        csp: str = "",
+        trusted_proxies: Iterable[str] = (),
     ) -> None:
         self.app, self.json_max, self.csp = app, json_max, (csp or page_policy()).encode()
         self.upload_max = upload_max + UPLOAD_SLACK_BYTES
+        self.trusted = [ip_network(p, strict=False) for p in trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if self.trusted:
+            _forwarded_client(scope, self.trusted)
         if _has_nul(scope):
             await _refuse_nul(scope, send)
             return
@@ -109,6 +121,43 @@ class Guards:
             await send(message)
 
         return sending
+
+
+Network = IPv4Network | IPv6Network
+
+
+def _is_trusted(address: str, trusted: list[Network]) -> bool:
+    try:
+        ip = ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+def forwarded_for(peer: str, header: str | None, trusted: list[Network]) -> str:
+    """The client address: the peer, unless it is a trusted proxy; then the nearest address
+    in X-Forwarded-For (read right to left) that is not itself a trusted proxy."""
+    if not header or not _is_trusted(peer, trusted):
+        return peer
+    hops = [h.strip() for h in header.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer  # garbage from the proxy: keep what we know
+    return hops[0] if hops else peer
+
+
+def _forwarded_client(scope: Scope, trusted: list[Network]) -> None:
+    client = scope.get("client")
+    if not client:
+        return
+    header = next(
+        (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"),
+        None,
+    )
+    scope["client"] = (forwarded_for(client[0], header, trusted), client[1])
 
 
 def _has_nul(scope: Scope) -> bool:

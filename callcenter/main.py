@@ -190,7 +190,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Pages talk to this origin, and the desk's softphone to Asterisk's SIP websocket.
     csp = page_policy(connect=desk_service.ws_url(app.state.settings))
     upload_max = app.state.settings.case_attachment_max_bytes
-    app.add_middleware(Guards, upload_max=upload_max, csp=csp)
+    proxies = app.state.settings.trusted_proxies
+    app.add_middleware(Guards, upload_max=upload_max, csp=csp, trusted_proxies=proxies)
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)

@@ -4,6 +4,8 @@ the OpenAPI document, the shared input types."""
 from __future__ import annotations
 
 from datetime import datetime
+from ipaddress import ip_network
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from callcenter import services
 from callcenter.config import get_settings
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.errors import install_handlers
-from callcenter.guards import JSON_MAX_BYTES, Guards
+from callcenter.guards import JSON_MAX_BYTES, Guards, forwarded_for
 from callcenter.main import create_app
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.validation import InputModel, Moment
@@ -140,3 +142,23 @@ def test_input_model_keeps_ordinary_values() -> None:
         {"text": "สวัสดี", "items": ["a"], "when": "2026-12-07T10:00:00+07:00", "n": 2**63 - 1}
     )
     assert body.when == datetime.fromisoformat("2026-12-07T10:00:00+07:00")
+
+
+LOCAL = [ip_network("127.0.0.1/32"), ip_network("10.0.0.0/8")]
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "trusted", "client"),
+    [
+        ("127.0.0.1", "203.0.113.9", [], "127.0.0.1"),  # none trusted (the default)
+        ("192.0.2.5", "203.0.113.9", LOCAL, "192.0.2.5"),  # not from a proxy
+        ("127.0.0.1", "203.0.113.9", LOCAL, "203.0.113.9"),
+        ("127.0.0.1", "198.51.100.1, 203.0.113.9, 10.1.2.3", LOCAL, "203.0.113.9"),
+        ("127.0.0.1", "not-an-address", LOCAL, "127.0.0.1"),
+        ("127.0.0.1", None, LOCAL, "127.0.0.1"),
+    ],
+)
+def test_forwarded_for_is_believed_only_from_trusted_proxies(
+    peer: str, header: str | None, trusted: list[Any], client: str
+) -> None:
+    assert forwarded_for(peer, header, trusted) == client
