@@ -6,8 +6,9 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from callcenter.users import passwords
 from callcenter.users.models import AGENT_ID_PATTERN, USERNAME_PATTERN, Role
 from callcenter.users.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from callcenter.validation import InputModel
@@ -61,6 +62,13 @@ class UserCreate(InputModel):
         if not _USERNAME_RE.fullmatch(value):
             raise ValueError("a username is 3–64 characters of a-z, 0-9, '.', '_' or '-'")
         return value
+
+    @model_validator(mode="after")
+    def _password_policy(self) -> UserCreate:
+        why = passwords.problem(username=self.username, password=self.password)
+        if why is not None:
+            raise ValueError(why)
+        return self
 
     @field_validator("display_name", mode="before")
     @classmethod
