@@ -31,3 +31,7 @@ class ResolutionRequired(InvalidInput):
 
 class AttachmentTooLarge(InvalidInput):
     status, error_id = 413, "attachment_too_large"
+
+
+class AttachmentTypeInvalid(InvalidInput):
+    error_id = "attachment_type_invalid"

@@ -174,8 +174,9 @@ async def upload_attachment(
     s3: S3Dep,
 ) -> Any:
     """The request body is the file (raw bytes; Content-Type is kept)."""
-    data = await _body(request, settings.case_attachment_max_bytes)
     content_type = request.headers.get("content-type") or "application/octet-stream"
+    attachments.check_content_type(content_type)
+    data = await _body(request, settings.case_attachment_max_bytes)
     async with transaction(sessions) as session:
         case = await _editable(session, case_id, user, settings)
         return await attachments.upload(
