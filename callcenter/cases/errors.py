@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.errors import InvalidInput
+from callcenter.errors import Forbidden, InvalidInput
 
 
 class InvalidTransition(InvalidInput):
@@ -35,3 +35,7 @@ class AttachmentTooLarge(InvalidInput):
 
 class AttachmentTypeInvalid(InvalidInput):
     error_id = "attachment_type_invalid"
+
+
+class PersonalDataForbidden(Forbidden):
+    error_id = "personal_data_forbidden"

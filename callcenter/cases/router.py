@@ -8,10 +8,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.cases import attachments, audit, present, query, referrals
+from callcenter.cases import attachments, audit, present, privacy, query, referrals
 from callcenter.cases import service as case_service
 from callcenter.cases.deps import Reader, Worker
-from callcenter.cases.errors import AttachmentTooLarge
+from callcenter.cases.errors import AttachmentTooLarge, PersonalDataForbidden
 from callcenter.cases.models import Case, Status
 from callcenter.cases.schemas import (
     AttachmentOut,
@@ -67,7 +67,19 @@ async def search_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[Offset, Query(ge=0)] = 0,
 ) -> Any:
-    """Cases matching every filter given, newest first (agents: their own unless configured)."""
+    """Cases matching every filter given, newest first (agents: their own unless configured).
+
+    Name, phone and free text are for users who see every reachable case's personal data
+    (403 personal_data_forbidden for QA, and for agents when they read all cases)."""
+    personal = any(v and v.strip() for v in (q, name, phone))
+    if personal and not privacy.may_search_personal_data(
+        user, agents_read_all=settings.cases_agents_read_all
+    ):
+        raise PersonalDataForbidden(
+            "Searching by name, phone or free text needs the right to see personal data. / "
+            "การค้นหาด้วยชื่อ เบอร์โทร หรือข้อความ ต้องมีสิทธิ์ดูข้อมูลส่วนบุคคล",
+            role=user.role.value,
+        )
     filters = query.Filters(
         q=q, number=number, name=name, phone=phone, service_line=service_line,
         category=category, statuses=tuple(case_status or ()), start=start, end=end,
@@ -209,6 +221,12 @@ async def download_attachment(
 ) -> Response:
     async with sessions() as session:
         case = await _visible(session, case_id, user, settings)
+        if not privacy.sees_personal_data(user, own=case_service.is_own(case, user)):
+            raise PersonalDataForbidden(
+                "Attachments hold personal data: not for this role. / "
+                "ไฟล์แนบมีข้อมูลส่วนบุคคล บทบาทนี้เปิดไม่ได้",
+                role=user.role.value,
+            )
         found = await attachments.get(session=session, case=case, attachment_id=attachment_id)
     data = await attachments.download(s3=s3, attachment=found)
     disposition = f"attachment; filename*=UTF-8''{_quote(found.filename)}"
