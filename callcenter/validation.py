@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval
-from pydantic import AfterValidator, BaseModel, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, field_validator
 
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 INT8_MIN, INT8_MAX = -(2**63), 2**63 - 1
@@ -45,7 +45,26 @@ def in_range(value: datetime) -> datetime:
     return value
 
 
+def tidy(value: object) -> object:
+    """Trimmed, inner runs of white space made one space."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def label(value: str) -> str:
+    """A label people read: printable characters only, and at least one letter."""
+    if not value.isprintable():
+        raise ValueError("a label may not contain control or invisible characters")
+    if not any(ch.isalpha() for ch in value):
+        raise ValueError("a label needs at least one letter (Thai or English)")
+    return value
+
+
 Text = Annotated[str, AfterValidator(no_nul)]
+# Names of things shown in menus (service lines, categories, agencies): `□±?` or `0 · 0` are not.
+Label = Annotated[
+    str, BeforeValidator(tidy), StringConstraints(min_length=1, max_length=255),
+    AfterValidator(label),
+]  # fmt: skip
 Moment = Annotated[datetime, AfterValidator(in_range)]
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.cases.models import Channel, Status
-from callcenter.validation import InputModel, Int4
+from callcenter.validation import InputModel, Int4, Label
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
@@ -163,8 +163,8 @@ class AuditOut(BaseModel):
 
 class TaxonomyItemIn(InputModel):
     code: str = Field(pattern=CODE_PATTERN)
-    label_th: str = Field(min_length=1, max_length=255)
-    label_en: str = Field(min_length=1, max_length=255)
+    label_th: Label
+    label_en: Label
     active: bool = True
     sort: Int4 = 0
 
@@ -174,8 +174,8 @@ class ServiceLineIn(TaxonomyItemIn):
 
 
 class TaxonomyItemUpdate(InputModel):
-    label_th: str | None = Field(default=None, min_length=1, max_length=255)
-    label_en: str | None = Field(default=None, min_length=1, max_length=255)
+    label_th: Label | None = None
+    label_en: Label | None = None
     active: bool | None = None
     sort: Int4 | None = None
 
