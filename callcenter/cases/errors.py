@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.errors import Forbidden, InvalidInput
+from callcenter.errors import Conflict, Forbidden, InvalidInput
 
 
 class InvalidTransition(InvalidInput):
@@ -39,3 +39,7 @@ class AttachmentTypeInvalid(InvalidInput):
 
 class PersonalDataForbidden(Forbidden):
     error_id = "personal_data_forbidden"
+
+
+class CaseVoided(Conflict):
+    error_id = "case_voided"

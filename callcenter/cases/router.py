@@ -25,6 +25,7 @@ from callcenter.cases.schemas import (
     ReferralOut,
     ReferralUpdate,
     SearchOut,
+    VoidIn,
 )
 from callcenter.cases.taxonomy_router import router as taxonomy_router
 from callcenter.config import Settings
@@ -124,6 +125,18 @@ async def update_case(
     async with transaction(sessions) as session:
         case = await _editable(session, case_id, user, settings)
         await case_service.update(session=session, case=case, changes=body, user=user)
+        return await present.detail(session, case, user=user)
+
+
+@router.post("/cases/{case_id}/void", response_model=CaseOut)
+async def void_case(
+    case_id: Id8, body: VoidIn, user: Worker, sessions: SessionsDep, settings: SettingsDep
+) -> Any:
+    """Void a case (supervisors, admins): kept with its audit trail, gone from lists, screen
+    pops and KPIs; nobody changes it afterwards (409 case_voided)."""
+    async with transaction(sessions) as session:
+        case = await _visible(session, case_id, user, settings)
+        await case_service.void(session=session, case=case, user=user, reason=body.reason)
         return await present.detail(session, case, user=user)
 
 

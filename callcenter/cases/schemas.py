@@ -67,6 +67,10 @@ class CaseCreate(_CaseFields):
     call: CallLinkIn | None = Field(default=None, description="The call this case comes from")
 
 
+class VoidIn(InputModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why (test data, a duplicate)")
+
+
 class CaseUpdate(_CaseFields):
     """Only the fields sent are changed (each change is audited)."""
 
@@ -142,6 +146,8 @@ class CaseOut(CaseSummary):
     created_by_user_id: int | None
     closed_at: datetime | None
     allowed_next: list[Status]
+    voided_at: datetime | None = None
+    void_reason: str = ""
     referrals: list[ReferralOut]
     calls: list[CallOut]
     attachments: list[AttachmentOut]
