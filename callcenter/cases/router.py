@@ -188,7 +188,24 @@ async def update_referral(
         )
 
 
-@router.post("/cases/{case_id}/attachments", response_model=AttachmentOut, status_code=CREATED)
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file's bytes; its Content-Type is kept (a media type, <=255 chars)",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}  # fmt: skip
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=CREATED,
+    openapi_extra=UPLOAD_BODY,
+)
 async def upload_attachment(
     case_id: Id8,
     filename: Annotated[str, Query(min_length=1, max_length=255)],

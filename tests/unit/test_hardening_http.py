@@ -106,7 +106,9 @@ async def test_openapi_documents_error_statuses_and_audio(client: httpx.AsyncCli
         paths["/api/v1/cases/{case_id}"]["patch"]["responses"]
     )
     assert "429" in paths["/api/v1/auth/login"]["post"]["responses"]
-    assert "413" in paths["/api/v1/cases/{case_id}/attachments"]["post"]["responses"]
+    upload = paths["/api/v1/cases/{case_id}/attachments"]["post"]
+    assert "413" in upload["responses"]
+    assert "application/octet-stream" in upload["requestBody"]["content"]
     audio = paths["/api/v1/recordings/{recording_id}/audio"]["get"]["responses"]["200"]
     assert "audio/ogg" in audio["content"]
     error = paths["/api/v1/cases"]["get"]["responses"]["403"]["content"]["application/json"]
