@@ -59,7 +59,6 @@ def label(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(no_nul)]
 # Names of things shown in menus (service lines, categories, agencies): `□±?` or `0 · 0` are not.
 Label = Annotated[
     str, BeforeValidator(tidy), StringConstraints(min_length=1, max_length=255),
