@@ -6,6 +6,15 @@ checked; when the app has a database (served with its lifespan) the user is also
 loaded once at connect, so disabled or demoted accounts are refused as on the
 HTTP API; without one, the role in the signed token is trusted. Either way the
 socket is closed when the token expires.
+
+Each socket admits exactly whom its REST twin admits: /ws/wallboard as /api/v1/live
+(supervisor, admin); /ws/agent as /api/v1/desk (agent, admin, and only a login linked to a
+centre agent: the desk's 403 "not linked" is close code 4403 here).
+
+Origin: a browser names the page that opens a socket, and any page may try (cookies ride
+along, and pages on other localhost ports count as the same site). A socket whose Origin is
+not this service's own origin is refused (4403); non-browser clients send no Origin and
+authenticate with the `token` parameter.
 """
 
 from __future__ import annotations
@@ -53,8 +62,8 @@ def wallboard_socket(path: str = "/ws/wallboard", *, topic: str = "wallboard") -
 
 
 def agent_socket(path: str = "/ws/agent") -> APIRouter:
-    """Each agent's own stream (screen pops): `agent:<agent id>`, or `user:<id>` without one."""
-    return topic_socket(path, topic_for=agent_topic, roles=(Role.agent,))
+    """Each agent's own stream (screen pops): `agent:<agent id>`; logins without one are refused."""
+    return topic_socket(path, topic_for=agent_topic, roles=(Role.agent,), needs_agent=True)
 
 
 def chat_socket(path: str = "/ws/chat", *, topic: str = "chat") -> APIRouter:
@@ -64,11 +73,14 @@ def chat_socket(path: str = "/ws/chat", *, topic: str = "chat") -> APIRouter:
 
 def agent_topic(who: Admitted) -> str:
     """The hub topic of one agent's own stream; nobody else's socket subscribes to it."""
-    return f"agent:{who.agent_id}" if who.agent_id else f"user:{who.claims.user_id}"
+    return f"agent:{who.agent_id}"
 
 
-def topic_socket(path: str, *, topic_for: TopicFor, roles: Iterable[Role | str]) -> APIRouter:
-    """A router with one websocket route streaming `topic_for(claims)` to `roles` (and admins)."""
+def topic_socket(
+    path: str, *, topic_for: TopicFor, roles: Iterable[Role | str], needs_agent: bool = False
+) -> APIRouter:
+    """A router with one websocket route streaming `topic_for(claims)` to `roles` (and admins);
+    with `needs_agent`, only to logins linked to a centre agent."""
     allowed = {Role(r) for r in roles} | {Role.admin}
     router = APIRouter()
 
@@ -81,7 +93,10 @@ def topic_socket(path: str, *, topic_for: TopicFor, roles: Iterable[Role | str])
     ) -> None:
         await websocket.accept()  # before closing: a close during the handshake loses its code
         try:
+            _check_origin(websocket)
             who = await _admit(websocket, allowed, settings, sessions)
+            if needs_agent and not who.agent_id:
+                raise _Refused(CLOSE_FORBIDDEN, NOT_LINKED)
         except _Refused as refused:
             await _close(websocket, refused.code, refused.reason)
             return
@@ -97,6 +112,18 @@ class _Refused(Exception):
 
 
 Sessions = async_sessionmaker[AsyncSession]
+NOT_LINKED = "No centre agent id on this login. / ไม่ได้ผูกรหัสเจ้าหน้าที่"  # 123 bytes at most
+
+
+def _check_origin(websocket: WebSocket) -> None:
+    """No Origin (not a browser), or this service's own: scheme, host and port."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return
+    host = websocket.headers.get("host", "")
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    if origin.lower() != f"{scheme}://{host}".lower():
+        raise _Refused(CLOSE_FORBIDDEN, "Only this service's own pages may open its sockets.")
 
 
 async def _admit(

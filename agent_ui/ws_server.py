@@ -73,4 +73,8 @@ class FanOutProtocol(WebSocketsSansIOProtocol):
 
 # uvicorn's websocket options for the service. No per-message deflate: wallboard frames are
 # encoded once for every client, and deflate would compress each client's copy anew.
-UVICORN_WS: dict[str, Any] = {"ws": FanOutProtocol, "ws_per_message_deflate": False}
+# proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any client on
+# 127.0.0.1; callcenter.guards honours it only from the configured trusted proxies.
+UVICORN_WS: dict[str, Any] = {
+    "ws": FanOutProtocol, "ws_per_message_deflate": False, "proxy_headers": False,
+}  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,9 @@ class Settings(BaseSettings):
     token_ttl_s: int = 12 * 3600
     login_max_failures: int = 5
     login_window_s: int = 300
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, e.g.
+    # ["127.0.0.1"] behind a local nginx). Empty: the socket's peer is the client, always.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     sl_threshold_s: int = 15
     short_abandon_s: int = 5
@@ -162,6 +166,13 @@ class Settings(BaseSettings):
     social_spike_days: int = 7
     social_negative_jump_points: float = 20.0  # negative share this far above usual fires
     social_influencer_followers: int = 50_000  # an author this followed fires on a mention
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("retention_days")
     @classmethod

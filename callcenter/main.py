@@ -29,21 +29,23 @@ from callcenter.callbacks.router import router as callbacks_router
 from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
-from callcenter.chat.desk import TOPIC as CHAT_TOPIC
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.router import router as chat_router
 from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_db_engine, make_sessionmaker
+from callcenter.desk import service as desk_service
 from callcenter.desk.router import router as desk_router
 from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import install_handlers
+from callcenter.guards import Guards, page_policy
 from callcenter.health.router import router as health_router
 from callcenter.kpi import service as kpi_service
 from callcenter.kpi.router import router as kpi_router
 from callcenter.live.pipeline import LivePipeline
 from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
+from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
@@ -114,12 +116,11 @@ async def _seed_book(sessions: async_sessionmaker[AsyncSession], book: RecordBoo
 
 
 def _snapshot(topic: str, pops: ScreenPop, wallboard: Wallboard) -> dict[str, Any]:
-    """What a new subscriber of a hub topic gets first."""
+    """A new subscriber's first frame: its agent's pops, the board, or nothing (never the
+    board for a topic that is not the board's)."""
     if topic.startswith("agent:"):
         return pops.snapshot(topic)
-    if topic == CHAT_TOPIC:
-        return {}  # the inbox page loads the list over HTTP; the topic only says "look again"
-    return wallboard.snapshot(topic)
+    return wallboard.snapshot(topic) if topic == WALLBOARD_TOPIC else {}
 
 
 async def _build(settings: Settings) -> Services:
@@ -198,6 +199,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or get_settings()
     install_handlers(app)
+    # Pages talk to this origin, and the desk's softphone to Asterisk's SIP websocket.
+    csp = page_policy(connect=desk_service.ws_url(app.state.settings))
+    upload_max = app.state.settings.case_attachment_max_bytes
+    proxies = app.state.settings.trusted_proxies
+    app.add_middleware(Guards, upload_max=upload_max, csp=csp, trusted_proxies=proxies)
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)

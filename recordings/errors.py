@@ -31,3 +31,7 @@ class EvaluationInvalid(InvalidInput):
 
 class EvaluationSuperseded(Conflict):
     error_id = "qa_evaluation_superseded"
+
+
+class QaFormExists(Conflict):
+    error_id = "qa_form_exists"

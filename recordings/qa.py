@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recordings.errors import EvaluationInvalid, EvaluationSuperseded, QaFormNotFound
+from recordings.errors import EvaluationInvalid, EvaluationSuperseded, QaFormExists, QaFormNotFound
 from recordings.models import QaEvaluation, QaForm
 
 
@@ -35,9 +35,15 @@ async def forms(*, session: AsyncSession) -> list[QaForm]:
 
 async def add_form(*, session: AsyncSession, name: str, criteria: list[dict[str, Any]]) -> QaForm:
     """A new form (existing evaluations keep pointing at the form they used)."""
+    taken = await session.scalar(select(QaForm.id).where(QaForm.name == name))
+    if taken is not None:
+        raise QaFormExists(
+            f"A QA form named {name!r} exists already. / มีแบบประเมินชื่อนี้แล้ว",
+            name=name, form_id=taken,
+        )  # fmt: skip
     form = QaForm(name=name, criteria=criteria, active=True)
     session.add(form)
-    await session.flush()
+    await session.flush()  # a concurrent twin still fails here: errors.py answers 409
     return form
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
 from callcenter.db import transaction
+from callcenter.errors import CHANGES, SIGNED_IN, errors
 from callcenter.services import S3Dep, SessionsDep, SettingsDep
 from callcenter.users.deps import (
     AdminUser as Admin,
 )
 from callcenter.users.deps import CurrentUser, require_roles
 from callcenter.users.models import Role, User
+from callcenter.validation import Id8, Int8, Moment, Offset
 from recordings import qa, storage
 from recordings import service as rec_service
 from recordings.errors import AudioForbidden, AudioNotStored, RecordingNotFound, StoreUnavailable
@@ -32,7 +33,9 @@ from recordings.schemas import (
     RecordingOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["recordings"])
+router = APIRouter(
+    prefix="/api/v1", tags=["recordings"], responses=errors(*SIGNED_IN, *CHANGES, 503)
+)
 
 Reviewer = Annotated[User, Depends(require_roles(Role.supervisor, Role.qa))]
 SEES_CALLER = {Role.supervisor, Role.admin}  # QA judges the agent, not who called
@@ -69,8 +72,8 @@ async def list_recordings(
     user: CurrentUser,
     sessions: SessionsDep,
     settings: SettingsDep,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[Moment | None, Query(alias="from")] = None,
+    end: Annotated[Moment | None, Query(alias="to")] = None,
     queue: str | None = None,
     agent: str | None = None,
     caller: str | None = None,
@@ -78,7 +81,7 @@ async def list_recordings(
     max_duration_s: Annotated[float | None, Query(ge=0)] = None,
     qa_state: Annotated[str | None, Query(pattern="^(scored|unscored)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query(ge=0)] = 0,
 ) -> Any:
     """Search the catalogue; every search is audited."""
     if _own_only(user, settings):
@@ -108,9 +111,18 @@ async def _recording(sessions: async_sessionmaker[AsyncSession], recording_id: i
     return row
 
 
-@router.get("/recordings/{recording_id}/audio")
+AUDIO: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The recording's audio (Ogg Vorbis, or WAV for older ones)",
+        "content": {"audio/ogg": {"schema": {"type": "string", "format": "binary"}},
+                    "audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}  # fmt: skip
+
+
+@router.get("/recordings/{recording_id}/audio", response_class=Response, responses=AUDIO)
 async def recording_audio(
-    recording_id: int,
+    recording_id: Id8,
     request: Request,
     user: CurrentUser,
     sessions: SessionsDep,
@@ -144,7 +156,7 @@ async def recording_audio(
 
 @router.put("/recordings/{recording_id}/legal-hold", response_model=RecordingOut)
 async def legal_hold(
-    recording_id: int,
+    recording_id: Id8,
     body: LegalHoldIn,
     request: Request,
     user: Reviewer,
@@ -203,7 +215,7 @@ def _evaluation_out(e: QaEvaluation, superseded: set[int]) -> EvaluationOut:
 
 
 @router.get("/recordings/{recording_id}/evaluations", response_model=list[EvaluationOut])
-async def list_evaluations(recording_id: int, user: Reviewer, sessions: SessionsDep) -> Any:
+async def list_evaluations(recording_id: Id8, user: Reviewer, sessions: SessionsDep) -> Any:
     """Every evaluation of the recording (superseded ones flagged)."""
     await _recording(sessions, recording_id)
     async with sessions() as session:
@@ -216,7 +228,7 @@ async def list_evaluations(recording_id: int, user: Reviewer, sessions: Sessions
     "/recordings/{recording_id}/evaluations", response_model=EvaluationOut, status_code=201
 )
 async def submit_evaluation(
-    recording_id: int, body: EvaluationIn, request: Request, user: Reviewer, sessions: SessionsDep
+    recording_id: Id8, body: EvaluationIn, request: Request, user: Reviewer, sessions: SessionsDep
 ) -> Any:
     """Submit a score (immutable; replace one by superseding it with a reason)."""
     await _recording(sessions, recording_id)
@@ -238,7 +250,7 @@ async def submit_evaluation(
 async def audit_log(
     user: Admin,
     sessions: SessionsDep,
-    recording_id: int | None = None,
+    recording_id: Int8 | None = None,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Any:

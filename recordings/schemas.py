@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from callcenter.privacy import mask_number
+from callcenter.validation import InputModel, Int4
 from recordings.models import AuditEntry, Recording
 from recordings.service import Linked
 
@@ -53,19 +54,19 @@ class RecordingOut(BaseModel):
         )  # fmt: skip
 
 
-class LegalHoldIn(BaseModel):
+class LegalHoldIn(InputModel):
     on: bool
     reason: str = Field(default="", max_length=500)
 
 
-class Criterion(BaseModel):
+class Criterion(InputModel):
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     label_en: str = Field(min_length=1, max_length=200)
     label_th: str = Field(min_length=1, max_length=200)
     weight: float = Field(gt=0, le=100)
 
 
-class QaFormIn(BaseModel):
+class QaFormIn(InputModel):
     name: str = Field(min_length=1, max_length=128)
     criteria: list[Criterion] = Field(min_length=1, max_length=50)
 
@@ -75,8 +76,8 @@ class QaFormOut(QaFormIn):
     active: bool
 
 
-class EvaluationIn(BaseModel):
-    form_id: int
+class EvaluationIn(InputModel):
+    form_id: Int4
     ratings: dict[str, float]  # criterion key → 0..100
     comments: str = Field(default="", max_length=5000)
     supersedes_id: int | None = None

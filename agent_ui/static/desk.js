@@ -210,7 +210,8 @@ function when(at) {
 
 // ---- cases ------------------------------------------------------------------------
 async function loadTaxonomy() {
-  try { desk.taxonomy = await api("/api/v1/cases/taxonomy"); } catch (e) { desk.taxonomy = null; return; }
+  // Active entries only: a retired service line, category or agency is not offered.
+  try { desk.taxonomy = await api("/api/v1/cases/taxonomy?active_only=true"); } catch (e) { desk.taxonomy = null; return; }
   const line = $("case-line"); line.innerHTML = "";
   for (const l of desk.taxonomy.service_lines) line.appendChild(new Option(`${l.label_th} · ${l.label_en}`, l.code));
   for (const a of desk.taxonomy.agencies) $("case-agency").appendChild(new Option(`${a.label_th} · ${a.label_en}`, a.code));

@@ -10,11 +10,12 @@ from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.models import State
 from callcenter.callbacks.schemas import CancelIn, task_out
 from callcenter.db import transaction
-from callcenter.errors import InvalidInput
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
 from callcenter.services import ServicesDep, SessionsDep
 from callcenter.users.deps import SupervisorUser as Supervisor
+from callcenter.validation import Id8
 
-router = APIRouter(prefix="/api/v1", tags=["callbacks"])
+router = APIRouter(prefix="/api/v1", tags=["callbacks"], responses=errors(*SIGNED_IN, *CHANGES))
 
 
 def check_status(status: str | None) -> None:
@@ -40,7 +41,7 @@ async def list_callbacks(
 
 @router.post("/callbacks/{task_id}/cancel")
 async def cancel_callback(
-    task_id: int, body: CancelIn, user: Supervisor, parts: ServicesDep
+    task_id: Id8, body: CancelIn, user: Supervisor, parts: ServicesDep
 ) -> dict[str, Any]:
     """Cancel a waiting callback with a reason (it stays counted as owed)."""
     async with transaction(parts.sessions) as session:

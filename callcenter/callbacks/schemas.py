@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from callcenter.callbacks.models import CallbackEvent, CallbackTask
+from callcenter.validation import InputModel
 
 
-class CancelIn(BaseModel):
+class CancelIn(InputModel):
     reason: str = Field(min_length=1, max_length=500, description="Why the callback is cancelled")
 
 

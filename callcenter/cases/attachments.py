@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 import uuid
 from datetime import UTC, datetime
@@ -13,13 +14,30 @@ from minio.sse import SseS3
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases import audit
+from callcenter.cases.errors import AttachmentTypeInvalid
 from callcenter.cases.models import Attachment, Case
 from callcenter.config import Settings
 from callcenter.errors import NotFound
 from callcenter.users.models import User
 
+log = logging.getLogger(__name__)
+
 PREFIX = "case-attachments"
 _UNSAFE = re.compile(r"[^\w.\-]+")
+# type/subtype and optional parameters, printable ASCII, as long as the column (255)
+_MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+(\s*;[\x20-\x7e]*)?", re.ASCII)
+MAX_TYPE_LENGTH = 255
+
+
+def check_content_type(content_type: str) -> str:
+    """The upload's media type, or AttachmentTypeInvalid (before anything is stored)."""
+    if len(content_type) > MAX_TYPE_LENGTH or not _MEDIA_TYPE.fullmatch(content_type):
+        raise AttachmentTypeInvalid(
+            "Content-Type must be a media type such as image/png, at most 255 characters. / "
+            "Content-Type ต้องเป็นชนิดไฟล์ เช่น image/png ยาวไม่เกิน 255 ตัวอักษร",
+            length=len(content_type),
+        )
+    return content_type
 
 
 def bucket(settings: Settings) -> str:
@@ -63,7 +81,12 @@ async def upload(
         content_type=content_type, size=len(data), uploaded_by_user_id=user.id, uploaded_at=now,
     )  # fmt: skip
     session.add(attachment)
-    await session.flush()
+    try:
+        await session.flush()
+    except BaseException:
+        # No row, no object: the bytes of a refused upload do not stay in the store.
+        await asyncio.to_thread(_remove_quietly, s3, target, key)
+        raise
     field = f"attachment:{attachment.id}"
     audit.record(
         session=session, case_id=case.id, user=user, at=now, field=field, old=None,
@@ -82,6 +105,13 @@ async def get(*, session: AsyncSession, case: Case, attachment_id: int) -> Attac
 async def download(*, s3: Minio, attachment: Attachment) -> bytes:
     """The stored bytes (attachments are bounded by case_attachment_max_bytes)."""
     return await asyncio.to_thread(_read, s3, attachment.bucket, attachment.object_key)
+
+
+def _remove_quietly(s3: Minio, bucket: str, key: str) -> None:
+    try:
+        s3.remove_object(bucket, key)
+    except Exception:  # the row's error is the one to report
+        log.warning("could not remove the orphan attachment object %s/%s", bucket, key)
 
 
 def _read(s3: Minio, bucket: str, key: str) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.errors import InvalidInput
+from callcenter.errors import Conflict, Forbidden, InvalidInput
 
 
 class InvalidTransition(InvalidInput):
@@ -31,3 +31,15 @@ class ResolutionRequired(InvalidInput):
 
 class AttachmentTooLarge(InvalidInput):
     status, error_id = 413, "attachment_too_large"
+
+
+class AttachmentTypeInvalid(InvalidInput):
+    error_id = "attachment_type_invalid"
+
+
+class PersonalDataForbidden(Forbidden):
+    error_id = "personal_data_forbidden"
+
+
+class CaseVoided(Conflict):
+    error_id = "case_voided"

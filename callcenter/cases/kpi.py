@@ -18,7 +18,9 @@ async def figures(
     *, session: AsyncSession, start: datetime, end: datetime, queue: str | None = None
 ) -> dict[str, Any]:
     """fcr_pct and friends for cases opened in [start, end) (one queue's service line, or all)."""
-    stmt = select(Case).where(Case.created_at >= start, Case.created_at < end)
+    stmt = select(Case).where(
+        Case.created_at >= start, Case.created_at < end, Case.voided_at.is_(None)
+    )
     lines = await taxonomy.queues_by_line(session=session)
     if queue is not None:
         stmt = stmt.where(Case.service_line == lines.get(queue, ""))
@@ -58,7 +60,10 @@ async def _contacts(
     first = min(f.opened_at for f in facts)
     last = max(f.opened_at for f in facts) + fcr.REPEAT_WINDOW
     stmt = select(Case.id, Case.caller_phone_norm, Case.service_line, Case.created_at).where(
-        Case.caller_phone_norm.in_(callers), Case.created_at > first, Case.created_at <= last
+        Case.caller_phone_norm.in_(callers),
+        Case.created_at > first,
+        Case.created_at <= last,
+        Case.voided_at.is_(None),
     )
     contacts = [
         fcr.Contact(caller=phone, service_line=line, at=at, case_id=case_id)

@@ -120,6 +120,10 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Tokenised (Thai newmm) lower-case text of the case: what free-text search matches.
     search_doc: Mapped[str] = mapped_column(Text, default="")
+    # Voided (test data, a duplicate): kept with its audit trail, gone from lists and KPIs.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class CaseCall(Base):

@@ -43,3 +43,12 @@ def mask(field: str, value: str | None) -> str | None:
     if field in ("caller_phone", "caller_national_id"):
         return mask_number(value)
     return value[:1] + "***"
+
+
+def may_search_personal_data(user: User, *, agents_read_all: bool) -> bool:
+    """Searching by name, phone or free text answers with a count, and a count confirms a
+    caller's data as surely as the data itself: only for users who see the personal data of
+    every case their search can reach (supervisors, admins; agents limited to their own)."""
+    if user.role in (Role.supervisor, Role.admin):
+        return True
+    return user.role == Role.agent and not agents_read_all

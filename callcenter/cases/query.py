@@ -67,7 +67,7 @@ async def run(
     """(total matches, one page newest first); agents see only their own unless configured."""
     # the query's words, cut once (off the loop: the first cut loads PyThaiNLP's dictionary)
     pieces = await asyncio.to_thread(search.parse, filters.q) if filters.q else []
-    stmt = _where(select(Case), filters, pieces)
+    stmt = _where(select(Case).where(Case.voided_at.is_(None)), filters, pieces)
     if user.role == Role.agent and not agents_read_all:
         stmt = stmt.where(or_(Case.assigned_user_id == user.id, Case.created_by_user_id == user.id))
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()

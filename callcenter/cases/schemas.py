@@ -8,32 +8,33 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.cases.models import Channel, Status
+from callcenter.validation import InputModel, Int4, Label
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
-class ReferralIn(BaseModel):
+class ReferralIn(InputModel):
     agency: str = Field(max_length=64, description="An agency code from the taxonomy")
     referred_at: datetime | None = Field(default=None, description="Default: now")
     note: str = Field(default="", max_length=4000)
 
 
-class ReferralUpdate(BaseModel):
+class ReferralUpdate(InputModel):
     returned: bool | None = None
     returned_at: datetime | None = None
     returned_note: str | None = Field(default=None, max_length=4000)
 
 
-class CallLinkIn(BaseModel):
+class CallLinkIn(InputModel):
     linkedid: str = Field(min_length=1, max_length=64, description="Asterisk Linkedid")
     call_id: str | None = Field(default=None, max_length=64)
     queue: str | None = Field(default=None, max_length=64)
     recording_id: str | None = Field(default=None, max_length=255)
 
 
-class _CaseFields(BaseModel):
+class _CaseFields(InputModel):
     caller_name: str | None = Field(default=None, max_length=255)
-    caller_phone: str | None = Field(default=None, max_length=64)
+    caller_phone: str | None = Field(default=None, max_length=32)
     caller_email: str | None = Field(default=None, max_length=255)
     caller_national_id: str | None = Field(default=None, description="13 digits")
     category: str | None = Field(default=None, max_length=64, description="Category code")
@@ -45,7 +46,7 @@ class _CaseFields(BaseModel):
     resolution: str | None = Field(default=None, max_length=20000)
     fcr_flag: bool | None = None
     success_flag: bool | None = None
-    assigned_user_id: int | None = None
+    assigned_user_id: Int4 | None = None
 
     @field_validator("caller_national_id")
     @classmethod
@@ -64,6 +65,10 @@ class CaseCreate(_CaseFields):
     status: Status = Field(default=Status.new, description="Must be reachable from new")
     referrals: list[ReferralIn] = Field(default_factory=list, max_length=20)
     call: CallLinkIn | None = Field(default=None, description="The call this case comes from")
+
+
+class VoidIn(InputModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why (test data, a duplicate)")
 
 
 class CaseUpdate(_CaseFields):
@@ -141,6 +146,8 @@ class CaseOut(CaseSummary):
     created_by_user_id: int | None
     closed_at: datetime | None
     allowed_next: list[Status]
+    voided_at: datetime | None = None
+    void_reason: str = ""
     referrals: list[ReferralOut]
     calls: list[CallOut]
     attachments: list[AttachmentOut]
@@ -160,23 +167,23 @@ class AuditOut(BaseModel):
     new: str | None
 
 
-class TaxonomyItemIn(BaseModel):
+class TaxonomyItemIn(InputModel):
     code: str = Field(pattern=CODE_PATTERN)
-    label_th: str = Field(min_length=1, max_length=255)
-    label_en: str = Field(min_length=1, max_length=255)
+    label_th: Label
+    label_en: Label
     active: bool = True
-    sort: int = 0
+    sort: Int4 = 0
 
 
 class ServiceLineIn(TaxonomyItemIn):
     queue: str = Field(max_length=64, description="Its queue in centre.toml")
 
 
-class TaxonomyItemUpdate(BaseModel):
-    label_th: str | None = Field(default=None, min_length=1, max_length=255)
-    label_en: str | None = Field(default=None, min_length=1, max_length=255)
+class TaxonomyItemUpdate(InputModel):
+    label_th: Label | None = None
+    label_en: Label | None = None
     active: bool | None = None
-    sort: int | None = None
+    sort: Int4 | None = None
 
 
 class CategoryOut(LabelOut):

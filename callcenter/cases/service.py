@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases import audit, privacy, search, taxonomy, workflow
-from callcenter.cases.errors import UnknownUser
+from callcenter.cases.errors import CaseVoided, UnknownUser
 from callcenter.cases.models import Case, CaseCall, Category, Channel, ServiceLine, Status
 from callcenter.cases.referrals import add_referral
 from callcenter.cases.schemas import CallLinkIn, CaseCreate, CaseUpdate
@@ -100,7 +100,7 @@ async def visible(
 ) -> Case:
     """The case if this user may read it: NotFound, or Forbidden for another agent's case."""
     case = await session.get(Case, case_id)
-    if case is None:
+    if case is None or (case.voided_at is not None and user.role not in MANAGERS):
         raise NotFound(f"no case {case_id}", case_id=case_id)
     if user.role == Role.agent and not agents_read_all and not is_own(case, user):
         raise Forbidden("This case belongs to another agent.", case_id=case_id)
@@ -108,7 +108,10 @@ async def visible(
 
 
 def check_editable(case: Case, user: User) -> None:
-    """Agents change the cases assigned to them, supervisors and admins any; QA only reads."""
+    """Agents change the cases assigned to them, supervisors and admins any; QA only reads;
+    nobody a voided case."""
+    if case.voided_at is not None:
+        raise CaseVoided("This case was voided. / เรื่องนี้ถูกยกเลิกแล้ว", case_id=case.id)
     holder = case.assigned_user_id if case.assigned_user_id is not None else case.created_by_user_id
     if user.role in MANAGERS or (user.role == Role.agent and holder == user.id):
         return
@@ -150,13 +153,13 @@ async def for_caller(*, session: AsyncSession, phone: str, limit: int = 10) -> S
     number = privacy.normalise_phone(phone)
     if not number:
         return []
-    stmt = select(Case).where(Case.caller_phone_norm == number)
+    stmt = select(Case).where(Case.caller_phone_norm == number, Case.voided_at.is_(None))
     return (await session.scalars(stmt.order_by(Case.created_at.desc()).limit(limit))).all()
 
 
 async def for_call(*, session: AsyncSession, linkedid: str) -> Sequence[Case]:
     """The cases linked to a call."""
-    stmt = select(Case).join(CaseCall, CaseCall.case_id == Case.id)
+    stmt = select(Case).join(CaseCall, CaseCall.case_id == Case.id).where(Case.voided_at.is_(None))
     return (await session.scalars(stmt.where(CaseCall.linkedid == linkedid))).all()
 
 
@@ -272,3 +275,18 @@ def _audit_created(
         if value not in (None, "", False):
             audit.record(session=session, case_id=case.id, user=user, at=now, field=name,
                          old=None, new=value)  # fmt: skip
+
+
+async def void(
+    *, session: AsyncSession, case: Case, user: User, reason: str, now: datetime | None = None
+) -> None:
+    """Void the case (supervisors, admins): kept, audited, hidden from lists and KPIs."""
+    if user.role not in MANAGERS:
+        raise Forbidden("Only supervisors and admins void cases.", role=user.role.value)
+    check_editable(case, user)  # a voided case cannot be voided again
+    now = now or datetime.now(UTC)
+    case.voided_at, case.voided_by_user_id, case.void_reason = now, user.id, reason
+    case.updated_at = now
+    audit.record(session=session, case_id=case.id, user=user, at=now, field="void",
+                 old=None, new=reason)  # fmt: skip
+    await session.flush()

@@ -23,12 +23,13 @@ from callcenter.desk.schemas import (
     SipConfig,
     Target,
 )
+from callcenter.errors import CHANGES, SIGNED_IN, errors
 from callcenter.services import Services, ServicesDep, SettingsDep
 from callcenter.users import service as user_service
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
 
-router = APIRouter(prefix="/api/v1/desk", tags=["desk"])
+router = APIRouter(prefix="/api/v1/desk", tags=["desk"], responses=errors(*SIGNED_IN, *CHANGES))
 
 AgentUser = Annotated[User, Depends(require_roles(Role.agent))]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from callcenter.validation import InputModel
+
 # Pause reason codes agents choose from (AMI QueuePause Reason); code → (Thai, English).
 PAUSE_REASONS: dict[str, tuple[str, str]] = {
     "break": ("พักเบรก", "Break"),
@@ -26,7 +28,7 @@ class SipConfig(BaseModel):
     display_name: str
 
 
-class LoginIn(BaseModel):
+class LoginIn(InputModel):
     # No agent id anywhere: the desk acts on the caller's own agent; extra fields are refused.
     model_config = ConfigDict(extra="forbid")
 
@@ -34,7 +36,7 @@ class LoginIn(BaseModel):
     queues: list[str] | None = Field(default=None, max_length=32)
 
 
-class PauseIn(BaseModel):
+class PauseIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(max_length=64, description="a code of GET /api/v1/desk/pause-reasons")

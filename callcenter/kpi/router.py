@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from callcenter.errors import SIGNED_IN, errors
 from callcenter.kpi import service as kpi_service
 from callcenter.services import ServicesDep, SettingsDep
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role
+from callcenter.validation import Moment
 
-router = APIRouter(prefix="/api/v1", tags=["kpi"])
+router = APIRouter(prefix="/api/v1", tags=["kpi"], responses=errors(*SIGNED_IN))
 
 Interval = Literal["15m", "hour", "day", "week", "month", "year"]
 
@@ -21,8 +22,8 @@ Interval = Literal["15m", "hour", "day", "week", "month", "year"]
 async def get_kpi(
     parts: ServicesDep,
     settings: SettingsDep,
-    start: Annotated[datetime, Query(alias="from", description="ISO 8601 with time zone")],
-    end: Annotated[datetime, Query(alias="to", description="ISO 8601 with time zone")],
+    start: Annotated[Moment, Query(alias="from", description="ISO 8601 with time zone")],
+    end: Annotated[Moment, Query(alias="to", description="ISO 8601 with time zone")],
     queue: str | None = None,
     interval: Interval | None = None,
 ) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from callcenter.errors import SIGNED_IN, errors
 from callcenter.services import ServicesDep
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role
 
-router = APIRouter(prefix="/api/v1", tags=["live"])
+router = APIRouter(prefix="/api/v1", tags=["live"], responses=errors(*SIGNED_IN))
 
 
 @router.get("/live", dependencies=[Depends(require_roles(Role.supervisor))])

@@ -10,13 +10,16 @@ from fastapi import APIRouter, Query
 
 from callcenter.db import transaction
 from callcenter.desk.service import interface
+from callcenter.errors import CHANGES, SIGNED_IN, errors
 from callcenter.services import ServicesDep, SessionsDep
 from callcenter.supervise import service
 from callcenter.supervise.models import SpyAction
 from callcenter.supervise.schemas import AgentNow, SpyIn, SpyOut
 from callcenter.users.deps import SupervisorUser as Supervisor
 
-router = APIRouter(prefix="/api/v1/supervise", tags=["supervise"])
+router = APIRouter(
+    prefix="/api/v1/supervise", tags=["supervise"], responses=errors(*SIGNED_IN, *CHANGES)
+)
 
 
 @router.post("", response_model=SpyOut, status_code=201)

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.users.models import AGENT_ID_PATTERN
+from callcenter.validation import InputModel
 
 
 class Mode(enum.StrEnum):
@@ -26,7 +27,7 @@ LABELS = {
 }
 
 
-class SpyIn(BaseModel):
+class SpyIn(InputModel):
     agent_id: str = Field(pattern=AGENT_ID_PATTERN, description="The agent whose call to join")
     mode: Mode
     phone: str | None = Field(

@@ -1,4 +1,4 @@
-"""`callcenter users …`: add and list users straight in the database."""
+"""`callcenter users …`: add, disable and list users straight in the database."""
 
 from __future__ import annotations
 
@@ -60,6 +60,21 @@ def add(
     typer.echo(f"created user {user.username} ({user.role.value})")
 
 
+@app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The login to disable.")],
+) -> None:
+    """Disable a login: it can no longer log in, and its tokens stop working (kept for audit)."""
+    settings = get_settings()
+    try:
+        found = asyncio.run(_set_active(settings, name, active=False))
+    except (OSError, SQLAlchemyError) as exc:
+        _fail(_db_problem(settings, exc), code=EXIT_FAILED)
+    if not found:
+        _fail(f"no user {name.strip().lower()}", code=EXIT_FAILED)
+    typer.echo(f"disabled user {name.strip().lower()}")
+
+
 @app.command("list")
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -81,6 +96,15 @@ async def _add(settings: Settings, user_in: UserCreate) -> UserOut:
         known = [a.id for a in centre.load(settings.conf_dir).agents]
         user = await user_service.create(session=session, user_in=user_in, known_agents=known)
         return UserOut.model_validate(user)
+
+
+async def _set_active(settings: Settings, name: str, *, active: bool) -> bool:
+    async with database(settings) as sessions, transaction(sessions) as session:
+        user = await user_service.get_by_username(session=session, username=name)
+        if user is None:
+            return False
+        user.active = active
+        return True
 
 
 async def _list(settings: Settings) -> list[UserOut]:

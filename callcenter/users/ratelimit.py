@@ -1,4 +1,4 @@
-"""In-memory sliding-window limit on failed logins, per username and per client address."""
+"""In-memory sliding-window limit on failed logins, per (username, address) and per address."""
 
 from __future__ import annotations
 
@@ -15,11 +15,18 @@ _SWEEP_THRESHOLD = 10_000
 
 
 def login_keys(*, username: str, client_ip: str | None) -> list[str]:
-    """The keys one login attempt counts against."""
-    keys = [f"user:{username.strip().lower()}"]
-    if client_ip:
-        keys.append(f"ip:{client_ip}")
-    return keys
+    """The keys one login attempt counts against: the (user, address) pair, and the address.
+
+    Not the user name alone: then anyone could lock any user out with a few wrong passwords.
+    Per pair, a guesser at one address gets `max_failures` tries per window on a user, and
+    per address as many in all across user names. A guesser with many addresses gets that
+    many per address; argon2's cost and the password policy (callcenter.users.passwords)
+    stand against that, not a lock that would also shut out the user.
+    """
+    name = username.strip().lower()
+    if not client_ip:
+        return [f"user:{name}"]
+    return [f"user:{name}@{client_ip}", f"ip:{client_ip}"]
 
 
 class LoginLimiter:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.db import transaction
-from callcenter.errors import InvalidCredentials, TooManyAttempts
+from callcenter.errors import SIGNED_IN, InvalidCredentials, TooManyAttempts, errors
 from callcenter.services import LayoutDep, SessionsDep, SettingsDep, login_limiter
 from callcenter.users import security
 from callcenter.users import service as user_service
@@ -18,10 +18,10 @@ from callcenter.users.models import User
 from callcenter.users.ratelimit import LoginLimiter, login_keys
 from callcenter.users.schemas import LoginRequest, TokenOut, UserCreate, UserOut
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=errors(*SIGNED_IN, 400, 409, 413))
 
 
-@router.post("/auth/login", response_model=TokenOut, tags=["auth"])
+@router.post("/auth/login", response_model=TokenOut, tags=["auth"], responses=errors(429))
 async def login(
     body: LoginRequest,
     request: Request,

@@ -6,10 +6,12 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from callcenter.users import passwords
 from callcenter.users.models import AGENT_ID_PATTERN, USERNAME_PATTERN, Role
 from callcenter.users.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from callcenter.validation import InputModel
 
 _USERNAME_RE = re.compile(USERNAME_PATTERN)
 _AGENT_ID_RE = re.compile(AGENT_ID_PATTERN)
@@ -19,7 +21,7 @@ def _normalise_username(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(InputModel):
     # No format rules here: a malformed name is just an unknown user (401, not 422).
     username: str = Field(max_length=256)
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
@@ -35,7 +37,7 @@ class TokenOut(BaseModel):
     username: str
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     username: str = Field(description="3–64 characters of a-z 0-9 . _ -")
     display_name: str = Field(default="", max_length=128)
     role: Role
@@ -60,6 +62,13 @@ class UserCreate(BaseModel):
         if not _USERNAME_RE.fullmatch(value):
             raise ValueError("a username is 3–64 characters of a-z, 0-9, '.', '_' or '-'")
         return value
+
+    @model_validator(mode="after")
+    def _password_policy(self) -> UserCreate:
+        why = passwords.problem(username=self.username, password=self.password)
+        if why is not None:
+            raise ValueError(why)
+        return self
 
     @field_validator("display_name", mode="before")
     @classmethod

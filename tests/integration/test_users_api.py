@@ -242,6 +242,18 @@ async def test_one_address_guessing_many_usernames_is_locked_out(
         assert (await login(elsewhere, "alice")).status_code == 200
 
 
+async def test_a_user_locked_at_one_address_still_logs_in_from_another(
+    app: FastAPI, client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    """Wrong passwords from one address do not lock the user out everywhere (issue 12)."""
+    await add_user(sessions, "alice")
+    for _ in range(MAX_FAILURES):
+        assert (await login(client, "alice", "guess-guess")).status_code == 401
+    assert (await login(client, "alice")).status_code == 429
+    async with make_client(app, ip="10.0.0.3") as elsewhere:
+        assert (await login(elsewhere, "alice")).status_code == 200
+
+
 # --- roles and user admin ------------------------------------------------------------------
 
 
@@ -363,6 +375,8 @@ async def test_cli_added_user_can_log_in(client: httpx.AsyncClient, database_url
         (["add", "erin", "--role", "agent", "--password-stdin"], "short\n", 2, "8 characters"),
         (["add", "E r", "--role", "agent", "--password-stdin"], f"{PASSWORD}\n", 2, "username"),
         (["add", "erin", "--role", "agent", "--password-stdin"], "", 2, "no password"),
+        (["add", "erin", "--role", "agent", "--password-stdin"], "12345678\n", 2, "too common"),
+        (["add", "erin", "--role", "agent", "--password-stdin"], "Erin-2026\n", 2, "user name"),
         (
             ["add", "erin", "--role", "agent", "--password-stdin", "--agent", "agent77"],
             f"{PASSWORD}\n",
@@ -380,6 +394,42 @@ async def test_cli_rejects_bad_input_with_a_message(
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+async def test_cli_disabled_user_can_neither_log_in_nor_use_its_token(
+    client: httpx.AsyncClient, database_url: str, sessions: Sessions
+) -> None:
+    await add_user(sessions, "gwen")
+    headers = await token_for(client, "gwen")
+
+    result = await run_cli(database_url, ["disable", "gwen"])
+
+    assert result.exit_code == 0, result.output
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 401
+    assert (await login(client, "gwen")).status_code == 401
+    listed = await run_cli(database_url, ["list", "--json"])
+    assert [(u["username"], u["active"]) for u in json.loads(listed.stdout)] == [("gwen", False)]
+    missing = await run_cli(database_url, ["disable", "nobody"])
+    assert (missing.exit_code, "no user nobody" in missing.stderr) == (1, True)
+
+
+async def test_weak_passwords_are_refused_by_the_api(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    """12345678 and the user name itself were accepted (issue 12)."""
+    await add_user(sessions, "root", Role.admin)
+    headers = await token_for(client, "root")
+    body = {"username": "harry", "role": "agent"}
+    for weak, why in (
+        ("12345678", "too common"),
+        ("harry2026", "user name"),
+        ("Passw0rd", "common"),
+    ):
+        r = await client.post("/api/v1/users", headers=headers, json={**body, "password": weak})
+        assert r.status_code == 422, (weak, r.text)
+        assert why in r.text
+    ok = await client.post("/api/v1/users", headers=headers, json={**body, "password": PASSWORD})
+    assert ok.status_code == 201, ok.text
 
 
 async def test_cli_duplicate_user_fails_cleanly(database_url: str, sessions: Sessions) -> None:

@@ -416,14 +416,14 @@ async def test_agent_socket_streams_only_that_agents_topic(ws_options: dict[str,
     board = Board()
     async with serve(make_app(board, sessions), ws_options) as base:
         url = f"{base}/ws/agent?token="
+        async with connect(url + token("agent", 3)) as three:  # no agent: like the desk's 403
+            assert (await close_code(three))[0] == 4403
         async with (
             connect(url + token("agent", 1)) as one,
             connect(url + token("agent", 2)) as two,
-            connect(url + token("agent", 3)) as three,
         ):
             assert (await receive(one))[0]["topic"] == "agent:agent07"
             assert (await receive(two))[0]["topic"] == "agent:agent08"
-            assert (await receive(three))[0]["topic"] == "user:3"  # no agent: nobody's pops
             board.apply("agent:agent08", 5)
             board.apply("agent:agent07", 6)
             assert [(m["topic"], m["data"]) for m in await receive(one)] == [

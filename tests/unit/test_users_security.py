@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from callcenter.config import Settings
 from callcenter.errors import Forbidden, NotAuthenticated
-from callcenter.users import security
+from callcenter.users import passwords, security
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
 from callcenter.users.ratelimit import LoginLimiter, login_keys
@@ -159,3 +159,29 @@ def test_reset_and_forgive() -> None:
 
 def test_username_keys_ignore_case_and_spaces() -> None:
     assert login_keys(username=" Alice ", client_ip=None) == ["user:alice"]
+
+
+# --- password policy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "refused"),
+    [
+        ("12345678", "common"),
+        ("QWERTY123", "common"),
+        ("zzzzzzzzzz", "common"),  # one or two characters repeated
+        ("alice", "at least"),
+        ("Alice-2026", "user name"),
+        ("my-alice-pw", "user name"),
+        ("correct-horse-1", None),
+    ],
+)
+def test_password_policy(password: str, refused: str | None) -> None:
+    why = passwords.problem(username="alice", password=password)
+    assert (why is None) if refused is None else (why is not None and refused in why)
+
+
+def test_common_password_list_ships_with_the_package() -> None:
+    common = passwords.common_passwords()
+    assert {"123456", "password", "12345678"} <= common
+    assert not any(p.startswith("#") for p in common)
