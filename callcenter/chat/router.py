@@ -27,14 +27,18 @@ from callcenter.chat.schemas import (
 )
 from callcenter.chat.signature import facebook_valid, line_valid
 from callcenter.db import transaction
-from callcenter.errors import InvalidInput
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
 from callcenter.services import chat as chat_desk
 from callcenter.users.deps import SupervisorUser, require_roles
 from callcenter.users.models import Role, User
+from callcenter.validation import Id8
 
 log = logging.getLogger(__name__)
-webhooks = APIRouter(prefix="/webhooks", tags=["chat"])
-router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+# signature refused 401, verify token refused 403, not LINE's format 400, not stored 503
+webhooks = APIRouter(prefix="/webhooks", tags=["chat"], responses=errors(400, 401, 403, 413, 503))
+router = APIRouter(
+    prefix="/api/v1/chat", tags=["chat"], responses=errors(*SIGNED_IN, *CHANGES, 503)
+)
 
 ChatDep = Annotated[ChatDesk, Depends(chat_desk)]
 # Who works the inbox: agents and supervisors (admins always).
@@ -67,7 +71,17 @@ async def line_webhook(request: Request, desk: ChatDep) -> dict[str, Any]:
     return {}
 
 
-@webhooks.get("/facebook", response_class=PlainTextResponse)
+# The challenge is text; a refusal is the usual JSON error body.
+_JSON_ERROR = {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+}
+
+
+@webhooks.get(
+    "/facebook",
+    response_class=PlainTextResponse,
+    responses={status: _JSON_ERROR for status in (403, 422)},
+)
 async def facebook_verify(
     desk: ChatDep,
     mode: Annotated[str, Query(alias="hub.mode")] = "",
@@ -144,14 +158,14 @@ async def conversations(
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-async def conversation(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+async def conversation(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
     async with desk.sessions() as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id)
         return await _detail(session, conv, user, desk)
 
 
 @router.post("/conversations/{conversation_id}/take", response_model=ConversationDetail)
-async def take(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+async def take(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
     """The caller holds the conversation from now; the bot stays silent."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
@@ -162,7 +176,7 @@ async def take(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationDetail)
-async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, desk: ChatDep) -> Any:
+async def assign(conversation_id: Id8, body: AssignIn, user: SupervisorUser, desk: ChatDep) -> Any:
     """A supervisor gives the conversation to an admin (also away from another)."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
@@ -176,7 +190,7 @@ async def assign(conversation_id: int, body: AssignIn, user: SupervisorUser, des
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=ConversationDetail)
-async def close(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
+async def close(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         await inbox.close(session=session, conv=conv, user=user, now=desk.clock())
@@ -186,7 +200,7 @@ async def close(conversation_id: int, user: Admin, desk: ChatDep) -> Any:
 
 
 @router.post("/conversations/{conversation_id}/reply", response_model=ConversationDetail)
-async def reply(conversation_id: int, body: ReplyIn, user: Admin, desk: ChatDep) -> Any:
+async def reply(conversation_id: Id8, body: ReplyIn, user: Admin, desk: ChatDep) -> Any:
     """Send text to the customer (reply token while valid, else push; retried, never twice)."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
@@ -200,7 +214,7 @@ async def reply(conversation_id: int, body: ReplyIn, user: Admin, desk: ChatDep)
 @router.post(
     "/conversations/{conversation_id}/case", response_model=ConversationDetail, status_code=201
 )
-async def open_case(conversation_id: int, body: ChatCaseIn, user: Admin, desk: ChatDep) -> Any:
+async def open_case(conversation_id: Id8, body: ChatCaseIn, user: Admin, desk: ChatDep) -> Any:
     """Open the conversation's complaint case, pre-filled from it (cases' rules and audit)."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from callcenter.validation import Id4, InputModel
+
 
 class ConversationOut(BaseModel):
     id: int
@@ -46,15 +48,15 @@ class ConversationDetail(ConversationOut):
     messages: list[MessageOut]
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(InputModel):
     text: str = Field(min_length=1, max_length=5000, description="LINE: at most 5000 characters")
 
 
-class AssignIn(BaseModel):
-    user_id: int
+class AssignIn(InputModel):
+    user_id: Id4
 
 
-class ChatCaseIn(BaseModel):
+class ChatCaseIn(InputModel):
     """A case from the conversation: empty fields are taken from it (channel, the customer's
     name, the service line the bot recorded, the customer's messages as the description)."""
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from callcenter.db import transaction
+from callcenter.errors import CHANGES, SIGNED_IN, errors
 from callcenter.services import SessionsDep
 from callcenter.social import analysis, ingest, places
 from callcenter.social import service as social_service
@@ -33,8 +34,9 @@ from callcenter.social.schemas import (
 from callcenter.social.sentiment import Sentiment
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
+from callcenter.validation import Id4, Id8
 
-router = APIRouter(prefix="/api/v1/social", tags=["social"])
+router = APIRouter(prefix="/api/v1/social", tags=["social"], responses=errors(*SIGNED_IN, *CHANGES))
 Desk = Annotated[User, Depends(require_roles(Role.supervisor))]  # and admins
 Admin = Annotated[User, Depends(require_roles(Role.admin))]
 CREATED = status.HTTP_201_CREATED
@@ -53,7 +55,7 @@ def _out(row: Mention, keywords: dict[int, list[int]]) -> MentionOut:
 async def list_mentions(
     _: Desk,
     sessions: SessionsDep,
-    keyword_id: int | None = None,
+    keyword_id: Id4 | None = None,
     channel: Channel = None,
     sentiment: Sentiment | None = None,
     start: Annotated[datetime | None, Query(alias="from")] = None,
@@ -77,14 +79,14 @@ async def list_mentions(
 
 
 @router.get("/mentions/{mention_id}", response_model=MentionOut)
-async def read_mention(mention_id: int, _: Desk, sessions: SessionsDep) -> Any:
+async def read_mention(mention_id: Id8, _: Desk, sessions: SessionsDep) -> Any:
     async with sessions() as session:
         row = await social_service.mention(session=session, mention_id=mention_id)
         return _out(row, await analysis.keywords_of(session=session, ids=[row.id]))
 
 
 @router.put("/mentions/{mention_id}/sentiment", response_model=MentionOut)
-async def relabel(mention_id: int, body: RelabelIn, user: Desk, sessions: SessionsDep) -> Any:
+async def relabel(mention_id: Id8, body: RelabelIn, user: Desk, sessions: SessionsDep) -> Any:
     """Staff's correction: replaces the classifier's label and is kept for training."""
     async with transaction(sessions) as session:
         row = await social_service.mention(session=session, mention_id=mention_id)
@@ -94,7 +96,7 @@ async def relabel(mention_id: int, body: RelabelIn, user: Desk, sessions: Sessio
 
 @router.post("/mentions/{mention_id}/case", response_model=CaseOpened, status_code=CREATED)
 async def open_case(
-    mention_id: int, body: CaseFromMention, user: Desk, sessions: SessionsDep
+    mention_id: Id8, body: CaseFromMention, user: Desk, sessions: SessionsDep
 ) -> Any:
     """Make the mention a complaint case (text, author and link copied; once per mention)."""
     async with transaction(sessions) as session:
@@ -112,7 +114,7 @@ async def volume(
     start: Start,
     end: End,
     bucket: Literal["hour", "day"] = "day",
-    keyword_id: int | None = None,
+    keyword_id: Id4 | None = None,
     channel: Channel = None,
 ) -> Any:
     """Mentions per keyword and sentiment in each hour or day (Bangkok time) of the period."""
@@ -130,7 +132,7 @@ async def influencers(
     start: Start,
     end: End,
     channel: Channel = None,
-    keyword_id: int | None = None,
+    keyword_id: Id4 | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:
     """Authors ranked by reach (followers) x engagement, with their most liked mentions."""
@@ -167,7 +169,7 @@ async def provinces(
     sessions: SessionsDep,
     start: Start,
     end: End,
-    keyword_id: int | None = None,
+    keyword_id: Id4 | None = None,
     channel: Channel = None,
 ) -> Any:
     """Located mentions per province (the map's figures), busiest first, by sentiment."""
@@ -203,7 +205,7 @@ async def add_keyword(body: KeywordIn, user: Desk, sessions: SessionsDep) -> Any
 
 @router.patch("/keywords/{keyword_id}", response_model=KeywordOut)
 async def edit_keyword(
-    keyword_id: int, body: KeywordUpdate, user: Desk, sessions: SessionsDep
+    keyword_id: Id4, body: KeywordUpdate, user: Desk, sessions: SessionsDep
 ) -> Any:
     async with transaction(sessions) as session:
         row = await social_service.keyword(session=session, keyword_id=keyword_id)
@@ -212,7 +214,7 @@ async def edit_keyword(
 
 
 @router.delete("/keywords/{keyword_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_keyword(keyword_id: int, user: Desk, sessions: SessionsDep) -> Response:
+async def delete_keyword(keyword_id: Id4, user: Desk, sessions: SessionsDep) -> Response:
     async with transaction(sessions) as session:
         row = await social_service.keyword(session=session, keyword_id=keyword_id)
         await social_service.delete_keyword(session=session, row=row, user=user)
@@ -221,7 +223,7 @@ async def delete_keyword(keyword_id: int, user: Desk, sessions: SessionsDep) -> 
 
 @router.post("/keywords/{keyword_id}/apply", response_model=ApplyOut)
 async def apply_keyword(
-    keyword_id: int,
+    keyword_id: Id4,
     user: Desk,
     sessions: SessionsDep,
     since: Annotated[datetime | None, Query(description="Only mentions published since")] = None,
@@ -252,7 +254,7 @@ async def add_source(body: SourceIn, user: Admin, sessions: SessionsDep) -> Any:
 
 @router.patch("/sources/{source_id}", response_model=SourceOut)
 async def edit_source(
-    source_id: int, body: SourceUpdate, user: Admin, sessions: SessionsDep
+    source_id: Id4, body: SourceUpdate, user: Admin, sessions: SessionsDep
 ) -> Any:
     """Pause or resume a source, or point it elsewhere (its cursor then starts again)."""
     async with transaction(sessions) as session:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.social.sentiment import Sentiment
+from callcenter.validation import InputModel
 
 Phrase = Field(min_length=1, max_length=200)
 
@@ -29,7 +30,7 @@ def _clean(values: list[str]) -> list[str]:
     return out
 
 
-class KeywordIn(BaseModel):
+class KeywordIn(InputModel):
     keyword: str = Field(min_length=1, max_length=200)
     sub_keywords: list[str] = Field(default_factory=list, max_length=100)
     exclusions: list[str] = Field(default_factory=list, max_length=100)
@@ -50,7 +51,7 @@ class KeywordIn(BaseModel):
         return _clean(values)
 
 
-class KeywordUpdate(BaseModel):
+class KeywordUpdate(InputModel):
     """Only the fields sent change."""
 
     keyword: str | None = Field(default=None, min_length=1, max_length=200)
@@ -121,11 +122,11 @@ class MentionsOut(BaseModel):
     items: list[MentionOut]
 
 
-class RelabelIn(BaseModel):
+class RelabelIn(InputModel):
     sentiment: Sentiment
 
 
-class CaseFromMention(BaseModel):
+class CaseFromMention(InputModel):
     service_line: str = Field(max_length=64)
     category: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=4000, description="Added above the post")
@@ -164,7 +165,7 @@ class ProvinceCount(BaseModel):
     positive: int
 
 
-class SourceIn(BaseModel):
+class SourceIn(InputModel):
     kind: str = Field(pattern=r"^(rss|x)$")
     name: str = Field(min_length=1, max_length=128)
     url: str = Field(pattern=r"^https?://", max_length=2048)
@@ -172,7 +173,7 @@ class SourceIn(BaseModel):
     active: bool = True
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(InputModel):
     """Only the fields sent change; a new URL or query starts from an empty cursor."""
 
     url: str | None = Field(default=None, pattern=r"^https?://", max_length=2048)

@@ -91,7 +91,7 @@ async def signed_in(site: tuple[str, Any], sessions: Sessions, browser: Any, rol
         user = await user_service.create(
             session=session,
             user_in=UserCreate(
-                username=f"web-{uuid.uuid4().hex[:8]}", password="x" * 12, role=role
+                username=f"web-{uuid.uuid4().hex[:8]}", password="social-browser-pw-7", role=role
             ),
         )
         token = security.issue_token(settings=settings, user_id=user.id, role=role.value)
