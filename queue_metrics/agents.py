@@ -153,6 +153,14 @@ class AgentStates:
         self.call_gone(key)
         self._phone(interface).talking = key
 
+    def caller_gone(self, interface: str, key: CallKey) -> None:
+        """The caller of the agent's call hung up: the agent no longer talks on it."""
+        phone = self._phone(interface)
+        if phone.talking == key:
+            phone.talking = None
+            phone.status = IDLE
+            self._touched.add(interface)
+
     def completed(self, interface: str, key: CallKey, *, wrapup_until: float) -> None:
         phone = self._phone(interface)
         if phone.talking == key:

@@ -125,6 +125,10 @@ class CallBook:
             _link(call, e.linkedid)
             if call.state == "talking":
                 call.hung_up_at = e.ts
+                # The caller is gone, so the agent's leg is too: the agent is free now even
+                # if AgentComplete (which closes the record and starts wrap-up) is late or lost.
+                if call.agent_iface:
+                    self._agents.caller_gone(call.agent_iface, key)
             else:
                 changes.append(self._close(call, Outcome.abandoned, e.ts))
         return changes

@@ -98,7 +98,13 @@ async def test_the_demo_shows_the_centre_at_work(
 
 def left_in_spool(settings: Settings, demo: Demo) -> list[str]:
     ids = {f"{s.plan.call_id}-net" for s in demo.sim.states} if demo.sim else set()
-    return [p.name for p in settings.spool_path.glob("*.done") if p.stem in ids]
+    # A marker with neither sidecar nor audio holds no recording (the spool drops such lone
+    # markers after LONE_MARKER_S); seen once in a full run: not a recording left behind.
+    return [
+        p.name
+        for p in settings.spool_path.glob("*.done")
+        if p.stem in ids and any(s.suffix != ".done" for s in p.parent.glob(f"{p.stem}.*"))
+    ]
 
 
 async def drained(app: FastAPI, settings: Settings, demo: Demo) -> None:

@@ -197,6 +197,24 @@ def test_talk_whose_completion_is_lost_is_unresolved_after_the_hangup() -> None:
     assert engine.unresolved[0].outcome is Outcome.answered and not engine.calls.open
 
 
+def test_an_agent_whose_caller_hung_up_is_free_without_agentcomplete() -> None:
+    """A call cut within a second of its answer (CONNECT and COMPLETECALLER in the same
+    second in queue_log) once left its agent on_call for the minute until the record went
+    unresolved, so the dropped caller's callback found no free agent in its window."""
+    engine = MetricsEngine()
+    engine.apply(MemberAdded(T0, QUEUE, AGENT, "a1", 1, False, "", 0))
+    engine.apply(CallerJoined(T0, "c1", "c1", QUEUE, "", 1))
+    engine.apply(CallAnswered(T0 + 1, "c1", "c1", QUEUE, AGENT, "a1", "leg", 1, 1))
+    assert engine.agents.state(QUEUE, AGENT, T0 + 1)[0] == "on_call"
+    changes = engine.apply(ChannelHungUp(T0 + 1.2, "c1", "c1"))
+    assert agent_states(changes, AGENT)[-1:] == ["available"]  # the wallboard sees it at once
+    assert engine.agents.state(QUEUE, AGENT, T0 + 2)[0] == "available"
+    assert engine.calls.open  # the record still waits for AgentComplete (or the minute)
+    # a late AgentComplete still closes the record and starts the queue's wrap-up
+    engine.apply(TalkEnded(T0 + 1.3, "c1", "c1", QUEUE, AGENT, "a1", 1, 0, "caller"))
+    assert not engine.calls.open and engine.finished[-1].outcome is Outcome.answered
+
+
 def test_completion_of_a_call_answered_during_an_outage_is_rebuilt() -> None:
     engine = MetricsEngine()
     engine.apply(TalkEnded(T0 + 100, "c1", "l1", QUEUE, AGENT, "a1", 7, 60, "caller"))
