@@ -255,6 +255,44 @@ def queue_log_counts(settings: Settings, run_id: str) -> dict[str, int]:
     return verbs
 
 
+def extra_calls(settings: Settings, db: Settings, run_id: str) -> list[tuple[str, str]]:
+    """Stored (call_id, queue) of the run that queue_log has no ENTERQUEUE for (first 10)."""
+    logged = set()
+    with settings.queue_log_file.open(errors="replace") as fh:
+        for line in fh:
+            parts = line.split("|")
+            if len(parts) >= 5 and parts[1].startswith(run_id) and parts[4] == "ENTERQUEUE":
+                logged.add((parts[1], parts[2]))
+    engine = create_engine(db.sync_database_url)
+    try:
+        with engine.connect() as c:
+            rows = c.execute(
+                text("select call_id, queue from queue_calls where call_id like :p"),
+                {"p": f"{run_id}%"},
+            ).all()
+    finally:
+        engine.dispose()
+    return sorted((r[0], r[1]) for r in rows if (r[0], r[1]) not in logged)[:10]
+
+
+def twice(db: Settings, run_id: str) -> list[tuple[str, str, str]]:
+    """The run's calls with more than one row: each row's source and entry time."""
+    engine = create_engine(db.sync_database_url)
+    try:
+        with engine.connect() as c:
+            rows = c.execute(
+                text(
+                    "select call_id, source, entered_at::text from queue_calls q where call_id"
+                    " like :p and (select count(*) from queue_calls o where o.call_id = q.call_id"
+                    " and o.queue = q.queue) > 1 order by call_id, entered_at limit 12"
+                ),
+                {"p": f"{run_id}%"},
+            ).all()
+    finally:
+        engine.dispose()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 def run_spec(args: argparse.Namespace, layout: centre.Centre) -> RunSpec:
     spec = RunSpec(
         calls=args.calls, rate=args.rate, queue=args.queue or layout.default_queue,
@@ -313,6 +351,9 @@ def verify(settings: Settings, db: Settings, run_id: str, config: MetricsConfig)
         mark = "ok" if got[key] == expected else "MISSING"
         ok &= got[key] == expected
         print(f"  {key:15s} {got[key]:5d} / {expected:5d}  {mark}")
+    if got["calls"] != want["calls"]:
+        print(f"  stored calls queue_log does not have: {extra_calls(settings, db, run_id)}")
+        print(f"  calls stored twice (source, entered_at): {twice(db, run_id)}")
     mine, theirs = stored_records(db, run_id), from_queue_log(settings, run_id, config)
     same = agree(mine, theirs)
     centre_kpi = kpi.compute(mine, config=config)["centre"]

@@ -65,7 +65,12 @@ def to_record(row: QueueCall) -> CallRecord:
     )
 
 
-SAME_ENTRY_S = 2.0  # AMI and queue_log stamp one queue entry up to a second apart
+# AMI and queue_log stamp one queue entry up to a second apart when Asterisk is idle; under
+# load the manager stamps events when it sends them, measured 2-3.3 s after queue_log's
+# ENTERQUEUE (benchmarks/controller_cpu.py, 300 calls at 5/s): with 2 s, such a call was
+# stored twice (the reconciler's queue_log row and the live one). One caller channel does
+# not enter the same queue twice within 10 s.
+SAME_ENTRY_S = 10.0
 
 
 async def _align(session: AsyncSession, records: list[CallRecord]) -> list[CallRecord]:

@@ -35,7 +35,7 @@ from queue_metrics.records import CallRecord
 
 log = logging.getLogger(__name__)
 
-MATCH_S = 2.0  # AMI and queue_log stamp the same entry up to a second apart
+MATCH_S = calls_service.SAME_ENTRY_S  # one queue entry in AMI and queue_log (see there)
 LOOKBACK_S = 2 * 86400.0
 GRACE_S = 5.0  # the live path stores a call within this; only older gaps are filled
 PRUNE_S = 3600.0  # how often calls older than LOOKBACK_S leave the settled set
