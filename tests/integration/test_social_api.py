@@ -7,8 +7,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -38,8 +39,19 @@ __all__ = ["sessions", "social_settings"]  # fixtures used by name
 Sessions = async_sessionmaker[AsyncSession]
 
 
+# The mentions were written for 2026-12-07 (Bangkok); every time in this file is moved by
+# whole days so that day is today: the desk's defaults read the real clock.
+RECORDED_DAY = date(2026, 12, 7)
+SHIFT = timedelta(days=(datetime.now(ZoneInfo("Asia/Bangkok")).date() - RECORDED_DAY).days)
+
+
 def utc(text_: str) -> datetime:
-    return datetime.fromisoformat(text_).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text_).replace(tzinfo=UTC) + SHIFT
+
+
+def iso(text_: str) -> str:
+    """A query bound of the recorded day, moved like the mentions."""
+    return (datetime.fromisoformat(text_) + SHIFT).isoformat()
 
 
 def post(n: int, body: str, when: str, **fields: Any) -> Found:
@@ -255,7 +267,7 @@ async def test_mentions_are_filtered_and_ranked_by_likes_or_by_shares(
     assert [(m["external_id"], m["sentiment"]) for m in news] == [("news-7", "negative")]
     assert by_likes[0]["url"] == "https://x.com/somchai_news/status/2"
 
-    day = {"from": "2026-12-07T00:00:00+07:00", "to": "2026-12-08T00:00:00+07:00"}
+    day = {"from": iso("2026-12-07T00:00:00+07:00"), "to": iso("2026-12-08T00:00:00+07:00")}
     that_day = (await client.get(url, headers=boss, params=day)).json()
     assert sorted(m["external_id"] for m in that_day["items"]) == ["news-7", "x-4", "x-5", "x-6"]
 
@@ -281,11 +293,11 @@ async def test_volume_counts_mentions_per_bangkok_day_keyword_and_sentiment(api:
     r = await client.get(
         "/api/v1/social/volume",
         headers=boss,
-        params={"from": "2026-12-06T00:00:00+07:00", "to": "2026-12-08T00:00:00+07:00"},
+        params={"from": iso("2026-12-06T00:00:00+07:00"), "to": iso("2026-12-08T00:00:00+07:00")},
     )
     assert r.status_code == 200, r.text
     got = {(p["start"], p["keyword_id"], p["sentiment"]): p["count"] for p in r.json()}
-    day6, day7 = "2026-12-06T00:00:00+07:00", "2026-12-07T00:00:00+07:00"
+    day6, day7 = iso("2026-12-06T00:00:00+07:00"), iso("2026-12-07T00:00:00+07:00")
     parsed = {(datetime.fromisoformat(s), k, v): c for (s, k, v), c in got.items()}
     assert parsed == {
         (datetime.fromisoformat(day6), call_centre, "negative"): 1,  # x-1
@@ -302,14 +314,14 @@ async def test_volume_counts_mentions_per_bangkok_day_keyword_and_sentiment(api:
         f"/api/v1/social/mentions/{x3}/sentiment", headers=boss, json={"sentiment": "negative"}
     )
     again = await client.get("/api/v1/social/volume", headers=boss, params={
-        "from": day6, "to": "2026-12-07T00:00:00+07:00", "keyword_id": call_centre})  # fmt: skip
+        "from": day6, "to": day7, "keyword_id": call_centre})  # fmt: skip
     assert [(p["sentiment"], p["count"]) for p in again.json()] == [("negative", 2)]
     hourly = await client.get(
         "/api/v1/social/volume",
         headers=boss,
         params={
-            "from": "2026-12-06T00:00:00+07:00",
-            "to": "2026-12-07T00:00:00+07:00",
+            "from": iso("2026-12-06T00:00:00+07:00"),
+            "to": iso("2026-12-07T00:00:00+07:00"),
             "bucket": "hour",
             "keyword_id": call_centre,
         },
@@ -320,7 +332,7 @@ async def test_volume_counts_mentions_per_bangkok_day_keyword_and_sentiment(api:
         headers=boss,
         params={
             "from": "2026-01-01T00:00:00+07:00",
-            "to": "2026-12-07T00:00:00+07:00",
+            "to": iso("2026-12-07T00:00:00+07:00"),
             "bucket": "hour",
         },
     )
@@ -336,8 +348,8 @@ async def test_influencers_rank_authors_by_reach_times_engagement_with_their_men
         "/api/v1/social/influencers",
         headers=boss,
         params={
-            "from": "2026-12-06T00:00:00+07:00",
-            "to": "2026-12-08T00:00:00+07:00",
+            "from": iso("2026-12-06T00:00:00+07:00"),
+            "to": iso("2026-12-08T00:00:00+07:00"),
             "channel": "x",
         },
     )
@@ -405,7 +417,7 @@ async def test_a_mention_becomes_a_complaint_case_in_one_click_and_only_once(api
 async def test_located_mentions_are_counted_per_province_for_the_map(api: Any) -> None:
     client = api[0]
     boss = await headers(api, Role.supervisor)
-    period = {"from": "2026-12-06T00:00:00+07:00", "to": "2026-12-08T00:00:00+07:00"}
+    period = {"from": iso("2026-12-06T00:00:00+07:00"), "to": iso("2026-12-08T00:00:00+07:00")}
     r = await client.get("/api/v1/social/provinces", headers=boss, params=period)
     assert r.status_code == 200, r.text
     assert r.json() == [
