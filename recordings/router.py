@@ -7,29 +7,35 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.centre import Centre
 from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.errors import CHANGES, SIGNED_IN, errors
-from callcenter.services import S3Dep, SessionsDep, SettingsDep
+from callcenter.services import LayoutDep, S3Dep, SessionsDep, SettingsDep
 from callcenter.users.deps import (
     AdminUser as Admin,
 )
 from callcenter.users.deps import CurrentUser, require_roles
 from callcenter.users.models import Role, User
 from callcenter.validation import Id8, Int8, Moment, Offset
+from recordings import names as rec_names
 from recordings import qa, storage
 from recordings import service as rec_service
 from recordings.errors import AudioForbidden, AudioNotStored, RecordingNotFound, StoreUnavailable
 from recordings.models import QaEvaluation, Recording, UploadState
 from recordings.schemas import (
+    AgentChoice,
     AuditOut,
+    Choices,
     EvaluationIn,
     EvaluationOut,
     LegalHoldIn,
     QaFormIn,
     QaFormOut,
+    QueueChoice,
     RecordingOut,
 )
 
@@ -66,10 +72,34 @@ def _agent_of(user: User) -> str:
     return user.agent_id or user.username
 
 
-@router.get("/recordings", response_model=list[RecordingOut])
+async def _names(session: AsyncSession, layout: Centre) -> rec_names.Names:
+    """Queue labels and agent names; a login's display name for an agent the layout lacks."""
+    rows = await session.execute(
+        select(User.agent_id, User.display_name).where(User.agent_id.is_not(None))
+    )
+    return rec_names.of(layout, display_names={a: n for a, n in rows.all() if a})
+
+
+TOTAL = "X-Total-Count"
+PAGED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One page of the matching recordings, newest first",
+        "headers": {
+            TOTAL: {
+                "description": "How many recordings match (every page)",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
+
+
+@router.get("/recordings", response_model=list[RecordingOut], responses=PAGED)
 async def list_recordings(
     request: Request,
+    response: Response,
     user: CurrentUser,
+    layout: LayoutDep,
     sessions: SessionsDep,
     settings: SettingsDep,
     start: Annotated[Moment | None, Query(alias="from")] = None,
@@ -83,7 +113,8 @@ async def list_recordings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[Offset, Query(ge=0)] = 0,
 ) -> Any:
-    """Search the catalogue; every search is audited."""
+    """Search the catalogue, one page at a time (the total of every page in X-Total-Count);
+    every search is audited."""
     if _own_only(user, settings):
         agent = _agent_of(user)
     mask = user.role not in SEES_CALLER
@@ -94,13 +125,33 @@ async def list_recordings(
     )  # fmt: skip
     async with transaction(sessions) as session:
         rows = await rec_service.search(session=session, filters=filters)
+        total = await rec_service.count(session=session, filters=filters)
         linked = await rec_service.linked(session=session, rows=rows)
+        names = await _names(session, layout)
         query = {k: v for k, v in request.query_params.items() if k != "caller" or not mask}
         await rec_service.audit(
-            session=session, action="list", detail={"query": query, "count": len(rows)},
+            session=session, action="list",
+            detail={"query": query, "count": len(rows), "total": total},
             **_who(request, user),
         )  # fmt: skip
-    return [RecordingOut.of(r, mask=mask, linked=linked[r.id]) for r in rows]
+    response.headers[TOTAL] = str(total)
+    return [RecordingOut.of(r, mask=mask, linked=linked[r.id], names=names) for r in rows]
+
+
+@router.get("/qa/choices", response_model=Choices)
+async def qa_choices(user: Reviewer, sessions: SessionsDep, layout: LayoutDep) -> Any:
+    """The QA page's lists: the centre's queues (IVR order) and agents (the layout's, then
+    any other the catalogue holds), by name; and the centre's time zone."""
+    async with sessions() as session:
+        names = await _names(session, layout)
+        seen = await rec_service.agents_seen(session=session)
+    ids = [a.id for a in layout.agents] + [a for a in seen if a not in names.agents]
+    return Choices(
+        time_zone=rec_names.TIME_ZONE,
+        queues=[QueueChoice(name=q.name, label_th=q.label_th, label_en=q.label_en)
+                for q in layout.queues],
+        agents=[AgentChoice(id=a, name=names.agent(a)) for a in dict.fromkeys(ids)],
+    )  # fmt: skip
 
 
 async def _recording(sessions: async_sessionmaker[AsyncSession], recording_id: int) -> Recording:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from callcenter.privacy import mask_number
 from callcenter.validation import InputModel, Int4
 from recordings.models import AuditEntry, Recording
+from recordings.names import Names
 from recordings.service import Linked
 
 
@@ -38,12 +39,20 @@ class RecordingOut(BaseModel):
     upload_state: str
     error: str | None
     qa_scored: bool
+    # What a person reads (asterisk_conf/centre.toml): the queue's labels, the agent's name.
+    queue_label_th: str = ""
+    queue_label_en: str = ""
+    agent_name: str = ""
 
     @classmethod
-    def of(cls, row: Recording, *, mask: bool, linked: Linked) -> RecordingOut:
+    def of(
+        cls, row: Recording, *, mask: bool, linked: Linked, names: Names | None = None
+    ) -> RecordingOut:
+        th, en = names.queue(row.queue) if names else (row.queue, row.queue)
         return cls(
             id=row.id, linkedid=row.linkedid, uniqueid=row.uniqueid, kind=row.kind,
-            queue=row.queue, agent=row.agent,
+            queue=row.queue, agent=row.agent, queue_label_th=th, queue_label_en=en,
+            agent_name=names.agent(row.agent) if names else row.agent,
             caller=mask_number(row.caller) if mask else row.caller, caller_masked=mask,
             case_id=linked.case_id, started_at=row.started_at, ended_at=row.ended_at,
             duration_s=row.duration_s, talk_s=row.talk_s, incomplete=row.incomplete,
@@ -52,6 +61,25 @@ class RecordingOut(BaseModel):
             version_id=row.version_id, retain_until=row.retain_until, legal_hold=row.legal_hold,
             upload_state=row.upload_state, error=row.error, qa_scored=linked.scored,
         )  # fmt: skip
+
+
+class QueueChoice(BaseModel):
+    name: str
+    label_th: str
+    label_en: str
+
+
+class AgentChoice(BaseModel):
+    id: str
+    name: str
+
+
+class Choices(BaseModel):
+    """The QA page's lists: queues in the IVR's order, agents by name, the centre's clock."""
+
+    time_zone: str
+    queues: list[QueueChoice]
+    agents: list[AgentChoice]
 
 
 class LegalHoldIn(InputModel):

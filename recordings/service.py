@@ -74,6 +74,22 @@ def _filtered(f: RecordingFilter) -> Select[Any]:
     return query.where(*conditions)
 
 
+async def count(*, session: AsyncSession, filters: RecordingFilter) -> int:
+    """How many catalogue rows match `filters` (all pages: the true total)."""
+    found = await session.scalar(
+        _filtered(filters).with_only_columns(func.count(Recording.id)).order_by(None)
+    )
+    return int(found or 0)
+
+
+async def agents_seen(*, session: AsyncSession) -> list[str]:
+    """Every agent name in the catalogue (the QA page's agent list beyond centre.toml)."""
+    rows = await session.scalars(
+        select(Recording.agent).where(Recording.agent != "").distinct().order_by(Recording.agent)
+    )
+    return list(rows)
+
+
 async def search(*, session: AsyncSession, filters: RecordingFilter) -> list[Recording]:
     """Catalogue rows matching `filters`, newest first."""
     query = _filtered(filters).order_by(Recording.started_at.desc(), Recording.id.desc())

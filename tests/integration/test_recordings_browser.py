@@ -68,7 +68,7 @@ async def test_qa_finds_plays_and_scores_a_call(
         await expect(page.locator("h1")).to_contain_text("ตรวจคุณภาพสาย")
         await expect(page.locator("h1")).to_contain_text("Call QA")
 
-        await page.locator('input[name="agent"]').fill(call.agent)
+        await page.locator('select[name="agent"]').select_option(call.agent)
         await page.locator("#find").click()
         found = page.locator(f'#results tr[data-id="{call.id}"]')
         await expect(found).to_be_visible()
@@ -87,6 +87,8 @@ async def test_qa_finds_plays_and_scores_a_call(
         )
         assert duration > 1  # Chromium decoded the Ogg Vorbis file
 
+        for key in ("greeting", "understanding", "courtesy", "closing"):
+            await page.locator(f'#criteria input[name="{key}"]').fill("100")
         await page.locator('#criteria input[name="accuracy"]').fill("70")
         await page.locator('#score textarea[name="comments"]').fill("ดีมาก · clear answer")
         await page.locator("#submit-score").click()

@@ -1,0 +1,117 @@
+"""The QA workbench in a real browser (Playwright, Debian's Chromium), desktop and 390 px phone:
+paging with a true total, lists and names instead of ids, the centre's clock, an empty form."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Page, ViewportSize, expect
+
+from callcenter.users.models import Role
+from tests.integration import browser as web
+from tests.integration.qa_support import PASSWORD, add_user, catalogue_rows, unique_agent
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
+]
+
+PHONE = ViewportSize(width=390, height=844)
+
+
+@pytest.fixture(scope="module")
+async def site(app: FastAPI) -> AsyncIterator[str]:
+    async with web.serve(app) as url:
+        yield url
+
+
+async def sign_in(page: Page, url: str, username: str) -> None:
+    await page.goto(f"{url}/login?next=/qa")
+    await page.locator("#username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#submit").click()
+    await page.wait_for_url(f"{url}/qa")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_qa_pages_through_every_row_by_names_from_lists(
+    app: FastAPI, site: str, size: str
+) -> None:
+    agent = unique_agent()
+    number = agent.rsplit("-", 1)[1]
+    rows = await catalogue_rows(app, n=120, agent=agent, queue="cyber-threats")
+    qa_user = await add_user(app, Role.qa)
+    async with web.chromium() as browser:
+        options = (
+            {"viewport": PHONE, "is_mobile": True, "has_touch": True} if size == "phone" else {}
+        )
+        context = await browser.new_context(locale="th-TH", **options)  # type: ignore[arg-type]
+        page = await context.new_page()
+        await sign_in(page, site, qa_user)
+        # Queue and agent are picked from lists of names, not typed as ids.
+        queue = page.locator('#search select[name="queue"]')
+        await expect(
+            queue.locator("option", has_text="ภัยคุกคามไซเบอร์ · Cyber threats")
+        ).to_have_count(1)
+        await queue.select_option("cyber-threats")
+        await page.locator('#search select[name="agent"]').select_option(agent)
+        await page.locator("#find").click()
+
+        await expect(page.locator("#status")).to_contain_text("120 found")  # the true total
+        await expect(page.locator("#page-info")).to_contain_text("1–50")
+        await expect(page.locator("#results tbody tr")).to_have_count(50)
+        first = page.locator(f'#results tr[data-id="{rows[0].id}"]')
+        await expect(first).to_contain_text("ภัยคุกคามไซเบอร์ · Cyber threats")
+        await expect(first).to_contain_text(f"Sim agent {number}")
+        await expect(first).not_to_contain_text("cyber-threats")
+        await expect(first).not_to_contain_text(agent)
+        assert await page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 1
+        await page.screenshot(path=f"/tmp/qa-paging-{size}.png", full_page=size == "desktop")
+
+        await page.locator("#next").click()
+        await expect(page.locator("#page-info")).to_contain_text("51–100")
+        await page.locator("#next").click()
+        await expect(page.locator("#page-info")).to_contain_text("101–120")
+        await expect(page.locator("#results tbody tr")).to_have_count(20)
+        await expect(page.locator(f'#results tr[data-id="{rows[-1].id}"]')).to_be_visible()
+        await expect(page.locator("#next")).to_be_disabled()
+        await page.locator("#prev").click()
+        await expect(page.locator("#page-info")).to_contain_text("51–100")
+        await context.close()
+
+
+async def test_times_are_the_centres_and_the_form_starts_empty(app: FastAPI, site: str) -> None:
+    agent = unique_agent()
+    # A call at 19:49 in Bangkok (12:49 UTC): a phone in another zone showed 12:49.
+    (row,) = await catalogue_rows(
+        app, n=1, agent=agent, newest=datetime(2026, 12, 7, 12, 49, 5, tzinfo=UTC)
+    )
+    qa_user = await add_user(app, Role.qa)
+    async with web.chromium() as browser:
+        context = await browser.new_context(locale="th-TH", timezone_id="Europe/London")
+        page = await context.new_page()
+        await sign_in(page, site, qa_user)
+        await expect(page.locator("#tz-note")).to_contain_text("Asia/Bangkok")
+        await page.locator('#search select[name="agent"]').select_option(agent)
+        await page.locator("#find").click()
+        found = page.locator(f'#results tr[data-id="{row.id}"]')
+        await expect(found).to_contain_text("19:49:05")
+        await expect(found).not_to_contain_text("12:49:05")
+
+        # The date filter is the centre's wall clock too: 19:49-19:50 Bangkok finds the call.
+        await page.locator('#search input[name="from"]').fill("2026-12-07T19:49")
+        await page.locator('#search input[name="to"]').fill("2026-12-07T19:50")
+        await page.locator("#find").click()
+        await expect(page.locator("#status")).to_contain_text("1 found")
+        await expect(found).to_be_visible()
+
+        await found.locator("button.open").click()
+        await expect(page.locator("#criteria input").first).to_be_visible()
+        values = await page.locator("#criteria input").evaluate_all("els => els.map(e => e.value)")
+        assert values and all(v == "" for v in values)  # nothing pre-filled with 100
+        await expect(page.locator("#total")).to_have_text("–")
+        await expect(page.locator("#reason-row")).to_be_hidden()  # no score yet to supersede
+        await context.close()
