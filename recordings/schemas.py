@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from callcenter.privacy import mask_number
-from callcenter.validation import InputModel, Int4
+from callcenter.validation import InputModel, Int4, Int8
 from recordings.models import AuditEntry, Recording
 from recordings.names import Names
 from recordings.service import Linked
@@ -82,48 +83,146 @@ class Choices(BaseModel):
     agents: list[AgentChoice]
 
 
+class MarkerOut(BaseModel):
+    at_s: float  # seconds into the recording
+    kind: Literal["hold", "unhold", "transfer"]
+    detail: str  # a transfer's target
+
+
 class LegalHoldIn(InputModel):
     on: bool
     reason: str = Field(default="", max_length=500)
 
 
+Scale = Literal["0-100", "1-5", "yes_no"]
+
+
 class Criterion(InputModel):
+    """One item of a form (qa-v2): its section, weight and scale; whether it may be N/A
+    (left out of the weight) and whether it is critical (rated "no", the score is 0)."""
+
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     label_en: str = Field(min_length=1, max_length=200)
     label_th: str = Field(min_length=1, max_length=200)
     weight: float = Field(gt=0, le=100)
+    section_en: str = Field(default="", max_length=200)
+    section_th: str = Field(default="", max_length=200)
+    scale: Scale = "0-100"
+    allow_na: bool = False
+    critical: bool = False
+
+    @model_validator(mode="after")
+    def _critical_is_yes_no(self) -> Criterion:
+        if self.critical and self.scale != "yes_no":
+            raise ValueError("a critical item is rated yes/no (no fails the call)")
+        return self
 
 
-class QaFormIn(InputModel):
-    name: str = Field(min_length=1, max_length=128)
+def _unique_keys(criteria: list[Criterion]) -> list[Criterion]:
+    keys = [c.key for c in criteria]
+    if len(set(keys)) != len(keys):
+        raise ValueError("criterion keys must be unique")
+    return criteria
+
+
+class QaFormVersionIn(InputModel):
     criteria: list[Criterion] = Field(min_length=1, max_length=50)
+    _unique = field_validator("criteria")(_unique_keys)
 
 
-class QaFormOut(QaFormIn):
+class QaFormIn(QaFormVersionIn):
+    name: str = Field(min_length=1, max_length=128)
+
+
+class QaFormOut(BaseModel):
     id: int
+    name: str
+    version: int
     active: bool
+    criteria: list[Criterion]
 
 
 class EvaluationIn(InputModel):
     form_id: Int4
-    ratings: dict[str, float]  # criterion key → 0..100
+    # criterion key → its rating on the item's scale; null: not applicable
+    ratings: dict[str, float | None] = Field(max_length=50)
     comments: str = Field(default="", max_length=5000)
-    supersedes_id: int | None = None
+    item_comments: dict[str, Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=dict, max_length=50
+    )
+    supersedes_id: Int8 | None = None
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class ResponseIn(InputModel):
+    action: Literal["acknowledge", "dispute"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class ResponseOut(BaseModel):
+    action: str
+    reason: str
+    username: str
+    at: datetime
 
 
 class EvaluationOut(BaseModel):
     id: int
     recording_id: int
     form_id: int
+    form_name: str = ""
+    form_version: int = 1
     evaluator_id: int
-    ratings: dict[str, float]
+    evaluator: str = ""  # the auditor's username
+    ratings: dict[str, float | None]
+    item_comments: dict[str, str] = {}
     score: float
+    critical_fail: bool = False
     comments: str
     supersedes_id: int | None
     supersede_reason: str | None
     superseded: bool
     submitted_at: datetime
+    response: ResponseOut | None = None  # the agent's acknowledgement or dispute
+
+
+class MyEvaluationOut(EvaluationOut):
+    """An evaluation of the agent's own call, with what they need to read it."""
+
+    queue_label_th: str
+    queue_label_en: str
+    started_at: datetime
+    duration_s: float
+    form: QaFormOut
+
+
+class CalibrationAuditor(BaseModel):
+    evaluation_id: int
+    evaluator: str
+    score: float
+    critical_fail: bool
+    submitted_at: datetime
+
+
+class CalibrationItem(BaseModel):
+    key: str
+    label_th: str
+    label_en: str
+    points: list[float | None]  # per auditor, 0–100 of the item; null: N/A
+    spread: float | None  # highest minus lowest; null: fewer than two rated it
+
+
+class CalibrationOut(BaseModel):
+    """Two (or more) auditors' current evaluations of one call, compared (qa-v2)."""
+
+    recording_id: int
+    form_id: int | None
+    form_name: str
+    form_version: int | None
+    auditors: list[CalibrationAuditor]
+    items: list[CalibrationItem]
+    score_spread: float | None
+    other_forms: int  # evaluations on other form versions, left out of the comparison
 
 
 class AuditOut(BaseModel):

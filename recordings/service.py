@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from callcenter.cases.models import CaseCall
 from recordings import completeness
@@ -25,6 +26,13 @@ class RecordingFilter:
     min_duration_s: float | None = None
     max_duration_s: float | None = None
     qa_state: str | None = None  # "scored" | "unscored"
+    # A current (not superseded) evaluation's score in [min_score, max_score]; critical:
+    # one whose critical item failed.
+    min_score: float | None = None
+    max_score: float | None = None
+    critical: bool | None = None
+    case_id: int | None = None  # linked to this complaint case
+    has_case: bool | None = None  # linked to any case (True) or to none (False)
     limit: int = 100
     offset: int = 0
 
@@ -71,6 +79,26 @@ def _filtered(f: RecordingFilter) -> Select[Any]:
         conditions.append(scored)
     elif f.qa_state == "unscored":
         conditions.append(~scored)
+    if f.min_score is not None or f.max_score is not None or f.critical is not None:
+        newer = aliased(QaEvaluation)
+        judged = [
+            QaEvaluation.recording_id == Recording.id,
+            ~exists().where(newer.supersedes_id == QaEvaluation.id),
+        ]
+        if f.min_score is not None:
+            judged.append(QaEvaluation.score >= f.min_score)
+        if f.max_score is not None:
+            judged.append(QaEvaluation.score <= f.max_score)
+        if f.critical is not None:
+            judged.append(QaEvaluation.critical_fail.is_(f.critical))
+        conditions.append(exists().where(*judged))
+    linked = exists().where(CaseCall.linkedid == Recording.linkedid)
+    if f.case_id is not None:
+        conditions.append(linked.where(CaseCall.case_id == f.case_id))
+    if f.has_case is True:
+        conditions.append(linked)
+    elif f.has_case is False:
+        conditions.append(~linked)
     return query.where(*conditions)
 
 

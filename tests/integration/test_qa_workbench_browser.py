@@ -115,3 +115,57 @@ async def test_times_are_the_centres_and_the_form_starts_empty(app: FastAPI, sit
         await expect(page.locator("#total")).to_have_text("–")
         await expect(page.locator("#reason-row")).to_be_hidden()  # no score yet to supersede
         await context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_a_critical_fail_scores_the_call_zero(app: FastAPI, site: str, size: str) -> None:
+    agent = unique_agent()
+    (row,) = await catalogue_rows(app, n=1, agent=agent)
+    qa_user = await add_user(app, Role.qa)
+    async with web.chromium() as browser:
+        options = (
+            {"viewport": PHONE, "is_mobile": True, "has_touch": True} if size == "phone" else {}
+        )
+        context = await browser.new_context(locale="th-TH", **options)  # type: ignore[arg-type]
+        page = await context.new_page()
+        await sign_in(page, site, qa_user)
+        await page.locator('#search select[name="agent"]').select_option(agent)
+        await page.locator("#find").click()
+        await page.locator(f'#results tr[data-id="{row.id}"] button.open').click()
+        await page.locator("#form-pick").select_option(label="1212 call review (v1)")
+        legends = page.locator("#criteria legend")
+        await expect(legends).to_have_text(
+            ["การเปิดสาย · Opening", "การรับเรื่อง · Handling", "การปิดสาย · Closing"]
+        )
+        critical = page.locator('#criteria .criterion.critical[data-key="privacy"]')
+        await expect(critical).to_contain_text("ข้อวิกฤต · critical")
+
+        score = page.locator("#score")
+        for key, value in (("greeting", "1"), ("privacy", "1"), ("understanding", "5"),
+                           ("accuracy", "4"), ("courtesy", "5")):  # fmt: skip
+            await score.locator(f'select[name="{key}"]').select_option(value)
+        await score.locator('input[name="next_steps"]').fill("100")
+        await expect(page.locator("#total")).to_have_text("–")  # two items still unrated
+        await score.locator('input[name="na_case_logged"]').check()  # N/A: out of the weight
+        await score.locator('input[name="na_hold_etiquette"]').check()
+        # accuracy 4 of 1–5 is 75 points × 3 of the 13 rated weight: 100 − 75/13 = 94.23
+        await expect(page.locator("#total")).to_have_text("94.23")
+        await expect(page.locator("#critical-note")).to_be_hidden()
+
+        await score.locator('select[name="privacy"]').select_option("0")
+        await expect(page.locator("#total")).to_have_text("0")
+        await expect(page.locator("#critical-note")).to_be_visible()
+        await score.locator('input[name="note_privacy"]').fill(
+            "อ่านเลขบัตรให้ผู้โทรอื่นฟัง · read an ID out"
+        )
+        if size == "phone":
+            assert await page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 1
+        await page.locator("#submit-score").click()
+        await expect(page.locator("#score-result")).to_contain_text("submitted: 0 / 100")
+        await expect(page.locator("#score-result")).to_contain_text("critical fail")
+        done = page.locator("#evaluations > li")
+        await expect(done).to_have_count(1)
+        await expect(done).to_contain_text("1212 call review v1")
+        await expect(done).to_contain_text("privacy: อ่านเลขบัตรให้ผู้โทรอื่นฟัง")
+        await page.locator("#detail").screenshot(path=f"/tmp/qa-critical-{size}.png")
+        await context.close()
