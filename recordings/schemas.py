@@ -13,6 +13,8 @@ from recordings.models import AuditEntry, Recording
 from recordings.names import Names
 from recordings.service import Linked
 
+QA_DEFINITION = "qa-v2"  # the score's definition (recordings/qa.py VERSION)
+
 
 class RecordingOut(BaseModel):
     id: int
@@ -184,6 +186,7 @@ class EvaluationOut(BaseModel):
     superseded: bool
     submitted_at: datetime
     response: ResponseOut | None = None  # the agent's acknowledgement or dispute
+    definition: str = QA_DEFINITION  # docs/kpi-v1.md, section 11
 
 
 class MyEvaluationOut(EvaluationOut):
@@ -223,6 +226,7 @@ class CalibrationOut(BaseModel):
     items: list[CalibrationItem]
     score_spread: float | None
     other_forms: int  # evaluations on other form versions, left out of the comparison
+    definition: str = QA_DEFINITION  # docs/kpi-v1.md, section 11
 
 
 class AuditOut(BaseModel):

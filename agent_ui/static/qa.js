@@ -308,8 +308,20 @@ async function submitScore(event) {
 
 const RESPONSE_TEXT = {acknowledge: "เจ้าหน้าที่รับทราบ · agent acknowledged", dispute: "เจ้าหน้าที่โต้แย้ง · agent disputed"};
 
+const formCache = new Map();  // form id → that version (an evaluation is read with its own)
+
+async function formOf(id) {
+  if (!formCache.has(id)) formCache.set(id, await api(`/api/v1/qa/forms/${id}`));
+  return formCache.get(id);
+}
+
 async function loadEvaluations() {
   const list = await api(`/api/v1/recordings/${current.id}/evaluations`);
+  const used = new Map(await Promise.all([...new Set(list.map((e) => e.form_id))].map(async (id) => [id, await formOf(id)])));
+  const label = (e, key) => {
+    const c = used.get(e.form_id).criteria.find((x) => x.key === key);
+    return c ? `${c.label_th} · ${c.label_en}` : key;
+  };
   mine = [...list].reverse().find((e) => !e.superseded && me && e.evaluator_id === me.id) || null;
   $("reason-row").hidden = !mine;
   $("evaluations").replaceChildren(...list.map((e) => {
@@ -320,7 +332,7 @@ async function loadEvaluations() {
       (e.comments ? ` — ${e.comments}` : "") +
       (e.supersede_reason ? ` (แก้เพราะ · superseded because: ${e.supersede_reason})` : "");
     const notes = Object.entries(e.item_comments || {});
-    if (notes.length) li.append(el("ul", {className: "notes"}, ...notes.map(([k, v]) => el("li", {textContent: `${k}: ${v}`}))));
+    if (notes.length) li.append(el("ul", {className: "notes"}, ...notes.map(([k, v]) => el("li", {textContent: `${label(e, k)}: ${v}`}))));
     if (e.response) {
       li.append(el("p", {className: `response ${e.response.action}`,
         textContent: `${RESPONSE_TEXT[e.response.action]} ${fmtTime(e.response.at)}${e.response.reason ? `: ${e.response.reason}` : ""}`}));

@@ -116,6 +116,7 @@ async def test_forms_score_with_scales_na_and_critical_items_and_keep_their_vers
     assert first.json()["score"] == pytest.approx(87.5)
     assert first.json()["item_comments"] == {"accuracy": "one slip"}
     assert first.json()["form_version"] == 1 and not first.json()["critical_fail"]
+    assert first.json()["definition"] == "qa-v2"  # docs/kpi-v1.md, section 11
 
     failed = await client.post(
         url,

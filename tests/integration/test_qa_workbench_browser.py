@@ -3,16 +3,28 @@ paging with a true total, lists and names instead of ids, the centre's clock, an
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page, ViewportSize, expect
 
+from callcenter.ami.models import AmiEvent
+from callcenter.config import Settings
+from callcenter.db import transaction
 from callcenter.users.models import Role
 from tests.integration import browser as web
-from tests.integration.qa_support import PASSWORD, add_user, catalogue_rows, unique_agent
+from tests.integration.qa_support import (
+    PASSWORD,
+    add_user,
+    catalogue_rows,
+    headers_for,
+    unique_agent,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -166,6 +178,119 @@ async def test_a_critical_fail_scores_the_call_zero(app: FastAPI, site: str, siz
         done = page.locator("#evaluations > li")
         await expect(done).to_have_count(1)
         await expect(done).to_contain_text("1212 call review v1")
-        await expect(done).to_contain_text("privacy: อ่านเลขบัตรให้ผู้โทรอื่นฟัง")
+        await expect(done).to_contain_text("verifying the caller: อ่านเลขบัตรให้ผู้โทรอื่นฟัง")
         await page.locator("#detail").screenshot(path=f"/tmp/qa-critical-{size}.png")
+        await context.close()
+
+
+async def sign_in_at(page: Page, url: str, username: str, path: str) -> None:
+    await page.goto(f"{url}/login?next={path}")
+    await page.locator("#username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#submit").click()
+    await page.wait_for_url(f"{url}{path}")
+
+
+async def score(
+    client: httpx.AsyncClient, headers: dict[str, str], recording_id: int, ratings: dict[str, Any]
+) -> int:
+    forms = (await client.get("/api/v1/qa/forms", headers=headers)).json()
+    (form,) = [f for f in forms if f["name"] == "1212 call review"]
+    done = await client.post(
+        f"/api/v1/recordings/{recording_id}/evaluations",
+        json={"form_id": form["id"], "ratings": ratings, "item_comments": {"accuracy": "ok"}},
+        headers=headers,
+    )
+    assert done.status_code == 201, done.text
+    return int(done.json()["id"])
+
+
+GOOD = {"greeting": 1, "privacy": 1, "understanding": 5, "accuracy": 4, "case_logged": None,
+        "hold_etiquette": None, "courtesy": 5, "next_steps": 100}  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_an_agent_acknowledges_one_evaluation_and_disputes_another(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, site: str, size: str
+) -> None:
+    agent = unique_agent()
+    first, second = await catalogue_rows(app, n=2, agent=agent)
+    qa = await headers_for(app, settings, Role.qa)
+    ids = [await score(client, qa, first.id, GOOD),
+           await score(client, qa, second.id, {**GOOD, "privacy": 0})]  # fmt: skip
+    await add_user(app, Role.agent, username=agent)
+    async with web.chromium() as browser:
+        options = (
+            {"viewport": PHONE, "is_mobile": True, "has_touch": True} if size == "phone" else {}
+        )
+        context = await browser.new_context(locale="th-TH", **options)  # type: ignore[arg-type]
+        page = await context.new_page()
+        await sign_in_at(page, site, agent, "/qa/mine")
+        cards = page.locator("#mine article.evaluation")
+        await expect(cards).to_have_count(2)
+        failed = page.locator(f'article[data-id="{ids[1]}"]')
+        await expect(failed).to_contain_text("0 / 100 ⚠ ไม่ผ่านข้อวิกฤต · critical fail")
+        await expect(failed.locator("tr.failed")).to_contain_text("ไม่ · no")
+        await expect(failed).to_contain_text("ไม่เกี่ยวข้อง · N/A")  # N/A items say so
+        await expect(failed).to_contain_text("1212 call review v1")
+
+        await failed.locator("button.dispute").click()
+        await failed.locator("button.send").click()
+        await expect(failed.locator(".result")).to_contain_text("a reason is needed")
+        await failed.locator("textarea").fill("ผู้โทรยืนยันตัวแล้ว · the caller was verified")
+        await failed.locator("button.send").click()
+        await expect(failed.locator(".response.dispute")).to_contain_text("the caller was verified")
+        good = page.locator(f'article[data-id="{ids[0]}"]')
+        await good.locator("button.ack").click()
+        await expect(good.locator(".response.acknowledge")).to_contain_text("you acknowledged")
+        if size == "phone":
+            assert await page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 1
+        await page.screenshot(path=f"/tmp/qa-mine-{size}.png", full_page=True)
+
+        await page.reload()  # kept: no buttons any more
+        await expect(page.locator("#mine button.ack")).to_have_count(0)
+        await expect(page.locator(".response")).to_have_count(2)
+        await context.close()
+
+    # The auditor sees the dispute next to the evaluation.
+    seen = await client.get(f"/api/v1/recordings/{second.id}/evaluations", headers=qa)
+    assert seen.json()[0]["response"]["action"] == "dispute"
+
+
+async def test_a_supervisor_compares_two_auditors_and_sees_hold_markers(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, site: str
+) -> None:
+    agent = unique_agent()
+    (row,) = await catalogue_rows(app, n=1, agent=agent, duration_s=120)
+    await score(client, await headers_for(app, settings, Role.qa), row.id, GOOD)
+    await score(client, await headers_for(app, settings, Role.qa), row.id, {**GOOD, "accuracy": 2})
+    async with transaction(app.state.services.sessions) as session:
+        for name, seconds in (("Hold", 20), ("Unhold", 35)):
+            session.add(AmiEvent(
+                dedup_key=uuid.uuid4().hex, event=name, linkedid=row.linkedid,
+                event_ts=row.started_at + timedelta(seconds=seconds),
+                headers={"Event": name, "Linkedid": row.linkedid},
+            ))  # fmt: skip
+    supervisor = await add_user(app, Role.supervisor)
+    async with web.chromium() as browser:
+        context = await browser.new_context(locale="th-TH")
+        page = await context.new_page()
+        await sign_in(page, site, supervisor)
+        await page.locator('#search select[name="agent"]').select_option(agent)
+        await page.locator("#find").click()
+        await page.locator(f'#results tr[data-id="{row.id}"] button.open').click()
+        await expect(page.locator("#markers button")).to_have_text(
+            ["0:20 พักสาย · hold", "0:35 กลับมาคุย · off hold"]
+        )
+        table = page.locator("#calibration-table")
+        await expect(page.locator("#calibration")).to_be_visible()
+        # accuracy 4 vs 2 of 1–5: 75 vs 25 points
+        await expect(table.locator('tr[data-key="accuracy"] td')).to_have_text(
+            ["ให้ข้อมูลถูกต้อง · Correct information", "75", "25", "50"]
+        )
+        await expect(table.locator('tr[data-key="case_logged"] td')).to_have_text(
+            ["บันทึกเรื่องร้องเรียน · Logged the complaint as a case", "N/A", "N/A", "–"]
+        )
+        await expect(page.locator("#calibration-note")).to_contain_text("total difference")
+        await page.locator("#detail").screenshot(path="/tmp/qa-calibration-desktop.png")
         await context.close()

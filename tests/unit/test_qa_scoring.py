@@ -111,3 +111,9 @@ def test_names_replace_ids() -> None:
     assert names.agent("agent01") == "Agent 01"
     assert names.agent("sim-agent-02") == "Sim agent 02 · เจ้าหน้าที่จำลอง 02"
     assert names.agent("") == "" and names.agent("someone") == "someone"
+
+
+def test_the_definition_is_named() -> None:
+    from recordings import qa, schemas
+
+    assert qa.VERSION == schemas.QA_DEFINITION == "qa-v2"
