@@ -172,6 +172,7 @@ async def test_a_critical_fail_scores_the_call_zero(app: FastAPI, site: str, siz
         )
         if size == "phone":
             assert await page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 1
+        await page.locator("#score").screenshot(path=f"/tmp/qa-critical-form-{size}.png")
         await page.locator("#submit-score").click()
         await expect(page.locator("#score-result")).to_contain_text("submitted: 0 / 100")
         await expect(page.locator("#score-result")).to_contain_text("critical fail")
