@@ -175,7 +175,9 @@ async def submit(
     notes = {k: v.strip() for k, v in (item_comments or {}).items() if v.strip()}
     unknown = sorted(notes.keys() - {c["key"] for c in used.criteria})
     if unknown:
-        raise EvaluationInvalid("Comments on items the form lacks.", unknown=unknown)
+        raise EvaluationInvalid(
+            "Notes on items the form lacks. / หมายเหตุของข้อที่ไม่มีในแบบประเมิน", unknown=unknown
+        )
     if supersedes_id is not None:
         await _check_supersede(
             session, recording_id=recording_id, old_id=supersedes_id, reason=reason
@@ -196,15 +198,19 @@ async def _check_supersede(
 ) -> None:
     old = await session.get(QaEvaluation, old_id)
     if old is None or old.recording_id != recording_id:
-        raise EvaluationInvalid("The evaluation to supersede is not one of this recording's.")
+        raise EvaluationInvalid(
+            "The evaluation to supersede is not one of this recording's. / ผลประเมินที่จะแก้ไม่ใช่ของไฟล์นี้"
+        )
     if not (reason or "").strip():
-        raise EvaluationInvalid("Superseding an evaluation needs a reason.")
+        raise EvaluationInvalid("Superseding an evaluation needs a reason. / การแก้คะแนนต้องระบุเหตุผล")
     newer = await session.scalar(
         select(QaEvaluation.id).where(QaEvaluation.supersedes_id == old_id)
     )
     if newer is not None:
         raise EvaluationSuperseded(
-            "That evaluation was already superseded; supersede the newest one.", by=newer
+            "That evaluation was already superseded; supersede the newest one. "
+            "/ ผลประเมินนี้ถูกแก้ไปแล้ว ให้แก้ฉบับล่าสุด",
+            by=newer,
         )
 
 
