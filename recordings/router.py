@@ -293,24 +293,38 @@ async def qa_form(form_id: Id4, user: CurrentUser, sessions: SessionsDep) -> Any
 
 
 @router.post("/qa/forms", response_model=QaFormOut, status_code=201)
-async def add_qa_form(body: QaFormIn, user: Reviewer, sessions: SessionsDep) -> Any:
-    """A new QA form, version 1 (sections, items, weights, scales, N/A, critical items)."""
+async def add_qa_form(
+    body: QaFormIn, request: Request, user: Reviewer, sessions: SessionsDep
+) -> Any:
+    """A new QA form, version 1 (sections, items, weights, scales, N/A, critical items);
+    audited."""
     async with transaction(sessions) as session:
         form = await qa.add_form(
             session=session, name=body.name, criteria=[c.model_dump() for c in body.criteria]
         )
+        await rec_service.audit(
+            session=session, action="qa_form_add",
+            detail={"form_id": form.id, "name": form.name, "version": form.version},
+            **_who(request, user),
+        )  # fmt: skip
     return _form_out(form)
 
 
 @router.post("/qa/forms/{form_id}/versions", response_model=QaFormOut, status_code=201)
 async def add_qa_form_version(
-    form_id: Id4, body: QaFormVersionIn, user: Reviewer, sessions: SessionsDep
+    form_id: Id4, body: QaFormVersionIn, request: Request, user: Reviewer, sessions: SessionsDep
 ) -> Any:
-    """The next version of a form; evaluations on older versions keep theirs."""
+    """The next version of a form; evaluations on older versions keep theirs. Audited."""
     async with transaction(sessions) as session:
         form = await qa.add_version(
             session=session, form_id=form_id, criteria=[c.model_dump() for c in body.criteria]
         )
+        await rec_service.audit(
+            session=session, action="qa_form_version",
+            detail={"form_id": form.id, "name": form.name, "version": form.version,
+                    "replaces": form_id},
+            **_who(request, user),
+        )  # fmt: skip
     return _form_out(form)
 
 

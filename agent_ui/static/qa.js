@@ -381,7 +381,75 @@ function pickForm() {
   renderForm();
 }
 
+// ---- the form editor: a new form, or the next version of one (audited server-side) ----
+
+const EDIT_FIELDS = [
+  ["key", "รหัส · key", "text"], ["label_th", "ชื่อข้อ (ไทย) · label (Thai)", "text"],
+  ["label_en", "ชื่อข้อ (อังกฤษ) · label (English)", "text"], ["section_th", "หมวด (ไทย) · section (Thai)", "text"],
+  ["section_en", "หมวด (อังกฤษ) · section (English)", "text"], ["weight", "น้ำหนัก · weight", "number"],
+];
+const SCALE_TEXT = {"0-100": "0–100", "1-5": "1–5", "yes_no": "ใช่/ไม่ · yes/no"};
+
+function editRow(c = {weight: 1, scale: "yes_no"}) {
+  const row = el("div", {className: "edit-item"});
+  for (const [name, text, type] of EDIT_FIELDS) {
+    const input = el("input", {name, type, value: c[name] ?? "", required: ["key", "label_th", "label_en", "weight"].includes(name)});
+    if (type === "number") Object.assign(input, {min: "0.1", step: "any"});
+    row.append(el("label", {}, text, input));
+  }
+  const scale = el("select", {name: "scale"}, ...Object.entries(SCALE_TEXT).map(([v, t]) => new Option(t, v)));
+  scale.value = c.scale || "0-100";
+  row.append(el("label", {}, "มาตร · scale", scale));
+  for (const [name, text] of [["allow_na", "ให้เลือก N/A ได้ · N/A allowed"], ["critical", "ข้อวิกฤต · critical"]]) {
+    row.append(el("label", {className: "check"}, el("input", {type: "checkbox", name, checked: Boolean(c[name])}), ` ${text}`));
+  }
+  const drop = el("button", {type: "button", className: "drop", textContent: "ลบข้อ · Remove"});
+  drop.addEventListener("click", () => row.remove());
+  row.append(drop);
+  return row;
+}
+
+function editPick() {
+  const picked = forms.find((f) => String(f.id) === $("edit-pick").value);
+  $("edit-name-row").hidden = Boolean(picked);
+  $("edit-items").replaceChildren(...(picked ? picked.criteria : [undefined]).map((c) => editRow(c)));
+  $("edit-result").textContent = "";
+}
+
+async function editSave() {
+  const criteria = [...$("edit-items").querySelectorAll(".edit-item")].map((row) => {
+    const v = (n) => row.querySelector(`[name="${n}"]`);
+    return {key: v("key").value.trim(), label_th: v("label_th").value.trim(), label_en: v("label_en").value.trim(),
+      section_th: v("section_th").value.trim(), section_en: v("section_en").value.trim(),
+      weight: Number(v("weight").value), scale: v("scale").value, allow_na: v("allow_na").checked, critical: v("critical").checked};
+  });
+  const picked = forms.find((f) => String(f.id) === $("edit-pick").value);
+  try {
+    const saved = await api(picked ? `/api/v1/qa/forms/${picked.id}/versions` : "/api/v1/qa/forms", {
+      method: "POST", headers: {"content-type": "application/json"},
+      body: JSON.stringify(picked ? {criteria} : {name: $("edit-name").value.trim(), criteria})});
+    await loadForms(saved.id);
+    $("edit-result").textContent = `บันทึกแล้ว · saved: ${saved.name} v${saved.version}`;
+  } catch (e) { $("edit-result").textContent = `ผิดพลาด · error: ${e.message}`; }
+}
+
+async function loadForms(select) {
+  forms = await api("/api/v1/qa/forms");
+  const keep = select ?? form?.id;
+  form = forms.find((f) => f.id === keep) || forms[0];
+  const options = () => forms.map((f) => new Option(`${f.name} (v${f.version})`, f.id));
+  $("form-pick").replaceChildren(...options());
+  $("form-pick").value = String(form.id);
+  $("edit-pick").replaceChildren(new Option("+ แบบฟอร์มใหม่ · new form", ""), ...options());
+  $("edit-pick").value = select ? String(select) : "";
+  editPick();
+  renderForm();
+}
+
 $("search").addEventListener("submit", search);
+$("edit-pick").addEventListener("change", editPick);
+$("edit-add").addEventListener("click", () => $("edit-items").append(editRow()));
+$("edit-save").addEventListener("click", editSave);
 $("prev").addEventListener("click", () => page(-1));
 $("next").addEventListener("click", () => page(1));
 $("score").addEventListener("submit", submitScore);
@@ -402,9 +470,6 @@ $("logout").addEventListener("click", async (e) => {
 });
 Promise.all([
   api("/api/v1/auth/me").then((u) => { me = u; }),
-  api("/api/v1/qa/forms").then((list) => {
-    forms = list; form = forms[0];
-    $("form-pick").replaceChildren(...forms.map((f) => new Option(`${f.name} (v${f.version})`, f.id)));
-  }),
+  loadForms(),
   loadChoices(),
 ]).then(() => search());

@@ -153,6 +153,10 @@ async def test_forms_score_with_scales_na_and_critical_items_and_keep_their_vers
         f"/api/v1/qa/forms/{v1['id']}/versions", json={"criteria": criteria}, headers=qa
     )
     assert again.status_code == 409
+    admin = await headers_for(app, settings, Role.admin)
+    audit = await client.get("/api/v1/audit", params={"action": "qa_form_version"}, headers=admin)
+    assert any(r["detail"]["form_id"] == v2.json()["id"] and r["detail"]["replaces"] == v1["id"]
+               for r in audit.json())  # fmt: skip
 
 
 async def test_filters_by_length_score_critical_and_case(

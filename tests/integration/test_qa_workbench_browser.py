@@ -295,3 +295,51 @@ async def test_a_supervisor_compares_two_auditors_and_sees_hold_markers(
         await expect(page.locator("#calibration-note")).to_contain_text("total difference")
         await page.locator("#detail").screenshot(path="/tmp/qa-calibration-desktop.png")
         await context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+async def test_qa_writes_a_form_and_its_next_version(app: FastAPI, site: str, size: str) -> None:
+    qa_user = await add_user(app, Role.qa)
+    name = f"แบบทดสอบ {uuid.uuid4().hex[:6]}"
+    async with web.chromium() as browser:
+        options = (
+            {"viewport": PHONE, "is_mobile": True, "has_touch": True} if size == "phone" else {}
+        )
+        context = await browser.new_context(locale="th-TH", **options)  # type: ignore[arg-type]
+        page = await context.new_page()
+        await sign_in(page, site, qa_user)
+        await page.locator("#forms-editor summary").click()
+        await page.locator("#edit-name").fill(name)
+        await page.locator("#edit-add").click()
+        items = page.locator("#edit-items .edit-item")
+        await expect(items).to_have_count(2)
+        for i, (key, th, en, section, scale, critical) in enumerate(
+            [("verify", "ยืนยันตัวตน", "Verified identity", "Opening", "yes_no", True),
+             ("tone", "น้ำเสียง", "Tone", "Closing", "1-5", False)]
+        ):  # fmt: skip
+            item = items.nth(i)
+            await item.locator('[name="key"]').fill(key)
+            await item.locator('[name="label_th"]').fill(th)
+            await item.locator('[name="label_en"]').fill(en)
+            await item.locator('[name="section_en"]').fill(section)
+            await item.locator('[name="weight"]').fill("2")
+            await item.locator('[name="scale"]').select_option(scale)
+            if critical:
+                await item.locator('[name="critical"]').check()
+        if size == "phone":
+            assert await page.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 1
+        await page.locator("#forms-editor").screenshot(path=f"/tmp/qa-form-editor-{size}.png")
+        await page.locator("#edit-save").click()
+        await expect(page.locator("#edit-result")).to_contain_text(f"saved: {name} v1")
+
+        # The next version: one more item, N/A allowed.
+        await page.locator("#edit-add").click()
+        new = items.nth(2)
+        for field, value in (("key", "hold"), ("label_th", "พักสาย"), ("label_en", "Hold")):
+            await new.locator(f'[name="{field}"]').fill(value)
+        await new.locator('[name="allow_na"]').check()
+        await page.locator("#edit-save").click()
+        await expect(page.locator("#edit-result")).to_contain_text(f"saved: {name} v2")
+        picks = page.locator("#form-pick option")
+        await expect(picks.filter(has_text=name)).to_have_text([f"{name} (v2)"])  # v1 retired
+        await context.close()
