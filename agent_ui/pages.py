@@ -84,7 +84,7 @@ async def qa_page(role: PageRole) -> Response:
 @router.get("/qa/mine", response_model=None)
 async def qa_mine(role: PageRole) -> Response:
     """An agent's own QA evaluations: read, acknowledge or dispute (agents)."""
-    return _guarded(role, "/qa/mine", QA_MINE_ROLES, "qa_mine.html", "qa_forbidden.html")
+    return _guarded(role, "/qa/mine", QA_MINE_ROLES, "qa_mine.html", "qa_mine_forbidden.html")
 
 
 @router.get("/chat", response_model=None)

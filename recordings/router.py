@@ -124,7 +124,7 @@ async def list_recordings(
     caller: str | None = None,
     min_duration_s: Annotated[float | None, Query(ge=0)] = None,
     max_duration_s: Annotated[float | None, Query(ge=0)] = None,
-    qa_state: Annotated[str | None, Query(pattern="^(scored|unscored)$")] = None,
+    qa_state: Annotated[str | None, Query(pattern="^(scored|unscored|disputed)$")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     critical: bool | None = None,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from callcenter.cases.models import CaseCall
 from recordings import completeness
-from recordings.models import AuditEntry, QaEvaluation, Recording, UploadState
+from recordings.models import AuditEntry, QaEvaluation, QaResponse, Recording, UploadState
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class RecordingFilter:
     caller: str | None = None
     min_duration_s: float | None = None
     max_duration_s: float | None = None
-    qa_state: str | None = None  # "scored" | "unscored"
+    qa_state: str | None = None  # "scored" | "unscored" | "disputed"
     # A current (not superseded) evaluation's score in [min_score, max_score]; critical:
     # one whose critical item failed.
     min_score: float | None = None
@@ -79,6 +79,14 @@ def _filtered(f: RecordingFilter) -> Select[Any]:
         conditions.append(scored)
     elif f.qa_state == "unscored":
         conditions.append(~scored)
+    elif f.qa_state == "disputed":  # the agent disputed one of its evaluations
+        conditions.append(
+            exists().where(
+                QaEvaluation.recording_id == Recording.id,
+                QaResponse.evaluation_id == QaEvaluation.id,
+                QaResponse.action == "dispute",
+            )
+        )
     if f.min_score is not None or f.max_score is not None or f.critical is not None:
         newer = aliased(QaEvaluation)
         judged = [

@@ -282,6 +282,10 @@ async def test_an_agent_acknowledges_or_disputes_their_own_evaluations(
     )
     assert not_mine.status_code == 404
 
+    disputed_calls = await client.get(
+        "/api/v1/recordings", params={"agent": agent, "qa_state": "disputed"}, headers=qa
+    )
+    assert [r["id"] for r in disputed_calls.json()] == [rows[0].id]  # QA finds the disputes
     # The auditor sees the answer; the audit log has it; the answers cannot be changed.
     seen = await client.get(f"/api/v1/recordings/{rows[0].id}/evaluations", headers=qa)
     assert seen.json()[0]["response"]["reason"] == "ผู้โทรขอวางสายเอง · caller hung up"

@@ -253,6 +253,17 @@ async def test_an_agent_acknowledges_one_evaluation_and_disputes_another(
         await expect(page.locator(".response")).to_have_count(2)
         await context.close()
 
+    async with web.chromium() as browser:  # the page is the agents' own
+        context = await browser.new_context()
+        page = await context.new_page()
+        qa_user = await add_user(app, Role.qa)
+        await page.goto(f"{site}/login?next=/qa/mine")
+        await page.locator("#username").fill(qa_user)
+        await page.locator("#password").fill(PASSWORD)
+        await page.locator("#submit").click()
+        await expect(page.locator("#forbidden")).to_contain_text("it needs the agent role")
+        await context.close()
+
     # The auditor sees the dispute next to the evaluation.
     seen = await client.get(f"/api/v1/recordings/{second.id}/evaluations", headers=qa)
     assert seen.json()[0]["response"]["action"] == "dispute"
