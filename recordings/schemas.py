@@ -42,6 +42,9 @@ class RecordingOut(BaseModel):
     upload_state: str
     error: str | None
     qa_scored: bool
+    qa_score: float | None = None  # the newest current evaluation's score (qa-v2)
+    qa_critical_fail: bool = False
+    qa_disputed: bool = False  # the agent disputed one of its evaluations
     # What a person reads (asterisk_conf/centre.toml): the queue's labels, the agent's name.
     queue_label_th: str = ""
     queue_label_en: str = ""
@@ -63,6 +66,8 @@ class RecordingOut(BaseModel):
             sha256=row.sha256, bucket=row.bucket, object_key=row.object_key,
             version_id=row.version_id, retain_until=row.retain_until, legal_hold=row.legal_hold,
             upload_state=row.upload_state, error=row.error, qa_scored=linked.scored,
+            qa_score=linked.score, qa_critical_fail=linked.critical_fail,
+            qa_disputed=linked.disputed,
         )  # fmt: skip
 
 

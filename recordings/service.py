@@ -139,17 +139,30 @@ class Linked:
 
     scored: bool  # at least one QA evaluation
     case_id: int | None  # the first case its call (linkedid) is linked to
+    score: float | None = None  # its newest current (not superseded) evaluation's score
+    critical_fail: bool = False  # ... and whether a critical item failed in it
+    disputed: bool = False  # the agent disputed one of its evaluations
 
 
 async def linked(*, session: AsyncSession, rows: Sequence[Recording]) -> dict[int, Linked]:
-    """Per recording id, from two queries for the whole page of rows."""
+    """Per recording id, from three queries for the whole page of rows."""
     if not rows:
         return {}
-    scored = set(
+    ids = [r.id for r in rows]
+    newer = aliased(QaEvaluation)
+    judged = await session.execute(
+        select(QaEvaluation.recording_id, QaEvaluation.score, QaEvaluation.critical_fail)
+        .where(QaEvaluation.recording_id.in_(ids))
+        .where(~exists().where(newer.supersedes_id == QaEvaluation.id))
+        .order_by(QaEvaluation.id)
+    )
+    # oldest first: the newest current evaluation wins
+    scores: dict[int, tuple[float, bool]] = {r: (v, c) for r, v, c in judged.all()}
+    disputed = set(
         await session.scalars(
             select(QaEvaluation.recording_id)
-            .where(QaEvaluation.recording_id.in_([r.id for r in rows]))
-            .distinct()
+            .join(QaResponse, QaResponse.evaluation_id == QaEvaluation.id)
+            .where(QaEvaluation.recording_id.in_(ids), QaResponse.action == "dispute")
         )
     )
     first_case = select(CaseCall.linkedid, func.min(CaseCall.case_id)).group_by(CaseCall.linkedid)
@@ -157,7 +170,12 @@ async def linked(*, session: AsyncSession, rows: Sequence[Recording]) -> dict[in
         first_case.where(CaseCall.linkedid.in_({r.linkedid for r in rows}))
     )
     cases: dict[str, int] = {linkedid: case_id for linkedid, case_id in found.all()}
-    return {r.id: Linked(r.id in scored, cases.get(r.linkedid)) for r in rows}
+    out = {}
+    for r in rows:
+        value, critical = scores.get(r.id, (None, False))
+        out[r.id] = Linked(r.id in scores, cases.get(r.linkedid), value, critical,
+                           r.id in disputed)  # fmt: skip
+    return out
 
 
 async def retention_ended(

@@ -86,15 +86,22 @@ async function loadChoices() {
   fill($("search").elements.agent, c.agents.map((a) => [a.id, a.name]));
 }
 
+function qaState(r) {
+  if (!r.qa_scored) return "ยังไม่ประเมิน · not scored";
+  return `✓ ${r.qa_score} / 100` + (r.qa_critical_fail ? " ⚠ ไม่ผ่านข้อวิกฤต · critical fail" : "") +
+    (r.qa_disputed ? " · เจ้าหน้าที่โต้แย้ง · disputed" : "");
+}
+
 const queueName = (r) => r.queue_label_th ? `${r.queue_label_th} · ${r.queue_label_en}` : r.queue;
 
 function row(r) {
   const tr = document.createElement("tr");
   tr.dataset.id = r.id;
+  if (current && current.id === r.id) tr.classList.add("selected");
   // A recording much shorter than its call's talk lost media: say so next to its length.
   const length = fmtLen(r.duration_s) + (r.incomplete ? ` ⚠ ไม่ครบ · incomplete (talk ${fmtLen(r.talk_s)})` : "");
   const cells = [fmtTime(r.started_at), queueName(r), r.agent_name || r.agent || "–", r.caller, length,
-    r.qa_scored ? "✓ ให้คะแนนแล้ว · scored" : "ยังไม่ประเมิน · not scored"];
+    qaState(r)];
   for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
   const td = document.createElement("td"), b = document.createElement("button");
   b.type = "button"; b.className = "open"; b.textContent = "ฟัง/ประเมิน · Play/score";
@@ -302,7 +309,7 @@ async function submitScore(event) {
     $("score-result").textContent = `ส่งแล้ว · submitted: ${e.score} / 100${e.critical_fail ? " — ไม่ผ่านข้อวิกฤต · critical fail" : ""}`;
     f.comments.value = ""; f.reason.value = "";
     renderForm();
-    await loadEvaluations();
+    await Promise.all([loadEvaluations(), search()]);  // the list shows the new score
   } catch (err) { $("score-result").textContent = `ผิดพลาด · error: ${err.message}`; }
 }
 

@@ -195,6 +195,9 @@ async def test_filters_by_length_score_critical_and_case(
     assert await ids(min_duration_s=180, max_duration_s=600) == {failed.id}
     assert await ids(min_score=90, max_score=100) == {short.id}
     assert await ids(critical="true") == {failed.id}
+    listed = await client.get("/api/v1/recordings", params={"agent": agent}, headers=qa)
+    shown = {r["id"]: (r["qa_score"], r["qa_critical_fail"]) for r in listed.json()}
+    assert shown == {short.id: (100.0, False), failed.id: (0.0, True), long_.id: (None, False)}
     assert await ids(max_score=10) == {failed.id}  # a critical fail scores 0
     assert await ids(has_case="true") == {long_.id}
     assert await ids(case_id=case.json()["id"]) == {long_.id}
@@ -286,6 +289,10 @@ async def test_an_agent_acknowledges_or_disputes_their_own_evaluations(
         "/api/v1/recordings", params={"agent": agent, "qa_state": "disputed"}, headers=qa
     )
     assert [r["id"] for r in disputed_calls.json()] == [rows[0].id]  # QA finds the disputes
+    (row_out,) = disputed_calls.json()
+    assert (
+        row_out["qa_disputed"] and row_out["qa_score"] == 87.5 and not row_out["qa_critical_fail"]
+    )
     # The auditor sees the answer; the audit log has it; the answers cannot be changed.
     seen = await client.get(f"/api/v1/recordings/{rows[0].id}/evaluations", headers=qa)
     assert seen.json()[0]["response"]["reason"] == "ผู้โทรขอวางสายเอง · caller hung up"

@@ -179,6 +179,9 @@ async def test_a_critical_fail_scores_the_call_zero(app: FastAPI, site: str, siz
         done = page.locator("#evaluations > li")
         await expect(done).to_have_count(1)
         await expect(done).to_contain_text("1212 call review v1")
+        await expect(page.locator(f'#results tr[data-id="{row.id}"]')).to_contain_text(
+            "0 / 100 ⚠ ไม่ผ่านข้อวิกฤต · critical fail"
+        )
         await expect(done).to_contain_text("verifying the caller: อ่านเลขบัตรให้ผู้โทรอื่นฟัง")
         await page.locator("#detail").screenshot(path=f"/tmp/qa-critical-{size}.png")
         await context.close()
