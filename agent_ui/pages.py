@@ -20,6 +20,7 @@ from callcenter.users.models import Role
 HERE = Path(__file__).parent
 WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
 QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
+QA_MINE_ROLES = {Role.agent.value}  # their own evaluations (by the agent of their login)
 DESK_ROLES = {Role.agent.value, Role.admin.value}
 CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
 SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
@@ -78,6 +79,12 @@ async def desk(role: PageRole) -> Response:
 async def qa_page(role: PageRole) -> Response:
     """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
     return _guarded(role, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
+
+
+@router.get("/qa/mine", response_model=None)
+async def qa_mine(role: PageRole) -> Response:
+    """An agent's own QA evaluations: read, acknowledge or dispute (agents)."""
+    return _guarded(role, "/qa/mine", QA_MINE_ROLES, "qa_mine.html", "qa_mine_forbidden.html")
 
 
 @router.get("/chat", response_model=None)
