@@ -20,6 +20,7 @@ from ari_app.client import AriClient
 from ari_app.ivr import Ivr
 from callcenter import __version__, centre
 from callcenter.alerts import service as alert_service
+from callcenter.alerts.router import router as alerts_router
 from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
+    app.include_router(alerts_router)
     app.include_router(social_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())

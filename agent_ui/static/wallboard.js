@@ -21,14 +21,20 @@ function card(name) {
     el.className = "queue";
     el.dataset.queue = name;
     el.append(document.getElementById("queue-card").content.cloneNode(true));
-    document.getElementById("queues").append(el);
   }
   return el;
 }
 
-function bar(el, sel, value, good) {
+// The queues in the IVR's order (the server's "order": centre.toml), not alphabetical.
+function queueNames() {
+  const names = (board.order || []).filter((n) => n in board.queues);
+  return [...names, ...Object.keys(board.queues).filter((n) => !names.includes(n))];
+}
+
+function bar(el, sel, value, good, note) {
   const b = el.querySelector(sel);
   b.querySelector(".v").textContent = fmtPct(value);
+  b.title = value == null && note ? `${note.th} · ${note.en}` : "";
   b.querySelector("em").style.width = `${Math.max(0, Math.min(100, value ?? 0))}%`;
   b.classList.toggle("miss", value !== null && value !== undefined && !good(value));
 }
@@ -40,9 +46,14 @@ function paint(el, q) {
   el.querySelector(".waiting").textContent = q.waiting ?? 0;
   el.querySelector(".answered").textContent = k.answered ?? 0;
   el.querySelector(".offered").textContent = k.offered ?? 0;
-  bar(el, ".sl", k.sl_pct, (v) => v >= 90);
-  bar(el, ".ans", k.answer_rate_pct, (v) => v > 98);
-  bar(el, ".abn", k.abandon_rate_pct, (v) => v <= 3);
+  const note = q.kpi_note;
+  bar(el, ".sl", k.sl_pct, (v) => v >= 90, note);
+  bar(el, ".ans", k.answer_rate_pct, (v) => v > 98, note);
+  bar(el, ".abn", k.abandon_rate_pct, (v) => v <= 3, note);
+  // Why the bars read "–": said on the card, not left to guess (kpi-v1.1's base).
+  const why = el.querySelector(".kpi-note");
+  why.textContent = note ? `– = ${note.th} · ${note.en}` : "";
+  why.hidden = !note;
   el.querySelector(".asa").textContent = fmtSec(k.asa_s);
   el.querySelector(".aht").textContent = fmtSec(k.aht_s);
   el.querySelector(".aht").classList.toggle("miss", k.aht_s > 900);
@@ -53,7 +64,8 @@ function paint(el, q) {
     const s = document.createElement("span");
     s.className = `agent-state ${key}`;
     s.dataset.state = key;
-    const extra = key === "paused" && q.paused_reasons ? Object.entries(q.paused_reasons).map(([r, n]) => `${r} ${n}`).join(", ") : "";
+    // Pause reasons by name (Thai · English), never the raw code.
+    const extra = key === "paused" && q.paused ? q.paused.map((p) => `${p.label_th} · ${p.label_en} ${p.count}`).join(", ") : "";
     s.textContent = `${th} · ${en}: ${agents[key] ?? 0}${extra ? ` (${extra})` : ""}`;
     return s;
   }));
@@ -80,21 +92,90 @@ function render() {
     if (!centre.childElementCount) centre.append(document.getElementById("queue-card").content.cloneNode(true));
     paint(centre, {...c, label_th: "ทั้งศูนย์", label_en: "Whole centre"});
   }
-  for (const [name, q] of Object.entries(board.queues)) paint(card(name), q);
+  const cards = queueNames().map((name) => { const el = card(name); paint(el, board.queues[name]); return el; });
+  const main = document.getElementById("queues");
+  if (cards.some((el, i) => main.children[i] !== el)) main.replaceChildren(...cards);
   const complete = document.getElementById("complete");
   complete.className = `pill ${board.complete === true ? "ok" : board.complete === false ? "bad" : "unknown"}`;
   complete.textContent = board.complete === true ? "ข้อมูลครบ · data complete" : board.complete === false ? "ข้อมูลไม่ครบ · data incomplete" : "ข้อมูลครบ? · data complete?";
   document.getElementById("definition").textContent = board.definition || "kpi-v1.1";
-  // Critical first: the alert list is capped in height, the most urgent must stay in view.
-  const alerts = [...(board.alerts || [])].sort((a, b) => (b.severity === "critical") - (a.severity === "critical"));
-  document.getElementById("alerts").replaceChildren(...alerts.map((a) => {
-    const p = document.createElement("p");
-    p.className = `alert ${a.severity || "warning"}`;
-    p.textContent = `${a.text_th} · ${a.text_en}`;
-    return p;
-  }));
+  paintAlerts(board.alerts || []);
   if (board.as_of) document.getElementById("asof").textContent = new Date(board.as_of * 1000).toLocaleTimeString("th-TH");
   tick();
+}
+
+// Alerts grouped by rule (one banner per kind, its queues listed), critical first; each group
+// can be acknowledged (seen: shown quieter until the incident ends) or snoozed (hidden for a
+// while). Both are a supervisor's audited actions (POST /api/v1/alerts/...).
+function paintAlerts(items) {
+  const now = Date.now() / 1000 + clockOffset;
+  const shown = items.filter((a) => !(a.snoozed_until && a.snoozed_until > now));
+  const snoozed = items.length - shown.length;
+  const groups = new Map();
+  for (const a of shown) {
+    const key = `${a.rule}|${a.severity}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(a);
+  }
+  const ordered = [...groups.values()].sort((a, b) =>
+    (b[0].severity === "critical") - (a[0].severity === "critical") ||
+    a.every((x) => x.acknowledged_by) - b.every((x) => x.acknowledged_by));
+  const els = ordered.map((group) => {
+    const first = group[0];
+    const acked = group.every((a) => a.acknowledged_by);
+    const box = document.createElement("div");
+    box.className = `alert ${first.severity || "warning"}${acked ? " acked" : ""}`;
+    box.dataset.rule = first.rule;
+    box.dataset.count = group.length;
+    const head = document.createElement("p");
+    const title = first.title_th ? `${first.title_th} · ${first.title_en}` : `${first.text_th} · ${first.text_en}`;
+    head.className = "title";
+    head.textContent = `${title}${group.length > 1 ? ` (${group.length})` : ""}`;
+    const list = document.createElement("ul");
+    list.replaceChildren(...group.map((a) => {
+      const li = document.createElement("li");
+      li.dataset.id = a.id;
+      li.textContent = `${a.text_th} · ${a.text_en}`;
+      return li;
+    }));
+    box.append(head, list);
+    if (acked) {
+      const who = document.createElement("p");
+      who.className = "who";
+      who.textContent = `รับทราบแล้วโดย · acknowledged by ${[...new Set(group.map((a) => a.acknowledged_by))].join(", ")}`;
+      box.append(who);
+    } else {
+      const ids = group.map((a) => a.id);
+      box.append(alertButton("ack", "รับทราบ · Acknowledge", "/api/v1/alerts/acknowledge", {ids}),
+                 alertButton("snooze", "เลื่อน 15 นาที · Snooze 15 min", "/api/v1/alerts/snooze", {ids, minutes: 15}));
+    }
+    return box;
+  });
+  if (snoozed) {
+    const p = document.createElement("p");
+    p.className = "alert snoozed";
+    p.textContent = `เลื่อนไว้ ${snoozed} รายการ · ${snoozed} snoozed`;
+    els.push(p);
+  }
+  document.getElementById("alerts").replaceChildren(...els);
+}
+
+function alertButton(kind, text, path, body) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = kind;
+  b.textContent = text;
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    const r = await fetch(path, {method: "POST", credentials: "same-origin",
+      headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
+    if (!r.ok) {
+      b.disabled = false;
+      const e = await r.json().catch(() => ({}));
+      b.title = e.message || `HTTP ${r.status}`;
+    }
+  });
+  return b;
 }
 
 // Open callbacks, the oldest one's age; red when one is close to its 30-minute deadline.
@@ -120,7 +201,7 @@ function apply(message) {
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;

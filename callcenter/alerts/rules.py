@@ -93,10 +93,10 @@ def default_rules(
 
 
 def scopes(snapshot: Mapping[str, Any]) -> list[Scope]:
-    """The queues of a `Wallboard.snapshot()` in name order, then the centre."""
+    """The queues of a `Wallboard.snapshot()` in the board's (the IVR's) order, then the centre."""
     found = [
         Scope(name, view.get("label_th") or name, view.get("label_en") or name, view)
-        for name, view in sorted(snapshot.get("queues", {}).items())
+        for name, view in snapshot.get("queues", {}).items()
     ]
     centre = snapshot.get("centre")
     if centre:
@@ -184,12 +184,20 @@ def _agents_short(rule: Rule, scope: Scope) -> Alert | None:
     available = (scope.view.get("agents") or {}).get("available", 0)
     if not waiting or available >= rule.threshold:
         return None
-    t = f"{rule.threshold:g}"
-    texts = (
-        f"{scope.label_th} มีผู้โทรรอ {waiting} สาย แต่เจ้าหน้าที่ว่าง {available} คน (น้อยกว่า {t})",
-        f"{scope.label_en}: {waiting} caller(s) waiting, {available} agent(s) available"
-        f" (fewer than {t})",
-    )
+    callers = f"{waiting} caller{'s' if waiting != 1 else ''} waiting"
+    if not available:
+        texts = (
+            f"{scope.label_th}: มีผู้โทรรอ {waiting} สาย แต่ไม่มีเจ้าหน้าที่ว่างเลย",
+            f"{scope.label_en}: {callers} and no agent available",
+        )
+    else:
+        need = math.ceil(rule.threshold)
+        agents = f"{available} agent{'s' if available != 1 else ''}"
+        texts = (
+            f"{scope.label_th}: มีผู้โทรรอ {waiting} สาย เจ้าหน้าที่ว่างเพียง {available} คน"
+            f" (ควรมีอย่างน้อย {need} คน)",
+            f"{scope.label_en}: {callers}, only {agents} available (at least {need} needed)",
+        )
     return _alert(rule, scope, float(available), texts, "agents.available", None)
 
 

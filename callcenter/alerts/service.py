@@ -17,12 +17,17 @@ from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, parse_recipients
 from callcenter.background import Background
 from callcenter.config import Settings
+from callcenter.errors import NotFound
 from recordings import completeness
 
 log = logging.getLogger(__name__)
 
 # A check outside the board's snapshot (e.g. the recordings vault): now → the alerts firing.
 ExtraCheck = Callable[[float], Awaitable[list[alert_rules.Alert]]]
+
+
+class AlertNotFiring(NotFound):
+    error_id = "alert_not_firing"
 
 
 class WallboardLike(Protocol):
@@ -60,8 +65,71 @@ class AlertService(Background):
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
         self._shown: list[dict[str, Any]] = []
+        self._firing: list[Incident] = []
+        # A supervisor's acknowledgement holds for the incident it was given on (its start);
+        # a snooze hides the alert id until its end, whatever incident fires meanwhile.
+        self._acks: dict[str, tuple[float, str, float]] = {}  # id → (incident since, by, at)
+        self._snoozes: dict[str, tuple[float, str]] = {}  # id → (until, by)
         self.rounds = 0
         self.sent = 0
+
+    def add_check(self, check: ExtraCheck) -> None:
+        """Another domain's check, evaluated from the next round on with the board's rules."""
+        self._extra.append(check)
+
+    def firing(self, alert_id: str) -> Incident | None:
+        """The open incident of an alert id, if it fires now."""
+        return self.incidents.open.get(alert_id)
+
+    def acknowledge(self, alert_id: str, *, by: str, now: float) -> Incident:
+        """A supervisor has seen the alert: shown as acknowledged until its incident ends."""
+        incident = self._open(alert_id)
+        self._acks[alert_id] = (incident.since, by, now)
+        self._show()
+        return incident
+
+    def snooze(self, alert_id: str, *, by: str, until: float) -> Incident:
+        """Hide the alert from the board until `until` (it comes back if it still fires)."""
+        incident = self._open(alert_id)
+        self._snoozes[alert_id] = (until, by)
+        self._show()
+        return incident
+
+    def _open(self, alert_id: str) -> Incident:
+        incident = self.incidents.open.get(alert_id)
+        if incident is None:
+            raise AlertNotFiring(
+                f"The alert {alert_id!r} is not firing now (it may have just cleared).",
+                hint_th="การแจ้งเตือนนี้ไม่ได้เกิดขึ้นแล้ว",
+                alert_id=alert_id,
+            )
+        return incident
+
+    def _item(self, incident: Incident, now: float) -> dict[str, Any]:
+        item: dict[str, Any] = incident.as_item()
+        a = incident.alert
+        item["title_th"], item["title_en"] = alert_rules.TITLES.get(a.rule, (a.rule, a.rule))
+        item["label_th"], item["label_en"] = a.label_th, a.label_en
+        ack = self._acks.get(a.id)
+        ok = ack is not None and ack[0] == incident.since
+        item["acknowledged_by"] = ack[1] if ok and ack else None
+        item["acknowledged_at"] = ack[2] if ok and ack else None
+        snooze = self._snoozes.get(a.id)
+        live = snooze is not None and snooze[0] > now
+        item["snoozed_until"] = snooze[0] if live and snooze else None
+        item["snoozed_by"] = snooze[1] if live and snooze else None
+        return item
+
+    def _show(self) -> None:
+        now = self._clock()
+        for key in [k for k, (until, _) in self._snoozes.items() if until <= now]:
+            del self._snoozes[key]
+        for key in [k for k in self._acks if k not in self.incidents.open]:
+            del self._acks[key]
+        items = [self._item(incident, now) for incident in self._firing]
+        if items != self._shown:
+            self._shown = items
+            self._wallboard.set_alerts(items)
 
     async def evaluate_once(self) -> list[Incident]:
         """One round: evaluate, update the wallboard when the alerts changed, mail what is due."""
@@ -73,10 +141,8 @@ class AlertService(Background):
             except Exception:  # the database is down: /healthz says so; the board's rules go on
                 log.warning("alert check %r failed", check, exc_info=True)
         firing = self.incidents.update(alerts, now)
-        items = [incident.as_item() for incident in firing]
-        if items != self._shown:
-            self._shown = items
-            self._wallboard.set_alerts(items)
+        self._firing = firing
+        self._show()
         await self._mail(now)
         self.rounds += 1
         return firing

@@ -12,6 +12,7 @@ from typing import Any
 
 from callcenter.background import Background
 from callcenter.centre import Centre
+from callcenter.desk.schemas import PAUSE_REASONS
 from callcenter.live.records import RecordBook, RecordKey
 from callcenter.publisher import Publisher
 from queue_metrics import intervals, kpi
@@ -44,6 +45,8 @@ class Wallboard(Background):
     ) -> None:
         self._metrics, self._book, self._config = metrics, book, config
         self._labels = {q.name: (q.label_th, q.label_en) for q in layout.queues}
+        # The IVR's order (centre.toml), the order callers hear the menu in; others after.
+        self._order = [q.name for q in layout.queues]
         self._hub, self._clock, self._interval = hub, clock, interval_s
         self._dirty = asyncio.Event()
         self._complete: bool | None = None
@@ -93,12 +96,17 @@ class Wallboard(Background):
         now = self._clock()
         live = self._metrics.snapshot(now)
         today, hour = self._kpis(now)
+        names = [q for q in self._order if q in live["queues"]]
+        names += sorted(q for q in live["queues"] if q not in self._labels)
         queues = {
-            name: self._queue(name, view, today["queues"].get(name), hour["queues"].get(name))
-            for name, view in live["queues"].items()
+            name: self._queue(
+                name, live["queues"][name], today["queues"].get(name), hour["queues"].get(name)
+            )
+            for name in names
         }
         return {
             "definition": DEFINITION,
+            "order": names,
             "as_of": now,
             "complete": self._complete,
             "targets": TARGETS,
@@ -151,9 +159,8 @@ class Wallboard(Background):
         today: Mapping[str, Any] | None,
         hour: Mapping[str, Any] | None,
     ) -> dict[str, Any]:
-        waiting = view.get("waiting")
-        oldest = min((w["entered_at"] for w in waiting), default=None) if waiting else None
         th, en = self._labels.get(name, (name, name))
+        figures = dict(today or kpi.kpis([], self._config))
         return {
             "name": name,
             "label_th": th,
@@ -161,10 +168,16 @@ class Wallboard(Background):
             "waiting": view["calls_waiting"],
             "talking": view["calls_talking"],
             "longest_wait_s": view["longest_wait_s"],
-            "oldest_entered_at": oldest,
+            "oldest_entered_at": view.get("oldest_entered_at"),
             "agents": view["agents_by_state"],
             "paused_reasons": view["paused_reasons"],
-            "kpi": dict(today or kpi.kpis([], self._config)),
+            "paused": [
+                {"reason": code, "label_th": lth, "label_en": len_, "count": n}
+                for code, n in view["paused_reasons"].items()
+                for lth, len_ in [pause_label(code)]
+            ],
+            "kpi": figures,
+            "kpi_note": kpi_note(figures),
             "kpi_60m": dict(hour or kpi.kpis([], self._config)),
         }
 
@@ -175,3 +188,27 @@ class Wallboard(Background):
             # The whole board is small (6 queues): send it as one change, coalesced per interval.
             self._hub.publish(TOPIC, self.snapshot())
             await asyncio.sleep(self._interval)
+
+
+def pause_label(code: str) -> tuple[str, str]:
+    """A pause reason code's Thai and English names (the desk's list); unknown codes as is."""
+    if code in ("", "-"):
+        return ("ไม่ระบุเหตุผล", "no reason given")
+    return PAUSE_REASONS.get(code, (code, code))
+
+
+def kpi_note(figures: Mapping[str, Any]) -> dict[str, str] | None:
+    """Why the percentages read "–" (kpi-v1.1: their base is offered − short abandons −
+    withdrawn), or None when they have a base."""
+    offered = figures.get("offered") or 0
+    if figures.get("sl_pct") is not None:
+        return None
+    if not offered:
+        return {"th": "ยังไม่มีสายเข้าวันนี้", "en": "no calls offered yet today"}
+    short, withdrawn = figures.get("short_abandoned") or 0, figures.get("withdrawn") or 0
+    return {
+        "th": f"ไม่มีสายที่นับ: สายเข้า {offered} สาย เป็นสายวางเร็ว {short} สาย"
+        f" ถอนออก {withdrawn} สาย (ไม่นับใน %)",
+        "en": f"no calls counted: {offered} offered, {short} short abandon(s),"
+        f" {withdrawn} withdrawn (not counted in %)",
+    }
