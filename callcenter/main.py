@@ -197,6 +197,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN with an inline script:
+        # /docs is served by agent_ui.pages from files installed with the package instead.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings or get_settings()
     install_handlers(app)
@@ -223,4 +227,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_socket())
     app.include_router(chat_socket())
     app.mount("/static", pages.static_files(), name="static")
+    app.mount("/docs-assets", pages.swagger_files(), name="docs-assets")
     return app
