@@ -71,9 +71,129 @@ function paint(el, q) {
   }));
 }
 
+// Waiting callers of a queue: position, wait (runs on), IVR choice, owed a callback; the
+// number masked.
+function paintCalls(el, q) {
+  const list = el.querySelector(".calls");
+  if (!list) return;
+  list.replaceChildren(...(q.calls || []).map((c) => {
+    const li = document.createElement("li");
+    li.dataset.entered = c.entered_at;
+    li.dataset.owed = c.owed_callback ? "1" : "0";
+    const owed = c.owed_callback ? " · ค้างโทรกลับ owed a callback" : "";
+    const wait = document.createElement("b");
+    wait.className = "wait";
+    li.append(`#${c.position} `, wait, ` · ${c.caller || "–"} · IVR ${c.ivr_digit} ${c.ivr_th} · ${c.ivr_en}${owed}`);
+    return li;
+  }));
+}
+
+const ACTIONS = [["listen", "ฟัง · Listen"], ["whisper", "กระซิบ · Whisper"], ["barge", "ร่วมสาย · Barge"]];
+const STATE_NAMES = Object.fromEntries(STATES.map(([k, th, en]) => [k, `${th} · ${en}`]));
+
+async function post(path, body) {
+  const r = await fetch(path, {method: "POST", credentials: "same-origin",
+    headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
+  const data = await r.json().catch(() => ({}));
+  document.getElementById("grid-result").textContent = r.ok ? `ทำแล้ว · done: ${body.action || body.mode} ${body.interface || body.agent_id}`
+    : `${data.message || r.statusText} (${data.error_id || r.status})`;
+  return r.ok;
+}
+
+function gridActions(a) {
+  const td = document.createElement("td");
+  td.className = "actions";
+  const button = (cls, text, onClick) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = cls; b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  if (a.spy) {
+    for (const [mode, text] of ACTIONS) {
+      td.append(button(`spy-${mode}`, text, () => {
+        const phone = document.getElementById("spy-phone")?.value.trim() || null;
+        post("/api/v1/supervise", {agent_id: a.agent, mode, phone});
+      }));
+    }
+  }
+  const reason = document.createElement("select");
+  reason.className = "reason";
+  reason.setAttribute("aria-label", "เหตุผลการพัก · pause reason");
+  reason.replaceChildren(...Object.entries(board.pause_reasons || {}).map(([code, [th, en]]) => new Option(`${th} · ${en}`, code)));
+  td.append(reason, button("pause", "พัก · Pause", () => post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "pause", reason: reason.value})));
+  td.append(button("unpause", "กลับมาว่าง · Unpause", () => post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "unpause"})));
+  td.append(button("logout", "ออกจากคิว · Log out", () => {
+    if (confirm(`ออกจากคิว · Log ${a.agent} out of every queue?`)) post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "logout"});
+  }));
+  const queue = document.createElement("select");
+  queue.className = "pq";
+  queue.setAttribute("aria-label", "คิว · queue");
+  queue.replaceChildren(...a.queues.map((n) => new Option(board.queues[n]?.label_en || n, n)));
+  const penalty = document.createElement("input");
+  penalty.type = "number"; penalty.min = "0"; penalty.max = "99"; penalty.value = "0"; penalty.className = "penalty";
+  penalty.setAttribute("aria-label", "ลำดับ · penalty");
+  td.append(queue, penalty, button("set-penalty", "ตั้งลำดับ · Set penalty", () =>
+    post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "penalty", queue: queue.value, penalty: Number(penalty.value)})));
+  return td;
+}
+
+// The agent grid: one row per logged-in agent, kept (with its controls) across pushes.
+function paintGrid(agents) {
+  const body = document.querySelector("#agent-grid tbody");
+  if (!body) return;
+  const rows = new Map([...body.querySelectorAll("tr[data-interface]")].map((tr) => [tr.dataset.interface, tr]));
+  const wanted = [];
+  for (const a of agents || []) {
+    let tr = rows.get(a.interface);
+    const queues = a.queues.join(",");
+    if (!tr || tr.dataset.queues !== queues) {
+      tr = document.createElement("tr");
+      tr.dataset.interface = a.interface;
+      tr.dataset.queues = queues;
+      for (let i = 0; i < 7; i++) tr.insertCell();
+      tr.append(gridActions(a));
+    }
+    tr.dataset.agent = a.agent;
+    tr.dataset.state = a.state;
+    tr.dataset.since = a.since ?? "";
+    const c = tr.cells;
+    c[0].textContent = a.name && a.name !== a.agent ? `${a.name} (${a.agent})` : a.agent;
+    c[1].textContent = `${STATE_NAMES[a.state] || a.state}${a.state === "paused" ? ` · ${a.reason_th} · ${a.reason_en}` : ""}`;
+    c[1].className = `agent-state ${a.state}`;
+    c[2].className = "for";
+    const q = a.queue ? board.queues[a.queue] : null;
+    c[3].textContent = q ? `${q.label_th} · ${q.label_en}` : "–";
+    c[4].textContent = a.caller || "–";
+    c[5].textContent = a.answered_today;
+    c[6].textContent = fmtSec(a.aht_today_s);
+    c[6].title = `${board.definition || "kpi-v1.1"}: talk + wrap-up of answered calls`;
+    tr.cells[7].querySelector(".pause").hidden = a.state === "paused";
+    tr.cells[7].querySelector(".reason").hidden = a.state === "paused";
+    tr.cells[7].querySelector(".unpause").hidden = a.state !== "paused";
+    for (const b of tr.cells[7].querySelectorAll("[class^=spy-]")) b.disabled = a.state !== "on_call";
+    wanted.push(tr);
+  }
+  if (!wanted.length) {
+    const tr = document.createElement("tr");
+    const td = tr.insertCell();
+    td.colSpan = 8;
+    td.textContent = "ยังไม่มีเจ้าหน้าที่เข้าคิว · No agent is logged in";
+    wanted.push(tr);
+  }
+  if (wanted.some((tr, i) => body.children[i] !== tr) || body.children.length !== wanted.length) body.replaceChildren(...wanted);
+}
+
 function tick() {
   paintCallbacks(board.callbacks);
   const now = Date.now() / 1000 + clockOffset;
+  for (const li of document.querySelectorAll(".calls li")) {
+    li.querySelector(".wait").textContent = fmtSec(Math.max(0, now - parseFloat(li.dataset.entered)));
+  }
+  for (const tr of document.querySelectorAll("#agent-grid tr[data-since]")) {
+    const since = parseFloat(tr.dataset.since);
+    tr.cells[2].textContent = Number.isFinite(since) ? fmtSec(Math.max(0, now - since)) : "–";
+  }
   for (const el of document.querySelectorAll(".queue")) {
     const oldest = parseFloat(el.dataset.oldest);
     const wait = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
@@ -92,7 +212,8 @@ function render() {
     if (!centre.childElementCount) centre.append(document.getElementById("queue-card").content.cloneNode(true));
     paint(centre, {...c, label_th: "ทั้งศูนย์", label_en: "Whole centre"});
   }
-  const cards = queueNames().map((name) => { const el = card(name); paint(el, board.queues[name]); return el; });
+  const cards = queueNames().map((name) => { const el = card(name); paint(el, board.queues[name]); paintCalls(el, board.queues[name]); return el; });
+  paintGrid(board.agents);
   const main = document.getElementById("queues");
   if (cards.some((el, i) => main.children[i] !== el)) main.replaceChildren(...cards);
   const complete = document.getElementById("complete");
@@ -201,7 +322,7 @@ function apply(message) {
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;

@@ -1,6 +1,7 @@
 """The wallboard's data: live state from the engine plus today's and the last hour's kpi-v1.
 
-Callers' numbers never reach the board (PDPA): only counts and waits.
+Callers' numbers reach the board only masked (PDPA, callcenter.privacy): the agent grid and
+the waiting callers show the last four digits.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from callcenter.background import Background
 from callcenter.centre import Centre
 from callcenter.desk.schemas import PAUSE_REASONS
 from callcenter.live.records import RecordBook, RecordKey
+from callcenter.privacy import mask_number
 from callcenter.publisher import Publisher
 from queue_metrics import intervals, kpi
 from queue_metrics.changes import Change
 from queue_metrics.config import MetricsConfig
 from queue_metrics.engine import MetricsEngine
-from queue_metrics.records import DEFINITION, CallRecord
+from queue_metrics.records import DEFINITION, CallRecord, Outcome
 from queue_metrics.running import RunningKpis
 
 TOPIC = "wallboard"
@@ -47,6 +49,14 @@ class Wallboard(Background):
         self._labels = {q.name: (q.label_th, q.label_en) for q in layout.queues}
         # The IVR's order (centre.toml), the order callers hear the menu in; others after.
         self._order = [q.name for q in layout.queues]
+        self._digits = {q.name: q.digit for q in layout.queues}
+        self._agent_names = {a.id: a.name for a in layout.agents}
+        # interface → (centre state, since): the grid's "time in state" (from the engine's
+        # agent_state changes; an agent already in a state when the service started: None).
+        self._since: dict[str, tuple[str, float]] = {}
+        # Today's answered calls per agent (member name): key → (agent, handle_s or None).
+        self._answered: dict[RecordKey, tuple[str, int | None]] = {}
+        self._owed: Callable[[str], bool] = lambda _number: False
         self._hub, self._clock, self._interval = hub, clock, interval_s
         self._dirty = asyncio.Event()
         self._complete: bool | None = None
@@ -63,6 +73,10 @@ class Wallboard(Background):
     def changed(self, changes: list[Change]) -> None:
         """Called by the pipeline for every batch of engine changes (sync, O(1))."""
         if changes:
+            now = self._clock()
+            for c in changes:
+                if c.kind == "agent_state" and c.queue is None:
+                    self._since[c.key] = (c.data["state"], now)
             self._dirty.set()
 
     def mark(self) -> None:
@@ -88,6 +102,10 @@ class Wallboard(Background):
         self._alerts = items
         self.mark()
 
+    def set_owed(self, owes: Callable[[str], bool]) -> None:
+        """Whether a caller's number is owed a callback (the callbacks domain knows)."""
+        self._owed = owes
+
     def add_section(self, name: str, build: Callable[[float], Any]) -> None:
         """Another domain's part of the board (e.g. "callbacks"), built at snapshot time."""
         self._sections[name] = build
@@ -112,6 +130,8 @@ class Wallboard(Background):
             "targets": TARGETS,
             "centre": self._queue("", live["centre"], today["centre"], hour["centre"]),
             "queues": queues,
+            "agents": self._agents(now),
+            "pause_reasons": PAUSE_REASONS,
             "alerts": self._alerts,
             **{name: build(now) for name, build in self._sections.items()},
         }
@@ -122,14 +142,17 @@ class Wallboard(Background):
             return  # built from the whole book on the first snapshot
         if record.entered_at >= self._day_start:
             self._today.put(key, record)
+            self._note_answered(key, record)
         else:
             self._today.forget(key)
+            self._answered.pop(key, None)
         if record.entered_at >= self._clock() - HOUR_S:
             self._hour.put(key, record)
         else:
             self._hour.forget(key)
 
     def forget(self, key: RecordKey) -> None:
+        self._answered.pop(key, None)
         self._today.forget(key)
         self._hour.forget(key)
 
@@ -146,9 +169,11 @@ class Wallboard(Background):
         self._day_start = day_start
         self._today = RunningKpis(config=self._config)
         self._hour = RunningKpis(config=self._config)
+        self._answered = {}
         for key, record in self._book.items():
             if record.entered_at >= day_start:
                 self._today.put(key, record)
+                self._note_answered(key, record)
             if record.entered_at >= now - HOUR_S:
                 self._hour.put(key, record)
 
@@ -178,8 +203,69 @@ class Wallboard(Background):
             ],
             "kpi": figures,
             "kpi_note": kpi_note(figures),
+            "calls": [self._waiting(name, w) for w in view.get("waiting") or ()],
             "kpi_60m": dict(hour or kpi.kpis([], self._config)),
         }
+
+    def _note_answered(self, key: RecordKey, record: CallRecord) -> None:
+        """Today's answered call of an agent; its handle time (kpi-v1.1: talk + wrap-up) once
+        the talk ended."""
+        if record.outcome is Outcome.answered and record.agent:
+            handle = None if record.talk_s is None else record.talk_s + record.wrapup_s
+            self._answered[key] = (record.agent, handle)
+        else:
+            self._answered.pop(key, None)
+
+    def _waiting(self, queue: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        """One waiting caller: position, wait clock, IVR choice, owed a callback; the number
+        masked (PDPA: the board is on a wall)."""
+        caller = row.get("caller") or ""
+        th, en = self._labels.get(queue, (queue, queue))
+        return {
+            "position": row["position"],
+            "entered_at": row["entered_at"],
+            "caller": mask_number(caller),
+            "ivr_digit": self._digits.get(queue, ""),
+            "ivr_th": th,
+            "ivr_en": en,
+            "owed_callback": self._owed(caller),
+        }
+
+    def _agents(self, now: float) -> list[dict[str, Any]]:
+        """Every logged-in agent: state, reason, since, current queue and (masked) caller,
+        answered calls and AHT today (kpi-v1.1's handle time)."""
+        handled: dict[str, list[int]] = {}
+        answered: dict[str, int] = {}
+        for agent, handle in self._answered.values():
+            answered[agent] = answered.get(agent, 0) + 1
+            if handle is not None:
+                handled.setdefault(agent, []).append(handle)
+        states = self._metrics.agents
+        rows = []
+        for iface in sorted(states.seen()):
+            state, reason = states.centre_state(iface, now)
+            if state == "logged_out":
+                continue
+            member = states.member_name(iface)
+            phone = states.phones.get(iface)
+            talking = phone.talking if phone is not None else None
+            call = self._metrics.calls.open.get(talking) if talking else None
+            since = self._since.get(iface)
+            times = handled.get(member, [])
+            label = pause_label(reason) if state == "paused" else ("", "")
+            rows.append({
+                "interface": iface, "agent": member,
+                "name": self._agent_names.get(member, member),
+                "state": state, "reason": reason, "reason_th": label[0], "reason_en": label[1],
+                "since": since[1] if since and since[0] == state else None,
+                "queues": [q for q in self._order if q in states.queues_of(iface)],
+                "queue": talking[1] if talking else None,
+                "caller": mask_number(call.record.caller) if call else None,
+                "answered_today": answered.get(member, 0),
+                "aht_today_s": round(sum(times) / len(times), 1) if times else None,
+                "spy": iface == f"PJSIP/{member}",
+            })  # fmt: skip
+        return rows
 
     async def _run(self) -> None:
         while True:

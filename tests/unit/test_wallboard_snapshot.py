@@ -10,7 +10,7 @@ from callcenter.live.records import RecordBook
 from callcenter.live.wallboard import Wallboard
 from queue_metrics.config import MetricsConfig
 from queue_metrics.engine import MetricsEngine
-from queue_metrics.events import CallerJoined, MemberAdded
+from queue_metrics.events import CallAnswered, CallerJoined, MemberAdded
 from queue_metrics.records import CallRecord, Outcome
 
 LAYOUT = centre.load(Path(__file__).resolve().parents[2] / "asterisk_conf")
@@ -102,3 +102,67 @@ def test_dash_bars_say_why_only_short_abandons_came_in() -> None:
     assert "สายวางเร็ว 2 สาย" in q["kpi_note"]["th"]
     quiet = snap["queues"][IVR_ORDER[1]]
     assert quiet["kpi_note"] == {"th": "ยังไม่มีสายเข้าวันนี้", "en": "no calls offered yet today"}
+
+
+def test_the_agent_grid_shows_state_since_queue_masked_caller_and_today() -> None:
+    engine = engine_with_waiting_callers()
+    queue = IVR_ORDER[1]
+    engine.apply(
+        MemberAdded(
+            ts=T0,
+            queue=queue,
+            interface="PJSIP/agent07",
+            member="agent07",
+            status=1,
+            paused=False,
+            reason="",
+            wrapup_s=0,
+        )
+    )
+    now = T0 + 40
+    book = RecordBook()
+    wallboard = board(engine, now, book)
+    wallboard.snapshot()
+    # Earlier today agent07 handled two calls: 100 s + 20 s wrap-up and 60 s + 20 s.
+    for i, talk in enumerate((100, 60)):
+        book.put(
+            CallRecord(
+                call_id=f"a{i}",
+                linkedid=f"a{i}",
+                queue=queue,
+                entered_at=now - 900 + i,
+                outcome=Outcome.answered,
+                wait_s=3,
+                agent="agent07",
+                talk_s=talk,
+                wrapup_s=20,
+            )
+        )
+    wallboard.changed(engine.apply(CallAnswered(T0 + 30, "c1", "c1", queue, "PJSIP/agent07",
+                                                "agent07", "ch-1", 30, 2)))  # fmt: skip
+    snap = wallboard.snapshot()
+    (row,) = [a for a in snap["agents"] if a["agent"] == "agent07"]
+    assert row["state"] == "on_call" and row["queue"] == queue
+    assert row["caller"] == "******5678"  # masked (PDPA)
+    assert row["answered_today"] == 2 and row["aht_today_s"] == 100.0  # (120 + 80) / 2
+    assert row["since"] == now and row["spy"] is True
+    assert row["name"] == next(a.name for a in LAYOUT.agents if a.id == "agent07")
+    paused = [a for a in snap["agents"] if a["state"] == "paused"]
+    assert paused and paused[0]["reason_en"] == "Meal" and paused[0]["since"] is None
+    assert all(a["state"] != "logged_out" for a in snap["agents"])
+
+
+def test_waiting_callers_have_position_wait_ivr_choice_and_owed_callback_flag() -> None:
+    wallboard = board(engine_with_waiting_callers(), T0 + 34)
+    wallboard.set_owed(lambda number: number == "0812345679")
+    snap = wallboard.snapshot()
+    (first,) = snap["queues"][IVR_ORDER[1]]["calls"]
+    digit = LAYOUT.queues[1].digit
+    assert first == {
+        "position": 1, "entered_at": T0, "caller": "******5678", "ivr_digit": digit,
+        "ivr_th": LAYOUT.queues[1].label_th, "ivr_en": LAYOUT.queues[1].label_en,
+        "owed_callback": False,
+    }  # fmt: skip
+    (second,) = snap["queues"][IVR_ORDER[3]]["calls"]
+    assert second["owed_callback"] is True and second["caller"] == "******5679"
+    assert "0812345678" not in str(snap)  # no full number anywhere on the board

@@ -1,4 +1,7 @@
-"""alert_actions: audit of supervisors' acknowledge / snooze of wallboard alerts (append-only)
+"""alert_actions and supervisor_agent_actions: audits of the wallboard's supervisor actions
+
+alert_actions: acknowledge / snooze of alerts; supervisor_agent_actions: pause, unpause,
+log out, penalty on an agent from the grid. Both append-only.
 
 Revision ID: 20261207_0201
 Revises: 20261207_0016
@@ -12,6 +15,7 @@ revision = "20261207_0201"
 down_revision = "20261207_0016"
 branch_labels = None
 depends_on = None
+TABLES = ("alert_actions", "supervisor_agent_actions")
 
 
 def upgrade() -> None:
@@ -29,18 +33,42 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_alert_actions_at"), "alert_actions", ["at"])
     op.create_index(op.f("ix_alert_actions_alert_id"), "alert_actions", ["alert_id"])
+    op.create_table(
+        "supervisor_agent_actions",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("interface", sa.String(length=128), nullable=False),
+        sa.Column("agent", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.String(length=255), nullable=False),
+        sa.Column("agent_state", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("error", sa.String(length=255), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supervisor_agent_actions")),
+    )
+    op.create_index(
+        op.f("ix_supervisor_agent_actions_at"), "supervisor_agent_actions", ["at"]
+    )
+    op.create_index(
+        op.f("ix_supervisor_agent_actions_interface"), "supervisor_agent_actions", ["interface"]
+    )
     # refuse_change() comes from the recordings migration (see 20261130_0010).
-    for when, level in (("UPDATE OR DELETE", "ROW"), ("TRUNCATE", "STATEMENT")):
-        name = "append_only" if level == "ROW" else "no_truncate"
-        op.execute(
-            f"CREATE TRIGGER alert_actions_{name} BEFORE {when} ON alert_actions "
-            f"FOR EACH {level} EXECUTE FUNCTION refuse_change()"
-        )
+    for table in TABLES:
+        for when, level in (("UPDATE OR DELETE", "ROW"), ("TRUNCATE", "STATEMENT")):
+            name = "append_only" if level == "ROW" else "no_truncate"
+            op.execute(
+                f"CREATE TRIGGER {table}_{name} BEFORE {when} ON {table} "
+                f"FOR EACH {level} EXECUTE FUNCTION refuse_change()"
+            )
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS alert_actions_append_only ON alert_actions")
-    op.execute("DROP TRIGGER IF EXISTS alert_actions_no_truncate ON alert_actions")
+    for table in TABLES:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    op.drop_table("supervisor_agent_actions")
     op.drop_index(op.f("ix_alert_actions_alert_id"), table_name="alert_actions")
     op.drop_index(op.f("ix_alert_actions_at"), table_name="alert_actions")
     op.drop_table("alert_actions")
