@@ -61,7 +61,9 @@ async def audit(
         return await service.audit(session=session, agent_id=agent_id, limit=limit)
 
 
-@router.post("/agent-actions", response_model=AgentActionOut, status_code=201)
+@router.post(
+    "/agent-actions", response_model=AgentActionOut, status_code=201, responses=errors(502)
+)
 async def agent_action(body: AgentActionIn, user: Supervisor, parts: ServicesDep) -> AgentAction:
     """Pause (with a reason), unpause, log out or change a queue penalty of a logged-in
     agent, from the wallboard's grid (audited, refused ones too)."""

@@ -26,8 +26,11 @@ from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
 from callcenter import centre
 from callcenter.alerts import rules
+from callcenter.calls import service as calls_service
 from callcenter.config import Settings
+from callcenter.live import charts as live_charts
 from callcenter.users.models import Role
+from queue_metrics.records import CallRecord, Outcome
 from tests.integration import browser as web
 from tests.integration.conftest import own_database
 from tests.integration.test_wallboard_browser import (
@@ -238,6 +241,101 @@ async def test_supervisor_acknowledges_and_snoozes_alert_groups(
                 re.compile("acked"), timeout=15_000
             )
             await p.screenshot(path="/tmp/board-alerts-phone.png", full_page=True)
+        finally:
+            await phone.close()
+    finally:
+        await context.close()
+
+
+async def test_charts_through_the_day_beside_last_week(site: Site, chromium: Browser) -> None:
+    """Stored calls today and on the same weekday last week (placed inside today so far,
+    whatever the time of day): the board's charts draw what GET /api/v1/live/charts says."""
+    now = time.time()
+    (start, _), (before, _) = live_charts.day_windows(now, "Asia/Bangkok")
+    at = start + (now - start) / 2  # inside today so far, even just after midnight
+    shop, law = IVR_ORDER[0], IVR_ORDER[3]
+    tag = uuid.uuid4().hex[:6]
+
+    def rec(n: int, when: float, queue: str, outcome: Outcome, wait: int) -> CallRecord:
+        answered = outcome is Outcome.answered
+        return CallRecord(
+            call_id=f"ch-{tag}-{n}", linkedid=f"ch-{tag}-{n}", queue=queue, entered_at=when,
+            outcome=outcome, wait_s=wait, talk_s=20 if answered else None,
+            agent="agent07" if answered else None,
+        )  # fmt: skip
+
+    records = [
+        rec(1, at, shop, Outcome.answered, 4),
+        rec(2, at + 1, shop, Outcome.answered, 50),
+        rec(3, at + 2, law, Outcome.abandoned, 40),
+        rec(4, before + (at - start), shop, Outcome.answered, 2),
+    ]
+    async with site.app.state.services.sessions() as session, session.begin():
+        await calls_service.upsert(session=session, records=records, source="ami")
+    context = await new_context(chromium, DESKTOP)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{site.url}/login?next=/wallboard")
+        await sign_in(page, site.supervisor)
+        await page.wait_for_url(f"{site.url}/wallboard")
+        # The database also holds the shared stack's calls of today (the reconciler takes
+        # them from queue_log): the board must draw what the API answers, kpi-v1.1 figures
+        # (tests/unit/test_wallboard_charts.py checks those against queue_metrics.kpi).
+        data = await page.evaluate("async () => (await fetch('/api/v1/live/charts')).json()")
+        assert data["definition"] == "kpi-v1.1"
+        mine = [r for r in data["intervals"] if r["today"] and r["today"]["offered"]]
+        assert sum(r["today"]["offered"] for r in mine) >= 3
+        assert any(r["last_week"] for r in data["intervals"])
+        volume = page.locator("#chart-volume svg rect.offered")
+        await expect(volume).to_have_count(len(mine), timeout=15_000)
+        offered = await volume.evaluate_all("els => els.map(e => Number(e.dataset.offered))")
+        assert offered == [r["today"]["offered"] for r in mine]
+        await expect(page.locator("#chart-volume svg polyline.last-week")).to_have_count(1)
+        await expect(page.locator("#chart-sl svg line.target")).to_have_attribute(
+            "data-target", "90"
+        )
+        dots = page.locator("#chart-sl svg circle.dot")
+        with_sl = [
+            r["today"]["sl_pct"]
+            for r in data["intervals"]
+            if r["today"] and r["today"]["sl_pct"] is not None
+        ]
+        await expect(dots).to_have_count(len(with_sl))
+        shown = await dots.evaluate_all("els => els.map(e => Number(e.dataset.sl))")
+        assert shown == with_sl
+        missed = [v for v in with_sl if v < 90]
+        await expect(page.locator("#chart-sl svg circle.dot.miss")).to_have_count(len(missed))
+        lost = await page.locator("#chart-waits rect.lost").evaluate_all(
+            "els => els.map(e => Number(e.dataset.lost))"
+        )
+        assert lost == [b["lost"] for b in data["waits"]] and sum(lost) >= 1
+        await expect(page.locator("#chart-def")).to_contain_text("kpi-v1.1")
+        # One queue: its own figures (our abandoned call of 40 s is counted in one of them).
+        await page.locator("#chart-queue").select_option(law)
+        law_data = await page.evaluate(
+            f"async () => (await fetch('/api/v1/live/charts?queue={law}')).json()"
+        )
+        law_sl = [
+            r["today"]["sl_pct"]
+            for r in law_data["intervals"]
+            if r["today"] and r["today"]["sl_pct"] is not None
+        ]
+        assert law_data["queue"] == law and law_sl
+        law_dots = page.locator("#chart-sl svg circle.dot")
+        await expect(law_dots).to_have_count(len(law_sl))
+        drawn = await law_dots.evaluate_all("els => els.map(e => Number(e.dataset.sl))")
+        assert drawn == law_sl
+        await page.locator("#charts").screenshot(path="/tmp/board-charts-desktop.png")
+        phone = await new_context(chromium, PHONE, phone=True, state=await context.storage_state())
+        try:
+            p = await phone.new_page()
+            await p.goto(f"{site.url}/wallboard")
+            await expect(p.locator("#chart-volume svg rect.offered")).to_have_count(
+                len(mine), timeout=15_000
+            )
+            width = await p.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+            assert width[0] <= width[1], width
+            await p.locator("#charts").screenshot(path="/tmp/board-charts-phone.png")
         finally:
             await phone.close()
     finally:
