@@ -18,6 +18,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
 from callcenter import centre
 from callcenter.alerts import rules
+from callcenter.callbacks.models import CallbackEvent, CallbackTask
 from callcenter.calls import service as calls_service
 from callcenter.config import Settings
 from callcenter.live import charts as live_charts
@@ -336,6 +338,74 @@ async def test_charts_through_the_day_beside_last_week(site: Site, chromium: Bro
             width = await p.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
             assert width[0] <= width[1], width
             await p.locator("#charts").screenshot(path="/tmp/board-charts-phone.png")
+        finally:
+            await phone.close()
+    finally:
+        await context.close()
+
+
+async def test_callbacks_panel_time_left_cancel_with_reason_and_history(
+    site: Site, chromium: Browser
+) -> None:
+    now = datetime.now(UTC)
+    async with site.app.state.services.sessions() as session, session.begin():
+        due = CallbackTask(
+            number="0869000111", callable=True, queue=IVR_ORDER[0], state="pending",
+            dropped_at=now - timedelta(minutes=5), deadline_at=now + timedelta(minutes=25),
+            due_at=now + timedelta(minutes=20), attempts=0, drops=1,
+        )  # fmt: skip
+        done = CallbackTask(
+            number="0869000222", callable=True, queue=IVR_ORDER[1], state="reached",
+            outcome="reached", dropped_at=now - timedelta(minutes=50),
+            deadline_at=now - timedelta(minutes=20), attempts=1, drops=1,
+            closed_at=now - timedelta(minutes=40),
+        )  # fmt: skip
+        session.add_all([due, done])
+        await session.flush()
+        session.add(
+            CallbackEvent(task_id=done.id, at=now - timedelta(minutes=41), kind="dialed",
+                          state="dialing", attempt=1, detail="agent07")
+        )  # fmt: skip
+        due_id, done_id = due.id, done.id
+    context = await new_context(chromium, DESKTOP)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{site.url}/login?next=/wallboard")
+        await sign_in(page, site.supervisor)
+        await page.wait_for_url(f"{site.url}/wallboard")
+        row = page.locator(f'#cb-open tr[data-task="{due_id}"]')
+        await expect(row).to_be_visible(timeout=15_000)
+        await expect(row).to_contain_text("******0111")
+        await expect(row).not_to_contain_text("0869000111")
+        await expect(row.locator(".cb-left")).to_have_text(re.compile(r"^เหลือ · left 2[45]:\d\d$"))
+        past = page.locator(f'#cb-history details[data-task="{done_id}"]')
+        await expect(past).to_contain_text("reached")
+        await past.locator("summary").click()
+        await expect(past.locator("li")).to_contain_text(["dialed → dialing · agent07"])
+        await page.locator("#cb-panel").screenshot(path="/tmp/board-callbacks-desktop.png")
+
+        await row.locator("button.cb-cancel").click()  # no reason: refused on the page
+        await expect(page.locator("#cb-result")).to_contain_text("give a reason")
+        await row.locator("input.cb-reason").fill("caller asked by e-mail")
+        await row.locator("button.cb-cancel").click()
+        await expect(row).to_have_count(0, timeout=10_000)
+        cancelled = page.locator(f'#cb-history details[data-task="{due_id}"]')
+        await expect(cancelled).to_have_attribute("data-state", "cancelled")
+        await expect(cancelled).to_contain_text("caller asked by e-mail")
+        await cancelled.locator("summary").click()
+        await expect(cancelled.locator("li").last).to_contain_text(
+            f"{site.supervisor}: caller asked by e-mail"
+        )
+        phone = await new_context(chromium, PHONE, phone=True, state=await context.storage_state())
+        try:
+            p = await phone.new_page()
+            await p.goto(f"{site.url}/wallboard")
+            await expect(p.locator(f'#cb-history details[data-task="{due_id}"]')).to_be_visible(
+                timeout=15_000
+            )
+            width = await p.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+            assert width[0] <= width[1], width
+            await p.locator("#cb-panel").screenshot(path="/tmp/board-callbacks-phone.png")
         finally:
             await phone.close()
     finally:
