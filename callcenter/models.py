@@ -1,6 +1,6 @@
 """Every table of the service, imported in one place so Alembic sees the whole metadata."""
 
-from callcenter.alerts.models import AlertAction
+from callcenter.alerts.models import AlertAction, AlertThreshold
 from callcenter.ami.models import AmiEvent
 from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTask
 from callcenter.calls.models import QueueCall
@@ -16,8 +16,8 @@ from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
 metadata = Base.metadata
 
 __all__ = [
-    "AgentAction", "AlertAction", "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent",
-    "CallbackTask",
+    "AgentAction", "AlertAction", "AlertThreshold", "AmiEvent", "AuditEntry", "CallbackDrop",
+    "CallbackEvent", "CallbackTask",
     "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
     "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
     "SpyAction", "User", "WebhookEvent", "metadata",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Identity, Integer, String
+from sqlalchemy import BigInteger, DateTime, Float, Identity, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
@@ -26,3 +26,16 @@ class AlertAction(Base):
     until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # snooze's end
     # The alert's text as the supervisor saw it (what was acknowledged).
     text_en: Mapped[str] = mapped_column(String(400), default="")
+
+
+class AlertThreshold(Base):
+    """A supervisor's threshold for one rule in one queue (or the centre), replacing the
+    configured one there; every change is also in alert_actions."""
+
+    __tablename__ = "alert_thresholds"
+
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    threshold: Mapped[float] = mapped_column(Float)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

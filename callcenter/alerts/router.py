@@ -6,15 +6,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from callcenter.alerts.models import AlertAction
+from callcenter.alerts import rules as alert_rules
+from callcenter.alerts.models import AlertAction, AlertThreshold
 from callcenter.db import transaction
-from callcenter.errors import CHANGES, SIGNED_IN, errors
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
 from callcenter.services import ServicesDep, SessionsDep
 from callcenter.users.deps import SupervisorUser as Supervisor
 from callcenter.validation import InputModel
@@ -97,3 +98,94 @@ async def actions(
     async with sessions() as session:
         stmt = select(AlertAction).order_by(AlertAction.at.desc(), AlertAction.id.desc())
         return (await session.scalars(stmt.limit(limit))).all()
+
+
+class ThresholdIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = Field(max_length=40, description="One of the editable rules (GET thresholds)")
+    scope: str = Field(max_length=100, description="A queue name, or 'centre'")
+    threshold: float | None = Field(
+        default=None, allow_inf_nan=False, description="None: back to the configured one"
+    )
+
+
+@router.get("/thresholds")
+async def thresholds(_: Supervisor, parts: ServicesDep) -> dict[str, Any]:
+    """Each editable rule in each queue (and the centre where the rule covers it): the
+    threshold in force, the configured one and who changed it."""
+    alerts, layout = parts.alerts, parts.layout
+    scopes = [(q.name, q.label_th, q.label_en) for q in layout.queues]
+    scopes.append((alert_rules.CENTRE, *alert_rules.CENTRE_LABELS))
+    rows = []
+    for rule in alerts.rules():
+        if rule.kind not in alert_rules.EDITABLE:
+            continue
+        th, en, unit, low, high = alert_rules.EDITABLE[rule.kind]
+        for name, label_th, label_en in scopes:
+            if not (rule.centre if name == alert_rules.CENTRE else rule.queues):
+                continue
+            own = alerts.thresholds.get((rule.kind, name))
+            rows.append({
+                "rule": rule.kind, "scope": name, "label_th": label_th, "label_en": label_en,
+                "rule_th": th, "rule_en": en, "unit": unit, "min": low, "max": high,
+                "threshold": rule.threshold if own is None else own,
+                "configured": rule.threshold, "changed": own is not None,
+            })  # fmt: skip
+    return {"thresholds": rows}
+
+
+@router.put("/thresholds", response_model=ActionOut)
+async def set_threshold(body: ThresholdIn, user: Supervisor, parts: ServicesDep) -> AlertAction:
+    """A queue's own threshold for a rule (audited); threshold null: the configured one."""
+    known = {r.kind: r for r in parts.alerts.rules() if r.kind in alert_rules.EDITABLE}
+    scopes = [*parts.layout.queue_names, alert_rules.CENTRE]
+    if body.rule not in known or body.scope not in scopes:
+        raise InvalidInput(
+            "Unknown rule or scope.", hint_th="ไม่รู้จักกฎหรือคิวนี้",
+            rules=sorted(known), scopes=scopes,
+        )  # fmt: skip
+    _, _, unit, low, high = alert_rules.EDITABLE[body.rule]
+    if body.threshold is not None and not low <= body.threshold <= high:
+        raise InvalidInput(
+            f"The threshold must be between {low:g} and {high:g}{unit}.",
+            hint_th=f"ค่าต้องอยู่ระหว่าง {low:g} ถึง {high:g}",
+        )
+    before = parts.alerts.thresholds.get((body.rule, body.scope), known[body.rule].threshold)
+    now = datetime.now(UTC)
+    row = AlertAction(
+        at=now, user_id=user.id, username=user.username, alert_id=f"{body.rule}:{body.scope}",
+        action="threshold", until=None,
+        text_en=f"{before:g} -> {'configured ' if body.threshold is None else ''}"
+        f"{known[body.rule].threshold if body.threshold is None else body.threshold:g}",
+    )  # fmt: skip
+    async with transaction(parts.sessions) as session:
+        stored = await session.get(AlertThreshold, (body.rule, body.scope))
+        if body.threshold is None:
+            if stored is not None:
+                await session.delete(stored)
+        elif stored is None:
+            session.add(
+                AlertThreshold(
+                    rule=body.rule,
+                    scope=body.scope,
+                    threshold=body.threshold,
+                    updated_by=user.username,
+                    updated_at=now,
+                )
+            )
+        else:
+            stored.threshold, stored.updated_by, stored.updated_at = (
+                body.threshold, user.username, now,
+            )  # fmt: skip
+        session.add(row)
+        await session.flush()
+    parts.alerts.set_threshold(body.rule, body.scope, body.threshold)
+    return row
+
+
+@router.get("/history")
+async def history(_: Supervisor, parts: ServicesDep) -> dict[str, Any]:
+    """The incidents since the service started, newest first: when each fired, when it
+    ended (None: still firing) and who acknowledged it."""
+    return {"incidents": list(reversed(parts.alerts.history))}

@@ -5,22 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.alerts import rules as alert_rules
 from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, parse_recipients
+from callcenter.alerts.models import AlertThreshold
 from callcenter.background import Background
 from callcenter.config import Settings
 from callcenter.errors import NotFound
 from recordings import completeness
 
 log = logging.getLogger(__name__)
+HISTORY = 200  # incidents the board's history keeps
 
 # A check outside the board's snapshot (e.g. the recordings vault): now → the alerts firing.
 ExtraCheck = Callable[[float], Awaitable[list[alert_rules.Alert]]]
@@ -59,8 +63,14 @@ class AlertService(Background):
         interval_s: float = 5.0,
         clock: Callable[[], float] = time.time,
         extra: Sequence[ExtraCheck] = (),
+        sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self._wallboard, self._rules, self._mailer = wallboard, list(rules), mailer
+        self._sessions = sessions
+        # (rule kind, scope) → a supervisor's threshold there (alert_thresholds).
+        self.thresholds: dict[tuple[str, str], float] = {}
+        # The incidents since the service started, newest last: the board's alert history.
+        self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
         self._extra = list(extra)
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
@@ -72,6 +82,40 @@ class AlertService(Background):
         self._snoozes: dict[str, tuple[float, str]] = {}  # id → (until, by)
         self.rounds = 0
         self.sent = 0
+
+    def rules(self) -> list[alert_rules.Rule]:
+        return list(self._rules)
+
+    def set_threshold(self, rule: str, scope: str, threshold: float | None) -> None:
+        """A supervisor's threshold for one rule in one scope (None: back to the configured
+        one), used from the next round on."""
+        if threshold is None:
+            self.thresholds.pop((rule, scope), None)
+        else:
+            self.thresholds[rule, scope] = threshold
+
+    async def load_thresholds(self) -> None:
+        """The supervisors' thresholds kept in the database (at start)."""
+        if self._sessions is None:
+            return
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(AlertThreshold))).all()
+        self.thresholds = {(r.rule, r.scope): r.threshold for r in rows}
+
+    def _note_history(self, before: dict[str, Incident], now: float) -> None:
+        for key in before.keys() - self.incidents.open.keys():
+            for item in reversed(self.history):
+                if item["id"] == key and item["ended"] is None:
+                    item["ended"] = now
+                    break
+        for key, incident in self.incidents.open.items():
+            if key not in before:
+                a = incident.alert
+                self.history.append({
+                    "id": a.id, "rule": a.rule, "scope": a.scope, "severity": a.severity,
+                    "text_th": a.text_th, "text_en": a.text_en, "since": incident.since,
+                    "ended": None, "acknowledged_by": None,
+                })  # fmt: skip
 
     def add_check(self, check: ExtraCheck) -> None:
         """Another domain's check, evaluated from the next round on with the board's rules."""
@@ -85,6 +129,10 @@ class AlertService(Background):
         """A supervisor has seen the alert: shown as acknowledged until its incident ends."""
         incident = self._open(alert_id)
         self._acks[alert_id] = (incident.since, by, now)
+        for item in reversed(self.history):
+            if item["id"] == alert_id and item["since"] == incident.since:
+                item["acknowledged_by"] = by
+                break
         self._show()
         return incident
 
@@ -134,13 +182,15 @@ class AlertService(Background):
     async def evaluate_once(self) -> list[Incident]:
         """One round: evaluate, update the wallboard when the alerts changed, mail what is due."""
         now = self._clock()
-        alerts = alert_rules.evaluate(self._wallboard.snapshot(), self._rules)
+        alerts = alert_rules.evaluate(self._wallboard.snapshot(), self._rules, self.thresholds)
         for check in self._extra:
             try:
                 alerts += await check(now)
             except Exception:  # the database is down: /healthz says so; the board's rules go on
                 log.warning("alert check %r failed", check, exc_info=True)
+        before = dict(self.incidents.open)
         firing = self.incidents.update(alerts, now)
+        self._note_history(before, now)
         self._firing = firing
         self._show()
         await self._mail(now)
@@ -164,6 +214,10 @@ class AlertService(Background):
                 self.sent += 1
 
     async def _run(self) -> None:
+        try:
+            await self.load_thresholds()
+        except Exception:  # the database is down: the configured thresholds meanwhile
+            log.warning("alert thresholds not loaded", exc_info=True)
         while True:
             try:
                 await self.evaluate_once()
@@ -221,6 +275,7 @@ def build(
         timeout_s=settings.smtp_timeout_s,
     )
     return AlertService(
+        sessions=sessions,
         wallboard=wallboard,
         rules=rules_from(settings),
         mailer=mailer if recipients else None,

@@ -235,6 +235,28 @@ async def test_supervisor_acknowledges_and_snoozes_alert_groups(
             (f"wait_long:{queues[1]}", "acknowledge"),
             (f"agents_short:{queues[0]}", "snooze"),
         }
+        # The history names the incidents and who acknowledged them.
+        past = page.locator(f'#alert-history li[data-id="wait_long:{queues[0]}"]').first
+        await expect(past).to_contain_text(f"acknowledged by {site.supervisor}", timeout=10_000)
+        # A queue's own threshold, audited.
+        cell = page.locator(f'#thresholds tr[data-scope="{queues[1]}"] input.t-wait_long')
+        await expect(cell).to_have_value("15")
+        await cell.fill("45")
+        await cell.dispatch_event("change")
+        await expect(page.locator("#threshold-result")).to_contain_text("saved", timeout=10_000)
+        await expect(cell).to_have_class(re.compile("changed"))
+        await expect(cell).to_have_value("45")
+        trail = await page.evaluate("async () => (await fetch('/api/v1/alerts/actions')).json()")
+        changed = [
+            r["text_en"] for r in trail
+            if r["action"] == "threshold" and r["alert_id"] == f"wait_long:{queues[1]}"
+        ]  # fmt: skip
+        assert changed == ["15 -> 45"], changed
+        assert site.app.state.services.alerts.thresholds[("wait_long", queues[1])] == 45.0
+        await cell.fill("")  # back to the configured 15 s
+        await cell.dispatch_event("change")
+        await expect(cell).not_to_have_class(re.compile("changed"), timeout=10_000)
+        await expect(cell).to_have_value("15")
         phone = await new_context(chromium, PHONE, phone=True, state=await context.storage_state())
         try:
             p = await phone.new_page()

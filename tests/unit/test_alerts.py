@@ -361,3 +361,32 @@ async def test_snooze_hides_until_its_end_and_not_firing_alerts_are_refused(
     assert board.alerts[0]["snoozed_until"] is None  # back on the board, still firing
     with pytest.raises(AlertNotFiring):
         service.acknowledge("sl_low:nosuchqueue", by="sup-1", now=clock.now)
+
+
+def test_a_queue_threshold_replaces_the_configured_one_there_only() -> None:
+    other = view("illegal-websites", offered=10, sl=85.0)
+    snapshot = snap(view(offered=10, sl=85.0), other)
+    own = {(rules.SL_LOW, "online-shopping"): 80.0}
+    fired_ids = {a.id for a in rules.evaluate(snapshot, rules.default_rules(), own)}
+    assert "sl_low:online-shopping" not in fired_ids  # 85 % is fine against its own 80 %
+    assert "sl_low:illegal-websites" in fired_ids  # still the configured 90 %
+
+
+async def test_history_keeps_incidents_with_their_end_and_acknowledgement(parts: Parts) -> None:
+    service, board, _, clock = parts
+    board.low_sl(True)
+    await service.evaluate_once()
+    first = clock.now
+    service.acknowledge(board.alerts[0]["id"], by="sup-1", now=clock.now)
+    clock.now += 5
+    board.low_sl(False)
+    await service.evaluate_once()
+    (item,) = service.history
+    assert (item["since"], item["ended"], item["acknowledged_by"]) == (first, clock.now, "sup-1")
+    service.set_threshold(rules.SL_LOW, "online-shopping", 30.0)  # 40 % is fine now
+    board.low_sl(True)
+    await service.evaluate_once()
+    assert board.alerts == [] and len(service.history) == 1
+    service.set_threshold(rules.SL_LOW, "online-shopping", None)
+    await service.evaluate_once()
+    assert len(board.alerts) == 1 and service.history[-1]["ended"] is None

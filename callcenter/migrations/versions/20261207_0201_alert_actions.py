@@ -1,6 +1,7 @@
 """alert_actions and supervisor_agent_actions: audits of the wallboard's supervisor actions
 
-alert_actions: acknowledge / snooze of alerts; supervisor_agent_actions: pause, unpause,
+alert_actions: acknowledge / snooze of alerts and threshold changes (alert_thresholds holds
+the current per-queue ones); supervisor_agent_actions: pause, unpause,
 log out, penalty on an agent from the grid. Both append-only.
 
 Revision ID: 20261207_0201
@@ -33,6 +34,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_alert_actions_at"), "alert_actions", ["at"])
     op.create_index(op.f("ix_alert_actions_alert_id"), "alert_actions", ["alert_id"])
+    op.create_table(
+        "alert_thresholds",
+        sa.Column("rule", sa.String(length=40), nullable=False),
+        sa.Column("scope", sa.String(length=100), nullable=False),
+        sa.Column("threshold", sa.Float(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("rule", "scope", name=op.f("pk_alert_thresholds")),
+    )
     op.create_table(
         "supervisor_agent_actions",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -69,6 +79,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
     op.drop_table("supervisor_agent_actions")
+    op.drop_table("alert_thresholds")
     op.drop_index(op.f("ix_alert_actions_alert_id"), table_name="alert_actions")
     op.drop_index(op.f("ix_alert_actions_at"), table_name="alert_actions")
     op.drop_table("alert_actions")
