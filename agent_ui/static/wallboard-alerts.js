@@ -33,6 +33,7 @@
           input.title = `ค่าตั้งต้น · configured ${cell.configured}`;
           input.addEventListener("change", async () => {
             const value = input.value === "" ? null : Number(input.value);
+            if (value === cell.threshold || (value === null && !cell.changed)) return; // nothing new
             const put = await fetch("/api/v1/alerts/thresholds", {method: "PUT", credentials: "same-origin",
               headers: {"content-type": "application/json"}, body: JSON.stringify({rule: cell.rule, scope: cell.scope, threshold: value})});
             const data = await put.json().catch(() => ({}));

@@ -346,5 +346,22 @@ document.getElementById("logout").addEventListener("click", async (e) => {
   await fetch("/api/v1/auth/logout", {method: "POST"});
   location.assign("/login");
 });
+// TV mode (/wallboard?tv=1[&rotate=SECONDS]): for a wall screen: large figures, no controls,
+// the centre always and one queue at a time, rotating in the IVR's order.
+const params = new URLSearchParams(location.search);
+if (params.has("tv")) {
+  document.body.classList.add("tv");
+  let shown = -1;
+  const rotate = () => {
+    const cards = [...document.querySelectorAll("#queues section.queue")];
+    if (!cards.length) return;
+    shown = (shown + 1) % cards.length;
+    cards.forEach((c, i) => c.classList.toggle("tv-current", i === shown));
+    document.body.dataset.tvQueue = cards[shown].dataset.queue;
+  };
+  const every = Math.max(2, Number(params.get("rotate")) || 10) * 1000;
+  setInterval(rotate, every);
+  setTimeout(rotate, 500);
+}
 setInterval(tick, 1000);
 connect();

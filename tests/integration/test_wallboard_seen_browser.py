@@ -242,7 +242,7 @@ async def test_supervisor_acknowledges_and_snoozes_alert_groups(
         cell = page.locator(f'#thresholds tr[data-scope="{queues[1]}"] input.t-wait_long')
         await expect(cell).to_have_value("15")
         await cell.fill("45")
-        await cell.dispatch_event("change")
+        await cell.press("Tab")
         await expect(page.locator("#threshold-result")).to_contain_text("saved", timeout=10_000)
         await expect(cell).to_have_class(re.compile("changed"))
         await expect(cell).to_have_value("45")
@@ -254,7 +254,7 @@ async def test_supervisor_acknowledges_and_snoozes_alert_groups(
         assert changed == ["15 -> 45"], changed
         assert site.app.state.services.alerts.thresholds[("wait_long", queues[1])] == 45.0
         await cell.fill("")  # back to the configured 15 s
-        await cell.dispatch_event("change")
+        await cell.press("Tab")
         await expect(cell).not_to_have_class(re.compile("changed"), timeout=10_000)
         await expect(cell).to_have_value("15")
         phone = await new_context(chromium, PHONE, phone=True, state=await context.storage_state())
@@ -430,5 +430,38 @@ async def test_callbacks_panel_time_left_cancel_with_reason_and_history(
             await p.locator("#cb-panel").screenshot(path="/tmp/board-callbacks-phone.png")
         finally:
             await phone.close()
+    finally:
+        await context.close()
+
+
+async def test_tv_mode_large_figures_no_controls_rotating_queues(
+    site: Site, chromium: Browser
+) -> None:
+    context = await chromium.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    try:
+        page = await context.new_page()
+        await page.goto(f"{site.url}/login?next=/wallboard")
+        await sign_in(page, site.supervisor)
+        await page.wait_for_url(f"{site.url}/wallboard")
+        await page.goto(f"{site.url}/wallboard?tv=1&rotate=2")
+        await expect(page.locator("#link")).to_have_text(re.compile("live"), timeout=15_000)
+        visible = page.locator("#queues section.queue:visible")
+        await expect(visible).to_have_count(1, timeout=10_000)
+        first = await visible.get_attribute("data-queue")
+        await expect(page.locator("body")).not_to_have_attribute(
+            "data-tv-queue", first or "", timeout=10_000
+        )
+        second = await page.locator("#queues section.queue:visible").get_attribute("data-queue")
+        assert first in IVR_ORDER and second in IVR_ORDER and first != second
+        # the next in the IVR's order
+        assert IVR_ORDER.index(second) == (IVR_ORDER.index(first) + 1) % len(IVR_ORDER)
+        await expect(page.locator("button:visible, select:visible, input:visible")).to_have_count(0)
+        size = await page.locator("#centre .big b").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert size >= 64, size
+        await page.screenshot(path="/tmp/board-tv.png")
     finally:
         await context.close()
