@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,11 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=HERE / "static")
 
 
+def swagger_files() -> StaticFiles:
+    """Swagger UI's script and style as a PyPI package ships them (no CDN: /docs offline)."""
+    return StaticFiles(directory=Path(str(resources.files("fastapi_offline") / "static")))
+
+
 def _page(name: str) -> str:
     return (HERE / "templates" / name).read_text(encoding="utf-8")
 
@@ -56,6 +62,13 @@ PageRole = Annotated[str | None, Depends(_role)]
 @router.get("/login")
 async def login_page() -> HTMLResponse:
     return HTMLResponse(_page("login.html"))
+
+
+@router.get("/docs")
+async def api_docs() -> HTMLResponse:
+    """The API's interactive documentation (Swagger UI from /docs-assets, our own start-up
+    script: the pages' CSP allows no inline script and no other origin)."""
+    return HTMLResponse(_page("docs.html"))
 
 
 @router.get("/")

@@ -286,6 +286,12 @@ async def recover_interrupted(*, session: AsyncSession, policy: Policy) -> int:
     return len(tasks)
 
 
+async def open_numbers(*, session: AsyncSession) -> Sequence[str]:
+    """The numbers of every open task (owed a callback now)."""
+    stmt = select(CallbackTask.number).where(CallbackTask.state.in_(OPEN_STATES))
+    return (await session.scalars(stmt)).all()
+
+
 async def open_for_number(*, session: AsyncSession, number: str) -> CallbackTask | None:
     """The callback this number is still owed, if any (one open task per number)."""
     found: CallbackTask | None = await session.scalar(

@@ -6,7 +6,7 @@ also when Asterisk refuses it; the row is committed before the result is returne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.ami.client import AmiActionFailed, AmiClient
 from callcenter.errors import AppError, InvalidInput
-from callcenter.supervise.models import SpyAction
-from callcenter.supervise.schemas import CHANSPY_OPTIONS, SpyIn
+from callcenter.supervise.models import AgentAction, SpyAction
+from callcenter.supervise.schemas import CHANSPY_OPTIONS, AgentActionIn, AgentActionKind, SpyIn
 from callcenter.users.models import User
 
 RING_TIMEOUT_MS = 30_000
@@ -78,3 +78,70 @@ async def audit(
     if agent_id:
         stmt = stmt.where(SpyAction.agent_id == agent_id)
     return (await session.scalars(stmt)).all()
+
+
+class AgentActionFailed(AppError):
+    status, error_id = 502, "agent_action_failed"
+
+
+def agent_ami_actions(
+    body: AgentActionIn, queues: Sequence[str], reasons: Collection[str]
+) -> tuple[list[dict[str, str]], str]:
+    """The AMI actions for a grid action, and the audit's detail; InvalidInput if unfit."""
+    iface = body.interface
+    if body.action is AgentActionKind.pause:
+        if body.reason is None or body.reason not in reasons:
+            raise InvalidInput(
+                f"Give a pause reason, one of: {', '.join(sorted(reasons))}.",
+                hint_th="โปรดเลือกเหตุผลการพัก",
+                allowed=sorted(reasons),
+            )
+        pause = {"Action": "QueuePause", "Interface": iface, "Paused": "true"}
+        return [{**pause, "Reason": body.reason}], body.reason
+    if body.action is AgentActionKind.unpause:
+        return [{"Action": "QueuePause", "Interface": iface, "Paused": "false"}], ""
+    if body.action is AgentActionKind.logout:
+        actions = [{"Action": "QueueRemove", "Queue": q, "Interface": iface} for q in queues]
+        return actions, ",".join(queues)
+    if body.queue is None or body.queue not in queues or body.penalty is None:
+        raise InvalidInput(
+            "A penalty change needs one of the agent's queues and a penalty 0-99.",
+            hint_th="โปรดระบุคิวของเจ้าหน้าที่และค่าลำดับ 0-99",
+            queues=list(queues),
+        )
+    action = {"Action": "QueuePenalty", "Interface": iface, "Penalty": str(body.penalty)}
+    return [{**action, "Queue": body.queue}], f"{body.queue}={body.penalty}"
+
+
+async def act_on_agent(
+    *,
+    session: AsyncSession,
+    ami: AmiClient,
+    body: AgentActionIn,
+    user: User,
+    agent: str,
+    agent_state: str,
+    queues: Sequence[str],
+    reasons: Collection[str],
+) -> AgentAction:
+    """Send the grid action to Asterisk and audit it (refused ones too)."""
+    actions, detail = agent_ami_actions(body, queues, reasons)
+    row = AgentAction(
+        at=datetime.now(UTC), user_id=user.id, username=user.username, interface=body.interface,
+        agent=agent[:64], action=body.action.value, detail=detail[:255], agent_state=agent_state,
+        outcome="done", error="",
+    )  # fmt: skip
+    try:
+        for action in actions:
+            await ami.action(action, as_list=False)
+    except (AmiActionFailed, ConnectionError, TimeoutError) as exc:
+        row.outcome, row.error = "failed", str(exc)[:255]
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def agent_audit(*, session: AsyncSession, limit: int = 100) -> Sequence[AgentAction]:
+    """The newest grid actions first."""
+    stmt = select(AgentAction).order_by(AgentAction.at.desc(), AgentAction.id.desc())
+    return (await session.scalars(stmt.limit(limit))).all()
