@@ -5,7 +5,7 @@ the current per-queue ones); supervisor_agent_actions: pause, unpause,
 log out, penalty on an agent from the grid. Both append-only.
 
 Revision ID: 20261207_0201
-Revises: 20261207_0016
+Revises: 20261207_0401
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261207_0201"
-down_revision = "20261207_0016"
+down_revision = "20261207_0401"
 branch_labels = None
 depends_on = None
 TABLES = ("alert_actions", "supervisor_agent_actions")
