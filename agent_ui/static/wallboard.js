@@ -129,12 +129,17 @@ function gridActions(a) {
   const queue = document.createElement("select");
   queue.className = "pq";
   queue.setAttribute("aria-label", "คิว · queue");
-  queue.replaceChildren(...a.queues.map((n) => new Option(board.queues[n]?.label_en || n, n)));
+  // Every queue of the centre (its skills first, marked ✓): a penalty for one it has, or a
+  // skill added or taken away.
+  const names = [...a.queues, ...Object.keys(board.queues || {}).filter((n) => !a.queues.includes(n))];
+  queue.replaceChildren(...names.map((n) => new Option(`${a.queues.includes(n) ? "✓ " : ""}${board.queues[n]?.label_en || n}`, n)));
   const penalty = document.createElement("input");
   penalty.type = "number"; penalty.min = "0"; penalty.max = "99"; penalty.value = "0"; penalty.className = "penalty";
   penalty.setAttribute("aria-label", "ลำดับ · penalty");
-  td.append(queue, penalty, button("set-penalty", "ตั้งลำดับ · Set penalty", () =>
-    post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "penalty", queue: queue.value, penalty: Number(penalty.value)})));
+  const act = (action) => () => post("/api/v1/supervise/agent-actions", {interface: a.interface, action, queue: queue.value, penalty: Number(penalty.value)});
+  td.append(queue, penalty, button("set-penalty", "ตั้งลำดับ · Set penalty", act("penalty")),
+    button("add-queue", "เพิ่มคิว · Add skill", act("add_queue")),
+    button("remove-queue", "ถอนคิว · Remove skill", act("remove_queue")));
   return td;
 }
 

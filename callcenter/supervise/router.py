@@ -12,7 +12,7 @@ from callcenter.db import transaction
 from callcenter.desk.schemas import PAUSE_REASONS
 from callcenter.desk.service import interface
 from callcenter.errors import CHANGES, SIGNED_IN, NotFound, errors
-from callcenter.services import ServicesDep, SessionsDep
+from callcenter.services import LayoutDep, ServicesDep, SessionsDep
 from callcenter.supervise import service
 from callcenter.supervise.models import AgentAction, SpyAction
 from callcenter.supervise.schemas import AgentActionIn, AgentActionOut, AgentNow, SpyIn, SpyOut
@@ -64,9 +64,12 @@ async def audit(
 @router.post(
     "/agent-actions", response_model=AgentActionOut, status_code=201, responses=errors(502)
 )
-async def agent_action(body: AgentActionIn, user: Supervisor, parts: ServicesDep) -> AgentAction:
-    """Pause (with a reason), unpause, log out or change a queue penalty of a logged-in
-    agent, from the wallboard's grid (audited, refused ones too)."""
+async def agent_action(
+    body: AgentActionIn, user: Supervisor, parts: ServicesDep, layout: LayoutDep
+) -> AgentAction:
+    """Pause (with a reason), unpause, log out, change a queue penalty, or add or take away a
+    queue (a skill) of a logged-in agent, from the wallboard's grid (audited, refused ones
+    too)."""
     states = parts.metrics.agents
     if body.interface not in states.seen():
         raise NotFound(
@@ -79,6 +82,7 @@ async def agent_action(body: AgentActionIn, user: Supervisor, parts: ServicesDep
             session=session, ami=parts.ami, body=body, user=user,
             agent=states.member_name(body.interface), agent_state=state,
             queues=states.queues_of(body.interface), reasons=PAUSE_REASONS,
+            centre_queues=layout.queue_names,
         )  # fmt: skip
     if row.outcome != "done":
         raise service.AgentActionFailed(f"Asterisk refused it: {row.error}", audit_id=row.id)

@@ -62,6 +62,8 @@ class AgentActionKind(enum.StrEnum):
     unpause = "unpause"
     logout = "logout"
     penalty = "penalty"
+    add_queue = "add_queue"  # a skill: a member of one more queue, at `penalty`
+    remove_queue = "remove_queue"  # a skill taken away: out of one queue, still in the others
 
 
 class AgentActionIn(InputModel):
@@ -73,8 +75,12 @@ class AgentActionIn(InputModel):
     )  # fmt: skip
     action: AgentActionKind
     reason: str | None = Field(default=None, max_length=32, description="pause: the reason code")
-    queue: str | None = Field(default=None, max_length=64, description="penalty: the queue")
-    penalty: int | None = Field(default=None, ge=0, le=99, description="penalty: the new one")
+    queue: str | None = Field(
+        default=None, max_length=64, description="penalty, add_queue, remove_queue: the queue"
+    )
+    penalty: int | None = Field(
+        default=None, ge=0, le=99, description="penalty, add_queue: the penalty (0 = first)"
+    )
 
 
 class AgentActionOut(BaseModel):

@@ -85,10 +85,48 @@ class AgentActionFailed(AppError):
 
 
 def agent_ami_actions(
-    body: AgentActionIn, queues: Sequence[str], reasons: Collection[str]
+    body: AgentActionIn,
+    queues: Sequence[str],
+    reasons: Collection[str],
+    *,
+    centre_queues: Sequence[str] = (),
+    member_name: str = "",
+    paused: bool = False,
 ) -> tuple[list[dict[str, str]], str]:
-    """The AMI actions for a grid action, and the audit's detail; InvalidInput if unfit."""
+    """The AMI actions for a grid action, and the audit's detail; InvalidInput if unfit.
+
+    `queues`: the agent's queues now; `centre_queues`: every queue of the centre (a skill
+    can be added in any of them); `paused`: the agent is paused (a new queue starts paused).
+    """
     iface = body.interface
+    if body.action is AgentActionKind.add_queue:
+        free = [q for q in centre_queues if q not in queues]
+        if body.queue is None or body.queue not in free:
+            raise InvalidInput(
+                "Adding a skill needs a queue of the centre the agent is not in yet.",
+                hint_th="โปรดเลือกคิวที่เจ้าหน้าที่ยังไม่ได้อยู่",
+                queues=free,
+            )
+        penalty = body.penalty or 0
+        add = {
+            "Action": "QueueAdd", "Queue": body.queue, "Interface": iface,
+            "MemberName": member_name or iface, "Penalty": str(penalty),
+            "Paused": "true" if paused else "false",
+        }  # fmt: skip
+        if iface.startswith("PJSIP/"):
+            add["StateInterface"] = iface  # the phone's own device state, as the desk logs in
+        return [add], f"+{body.queue}={penalty}"
+    if body.action is AgentActionKind.remove_queue:
+        if body.queue is None or body.queue not in queues or len(queues) < 2:
+            raise InvalidInput(
+                "Taking a skill away needs one of the agent's queues and another one left "
+                "(to take every queue, log the agent out).",
+                hint_th="โปรดเลือกคิวของเจ้าหน้าที่ (ต้องเหลืออย่างน้อยหนึ่งคิว)",
+                queues=list(queues),
+            )
+        return [
+            {"Action": "QueueRemove", "Queue": body.queue, "Interface": iface}
+        ], f"-{body.queue}"
     if body.action is AgentActionKind.pause:
         if body.reason is None or body.reason not in reasons:
             raise InvalidInput(
@@ -123,9 +161,13 @@ async def act_on_agent(
     agent_state: str,
     queues: Sequence[str],
     reasons: Collection[str],
+    centre_queues: Sequence[str] = (),
 ) -> AgentAction:
     """Send the grid action to Asterisk and audit it (refused ones too)."""
-    actions, detail = agent_ami_actions(body, queues, reasons)
+    actions, detail = agent_ami_actions(
+        body, queues, reasons, centre_queues=centre_queues, member_name=agent,
+        paused=agent_state == "paused",
+    )  # fmt: skip
     row = AgentAction(
         at=datetime.now(UTC), user_id=user.id, username=user.username, interface=body.interface,
         agent=agent[:64], action=body.action.value, detail=detail[:255], agent_state=agent_state,

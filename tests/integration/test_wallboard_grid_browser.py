@@ -48,6 +48,7 @@ pytestmark = [
 
 LAYOUT = centre.load(Path(__file__).resolve().parents[2] / "asterisk_conf")
 GRID_QUEUE = "general-enquiries"
+SKILL_QUEUE = "digital-law"  # a skill the supervisor adds and takes away
 CALL_QUEUE = "digital-law"
 N = 88  # a simulated agent number no other test uses
 
@@ -84,10 +85,11 @@ async def board(chromium: Browser, site: Site, *, phone: bool = False) -> Page:
 
 
 async def leave(ami: AmiClient, iface: str) -> None:
-    with contextlib.suppress(AmiActionFailed):  # "Not there": already out
-        await ami.action(
-            {"Action": "QueueRemove", "Queue": GRID_QUEUE, "Interface": iface}, as_list=False
-        )
+    for queue in (GRID_QUEUE, SKILL_QUEUE):
+        with contextlib.suppress(AmiActionFailed):  # "Not there": already out
+            await ami.action(
+                {"Action": "QueueRemove", "Queue": queue, "Interface": iface}, as_list=False
+            )
 
 
 async def test_supervisor_acts_on_an_agent_from_the_grid(
@@ -120,6 +122,19 @@ async def test_supervisor_acts_on_an_agent_from_the_grid(
         await expect(page.locator("#grid-result")).to_contain_text("done: penalty")
         members = await sim_agents.SimAgents(ami=sim_ami, queue=GRID_QUEUE).members()
         assert members[iface]["Penalty"] == "3", members[iface]
+        # A skill added (the paused agent stays paused there too), then taken away again.
+        await row.locator("select.pq").select_option(SKILL_QUEUE)
+        await row.locator("input.penalty").fill("2")
+        await row.locator("button.add-queue").click()
+        await expect(page.locator("#grid-result")).to_contain_text("done: add_queue")
+        skill = sim_agents.SimAgents(ami=sim_ami, queue=SKILL_QUEUE)
+        added = (await skill.members())[iface]
+        assert (added["Penalty"], added["Paused"]) == ("2", "1"), added
+        await row.locator("select.pq").select_option(SKILL_QUEUE)
+        await row.locator("button.remove-queue").click()
+        await expect(page.locator("#grid-result")).to_contain_text("done: remove_queue")
+        assert iface not in await skill.members()
+        assert iface in await sim_agents.SimAgents(ami=sim_ami, queue=GRID_QUEUE).members()
         await page.screenshot(path="/tmp/board-grid-desktop.png", full_page=True)
 
         async def accept(dialog: Dialog) -> None:
@@ -140,6 +155,8 @@ async def test_supervisor_acts_on_an_agent_from_the_grid(
             ("unpause", "", "done"),
             ("pause", "meal", "done"),
             ("penalty", f"{GRID_QUEUE}=3", "done"),
+            ("add_queue", f"+{SKILL_QUEUE}=2", "done"),
+            ("remove_queue", f"-{SKILL_QUEUE}", "done"),
             ("logout", GRID_QUEUE, "done"),
         ]
     finally:
