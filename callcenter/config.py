@@ -125,6 +125,13 @@ class Settings(BaseSettings):
 
     # Callbacks (issue 4). Offsets are seconds from the drop, the first at once.
     callback_window_s: float = 1800.0
+    # Report packs (callcenter/reports) and their staffing pages (callcenter/staffing).
+    report_centre_name_th: str = "ศูนย์รับเรื่องร้องเรียนออนไลน์ 1212"
+    report_centre_name_en: str = "1212 Online Complaint Centre"
+    staffing_weeks: int = 4  # the forecast: same weekday and interval over this many weeks
+    staffing_shrinkage: float = 0.30  # share of paid time off the phones
+    staffing_service_level_pct: float = 90.0  # within sl_threshold_s
+    staffing_default_aht_s: float = 300.0  # when the history has no handled call
     callback_retry_offsets_s: str = "0,600,1200"
     callback_out_context: str = ""  # dialplan context that dials callers out; empty: never dial
     callback_number_pattern: str = r"(\+66|0)[1-9]\d{7,8}"  # callable numbers (else invalid)
