@@ -7,6 +7,7 @@ of the period's `period_report` body under its docs/kpi-v1.md field name.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ class Book:
         self.first = True
 
     def sheet(self, title: str) -> Worksheet:
+        title = re.sub(r"[\[\]:*?/\\]", " ", title).split("  ")[0].strip()[:31]
         if self.first:
             ws = self.wb.active
             assert ws is not None

@@ -16,6 +16,7 @@ from callcenter.kpi import service as kpi_service
 from callcenter.reports import fmt, sheets, slides, thai
 from callcenter.reports.data import PackData, judge, mask_text
 from callcenter.reports.periods import Kind, Period, containing, last_due, parse
+from callcenter.staffing.forecast import IntervalPlan, Observed, Rules, plan_day
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord, Outcome
 
@@ -83,6 +84,16 @@ def records(day: date) -> list[CallRecord]:
     return out
 
 
+def plan(day: date, body: dict[str, object]) -> list[IntervalPlan]:
+    actual = {
+        datetime.fromisoformat(r["start"]): Observed(
+            r["offered"], r["aht_s"], r["agents_answering"], r["sl_pct"]
+        )
+        for r in body["intervals"]  # type: ignore[attr-defined]
+    }
+    return plan_day(day, history={}, actual=actual, rules=Rules(interval_min=60), tz=BKK)
+
+
 def pack_data(*, complete: bool, lang: str = "th") -> PackData:
     period = containing(Kind.daily, date(2026, 12, 6))
     rs = records(period.first)
@@ -97,7 +108,7 @@ def pack_data(*, complete: bool, lang: str = "th") -> PackData:
     ]  # fmt: skip
     return PackData(
         period=period, lang=lang, centre_name=thai.word("centre_name", lang), body=body,
-        previous={"cases_by_category": []}, success=[], staffing=[],
+        previous={"cases_by_category": []}, success=[], staffing=plan(period.first, body),
         built_at=datetime(2026, 12, 7, 10, tzinfo=BKK), contract=judge(body),
     )  # fmt: skip
 
@@ -159,6 +170,13 @@ def test_the_centre_slide_and_the_kpi_sheet_carry_the_body_values() -> None:
         if not isinstance(value, (list, dict)):
             assert cells[key] == value, key
     assert wb[wb.sheetnames[3]]._charts  # the intervals' native charts
+    staffing = wb[wb.sheetnames[-1]]
+    header = [c.value for c in staffing[1]]
+    needed = [
+        r[header.index("required_for_actual")]
+        for r in staffing.iter_rows(min_row=2, values_only=True)
+    ]
+    assert len(needed) == 24 and max(needed) >= 1  # the hours with calls needed agents
 
 
 def test_english_pack_has_no_buddhist_era() -> None:
