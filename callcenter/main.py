@@ -48,6 +48,7 @@ from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
+from callcenter.reports import wiring as report_wiring
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
 from callcenter.social import spikes as social_spikes
@@ -163,6 +164,7 @@ async def _build(settings: Settings) -> Services:
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
+        reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
 
 
@@ -176,7 +178,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
-            parts.social_poller,
+            parts.social_poller, parts.reports,
         ):  # fmt: skip
             if part is not None:
                 await part.start()

@@ -6,6 +6,7 @@ from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
+from callcenter.reports.models import ReportPack
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import SpyAction
@@ -17,6 +18,6 @@ metadata = Base.metadata
 __all__ = [
     "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
     "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
-    "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
-    "SpyAction", "User", "WebhookEvent", "metadata",
+    "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack", "Send", "SocialAuditEntry",
+    "Source", "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip
