@@ -49,6 +49,7 @@ from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.reports import wiring as report_wiring
+from callcenter.reports.overdue import OverduePacks
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
 from callcenter.social import spikes as social_spikes
@@ -155,7 +156,10 @@ async def _build(settings: Settings) -> Services:
         ),
         alerts=alert_service.build(
             settings=settings, wallboard=wallboard, sessions=sessions,
-            extra=social_spikes.checks(settings=settings, sessions=sessions),
+            extra=[
+                *social_spikes.checks(settings=settings, sessions=sessions),
+                OverduePacks(sessions),
+            ],
         ),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from callcenter.config import Settings
 from callcenter.reports import build as pack_build
 from callcenter.reports import catalogue, periods, wiring
+from callcenter.reports.overdue import OverduePacks
 from callcenter.reports.periods import Kind
 from callcenter.reports.scheduler import PackScheduler
 from recordings.storage import make_minio
@@ -193,9 +194,13 @@ async def test_a_failed_pack_is_alerted_once_retried_and_a_rebuild_is_a_new_vers
     alerts = [m for _, m in smtp_sink.messages if "failed" in m["Subject"]]
     assert len(alerts) == 1  # ... and alerted once
     assert "template missing" in str(alerts[0].get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    # The wallboard's alert check shows it until the pack is built.
+    board = OverduePacks(sched.sessions, every_s=0)
+    assert [a.id for a in await board(0.0)] == ["report_failed:daily:2027-01-09:th"]
     monkeypatch.setitem(pack_build.FILES, Kind.daily, daily_files)
     clock.now += timedelta(minutes=5)
     assert built(await sched.catch_up(clock.now)) == {("daily", "2027-01-09")}
+    assert await board(1.0) == []
 
     # A rebuild (a supervisor's): revision 2, a new version of the same S3 objects.
     day = periods.parse("daily", "2027-01-09")
