@@ -23,6 +23,7 @@ QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
 DESK_ROLES = {Role.agent.value, Role.admin.value}
 CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
 SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
+REPORT_ROLES = {Role.supervisor.value, Role.viewer.value, Role.admin.value}
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,6 +91,12 @@ async def chat_inbox(role: PageRole) -> Response:
 async def social_page(role: PageRole) -> Response:
     """Social listening: volume, ranked mentions, influencers (supervisor, admin)."""
     return _guarded(role, "/social", SOCIAL_ROLES, "social.html", "social_forbidden.html")
+
+
+@router.get("/reports", response_model=None)
+async def reports_page(role: PageRole) -> Response:
+    """Report packs: list, download (supervisor, viewer, admin); rebuild (supervisor, admin)."""
+    return _guarded(role, "/reports", REPORT_ROLES, "reports.html", "reports_forbidden.html")
 
 
 def _guarded(

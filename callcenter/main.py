@@ -50,6 +50,7 @@ from callcenter.live.wallboard import Wallboard
 from callcenter.reconcile.service import Reconciler
 from callcenter.reports import wiring as report_wiring
 from callcenter.reports.overdue import OverduePacks
+from callcenter.reports.router import router as reports_router
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
 from callcenter.social import spikes as social_spikes
@@ -222,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(desk_router)
     app.include_router(supervise_router)
     app.include_router(social_router)
+    app.include_router(reports_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())
