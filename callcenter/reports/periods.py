@@ -99,6 +99,8 @@ def parse(kind: Kind | str, text: str) -> Period:
     if m is None:
         raise bad
     numbers = [int(g) for g in m.groups()]
+    if not 2000 <= numbers[0] <= 2200:  # a centre's reports; and no date arithmetic overflows
+        raise bad
     try:
         if kind is Kind.daily:
             return containing(kind, date(*numbers))
