@@ -362,7 +362,7 @@ def cases(b: Builder) -> None:
              fmt.number(r["return_rate_pct"])]
             for r in refs[:ROWS_PER_SLIDE]
         ]  # fmt: skip
-        header = [b.w("agency"), b.w("referrals"), "returned", "%"]
+        header = [b.w("agency"), b.w("referrals"), b.w("returned"), "%"]
         b.table(slide, header, rows, (0.4, 1.1, 10, 0.4 * (len(rows) + 1)))
 
 
@@ -374,14 +374,14 @@ def staffing(b: Builder) -> None:
     cats = [p.start.strftime("%H:%M") for p in plans]
     b.chart(
         slide, XL_CHART_TYPE.LINE_MARKERS, cats,
-        [("Erlang C (forecast)", [p.agents_needed for p in plans]),
-         ("Erlang C (actual calls)", [p.required_for_actual for p in plans]),
+        [(b.w("needed"), [p.agents_needed for p in plans]),
+         (b.w("required"), [p.required_for_actual for p in plans]),
          (b.w("agents"), [p.actual_agents for p in plans])],
         (0.3, 1.0, 12.7, 3.4),
     )  # fmt: skip
     busy = [p for p in plans if p.forecast_calls or p.actual_offered][: ROWS_PER_SLIDE // 2]
-    header = [b.w("interval"), "forecast", "needed", "scheduled", b.f("offered"),
-              "required", b.w("agents"), b.f("sl_pct"), b.w("understaffed")]  # fmt: skip
+    header = [b.w("interval"), b.w("forecast"), b.w("needed"), b.w("scheduled"), b.f("offered"),
+              b.w("required"), b.w("agents"), b.f("sl_pct"), b.w("understaffed")]  # fmt: skip
     rows = [
         [p.start.strftime("%H:%M"), fmt.number(round(p.forecast_calls, 2)),
          str(p.agents_needed), str(p.agents_scheduled), str(p.actual_offered),

@@ -97,6 +97,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "none": ("ไม่มี", "None"),
     "change": ("เปลี่ยนแปลงจากช่วงก่อน", "Change vs previous period"),
     "understaffed": ("ขาดกำลังคน", "Understaffed"),
+    "forecast": ("สายที่คาดการณ์", "Forecast calls"),
+    "needed": ("ต้องการ (คาดการณ์)", "Needed (forecast)"),
+    "scheduled": ("ต้องจัด (รวมเวลาที่ไม่ได้รับสาย)", "Scheduled (with shrinkage)"),
+    "required": ("ต้องการตามสายจริง", "Required for actual calls"),
+    "returned": ("ส่งกลับ", "Returned"),
     "centre_name": ("ศูนย์รับเรื่องร้องเรียนออนไลน์ 1212", "1212 Online Complaint Centre"),
 }
 

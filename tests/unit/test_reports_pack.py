@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -192,3 +195,25 @@ def test_a_previous_period_is_the_one_before() -> None:
         2026, 2, 28
     )
     assert parse("daily", "2026-12-31").next().first - timedelta(days=1) == date(2026, 12, 31)
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdffonts")),
+    reason="libreoffice and poppler-utils: scripts/bootstrap.sh installs them",
+)
+def test_a_thai_slide_renders_in_a_thai_face(tmp_path: Path) -> None:
+    # LibreOffice draws the deck as PowerPoint would: every glyph, Thai included, in the
+    # face the runs name (TH Sarabun New, here its TLWG metric twin Laksaman), none in a
+    # fallback face without Thai.
+    deck = tmp_path / "daily.pptx"
+    deck.write_bytes(slides.summary(pack_data(complete=True)))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    listing = subprocess.run(
+        ["pdffonts", str(tmp_path / "daily.pdf")], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    faces = {line.split()[0].split("+")[-1].split("-")[0] for line in listing}
+    thai_faces = {"THSarabunNew", "Laksaman", "Sarabun"}
+    assert faces and faces <= thai_faces, faces
