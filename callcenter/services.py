@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from callcenter.reconcile.service import Reconciler
     from callcenter.reports.scheduler import PackScheduler
     from callcenter.social.poller import SocialPoller
+    from callcenter.staffing.board import StaffingBoard
     from callcenter.users.ratelimit import LoginLimiter
     from queue_metrics.engine import MetricsEngine
     from recordings.uploader import Uploader
@@ -73,6 +74,7 @@ class Services:
     chat: ChatDesk
     social_poller: SocialPoller | None = None  # None unless social_poll_s > 0
     reports: PackScheduler | None = None  # report packs: built when due, listed, rebuilt
+    staffing: StaffingBoard | None = None  # the wallboard's staffing line (Erlang C)
 
 
 def app_settings(conn: HTTPConnection) -> Settings:
