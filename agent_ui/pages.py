@@ -99,6 +99,12 @@ async def reports_page(role: PageRole) -> Response:
     return _guarded(role, "/reports", REPORT_ROLES, "reports.html", "reports_forbidden.html")
 
 
+@router.get("/dashboard", response_model=None)
+async def dashboard_page(role: PageRole) -> Response:
+    """Figures and charts of any period (supervisor, viewer, admin; viewers: no agent rows)."""
+    return _guarded(role, "/dashboard", REPORT_ROLES, "dashboard.html", "reports_forbidden.html")
+
+
 def _guarded(
     role: str | None, path: str, roles: Collection[str], page: str, forbidden: str
 ) -> Response:

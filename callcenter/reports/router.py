@@ -14,12 +14,13 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from callcenter.errors import CHANGES, SIGNED_IN, AppError, InvalidInput, NotFound, errors
+from callcenter.kpi import service as kpi_service
 from callcenter.reports import catalogue, periods
 from callcenter.reports.models import ReportPack, Status
-from callcenter.services import ServicesDep, SessionsDep
+from callcenter.services import ServicesDep, SessionsDep, SettingsDep
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
-from callcenter.validation import Id8, InputModel
+from callcenter.validation import Id8, InputModel, Moment
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=errors(*SIGNED_IN))
 Reader = Annotated[User, Depends(require_roles(Role.supervisor, Role.viewer))]
@@ -50,6 +51,31 @@ FILE: dict[int | str, dict[str, Any]] = {
         },
     }
 }
+
+
+@router.get("/reports/figures")
+async def figures(
+    user: Reader,
+    parts: ServicesDep,
+    settings: SettingsDep,
+    start: Annotated[Moment, Query(alias="from", description="ISO 8601 with time zone")],
+    end: Annotated[Moment, Query(alias="to", description="ISO 8601 with time zone")],
+    queue: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """The dashboard's figures for any period: `GET /api/v1/kpi?detail=true` (one code path),
+    by hour up to two days, by day up to 62 days, else by month. Viewers get no per-agent
+    rows (staff are people too); no figure names a caller."""
+    kpi_service.check_period(start=start, end=end, queue=queue, layout=parts.layout)
+    days = (end - start).total_seconds() / 86400
+    interval = "hour" if days <= 2 else "day" if days <= 62 else "month"
+    body = await kpi_service.period_report(
+        sessions=parts.sessions, reconciler=parts.reconciler, config=parts.metrics_config,
+        callback_window_s=settings.callback_window_s, start=start, end=end, queue=queue,
+        interval=interval, detail=True,
+    )  # fmt: skip
+    if user.role == Role.viewer:
+        body.pop("agents", None)
+    return body | {"interval": interval}
 
 
 @router.get("/reports")

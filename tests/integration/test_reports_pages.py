@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page, expect
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from agent_ui import pages
 from callcenter import centre, services
@@ -191,3 +192,78 @@ async def test_the_page_for_a_supervisor_and_a_viewer_on_desktop_and_phone(
         page = await signed_in(browser, url, agent, PHONE)
         response = await page.goto(f"{url}/reports")
         assert response is not None and response.status == 403
+
+
+SEED = """
+INSERT INTO queue_calls (call_id, linkedid, queue, entered_at, caller, outcome, wait_s, agent,
+    answered_at, talk_s, hold_s, wrapup_s, ended_at, source)
+SELECT 'd' || i, 'd' || i, CASE WHEN i % 2 = 0 THEN 'online-shopping' ELSE 'digital-law' END,
+       TIMESTAMPTZ '2026-12-01 09:00:00+07' + make_interval(secs => i * 150), '0812345678',
+       CASE WHEN i % 5 = 0 THEN 'abandoned' ELSE 'answered' END, 4 + i % 30,
+       CASE WHEN i % 5 = 0 THEN NULL ELSE 'agent0' || (1 + i % 2) END,
+       TIMESTAMPTZ '2026-12-01 09:00:00+07' + make_interval(secs => i * 150 + 10),
+       CASE WHEN i % 5 = 0 THEN NULL ELSE 100 + i END, 0, CASE WHEN i % 5 = 0 THEN 0 ELSE 10 END,
+       TIMESTAMPTZ '2026-12-01 09:00:00+07' + make_interval(secs => i * 150 + 200), 'ami'
+FROM generate_series(1, 60) AS i
+"""
+
+
+@pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING)
+async def test_dashboard_shows_the_kpi_figures_and_hides_agents_from_viewers(
+    site: tuple[str, Any, Settings],
+) -> None:
+    url, parts, settings = site
+    async with parts.sessions() as session, session.begin():
+        await session.execute(text(SEED))
+    tokens = {r: (await user_token(parts, settings, r))[1] for r in (Role.supervisor, Role.viewer)}
+    period = {"from": "2026-12-01T00:00:00+07:00", "to": "2026-12-02T00:00:00+07:00"}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        got = {}
+        for role, token in tokens.items():
+            r = await client.get(
+                "/api/v1/reports/figures", params=period,
+                headers={"Authorization": f"Bearer {token}"},
+            )  # fmt: skip
+            assert r.status_code == 200, r.text
+            got[role] = r.json()
+        kpi = await client.get(
+            "/api/v1/kpi", params={**period, "interval": "hour", "detail": "true"},
+            headers={"Authorization": f"Bearer {tokens[Role.supervisor]}"},
+        )  # fmt: skip
+    api = kpi.json()
+    sup, viewer = got[Role.supervisor], got[Role.viewer]
+    assert sup["interval"] == "hour" and sup["offered"] == 60 and sup["abandoned"] == 12
+    same = {k: v for k, v in api.items() if k != "complete"}
+    assert {k: sup[k] for k in same} == same  # the KPI API's figures, one code path
+    assert [a["agent"] for a in sup["agents"]] == ["agent01", "agent02"]
+    assert "agents" not in viewer
+    assert {k: viewer[k] for k in same if k != "agents"} == {
+        k: v for k, v in same.items() if k != "agents"
+    }
+    assert "0812345678" not in str(viewer)
+
+    async with web.chromium() as browser:
+        for token, viewport, name in (
+            (tokens[Role.supervisor], DESKTOP, "supervisor-desktop"),
+            (tokens[Role.viewer], PHONE, "viewer-phone"),
+        ):
+            page = await signed_in(browser, url, token, viewport)
+            await page.goto(f"{url}/dashboard?from=2026-12-01&to=2026-12-01")
+            offered = page.locator('.tile[data-key="offered"] b')
+            await expect(offered).to_have_text("60")
+            await expect(page.locator('.tile[data-key="sl_pct"] b')).to_have_text(
+                f"{sup['sl_pct']:g}"
+            )
+            bars = page.locator("#chart rect.offered")
+            await expect(bars).to_have_count(len(sup["intervals"]))
+            counts = await bars.evaluate_all("rs => rs.map(r => Number(r.dataset.count))")
+            assert counts == [i["offered"] for i in sup["intervals"]]
+            await expect(page.locator("#queues tbody tr")).to_have_count(len(sup["queues"]))
+            agents = page.locator("#agents-panel")
+            if viewport is PHONE:
+                await expect(agents).to_be_hidden()
+                width = await page.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= PHONE["width"], width
+            else:
+                await expect(page.locator("#agents tbody tr")).to_have_count(2)
+            await page.screenshot(path=f"/tmp/reports-dashboard-{name}.png", full_page=True)
