@@ -98,6 +98,9 @@ async function show() {
     const more = ["callbacks_owed", "callback_attempt_pct", "callback_reached_pct", "cases_opened",
                   "cases_closed", "fcr_pct", "fcr_agent_flagged_pct"];
     table($("more"), ["figure", "value"], more.map((k) => [k, b[k]]));
+    const range = new URLSearchParams({from, to});
+    $("exports").replaceChildren(...["calls", "callbacks", "cases"].flatMap((what) => ["csv", "xlsx"].map((format) =>
+      el("a", {href: `/api/v1/reports/export/${what}?${range}&format=${format}`, textContent: `${what}.${format}`, className: "export"}))));
     const complete = b.complete ? "ข้อมูลครบ · complete" : "ข้อมูลยังไม่ครบ · NOT complete (queue_log disagrees)";
     $("status").textContent = `${b.definition} · ${b.interval} · ${complete}`;
   } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }

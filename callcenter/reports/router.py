@@ -9,18 +9,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from callcenter.db import transaction
 from callcenter.errors import CHANGES, SIGNED_IN, AppError, InvalidInput, NotFound, errors
 from callcenter.kpi import service as kpi_service
-from callcenter.reports import catalogue, periods
+from callcenter.reports import catalogue, export, periods
 from callcenter.reports.models import ReportPack, Status
 from callcenter.services import ServicesDep, SessionsDep, SettingsDep
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
 from callcenter.validation import Id8, InputModel, Moment
+from queue_metrics import intervals
+from recordings import service as rec_service
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=errors(*SIGNED_IN))
 Reader = Annotated[User, Depends(require_roles(Role.supervisor, Role.viewer))]
@@ -76,6 +79,55 @@ async def figures(
     if user.role == Role.viewer:
         body.pop("agents", None)
     return body | {"interval": interval}
+
+
+EXPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The rows as CSV (UTF-8 with BOM) or Excel",
+        "content": {
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}
+
+
+@router.get("/reports/export/{what}", response_class=Response, responses=EXPORT)
+async def export_rows(
+    what: Literal["calls", "callbacks", "cases"],
+    request: Request,
+    user: Reader,
+    parts: ServicesDep,
+    start: Annotated[Moment, Query(alias="from", description="ISO 8601 with time zone")],
+    end: Annotated[Moment, Query(alias="to", description="ISO 8601 with time zone")],
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    """A period's calls, callbacks or cases; personal data masked for viewers; audited."""
+    kpi_service.check_period(start=start, end=end, queue=None, layout=parts.layout)
+    masked = user.role == Role.viewer
+    tz = intervals.zone(parts.metrics_config.tz)
+    async with transaction(parts.sessions) as session:
+        header, data = await export.rows(
+            session, what=what, start=start, end=end, tz=tz, masked=masked
+        )
+        await rec_service.audit(
+            session=session, user_id=user.id, username=user.username, role=user.role.value,
+            action="export", client_ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+            detail={"what": what, "from": start.isoformat(), "to": end.isoformat(),
+                    "format": format, "rows": len(data), "masked": masked},
+        )  # fmt: skip
+    name = f"{what}-{start.date().isoformat()}-{end.date().isoformat()}.{format}"
+    if format == "csv":
+        content, media = export.as_csv(header, data), "text/csv"
+    else:
+        content = export.as_xlsx(header, data, what)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
 
 
 @router.get("/reports")

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -14,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 from pydantic import SecretStr
 from sqlalchemy import text
@@ -267,3 +270,48 @@ async def test_dashboard_shows_the_kpi_figures_and_hides_agents_from_viewers(
             else:
                 await expect(page.locator("#agents tbody tr")).to_have_count(2)
             await page.screenshot(path=f"/tmp/reports-dashboard-{name}.png", full_page=True)
+
+
+async def test_exports_are_masked_for_viewers_and_audited(
+    site: tuple[str, Any, Settings],
+) -> None:
+    url, parts, settings = site
+    async with parts.sessions() as session, session.begin():
+        await session.execute(text(SEED))
+    names = {}
+    auth = {}
+    for role in (Role.supervisor, Role.viewer, Role.agent):
+        names[role], token = await user_token(parts, settings, role)
+        auth[role] = {"Authorization": f"Bearer {token}"}
+    params = {"from": "2026-12-01T00:00:00+07:00", "to": "2026-12-02T00:00:00+07:00"}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        full = await client.get("/api/v1/reports/export/calls", params=params,
+                                headers=auth[Role.supervisor])  # fmt: skip
+        masked = await client.get("/api/v1/reports/export/calls", params=params,
+                                  headers=auth[Role.viewer])  # fmt: skip
+        book = await client.get("/api/v1/reports/export/calls", params={**params, "format": "xlsx"},
+                                headers=auth[Role.viewer])  # fmt: skip
+        denied = await client.get("/api/v1/reports/export/calls", params=params,
+                                  headers=auth[Role.agent])  # fmt: skip
+    assert denied.status_code == 403
+    assert full.status_code == masked.status_code == book.status_code == 200
+    sup_rows = list(csv.reader(io.StringIO(full.content.decode("utf-8-sig"))))
+    view_rows = list(csv.reader(io.StringIO(masked.content.decode("utf-8-sig"))))
+    assert len(sup_rows) == len(view_rows) == 61  # header + the day's 60 calls
+    caller, agent = sup_rows[0].index("caller"), sup_rows[0].index("agent")
+    assert {r[caller] for r in sup_rows[1:]} == {"0812345678"}
+    assert {r[caller] for r in view_rows[1:]} == {"******5678"}
+    assert {r[agent] for r in view_rows[1:]} == {""} and "agent01" in {r[agent] for r in sup_rows}
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None and "0812345678" not in str(list(sheet.values))
+    async with parts.sessions() as session:
+        audit = (
+            await session.execute(
+                text("SELECT username, detail FROM audit_log WHERE action = 'export' ORDER BY id")
+            )
+        ).all()
+    assert [(u, d["what"], d["rows"], d["masked"]) for u, d in audit] == [
+        (names[Role.supervisor], "calls", 60, False),
+        (names[Role.viewer], "calls", 60, True),
+        (names[Role.viewer], "calls", 60, True),
+    ]
