@@ -23,7 +23,7 @@ from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.alerts.mailer import Mailer, parse_recipients
 from callcenter.config import Settings
@@ -65,7 +65,11 @@ class PackScheduler:
         clock: Callable[[], datetime],
         job_store_url: str | None = None,
         key: str = "reports",
+        isolated: Callable[[], tuple[Sources, AsyncEngine]] | None = None,
     ) -> None:
+        """`isolated`: makes Sources of their own (an engine of their own) in a worker thread:
+        a year's pack is seconds to minutes of Python, which must not stall the service's
+        event loop (AMI, wallboard); the thread runs its own loop on those Sources."""
         self.settings, self.sources, self.store, self.clock = settings, sources, store, clock
         self.langs = tuple(x.strip() for x in settings.report_langs.split(",") if x.strip())
         self.recipients = parse_recipients(settings.report_recipients)
@@ -74,6 +78,7 @@ class PackScheduler:
             recipients=self.recipients, timeout_s=settings.smtp_timeout_s,
         )  # fmt: skip
         self._key, self._url = key, job_store_url
+        self._isolated = isolated
         self._scheduler: AsyncIOScheduler | None = None
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -207,10 +212,16 @@ class PackScheduler:
         key = {"kind": period.kind.value, "period": period.name, "lang": lang}
         async with self.sessions() as session:
             revision = await catalogue.next_revision(session, **key)
-        pack = await pack_build.build(
-            self.sources, period, lang=lang, built_at=now.astimezone(self.sources.tz),
-            revision=revision,
-        )  # fmt: skip
+        built_at = now.astimezone(self.sources.tz)
+        if self._isolated is None:
+            pack = await pack_build.build(
+                self.sources, period, lang=lang, built_at=built_at, revision=revision
+            )
+        else:
+            make = self._isolated
+            pack = await asyncio.to_thread(
+                lambda: asyncio.run(_build_alone(make, period, lang, built_at, revision))
+            )
         files = await self.store.put(pack)
         async with self.sessions() as session, session.begin():
             row = ReportPack(
@@ -235,3 +246,20 @@ class PackScheduler:
                     stored.emailed_at = self.clock()
                     row.emailed_at = stored.emailed_at
         return row
+
+
+async def _build_alone(
+    make: Callable[[], tuple[Sources, AsyncEngine]],
+    period: periods.Period,
+    lang: str,
+    built_at: datetime,
+    revision: int,
+) -> pack_build.Pack:
+    """In a worker thread's own event loop: Sources of its own, disposed after the build."""
+    sources, engine = make()
+    try:
+        return await pack_build.build(
+            sources, period, lang=lang, built_at=built_at, revision=revision
+        )
+    finally:
+        await engine.dispose()

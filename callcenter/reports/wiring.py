@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from minio import Minio
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
+from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.reconcile.service import Reconciler
+from callcenter.reports.data import Sources
 from callcenter.reports.scheduler import PackScheduler
 from callcenter.reports.sources import sources
 from callcenter.reports.store import PackStore
@@ -34,4 +36,14 @@ def build(
         store=PackStore(s3=s3, bucket=settings.report_bucket),
         clock=now,
         job_store_url=settings.sync_database_url if settings.report_schedule else None,
+        isolated=lambda: _own_sources(settings, config),
     )
+
+
+def _own_sources(settings: Settings, config: MetricsConfig) -> tuple[Sources, AsyncEngine]:
+    """Sources on an engine of their own (a worker thread's event loop cannot use the
+    service's connections)."""
+    engine = make_db_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    reconciler = Reconciler(settings=settings, sessions=sessions, config=config)
+    return sources(settings, sessions=sessions, reconciler=reconciler, config=config), engine
