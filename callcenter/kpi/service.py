@@ -17,6 +17,7 @@ from queue_metrics import intervals, kpi
 from queue_metrics.config import MetricsConfig
 from queue_metrics.intervals import Size
 from queue_metrics.records import CallRecord
+from recordings import service as rec_service
 
 INTERVALS = {s.value: s for s in Size}
 
@@ -43,7 +44,8 @@ async def period_report(
     completeness, the callback KPIs and fcr_pct beside the agent-flagged figure (docs/kpi-v1.md).
 
     `detail` adds what the report packs show beyond the headline (kpi-v1.1 "Detail"): the
-    figures per agent, agents answering per interval, cases per category and referrals."""
+    figures per agent, agents answering per interval, cases per category and referrals, and
+    the vault's recordings kept for the contract's 180 days."""
     async with sessions() as session:
         records = await records_for(session=session, start=start, end=end)
         cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
@@ -55,6 +57,11 @@ async def period_report(
             if detail
             else None
         )
+        vault = (
+            await rec_service.retention_figures(session=session, start=start, end=end, queue=queue)
+            if detail
+            else {}
+        )
     complete = await reconciler.is_complete(start=start, end=end, records=records)
     body = report(
         records, config=config, queue=queue, interval=interval, complete=complete, detail=detail
@@ -62,7 +69,7 @@ async def period_report(
     if taxonomy is not None:
         body["cases_by_category"] = [r for r in taxonomy if r["kind"] == "category"]
         body["referrals_by_agency"] = [r for r in taxonomy if r["kind"] == "referral"]
-    return body | callbacks | cases
+    return body | callbacks | cases | vault
 
 
 def metrics_config(layout: Centre, *, sl_threshold_s: int, short_abandon_s: int) -> MetricsConfig:

@@ -54,8 +54,13 @@ CONTRACT = (
     ),
     Target("fcr_pct", ("แก้ไขได้ในการติดต่อครั้งแรก (FCR)", "First-contact resolution"), ">=", 90.0),
     Target("aht_s", ("เวลาให้บริการเฉลี่ย ไม่เกิน 15 นาที", "AHT at most 15 minutes"), "<=", 900.0, "s"),
+    Target(
+        "recordings_kept_pct",
+        ("เก็บไฟล์เสียงอย่างน้อย 180 วัน (ไม่สูญหาย)", "Recordings kept 180 days (none lost)"),
+        ">=",
+        100.0,
+    ),
 )
-RECORDINGS_TARGET = ("เก็บไฟล์เสียงอย่างน้อย 180 วัน", "Recordings kept at least 180 days")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from callcenter.reports import fmt, thai
-from callcenter.reports.data import RECORDINGS_TARGET, PackData
+from callcenter.reports.data import PackData
 from callcenter.reports.slides import CALLBACK_FIELDS, CASE_FIELDS
 from queue_metrics.kpi import FIELDS
 
@@ -102,8 +102,6 @@ def contract_sheet(b: Book, title_key: str) -> None:
         label = j.target.label[0] if b.lang == "th" else j.target.label[1]
         verdict = b.w("no_data") if j.met is None else b.w("met") if j.met else b.w("not_met")
         rows.append([label, f"{j.target.op} {fmt.number(j.target.goal)}", j.value, verdict])
-    label = RECORDINGS_TARGET[0] if b.lang == "th" else RECORDINGS_TARGET[1]
-    rows.append([label, "≥ 180", None, b.w("not_measured")])
     b.rows(ws, [b.w("contract"), b.w("target"), b.w("value"), ""], rows)
 
 

@@ -27,7 +27,7 @@ from pptx.slide import Slide
 from pptx.util import Inches, Pt
 
 from callcenter.reports import fmt, thai
-from callcenter.reports.data import RECORDINGS_TARGET, PackData
+from callcenter.reports.data import PackData
 from callcenter.reports.periods import Kind
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
@@ -240,9 +240,6 @@ def cover(b: Builder, title_key: str) -> None:
         label = j.target.label[0] if b.lang == "th" else j.target.label[1]
         rows.append([label, goal, fmt.number(j.value), verdict])
         colors.append(None if j.met is None else GREEN if j.met else RED)
-    label = RECORDINGS_TARGET[0] if b.lang == "th" else RECORDINGS_TARGET[1]
-    rows.append([label, "≥ 180", fmt.DASH, b.w("not_measured")])
-    colors.append(None)
     header = [b.w("contract"), b.w("target"), b.w("value"), ""]
     b.table(slide, header, rows, (0.4, 2.0, 12.5, 0.4 * (len(rows) + 1)), size=13, colors=colors)
 

@@ -149,6 +149,13 @@ FIELDS: dict[str, tuple[str, str]] = {
     "fcr_agent_flagged": ("FCR ตามที่เจ้าหน้าที่ระบุ", "FCR flagged by agents"),
     "fcr_agent_flagged_pct": ("FCR ตามที่เจ้าหน้าที่ระบุ (%)", "FCR flagged by agents (%)"),
     "repeat_callers": ("ผู้โทรซ้ำ", "Repeat callers"),
+    "recordings": ("ไฟล์เสียง", "Recordings"),
+    "recordings_kept_180d": ("เก็บครบ 180 วัน", "Kept 180 days"),
+    "recordings_short_retention": ("ระยะเก็บสั้นกว่า 180 วัน", "Retention under 180 days"),
+    "recordings_failed": ("จัดเก็บไม่สำเร็จ", "Failed to store"),
+    "recordings_pending": ("กำลังจัดเก็บ", "Still uploading"),
+    "recordings_incomplete": ("ไฟล์ไม่สมบูรณ์", "Incomplete"),
+    "recordings_kept_pct": ("เก็บครบ 180 วัน (%)", "Kept 180 days (%)"),
 }
 
 

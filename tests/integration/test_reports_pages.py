@@ -29,6 +29,7 @@ from callcenter.errors import install_handlers
 from callcenter.kpi import service as kpi_service
 from callcenter.kpi.router import router as kpi_router
 from callcenter.reports import wiring
+from callcenter.reports.data import judge
 from callcenter.reports.router import router as reports_router
 from callcenter.users import security
 from callcenter.users import service as user_service
@@ -315,3 +316,42 @@ async def test_exports_are_masked_for_viewers_and_audited(
         (names[Role.viewer], "calls", 60, True),
         (names[Role.viewer], "calls", 60, True),
     ]
+
+
+async def test_the_contract_row_for_recordings_comes_from_the_vault(
+    site: tuple[str, Any, Settings],
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from recordings.models import Recording
+
+    _, parts, _ = site
+    day = datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Bangkok"))
+
+    def rec(n: int, state: str, keep_days: int | None) -> Recording:
+        at = day + timedelta(minutes=n)
+        return Recording(
+            uniqueid=f"rk{n}", linkedid=f"rk{n}", queue="online-shopping", started_at=at,
+            codec="ogg", size_bytes=1, sha256="0" * 64, bucket="recordings",
+            object_key=f"k{n}", upload_state=state, legal_hold=False, kind="queue",
+            retain_until=None if keep_days is None else at + timedelta(days=keep_days),
+        )  # fmt: skip
+
+    async with parts.sessions() as session, session.begin():
+        session.add_all(
+            [rec(1, "verified", 180), rec(2, "verified", 181), rec(3, "verified", 90),
+             rec(4, "failed", None), rec(5, "uploaded", 180), rec(6, "empty", None)]
+        )  # fmt: skip
+    body = await kpi_service.period_report(
+        sessions=parts.sessions, reconciler=parts.reconciler, config=parts.metrics_config,
+        callback_window_s=1800, start=day.replace(hour=0), end=day.replace(hour=0)
+        + timedelta(days=1), queue=None, interval=None, detail=True,
+    )  # fmt: skip
+    assert {k: v for k, v in body.items() if k.startswith("recordings")} == {
+        "recordings": 5, "recordings_kept_180d": 2, "recordings_short_retention": 1,
+        "recordings_failed": 1, "recordings_pending": 1, "recordings_incomplete": 0,
+        "recordings_kept_pct": 40.0,
+    }  # fmt: skip
+    judged = {j.target.key: j.met for j in judge(body)}
+    assert judged["recordings_kept_pct"] is False
