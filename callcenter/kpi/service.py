@@ -45,7 +45,7 @@ async def period_report(
 
     `detail` adds what the report packs show beyond the headline (kpi-v1.1 "Detail"): the
     figures per agent, agents answering per interval, cases per category and referrals, and
-    the vault's recordings kept for the contract's 180 days."""
+    the vault's recordings kept for the contract's 180 days, callbacks by state and outcome."""
     async with sessions() as session:
         records = await records_for(session=session, start=start, end=end)
         cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
@@ -62,6 +62,10 @@ async def period_report(
             if detail
             else {}
         )
+        if detail:
+            vault["callback_outcomes"] = await cb_figures.outcomes(
+                session=session, start=start, end=end, queue=queue
+            )
     complete = await reconciler.is_complete(start=start, end=end, records=records)
     body = report(
         records, config=config, queue=queue, interval=interval, complete=complete, detail=detail

@@ -177,6 +177,9 @@ def callbacks_cases_sheet(b: Book) -> None:
     ws = b.sheet(b.w("callbacks")[:31])
     b.rows(ws, ["field", b.w("figure"), b.w("value")],
            [[k, b.f(k), body.get(k)] for k in CALLBACK_FIELDS])  # fmt: skip
+    why = body.get("callback_outcomes", [])
+    b.rows(ws, ["state", "outcome", "tasks", "attempts"],
+           [[o["state"], o["outcome"], o["tasks"], o["attempts"]] for o in why])  # fmt: skip
     ws = b.sheet(b.w("cases")[:31])
     b.rows(ws, ["field", b.w("figure"), b.w("value")],
            [[k, b.f(k), body.get(k)] for k in CASE_FIELDS])  # fmt: skip

@@ -329,7 +329,13 @@ def callbacks(b: Builder) -> None:
     body = b.data.body
     slide = b.slide(b.w("callbacks"))
     rows = [[b.f(k), fmt.number(body.get(k))] for k in CALLBACK_FIELDS]
-    b.table(slide, [b.w("figure"), b.w("value")], rows, (0.4, 1.1, 8.0, 0.4 * (len(rows) + 1)))
+    b.table(slide, [b.w("figure"), b.w("value")], rows, (0.4, 1.1, 7.4, 0.4 * (len(rows) + 1)))
+    why = body.get("callback_outcomes", [])[:ROWS_PER_SLIDE]
+    if why:
+        table = [[f"{o['state']} {o['outcome']}".strip(), fmt.number(o["tasks"]),
+                  fmt.number(o["attempts"])] for o in why]  # fmt: skip
+        header = [b.w("outcome_text"), b.w("callbacks"), b.w("attempts")]
+        b.table(slide, header, table, (8.0, 1.1, 5.0, 0.4 * (len(table) + 1)), size=10)
 
 
 def cases(b: Builder) -> None:

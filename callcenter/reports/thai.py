@@ -102,6 +102,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "scheduled": ("ต้องจัด (รวมเวลาที่ไม่ได้รับสาย)", "Scheduled (with shrinkage)"),
     "required": ("ต้องการตามสายจริง", "Required for actual calls"),
     "returned": ("ส่งกลับ", "Returned"),
+    "attempts": ("ครั้งที่โทร", "Dial attempts"),
     "centre_name": ("ศูนย์รับเรื่องร้องเรียนออนไลน์ 1212", "1212 Online Complaint Centre"),
 }
 

@@ -355,3 +355,40 @@ async def test_the_contract_row_for_recordings_comes_from_the_vault(
     }  # fmt: skip
     judged = {j.target.key: j.met for j in judge(body)}
     assert judged["recordings_kept_pct"] is False
+
+
+async def test_callbacks_by_state_and_outcome_say_why_they_failed(
+    site: tuple[str, Any, Settings],
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from callcenter.callbacks.models import CallbackTask
+
+    _, parts, _ = site
+    day = datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Bangkok"))
+
+    def task(n: int, state: str, outcome: str | None, attempts: int) -> CallbackTask:
+        at = day + timedelta(minutes=n)
+        return CallbackTask(
+            number=f"08123456{n:02d}", callable=True, queue="online-shopping", state=state,
+            outcome=outcome, dropped_at=at, deadline_at=at + timedelta(minutes=30),
+            attempts=attempts, drops=1,
+        )  # fmt: skip
+
+    async with parts.sessions() as session, session.begin():
+        session.add_all(
+            [task(1, "failed", "no_answer", 3), task(2, "failed", "no_answer", 3),
+             task(3, "failed", "busy", 2), task(4, "reached", "reached", 1)]
+        )  # fmt: skip
+    body = await kpi_service.period_report(
+        sessions=parts.sessions, reconciler=parts.reconciler, config=parts.metrics_config,
+        callback_window_s=1800, start=day.replace(hour=0), end=day.replace(hour=0)
+        + timedelta(days=1), queue=None, interval=None, detail=True,
+    )  # fmt: skip
+    assert body["callback_outcomes"] == [
+        {"state": "failed", "outcome": "no_answer", "tasks": 2, "attempts": 6},
+        {"state": "failed", "outcome": "busy", "tasks": 1, "attempts": 2},
+        {"state": "reached", "outcome": "reached", "tasks": 1, "attempts": 1},
+    ]
+    assert body["callbacks_owed"] == 4
