@@ -7,6 +7,7 @@ from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
+from callcenter.reports.models import ReportPack
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import AgentAction, SpyAction
@@ -19,6 +20,6 @@ __all__ = [
     "AgentAction", "AlertAction", "AlertThreshold", "AmiEvent", "AuditEntry", "CallbackDrop",
     "CallbackEvent", "CallbackTask",
     "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
-    "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
-    "SpyAction", "User", "WebhookEvent", "metadata",
+    "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack", "Send", "SocialAuditEntry",
+    "Source", "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

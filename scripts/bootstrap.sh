@@ -23,6 +23,9 @@ command -v faketime >/dev/null || need+=(faketime)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 command -v psql >/dev/null || need+=(postgresql-client)
+# Report packs: tests and notes render a Thai slide to a picture (PowerPoint → PDF → PNG).
+command -v soffice >/dev/null || need+=(libreoffice-impress-nogui)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
