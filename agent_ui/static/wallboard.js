@@ -64,6 +64,7 @@ function paint(el, q) {
     const s = document.createElement("span");
     s.className = `agent-state ${key}`;
     s.dataset.state = key;
+    s.dataset.count = agents[key] ?? 0;
     // Pause reasons by name (Thai · English), never the raw code.
     const extra = key === "paused" && q.paused ? q.paused.map((p) => `${p.label_th} · ${p.label_en} ${p.count}`).join(", ") : "";
     s.textContent = `${th} · ${en}: ${agents[key] ?? 0}${extra ? ` (${extra})` : ""}`;

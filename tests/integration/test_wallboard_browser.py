@@ -175,10 +175,10 @@ async def test_supervisor_watches_a_call_wait_then_get_answered(
         # logged in (every state but logged out) and available, as the centre card counts them.
         staffing = page.locator("#staffing")
         await expect(staffing).to_contain_text(re.compile(r"needed \d+ · .*logged in \d+"))
-        centre = page.locator("section.queue.centre .agent-state")
+        centre = page.locator("#centre .agents .agent-state")
         counts = dict(
             await centre.evaluate_all(
-                "ss => ss.map(s => [s.dataset.state, Number(s.textContent.split(': ')[1])])"
+                "ss => ss.map(s => [s.dataset.state, Number(s.dataset.count)])"
             )
         )
         logged_in = sum(n for state, n in counts.items() if state != "logged_out")
