@@ -31,7 +31,11 @@ async function guarded(fn) { try { showError(""); await fn(); } catch (e) { if (
 function paintState(s) {
   const el = $("agent-state");
   el.dataset.state = s.state;
-  el.textContent = (STATES[s.state] || s.state) + (s.reason ? ` — ${desk.reasons[s.reason] || s.reason}` : "");
+  el.dataset.pauseRequested = String(Boolean(s.pause_requested));
+  // Asterisk pauses at once, but a ringing or live call goes on: say the pause is waiting.
+  const requested = s.pause_requested
+    ? ` — ขอพักแล้ว (พักหลังจบสาย) · Pause requested (after this call): ${desk.reasons[s.pause_reason] || s.pause_reason}` : "";
+  el.textContent = (STATES[s.state] || s.state) + (s.reason ? ` — ${desk.reasons[s.reason] || s.reason}` : "") + requested;
   $("agent-id").textContent = s.agent_id;
   const box = $("queues");
   if (!box.querySelector("input")) {
@@ -171,8 +175,8 @@ function paintPop(call) {
   desk.pop = call;
   $("pop").dataset.call = call.call_id; $("pop").dataset.stage = call.stage;
   $("pop-caller").textContent = call.caller || "ไม่ทราบหมายเลข · Unknown number";
-  $("pop-queue").textContent = `${call.queue_th} · ${call.queue_en}`;
-  $("pop-stage").textContent = STAGES[call.stage] || call.stage;
+  pill("pop-queue", call.queue ? `${call.queue_th} · ${call.queue_en}` : "");
+  pill("pop-stage", STAGES[call.stage] || call.stage);
   $("case-create").disabled = !["ringing", "connected", "ended"].includes(call.stage);
   const line = desk.taxonomy && desk.taxonomy.service_lines.find((l) => l.queue === call.queue);
   if (line && $("pop").dataset.lineFor !== call.call_id) { $("case-line").value = line.code; paintCategories(); $("pop").dataset.lineFor = call.call_id; }
@@ -182,6 +186,7 @@ function paintPop(call) {
   fillList("pop-cases", h.cases, (c) => `${c.number || "#" + c.id} — ${lineLabel(c.service_line)} — ${c.status} — ${when(c.created_at)}`);
   if (h.callback) paintCallback(h.callback); else $("pop-callback").hidden = true;
 }
+function pill(id, text) { $(id).textContent = text; $(id).hidden = !text; }
 function lineLabel(code) {
   const line = desk.taxonomy && desk.taxonomy.service_lines.find((l) => l.code === code);
   return line ? `${line.label_th} · ${line.label_en}` : code;
@@ -195,7 +200,7 @@ function paintCallback(cb) {
     : `โทรกลับ · Callback${cb.number ? `: ${cb.number}` : ""}${at ? ` — สายหลุดเมื่อ · dropped at ${when(at)}` : ""}`;
   if (cb.type === "callback" && cb.number) {
     $("pop-caller").textContent = cb.number;
-    $("pop-stage").textContent = "โทรกลับ · Callback";
+    pill("pop-stage", "โทรกลับ · Callback");
   }
 }
 function fillList(id, items, text) {

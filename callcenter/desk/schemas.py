@@ -64,6 +64,10 @@ class DeskState(BaseModel):
     agent_id: str
     state: str
     reason: str = ""
+    # Paused in Asterisk while a call still rings, talks or wraps up: the pause takes effect
+    # after the call (ringing → pause requested → paused), so the desk says it is requested.
+    pause_requested: bool = False
+    pause_reason: str = ""
     queues: list[QueueState]
 
 

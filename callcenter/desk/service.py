@@ -18,6 +18,8 @@ from callcenter.errors import AppError, Forbidden, InvalidInput, NotFound
 from queue_metrics.engine import MetricsEngine
 
 SECRETS_FILE = "secrets.json"
+# States a pause waits behind: Asterisk pauses the member at once, but the call goes on.
+ENGAGED = frozenset({"ringing", "on_call", "wrap_up"})
 
 
 class UnknownPauseReason(InvalidInput):
@@ -174,4 +176,13 @@ def state(*, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
             )
         )
     centre, reason = agents.centre_state(iface, now)
-    return DeskState(agent_id=agent.id, state=centre, reason=reason, queues=rows)
+    paused = [m for q in agents.queues_of(iface) if (m := agents.members[q][iface]).paused]
+    requested = bool(paused) and centre in ENGAGED
+    return DeskState(
+        agent_id=agent.id,
+        state=centre,
+        reason=reason,
+        pause_requested=requested,
+        pause_reason=paused[0].reason if requested else "",
+        queues=rows,
+    )
