@@ -9,6 +9,9 @@ const STATES = {
 };
 const STAGES = { ringing: "เรียกเข้า · Ringing", connected: "ต่อสายแล้ว · Connected",
   missed: "ไม่ได้รับ · Missed", ended: "จบสาย · Ended" };
+const CASE_STATUS = { new: "ใหม่ · New", in_progress: "กำลังดำเนินการ · In progress",
+  referred: "ส่งต่อแล้ว · Referred", waiting_for_caller: "รอผู้ร้อง · Waiting for caller",
+  resolved: "แก้ไขแล้ว · Resolved", closed: "ปิดเรื่อง · Closed" };
 const desk = { sip: null, ua: null, session: null, consult: null, host: "", pop: null,
   taxonomy: null, reasons: {}, held: false, muted: false };
 
@@ -177,7 +180,14 @@ function paintPop(call) {
   $("pop-caller").textContent = call.caller || "ไม่ทราบหมายเลข · Unknown number";
   pill("pop-queue", call.queue ? `${call.queue_th} · ${call.queue_en}` : "");
   pill("pop-stage", STAGES[call.stage] || call.stage);
-  $("case-create").disabled = !["ringing", "connected", "ended"].includes(call.stage);
+  if ($("case-link-call").dataset.call !== call.call_id) {
+    // A new call: the case form offers to link it and takes the caller's number.
+    $("case-link-call").dataset.call = call.call_id; $("case-link-call").disabled = false; $("case-link-call").checked = true;
+    $("case-call").textContent = call.caller || "";
+    if (call.caller) $("case-phone").value = call.caller;
+    $("case-channel").value = "phone";
+    paintLinkButtons();
+  }
   const line = desk.taxonomy && desk.taxonomy.service_lines.find((l) => l.queue === call.queue);
   if (line && $("pop").dataset.lineFor !== call.call_id) { $("case-line").value = line.code; paintCategories(); $("pop").dataset.lineFor = call.call_id; }
   const h = call.history;
@@ -229,17 +239,72 @@ function paintCategories() {
 }
 async function createCase(event) {
   event.preventDefault();
-  const call = desk.pop; if (!call) return;
-  const agency = $("case-agency").value;
-  const body = { channel: "phone", service_line: $("case-line").value, category: $("case-category").value || null,
-    caller_phone: call.caller || null, caller_name: $("case-name").value || null,
+  const call = $("case-link-call").checked ? desk.pop : null;
+  const agency = $("case-agency").value, follow = $("case-follow-up").value;
+  const body = { channel: $("case-channel").value, service_line: $("case-line").value, category: $("case-category").value || null,
+    caller_phone: $("case-phone").value || null, caller_name: $("case-name").value || null,
+    caller_email: $("case-email").value || null,
     description: $("case-description").value || null, fcr_flag: $("case-fcr").checked,
+    follow_up_at: follow ? `${follow}:00+07:00` : null,  // the centre's time (Asia/Bangkok)
     referrals: agency ? [{ agency }] : [], status: agency ? "referred" : "new",
-    call: { linkedid: call.call_id, call_id: call.uniqueid || null, queue: call.queue || null } };
+    call: call ? { linkedid: call.call_id, call_id: call.uniqueid || null, queue: call.queue || null } : null };
   await guarded(async () => {
     const c = await post("/api/v1/cases", body);
     $("case-result").dataset.caseId = c.id;
     $("case-result").textContent = `สร้างเรื่อง ${c.number || c.id} แล้ว · Case ${c.number || c.id} created`;
+    for (const id of ["case-name", "case-description", "case-email", "case-follow-up", "case-q", "case-status"]) $(id).value = "";
+    loadCases(); loadDue();  // the newest first: the new case heads the list
+  });
+}
+function caseQuery() {
+  // A case number, a phone number, or free text (Thai or English).
+  const q = $("case-q").value.trim(), params = new URLSearchParams({ limit: "50" });
+  if (/^1212-/i.test(q)) params.set("number", q);
+  else if (/^[+0-9][0-9 -]{7,}$/.test(q)) params.set("phone", q);
+  else if (q) params.set("q", q);
+  if ($("case-status").value) params.set("status", $("case-status").value);
+  return params;
+}
+async function loadCases(event) {
+  if (event) event.preventDefault();
+  await guarded(async () => {
+    const found = await api(`/api/v1/cases?${caseQuery()}`);
+    $("case-count").textContent = `พบ ${found.total} เรื่อง · ${found.total} found${found.total > found.items.length ? ` (แสดง ${found.items.length} · showing ${found.items.length})` : ""}`;
+    paintCaseList("case-list", found.items);
+  });
+}
+async function loadDue() {
+  try {
+    const due = await api("/api/v1/cases?follow_up_due=true&limit=20");
+    paintCaseList("due-list", due.items);
+  } catch (e) { /* shown by the next search */ }
+}
+function paintCaseList(id, items) {
+  const ul = $(id); ul.innerHTML = "";
+  if (!items.length) { const li = document.createElement("li"); li.className = "muted"; li.textContent = "ไม่มี · None"; ul.appendChild(li); return; }
+  for (const c of items) {
+    const li = document.createElement("li"); li.dataset.caseId = c.id; li.dataset.number = c.number;
+    const head = document.createElement("b"); head.textContent = c.number;
+    const text = document.createElement("span");
+    const follow = c.follow_up_at ? ` — ติดตาม · follow up ${when(c.follow_up_at)}` : "";
+    text.textContent = ` ${CASE_STATUS[c.status] || c.status} — ${c.service_line.label_th} · ${c.service_line.label_en}` +
+      `${c.caller_name ? ` — ${c.caller_name}` : ""} — ${when(c.created_at)}${follow}`;
+    const link = document.createElement("button"); link.type = "button"; link.className = "link-call";
+    link.textContent = "ผูกกับสายล่าสุด · Link to last call";
+    link.onclick = () => linkCase(c.id, c.number);
+    li.append(head, text, link); ul.appendChild(li);
+  }
+  paintLinkButtons();
+}
+function paintLinkButtons() {
+  document.querySelectorAll("button.link-call").forEach((b) => { b.disabled = !desk.pop; });
+}
+async function linkCase(id, number) {
+  const call = desk.pop; if (!call) return;
+  await guarded(async () => {
+    await post(`/api/v1/cases/${id}/calls`, { linkedid: call.call_id, call_id: call.uniqueid || null, queue: call.queue || null });
+    $("case-result").dataset.linked = id;
+    $("case-result").textContent = `ผูกเรื่อง ${number} กับสาย ${call.caller || call.call_id} แล้ว · Case ${number} linked to the call`;
   });
 }
 
@@ -252,6 +317,8 @@ function wire() {
   $("answer").onclick = answer; $("hangup").onclick = hangup; $("hold").onclick = toggleHold; $("mute").onclick = toggleMute;
   $("transfer-blind").onclick = blindTransfer; $("transfer-attended").onclick = consult; $("transfer-complete").onclick = completeTransfer;
   $("speaker").onchange = chooseSpeaker; $("case-line").onchange = paintCategories; $("case-form").onsubmit = createCase;
+  $("case-search").onsubmit = loadCases;
+  for (const [code, label] of Object.entries(CASE_STATUS)) $("case-status").appendChild(new Option(label, code));
   for (const key of "123456789*0#") {
     const b = document.createElement("button"); b.type = "button"; b.textContent = key; b.disabled = true;
     b.onclick = () => desk.session && desk.session.sendDTMF(key, { transportType: "RFC2833" });
@@ -269,7 +336,8 @@ async function main() {
     paintState(await api("/api/v1/desk/state"));
     startPhone(await api("/api/v1/desk/sip"));
   });
-  loadTaxonomy(); listDevices(); openStream();
+  loadTaxonomy(); listDevices(); openStream(); loadCases(); loadDue();
+  setInterval(loadDue, 60_000);
   setInterval(refreshState, 1500);
 }
 main();
