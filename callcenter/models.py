@@ -6,6 +6,7 @@ from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
+from callcenter.desk.models import Disposition
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import SpyAction
@@ -16,7 +17,8 @@ metadata = Base.metadata
 
 __all__ = [
     "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
+    "Case", "CaseAuditEntry", "Conversation", "Disposition", "Keyword", "Label", "Match",
+    "Mention", "Message",
     "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
     "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

@@ -13,7 +13,7 @@ const CASE_STATUS = { new: "ใหม่ · New", in_progress: "กำลัง�
   referred: "ส่งต่อแล้ว · Referred", waiting_for_caller: "รอผู้ร้อง · Waiting for caller",
   resolved: "แก้ไขแล้ว · Resolved", closed: "ปิดเรื่อง · Closed" };
 const desk = { sip: null, ua: null, session: null, consult: null, host: "", pop: null,
-  taxonomy: null, reasons: {}, held: false, muted: false };
+  taxonomy: null, reasons: {}, held: false, muted: false, codes: {}, wrapCall: null, talkSince: 0, timer: 0 };
 
 function showError(text) { const e = $("error"); e.textContent = text; e.hidden = !text; }
 
@@ -35,6 +35,7 @@ function paintState(s) {
   const el = $("agent-state");
   el.dataset.state = s.state;
   el.dataset.pauseRequested = String(Boolean(s.pause_requested));
+  if (s.state === "wrap_up") $("wrap").dataset.state = "due";
   // Asterisk pauses at once, but a ringing or live call goes on: say the pause is waiting.
   const requested = s.pause_requested
     ? ` — ขอพักแล้ว (พักหลังจบสาย) · Pause requested (after this call): ${desk.reasons[s.pause_reason] || s.pause_reason}` : "";
@@ -65,10 +66,26 @@ function chosenQueues() { return [...$("queues").querySelectorAll("input:checked
 function setSip(state, text) { $("sip-status").dataset.state = state; $("sip-status").textContent = text; }
 function setCall(state, text) {
   $("call-status").dataset.state = state; $("call-status").textContent = text;
+  if (state === "talking" && !desk.talkSince) startTimer();
+  if (state === "idle") stopTimer();
   const live = state === "talking", ringing = state === "ringing";
   $("answer").disabled = !ringing; $("hangup").disabled = !(live || ringing);
   for (const id of ["hold", "mute", "transfer-blind", "transfer-attended"]) $(id).disabled = !live;
   $("dtmf").querySelectorAll("button").forEach((b) => { b.disabled = !live; });
+}
+// ---- call timer: talk time from the answer (m:ss, h:mm:ss past an hour) ----------------
+function clock(s) {
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+function tick() { $("call-timer").textContent = clock(Math.max(0, Math.floor((Date.now() - desk.talkSince) / 1000))); }
+function startTimer() {
+  desk.talkSince = Date.now(); $("call-timer").hidden = false; $("call-timer").dataset.running = "true";
+  tick(); clearInterval(desk.timer); desk.timer = setInterval(tick, 1000);
+}
+function stopTimer() {
+  if (!desk.talkSince) return;
+  tick(); clearInterval(desk.timer); desk.talkSince = 0; $("call-timer").dataset.running = "false";
 }
 function mediaConstraints() {
   const mic = $("mic").value;
@@ -180,6 +197,8 @@ function paintPop(call) {
   $("pop-caller").textContent = call.caller || "ไม่ทราบหมายเลข · Unknown number";
   pill("pop-queue", call.queue ? `${call.queue_th} · ${call.queue_en}` : "");
   pill("pop-stage", STAGES[call.stage] || call.stage);
+  if (["connected", "ended"].includes(call.stage)) wrapUpFor(call.call_id, call.caller, call.queue ? `${call.queue_th} · ${call.queue_en}` : "", call.stage === "ended");
+  if (call.stage === "ended") loadRecent();
   if ($("case-link-call").dataset.call !== call.call_id) {
     // A new call: the case form offers to link it and takes the caller's number.
     $("case-link-call").dataset.call = call.call_id; $("case-link-call").disabled = false; $("case-link-call").checked = true;
@@ -308,6 +327,49 @@ async function linkCase(id, number) {
   });
 }
 
+// ---- wrap-up: a disposition code per call; saving it ends wrap-up -----------------------
+function wrapUpFor(callId, number, where, due) {
+  desk.wrapCall = callId;
+  $("wrap-call").textContent = `${number || "ไม่ทราบหมายเลข · Unknown number"}${where ? ` — ${where}` : ""}`;
+  $("wrap-call").dataset.call = callId;
+  $("disposition-submit").disabled = false;
+  if (due) $("wrap").dataset.state = "due";
+}
+async function loadCodes() {
+  const codes = await api("/api/v1/desk/dispositions");
+  const sel = $("disposition"); sel.innerHTML = ""; sel.appendChild(new Option("— เลือก · Choose —", ""));
+  for (const c of codes) { desk.codes[c.code] = `${c.label_th} · ${c.label_en}`; sel.appendChild(new Option(desk.codes[c.code], c.code)); }
+}
+async function submitDisposition(event) {
+  event.preventDefault();
+  if (!desk.wrapCall) return;
+  await guarded(async () => {
+    const done = await post("/api/v1/desk/dispositions", { call_id: desk.wrapCall, code: $("disposition").value, note: $("disposition-note").value });
+    $("disposition-result").dataset.code = done.code; $("disposition-result").dataset.call = done.call_id;
+    $("disposition-result").textContent = `บันทึกผล "${done.label_th}" แล้ว · Saved "${done.label_en}"` +
+      (done.wrapup_ended ? " — จบการสรุปงาน พร้อมรับสาย · wrap-up ended, ready for calls" : "");
+    $("disposition-note").value = ""; $("disposition").value = ""; $("wrap").dataset.state = "done";
+    paintState(done.state); loadRecent();
+  });
+}
+async function loadRecent() {
+  let rows; try { rows = await api("/api/v1/desk/calls"); } catch (e) { return; }
+  const ul = $("recent-calls"); ul.innerHTML = "";
+  if (!rows.length) { const li = document.createElement("li"); li.className = "muted"; li.textContent = "ไม่มี · None"; ul.appendChild(li); return; }
+  for (const c of rows) {
+    const li = document.createElement("li"); li.dataset.call = c.call_id; li.dataset.disposition = c.disposition || "";
+    const dir = c.direction === "outbound" ? "โทรออก · Out" : "สายเข้า · In";
+    const talk = c.talk_s != null ? ` — ${clock(c.talk_s)}` : "";
+    const text = document.createElement("span");
+    text.textContent = `${when(c.at)} — ${dir} — ${c.number || "?"}${c.queue ? ` — ${c.label_th} · ${c.label_en}` : ""}${talk} — `;
+    const code = document.createElement("b"); code.className = "code";
+    code.textContent = c.disposition ? (desk.codes[c.disposition] || c.disposition) : "ยังไม่สรุปผล · No disposition";
+    const pick = document.createElement("button"); pick.type = "button"; pick.textContent = "สรุปผล · Wrap up";
+    pick.onclick = () => wrapUpFor(c.call_id, c.number, c.queue ? `${c.label_th} · ${c.label_en}` : "", false);
+    li.append(text, code, pick); ul.appendChild(li);
+  }
+}
+
 // ---- start --------------------------------------------------------------------------
 function wire() {
   $("queue-login").onclick = () => guarded(async () => paintState(await post("/api/v1/desk/login", { queues: chosenQueues() })));
@@ -317,7 +379,7 @@ function wire() {
   $("answer").onclick = answer; $("hangup").onclick = hangup; $("hold").onclick = toggleHold; $("mute").onclick = toggleMute;
   $("transfer-blind").onclick = blindTransfer; $("transfer-attended").onclick = consult; $("transfer-complete").onclick = completeTransfer;
   $("speaker").onchange = chooseSpeaker; $("case-line").onchange = paintCategories; $("case-form").onsubmit = createCase;
-  $("case-search").onsubmit = loadCases;
+  $("case-search").onsubmit = loadCases; $("wrap-form").onsubmit = submitDisposition;
   for (const [code, label] of Object.entries(CASE_STATUS)) $("case-status").appendChild(new Option(label, code));
   for (const key of "123456789*0#") {
     const b = document.createElement("button"); b.type = "button"; b.textContent = key; b.disabled = true;
@@ -337,6 +399,7 @@ async function main() {
     startPhone(await api("/api/v1/desk/sip"));
   });
   loadTaxonomy(); listDevices(); openStream(); loadCases(); loadDue();
+  guarded(loadCodes).then(loadRecent);
   setInterval(loadDue, 60_000);
   setInterval(refreshState, 1500);
 }

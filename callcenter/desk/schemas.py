@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.validation import InputModel
@@ -82,3 +84,43 @@ class Target(BaseModel):
 
 class Directory(BaseModel):
     targets: list[Target]
+
+
+class DispositionCode(BaseModel):
+    code: str
+    label_th: str
+    label_en: str
+
+
+class DispositionIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    call_id: str = Field(min_length=1, max_length=64, description="The call's id (linkedid)")
+    code: str = Field(max_length=32, description="A code of GET /api/v1/desk/dispositions")
+    note: str = Field(default="", max_length=2000)
+
+
+class DispositionOut(BaseModel):
+    id: int
+    call_id: str
+    code: str
+    label_th: str
+    label_en: str
+    at: datetime
+    wrapup_ended: bool
+    state: DeskState
+
+
+class RecentCall(BaseModel):
+    """One of the agent's recent calls (queue calls and the desk's own outbound calls)."""
+
+    call_id: str
+    direction: str  # inbound | outbound
+    queue: str = ""
+    label_th: str = ""
+    label_en: str = ""
+    number: str = ""
+    at: datetime
+    talk_s: int | None = None
+    outcome: str | None = None
+    disposition: str | None = None

@@ -186,3 +186,26 @@ def state(*, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
         pause_reason=paused[0].reason if requested else "",
         queues=rows,
     )
+
+
+async def end_wrapup(
+    *, ami: AmiClient, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
+) -> bool:
+    """The agent submitted the call's disposition: wrap-up ends, calls are offered again.
+
+    The live engine stops showing wrap_up at once. Asterisk holds a member's next call for
+    the queue's wrapuptime after its last call and has no action that ends it early, so in
+    a queue with a wrapuptime the member is removed and added again (same penalty): a new
+    membership has no last call. Queues without one (the default) are left alone.
+    """
+    agents, iface = metrics.agents, interface(agent.id)
+    wrapping = [q for q in agents.queues_of(iface) if agents.state(q, iface, now)[0] == "wrap_up"]
+    if not wrapping:
+        return False
+    held = {q.name for q in layout.queues if q.wrapuptime > 0}
+    for queue in wrapping:
+        if queue in held or agents.wrapup_s(queue, iface, 0) > 0:
+            remove = {"Action": "QueueRemove", "Queue": queue, "Interface": iface}
+            await _send(ami, remove, tolerate="Not there")
+            await login(ami=ami, agent=agent, queues={queue: agent.skills.get(queue, 0)})
+    return agents.end_wrapup(iface)

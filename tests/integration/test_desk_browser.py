@@ -50,7 +50,8 @@ pytestmark = [
     pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
 ]
 
-AGENT, QUEUE, WRAPUP_S = "agent31", "online-shopping", 3
+# The engine's wrap-up outlasts every test step: only the agent's disposition ends it.
+AGENT, QUEUE, WRAPUP_S = "agent31", "online-shopping", 300
 SUPERVISOR_PHONE = "agent40"  # nobody registers it: ChanSpy's call to it is queued, then fails
 PASSWORD = "correct-horse-1"
 MEDIA_ARGS = (
@@ -82,10 +83,12 @@ def own_db(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """Own database, and a copy of the layout whose QUEUE has a wrap-up time.
 
     Only the service reads the copy (its live engine shows wrap_up for WRAPUP_S after a
-    call); Asterisk keeps the shared queues.conf, so other tests' calls are not slowed.
+    call, until the agent gives the call a disposition); Asterisk keeps the shared
+    queues.conf, so other tests' calls are not slowed.
     """
     conf = tmp_path_factory.mktemp("conf")
     shutil.copy(settings.conf_dir / "centre.toml", conf / "centre.toml")
+    shutil.copy(settings.conf_dir / "dispositions.toml", conf / "dispositions.toml")
     text = (conf / "centre.toml").read_text(encoding="utf-8")
     text = text.replace(f'name = "{QUEUE}"\n', f'name = "{QUEUE}"\nwrapuptime = {WRAPUP_S}\n', 1)
     (conf / "centre.toml").write_text(text, encoding="utf-8")
@@ -241,6 +244,8 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         await poll(lambda: saw(site, 0, "AgentConnect", **connected), timeout_s=15, what="bridged")
         await expect(page.locator("#pop-stage")).to_contain_text("Connected")
         await expect(page.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+        await expect(page.locator("#call-timer")).to_be_visible()
+        await expect(page.locator("#call-timer")).to_have_text(re.compile(r"^0:0[1-9]$"))
         await supervisor_listens(site)
         await supervisor_whispers_from_the_wallboard(site, chromium)
         await hold_and_resume(site, page)
@@ -259,9 +264,16 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         await expect(page.locator("#call-status")).to_have_attribute(
             "data-state", "idle", timeout=10_000
         )
+        await expect(page.locator("#call-timer")).to_have_attribute("data-running", "false")
         await expect(page.locator("#agent-state")).to_have_attribute(
-            "data-state", "available", timeout=20_000
+            "data-state", "wrap_up", timeout=20_000
         )
+        await expect(page.locator("#wrap")).to_have_attribute("data-state", "due")
+        await dispose(page, "case-opened", note="เปิดเรื่องร้องเรียนแล้ว")
+        await check_disposition(site, call_id, "case-opened", "เปิดเรื่องร้องเรียนแล้ว")
+        recent = page.locator(f'#recent-calls li[data-call="{call_id}"]')
+        await expect(recent).to_contain_text(caller, timeout=10_000)
+        await expect(recent).to_contain_text("บันทึกเรื่องร้องเรียนแล้ว · Case opened")
         await poll(
             lambda: wallboard_states(frames)[-1:] == ["available"], timeout_s=10, what="board"
         )
@@ -280,6 +292,30 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         site.app.state.services.hub.unsubscribe(sub)
         for task in (collector, follower):
             task.cancel()
+
+
+async def dispose(page: Page, code: str, note: str = "") -> None:
+    """Give the call a disposition on the page: wrap-up ends, the agent is available."""
+    await expect(page.locator("#disposition-submit")).to_be_enabled(timeout=10_000)
+    await page.locator("#disposition").select_option(code)
+    await page.locator("#disposition-note").fill(note)
+    await page.locator("#disposition-submit").click()
+    await expect(page.locator("#disposition-result")).to_have_attribute(
+        "data-code", code, timeout=10_000
+    )
+    await expect(page.locator("#agent-state")).to_have_attribute(
+        "data-state", "available", timeout=10_000
+    )
+
+
+async def check_disposition(site: Site, call_id: str, code: str, note: str) -> None:
+    """Stored against the call with the agent and the login that gave it."""
+    async with site.app.state.services.sessions() as session:
+        rows = await session.execute(
+            text("select code, note, agent_id, username from call_dispositions "
+                 "where linkedid = :l order by id"), {"l": call_id},
+        )  # fmt: skip
+        assert [tuple(r) for r in rows] == [(code, note, AGENT, site.agent.username)]
 
 
 async def check_case(site: Site, case_id: int, call_id: str) -> None:
@@ -392,6 +428,7 @@ async def test_blind_transfer_to_another_agent(site: Site, chromium: Browser) ->
         await expect(page.locator("#call-status")).to_have_attribute(
             "data-state", "idle", timeout=15_000
         )
+        await dispose(page, "referred")
     finally:
         with contextlib.suppress(Exception):
             await page.locator("#queue-logout").click()
@@ -400,6 +437,45 @@ async def test_blind_transfer_to_another_agent(site: Site, chromium: Browser) ->
             )
         await context.close()
         collector.cancel()
+
+
+async def test_wrap_up_with_a_disposition_on_a_phone(site: Site, chromium: Browser) -> None:
+    """At 390 px: the call timer runs, the call ends in wrap-up, the disposition ends it;
+    the page never gets wider than the phone."""
+    context = await chromium.new_context(
+        viewport={"width": 390, "height": 844}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    try:
+        call_id = await answer_a_caller(site, page)
+        await expect(page.locator("#call-timer")).to_be_visible()
+        await fits(page, 390)
+        await page.locator("#hangup").click()
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "idle", timeout=10_000
+        )
+        await expect(page.locator("#agent-state")).to_have_attribute(
+            "data-state", "wrap_up", timeout=20_000
+        )
+        await dispose(page, "information")
+        await check_disposition(site, call_id, "information", "")
+        await expect(page.locator(f'#recent-calls li[data-call="{call_id}"]')).to_contain_text(
+            "ให้ข้อมูล/สอบถาม · Information given"
+        )
+        await fits(page, 390)
+        await page.screenshot(path="/tmp/desk-phone.png", full_page=True)
+    finally:
+        with contextlib.suppress(Exception):
+            await page.locator("#queue-logout").click()
+            await expect(page.locator("#agent-state")).to_have_attribute(
+                "data-state", "logged_out", timeout=10_000
+            )
+        await context.close()
+
+
+async def fits(page: Page, width: int) -> None:
+    wide = await page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"the page is {wide} px wide on a {width} px screen"
 
 
 async def supervisor_whispers_from_the_wallboard(site: Site, browser: Browser) -> None:
@@ -481,6 +557,7 @@ async def test_attended_transfer_to_another_agent(site: Site, chromium: Browser)
             lambda: bridged_with(site, network_id(call_id), f"PJSIP/{CONSULTED}-"),
             timeout_s=15, what=f"caller bridged with {CONSULTED}",
         )  # fmt: skip
+        await dispose(page, "referred")
     finally:
         with contextlib.suppress(Exception):
             await colleague.locator("#hangup").click()
