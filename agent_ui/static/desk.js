@@ -12,7 +12,7 @@ const STAGES = { ringing: "เรียกเข้า · Ringing", connected: "
 const CASE_STATUS = { new: "ใหม่ · New", in_progress: "กำลังดำเนินการ · In progress",
   referred: "ส่งต่อแล้ว · Referred", waiting_for_caller: "รอผู้ร้อง · Waiting for caller",
   resolved: "แก้ไขแล้ว · Resolved", closed: "ปิดเรื่อง · Closed" };
-const desk = { sip: null, ua: null, session: null, consult: null, host: "", pop: null,
+const desk = { dialling: null, sip: null, ua: null, session: null, consult: null, host: "", pop: null,
   taxonomy: null, reasons: {}, held: false, muted: false, codes: {}, wrapCall: null, talkSince: 0, timer: 0 };
 
 function showError(text) { const e = $("error"); e.textContent = text; e.hidden = !text; }
@@ -71,7 +71,7 @@ function setCall(state, text) {
   const live = state === "talking", ringing = state === "ringing";
   $("answer").disabled = !ringing; $("hangup").disabled = !(live || ringing);
   for (const id of ["hold", "mute", "transfer-blind", "transfer-attended"]) $(id).disabled = !live;
-  $("dtmf").querySelectorAll("button").forEach((b) => { b.disabled = !live; });
+  $("dial").disabled = live || ringing;
 }
 // ---- call timer: talk time from the answer (m:ss, h:mm:ss past an hour) ----------------
 function clock(s) {
@@ -112,8 +112,19 @@ function onSession(session, originator) {
   if (originator === "local") return; // consult calls are tracked where they start
   if (desk.session) { session.terminate({ status_code: 486 }); return; }
   desk.session = session;
-  setCall("ringing", `สายเรียกเข้า · Incoming: ${session.remote_identity.uri.user}`);
-  wireSession(session, () => { desk.session = null; desk.held = desk.muted = false; setCall("idle", "ไม่มีสาย · No call"); });
+  const who = session.remote_identity.uri.user, out = desk.dialling && desk.dialling.number === who ? desk.dialling : null;
+  wireSession(session, () => {
+    desk.session = null; desk.held = desk.muted = false; setCall("idle", "ไม่มีสาย · No call");
+    if (out) { desk.dialling = null; loadRecent(); }
+  });
+  if (out) {
+    // The dial pad's own call: Asterisk rings this phone first; answering dials the number.
+    setCall("ringing", `โทรออก · Calling: ${who}`);
+    if (out.call_id) wrapUpFor(out.call_id, who, "โทรออก · Outbound", false);
+    answer();
+    return;
+  }
+  setCall("ringing", `สายเรียกเข้า · Incoming: ${who}`);
 }
 
 function wireSession(session, onEnd) {
@@ -327,6 +338,32 @@ async function linkCase(id, number) {
   });
 }
 
+// ---- dial pad: an outbound call through the centre's route ---------------------------------
+async function dialOut(event) {
+  event.preventDefault();
+  const number = $("dial-number").value.replace(/[\s-]/g, ""); if (!number) return;
+  // Asterisk may ring this phone before the answer to the request arrives: the phone must
+  // already know which incoming call is its own outbound one (and answer it by itself).
+  const out = { number, call_id: null };
+  desk.dialling = out;
+  await guarded(async () => {
+    try {
+      const d = await post("/api/v1/desk/dial", { number });
+      out.call_id = d.call_id;
+      $("dial-result").dataset.call = d.call_id;
+      $("dial-result").textContent = `กำลังโทรหา ${d.number} · Calling ${d.number}`;
+      wrapUpFor(d.call_id, d.number, "โทรออก · Outbound", false);
+    } catch (e) {
+      if (desk.dialling === out) desk.dialling = null;
+      throw e;
+    }
+  });
+}
+function pressKey(key) {
+  if (desk.session && $("call-status").dataset.state === "talking") { desk.session.sendDTMF(key, { transportType: "RFC2833" }); return; }
+  $("dial-number").value += key;
+}
+
 // ---- wrap-up: a disposition code per call; saving it ends wrap-up -----------------------
 function wrapUpFor(callId, number, where, due) {
   desk.wrapCall = callId;
@@ -379,11 +416,11 @@ function wire() {
   $("answer").onclick = answer; $("hangup").onclick = hangup; $("hold").onclick = toggleHold; $("mute").onclick = toggleMute;
   $("transfer-blind").onclick = blindTransfer; $("transfer-attended").onclick = consult; $("transfer-complete").onclick = completeTransfer;
   $("speaker").onchange = chooseSpeaker; $("case-line").onchange = paintCategories; $("case-form").onsubmit = createCase;
-  $("case-search").onsubmit = loadCases; $("wrap-form").onsubmit = submitDisposition;
+  $("case-search").onsubmit = loadCases; $("dial-form").onsubmit = dialOut; $("wrap-form").onsubmit = submitDisposition;
   for (const [code, label] of Object.entries(CASE_STATUS)) $("case-status").appendChild(new Option(label, code));
   for (const key of "123456789*0#") {
-    const b = document.createElement("button"); b.type = "button"; b.textContent = key; b.disabled = true;
-    b.onclick = () => desk.session && desk.session.sendDTMF(key, { transportType: "RFC2833" });
+    const b = document.createElement("button"); b.type = "button"; b.textContent = key;
+    b.onclick = () => pressKey(key);
     $("dtmf").appendChild(b);
   }
 }

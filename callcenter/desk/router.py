@@ -19,6 +19,8 @@ from callcenter.desk import calls, dispositions, service
 from callcenter.desk.schemas import (
     PAUSE_REASONS,
     DeskState,
+    DialIn,
+    DialOut,
     Directory,
     DispositionCode,
     DispositionIn,
@@ -125,14 +127,19 @@ def _codes(settings: Settings) -> list[dispositions.Disposition]:
         raise DispositionsUnavailable(f"The disposition list is broken: {exc}") from None
 
 
-@router.get("/dispositions", response_model=list[DispositionCode])
+@router.get("/dispositions", response_model=list[DispositionCode], responses=errors(503))
 async def disposition_codes(_: AgentUser, settings: SettingsDep) -> Any:
     """Wrap-up codes (asterisk_conf/dispositions.toml), in the file's order."""
     return [DispositionCode(code=c.code, label_th=c.label_th, label_en=c.label_en)
             for c in _codes(settings)]  # fmt: skip
 
 
-@router.post("/dispositions", response_model=DispositionOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/dispositions",
+    response_model=DispositionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(502, 503),
+)
 async def dispose(
     body: DispositionIn, user: AgentUser, parts: ServicesDep, settings: SettingsDep
 ) -> Any:
@@ -159,6 +166,22 @@ async def dispose(
         id=row_id, call_id=body.call_id, code=code.code, label_th=code.label_th,
         label_en=code.label_en, at=at, wrapup_ended=ended, state=_state(parts, agent),
     )  # fmt: skip
+
+
+@router.post(
+    "/dial",
+    response_model=DialOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(502, 503),
+)
+async def dial(body: DialIn, user: AgentUser, parts: ServicesDep, settings: SettingsDep) -> Any:
+    """The dial pad: ring the agent's own phone, then call the number through the configured
+    outbound route (422 invalid_number; 409 outbound_not_configured)."""
+    agent = _agent(parts.layout, user)
+    number = service.dial_number(settings, body.number)
+    call_id = await service.dial(ami=parts.ami, settings=settings, agent=agent, number=number)
+    calls.remember_dial(agent.id, call_id, number, time.time())
+    return DialOut(call_id=call_id, number=number)
 
 
 @router.get("/calls", response_model=list[RecentCall])

@@ -124,3 +124,16 @@ class RecentCall(BaseModel):
     talk_s: int | None = None
     outcome: str | None = None
     disposition: str | None = None
+
+
+class DialIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=1, max_length=32, description="The number to call")
+
+
+class DialOut(BaseModel):
+    """The agent's phone rings first; answering it dials the number."""
+
+    call_id: str
+    number: str

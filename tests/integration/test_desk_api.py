@@ -282,3 +282,19 @@ async def test_disposition_is_stored_against_the_agents_call_and_listed(
                 sql("update call_dispositions set code = 'x' where linkedid = :l"),
                 {"l": linkedid},
             )
+
+
+async def test_dial_pad_refuses_numbers_the_centre_does_not_dial(
+    client: httpx.AsyncClient, people: dict[str, Any]
+) -> None:
+    me = people["agent"]
+    for bad in ("12", "0812345678,1", "abc"):
+        r = await client.post("/api/v1/desk/dial", json={"number": bad}, headers=me)
+        assert (r.status_code, r.json()["error_id"]) == (422, "invalid_number"), r.text
+        assert "0812345678" in r.json()["message"] and r.json()["details"]["hint_th"]
+    r = await client.post("/api/v1/desk/dial", json={"number": ""}, headers=me)
+    assert (r.status_code, r.json()["error_id"]) == (422, "validation_failed")
+    r = await client.post(
+        "/api/v1/desk/dial", json={"number": "0812345678"}, headers=people["supervisor"]
+    )
+    assert r.status_code == 403

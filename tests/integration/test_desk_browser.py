@@ -63,7 +63,7 @@ MEDIA_ARGS = (
 )
 WATCHED = frozenset(
     {"AgentCalled", "AgentConnect", "QueueMemberPause", "QueueCallerAbandon", "Hold", "Unhold"}
-    | {"BlindTransfer", "AttendedTransfer"}
+    | {"BlindTransfer", "AttendedTransfer", "UserEvent"}
 )
 
 
@@ -92,7 +92,9 @@ def own_db(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     text = (conf / "centre.toml").read_text(encoding="utf-8")
     text = text.replace(f'name = "{QUEUE}"\n', f'name = "{QUEUE}"\nwrapuptime = {WRAPUP_S}\n', 1)
     (conf / "centre.toml").write_text(text, encoding="utf-8")
-    with own_database(settings.model_copy(update={"conf_dir": conf}), "callcenter_desk") as own:
+    # The dial pad calls out through sim-customers (a number ending in 0 answers).
+    update = {"conf_dir": conf, "desk_out_context": "sim-customers"}
+    with own_database(settings.model_copy(update=update), "callcenter_desk") as own:
         yield own
 
 
@@ -471,6 +473,67 @@ async def test_wrap_up_with_a_disposition_on_a_phone(site: Site, chromium: Brows
                 "data-state", "logged_out", timeout=10_000
             )
         await context.close()
+
+
+async def test_agent_calls_out_from_the_dial_pad(site: Site, chromium: Browser) -> None:
+    """Keys on the pad make the number; Call rings the agent's own phone (answered by the
+    page), then Asterisk dials the number through the configured route; a disposition
+    follows. A number the centre does not dial is refused on the page with the reason."""
+    collector = asyncio.create_task(collect(site))
+    context = await chromium.new_context(
+        viewport={"width": 1366, "height": 820}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    number = f"08{uuid.uuid4().int % 10**7:07d}0"  # sim-customers: ends in 0, answers
+    plan = await asyncio.to_thread(AsteriskService(site.settings).rx, "dialplan show desk-dial")
+    assert "DESK_NUMBER" in plan, "the stack's dialplan has no [desk-dial]: run `stack up`"
+    try:
+        await sign_in(page, site)
+        await expect(page.locator("#sip-status")).to_have_attribute(
+            "data-state", "registered", timeout=20_000
+        )
+        await page.locator("#dial-number").fill("12")
+        await page.locator("#dial").click()
+        await expect(page.locator("#error")).to_contain_text("invalid_number")
+        await expect(page.locator("#error")).to_contain_text("หมายเลขไม่ถูกต้อง")
+
+        await page.locator("#dial-number").fill("")
+        for key in number:
+            await page.locator("#dtmf button", has_text=key).first.click()
+        await expect(page.locator("#dial-number")).to_have_value(number)
+        mark = len(site.seen)
+        await page.locator("#dial").click()
+        await expect(page.locator("#error")).to_be_hidden()
+        await expect(page.locator("#dial-result")).to_have_attribute(
+            "data-call", re.compile(f"^desk-{AGENT}-"), timeout=30_000
+        )
+        call_id = await page.locator("#dial-result").get_attribute("data-call") or ""
+        await expect(page.locator("#call-status")).to_contain_text(number, timeout=15_000)
+        await poll(
+            lambda: saw(site, mark, "UserEvent", UserEvent="DeskDial", Agent=AGENT,
+                        Number=number, Status="ANSWER"),
+            timeout_s=30, what=f"the dialled number answered {user_events(site, mark)}",
+        )  # fmt: skip
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "idle", timeout=15_000
+        )
+        await page.locator("#disposition").select_option("information")
+        await page.locator("#disposition-submit").click()
+        await expect(page.locator("#disposition-result")).to_have_attribute(
+            "data-call", call_id, timeout=10_000
+        )
+        await check_disposition(site, call_id, "information", "")
+        row = page.locator(f'#recent-calls li[data-call="{call_id}"]')
+        await expect(row).to_contain_text(number)
+        await expect(row).to_contain_text("โทรออก · Out")
+        await page.screenshot(path="/tmp/desk-dial-desktop.png", full_page=True)
+    finally:
+        await context.close()
+        collector.cancel()
+
+
+def user_events(site: Site, start: int) -> list[dict[str, str]]:
+    return [e for e in site.seen[start:] if e.get("Event") == "UserEvent"]
 
 
 async def fits(page: Page, width: int) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from callcenter.centre import AgentDef, Centre, QueueDef
 from callcenter.desk import service
 from queue_metrics.agents import AgentStates
@@ -52,3 +54,24 @@ def test_no_pause_requested_when_idle_or_not_paused() -> None:
     agents.paused(MemberPaused(1.0, "digital-law", IFACE, "agent07", True, "meal"))
     shown = desk_state(agents, 2.0)
     assert (shown.state, shown.pause_requested) == ("paused", False)
+
+
+def test_dial_pad_numbers_and_route() -> None:
+    from callcenter.config import Settings
+    from callcenter.errors import Conflict, InvalidInput
+
+    settings = Settings(desk_out_context="", callback_out_context="")
+    assert service.dial_number(settings, "081-234 5678") == "0812345678"
+    assert service.dial_number(settings, "+66812345678") == "+66812345678"
+    assert service.dial_number(settings, "1441") == "1441"
+    for bad in ("12", "08123", "0812345678;Dial(x)", "*99#", "0012345678"):
+        with pytest.raises(InvalidInput) as refused:
+            service.dial_number(settings, bad)
+        assert refused.value.error_id == "invalid_number"
+    with pytest.raises(Conflict) as none:
+        service.out_context(settings)
+    assert none.value.error_id == "outbound_not_configured"
+    assert service.out_context(Settings(callback_out_context="trunk")) == "trunk"
+    assert (
+        service.out_context(Settings(desk_out_context="desk", callback_out_context="t")) == "desk"
+    )
