@@ -202,23 +202,31 @@ def state(*, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
 async def end_wrapup(
     *, ami: AmiClient, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
 ) -> bool:
-    """The agent submitted the call's disposition: wrap-up ends, calls are offered again.
+    """The agent submitted the call's disposition: wrap-up ends, calls are offered again
+    (or, when the agent paused meanwhile, as soon as the agent is ready).
 
-    The live engine stops showing wrap_up at once. Asterisk holds a member's next call for
+    The live engine stops counting wrap-up at once. Asterisk holds a member's next call for
     the queue's wrapuptime after its last call and has no action that ends it early, so in
-    a queue with a wrapuptime the member is removed and added again (same penalty): a new
-    membership has no last call. Queues without one (the default) are left alone.
+    a queue with a wrapuptime the member is removed and added again (same penalty, same
+    pause): a new membership has no last call. Queues without one (the default) are left
+    alone.
     """
     agents, iface = metrics.agents, interface(agent.id)
-    wrapping = [q for q in agents.queues_of(iface) if agents.state(q, iface, now)[0] == "wrap_up"]
-    if not wrapping:
+    phone = agents.phones.get(iface)
+    if phone is None or phone.wrapup_until <= now:
         return False
     held = {q.name for q in layout.queues if q.wrapuptime > 0}
-    for queue in wrapping:
-        if queue in held or agents.wrapup_s(queue, iface, 0) > 0:
-            remove = {"Action": "QueueRemove", "Queue": queue, "Interface": iface}
-            await _send(ami, remove, tolerate="Not there")
-            await login(ami=ami, agent=agent, queues={queue: agent.skills.get(queue, 0)})
+    for queue in agents.queues_of(iface):
+        if queue not in held and agents.wrapup_s(queue, iface, 0) == 0:
+            continue
+        member = agents.members[queue][iface]
+        paused, reason = member.paused, member.reason
+        remove = {"Action": "QueueRemove", "Queue": queue, "Interface": iface}
+        await _send(ami, remove, tolerate="Not there")
+        await login(ami=ami, agent=agent, queues={queue: agent.skills.get(queue, 0)})
+        if paused:
+            pause_again = {"Action": "QueuePause", "Queue": queue, "Interface": iface}
+            await _send(ami, {**pause_again, "Paused": "true", "Reason": reason})
     return agents.end_wrapup(iface)
 
 

@@ -283,6 +283,7 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         assert is_subsequence(["ringing", "on_call", "wrap_up", "available"], states), states
 
         await check_case(site, case_id, call_id)
+        await link_previous_case(site, page, previous, call_id)
         await pause_and_get_no_call(site, page)
     finally:
         with contextlib.suppress(Exception):
@@ -318,6 +319,67 @@ async def check_disposition(site: Site, call_id: str, code: str, note: str) -> N
                  "where linkedid = :l order by id"), {"l": call_id},
         )  # fmt: skip
         assert [tuple(r) for r in rows] == [(code, note, AGENT, site.agent.username)]
+
+
+async def link_previous_case(site: Site, page: Page, number: str, call_id: str) -> None:
+    """After the call: the caller's earlier case, found in the desk's case list, is linked
+    to the call too."""
+    await page.locator("#case-q").fill(number)
+    await page.locator("#case-search button").click()
+    row = page.locator(f'#case-list li[data-number="{number}"]')
+    await expect(row).to_have_count(1, timeout=10_000)
+    await row.locator("button.link-call").click()
+    await expect(page.locator("#case-result")).to_contain_text(f"Case {number} linked")
+    async with site.app.state.services.sessions() as session:
+        linked = await case_service.for_call(session=session, linkedid=call_id)
+        assert number in {c.number for c in linked} and len(linked) == 2
+
+
+async def test_pause_while_ringing_waits_for_the_call(site: Site, chromium: Browser) -> None:
+    """Pause asked for while a call rings: the desk says 'pause requested' through the
+    ring and the talk, and paused (with the reason) once the call is over."""
+    context = await chromium.new_context(
+        viewport={"width": 1280, "height": 800}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    state = page.locator("#agent-state")
+    try:
+        await sign_in(page, site)
+        await expect(page.locator("#sip-status")).to_have_attribute(
+            "data-state", "registered", timeout=20_000
+        )
+        await join_queue_only(page)
+        caller = f"08{uuid.uuid4().int % 10**8:08d}"
+        call_id = await place_caller(site.events, caller, patience_s=60)
+        await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=40_000)
+        await expect(state).to_have_attribute("data-state", "ringing", timeout=10_000)
+        await page.locator("#pause-reason").select_option("meal")
+        await page.locator("#pause").click()
+        await expect(state).to_have_attribute("data-pause-requested", "true", timeout=10_000)
+        await expect(state).to_contain_text("สายเรียกเข้า · Ringing")
+        await expect(state).to_contain_text("Pause requested (after this call)")
+
+        await page.locator("#answer").click()
+        await expect(state).to_have_attribute("data-state", "on_call", timeout=15_000)
+        await expect(state).to_have_attribute("data-pause-requested", "true")
+        await page.locator("#hangup").click()
+        await expect(state).to_have_attribute("data-state", "paused", timeout=20_000)
+        await expect(state).to_have_attribute("data-pause-requested", "false")
+        await expect(state).to_contain_text("พักรับประทานอาหาร · Meal")
+        # The code is still given; the pause the agent asked for holds.
+        await page.locator("#disposition").select_option("resolved")
+        await page.locator("#disposition-submit").click()
+        await expect(page.locator("#disposition-result")).to_have_attribute(
+            "data-call", call_id, timeout=10_000
+        )
+        await expect(state).to_have_attribute("data-state", "paused")
+        await page.locator("#ready").click()
+        await expect(state).to_have_attribute("data-state", "available", timeout=10_000)
+    finally:
+        with contextlib.suppress(Exception):
+            await page.locator("#queue-logout").click()
+            await expect(state).to_have_attribute("data-state", "logged_out", timeout=10_000)
+        await context.close()
 
 
 async def check_case(site: Site, case_id: int, call_id: str) -> None:
