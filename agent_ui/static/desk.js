@@ -8,7 +8,7 @@ const STATES = {
   wrap_up: "สรุปงานหลังวางสาย · Wrap-up", paused: "พัก · Paused",
 };
 const STAGES = { ringing: "เรียกเข้า · Ringing", connected: "ต่อสายแล้ว · Connected",
-  missed: "ไม่ได้รับ · Missed", ended: "จบสาย · Ended" };
+  missed: "ไม่ได้รับ · Missed", ended: "จบสาย · Ended", outbound: "โทรออก · Outbound" };
 const CASE_STATUS = { new: "ใหม่ · New", in_progress: "กำลังดำเนินการ · In progress",
   referred: "ส่งต่อแล้ว · Referred", waiting_for_caller: "รอผู้ร้อง · Waiting for caller",
   resolved: "แก้ไขแล้ว · Resolved", closed: "ปิดเรื่อง · Closed" };
@@ -353,6 +353,12 @@ async function dialOut(event) {
       $("dial-result").dataset.call = d.call_id;
       $("dial-result").textContent = `กำลังโทรหา ${d.number} · Calling ${d.number}`;
       wrapUpFor(d.call_id, d.number, "โทรออก · Outbound", false);
+      // The caller card (and so a new case, or "link to last call") is now this call's.
+      paintPop({ call_id: d.call_id, uniqueid: d.call_id, stage: "outbound", caller: d.number,
+        queue: "", queue_th: "", queue_en: "", history: null });
+      fillList("pop-contacts", [], () => "");
+      const earlier = await api(`/api/v1/cases/by-caller?phone=${encodeURIComponent(d.number)}`).catch(() => []);
+      fillList("pop-cases", earlier, (c) => `${c.number} — ${c.service_line.label_th} · ${c.service_line.label_en} — ${CASE_STATUS[c.status] || c.status} — ${when(c.created_at)}`);
     } catch (e) {
       if (desk.dialling === out) desk.dialling = null;
       throw e;
