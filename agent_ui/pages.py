@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from callcenter.users.models import Role
 HERE = Path(__file__).parent
 WALLBOARD_ROLES = {Role.supervisor.value, Role.admin.value}
 QA_ROLES = {Role.qa.value, Role.supervisor.value, Role.admin.value}
+QA_MINE_ROLES = {Role.agent.value}  # their own evaluations (by the agent of their login)
 DESK_ROLES = {Role.agent.value, Role.admin.value}
 CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
 SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
@@ -29,6 +31,11 @@ router = APIRouter(include_in_schema=False)
 
 def static_files() -> StaticFiles:
     return StaticFiles(directory=HERE / "static")
+
+
+def swagger_files() -> StaticFiles:
+    """Swagger UI's script and style as a PyPI package ships them (no CDN: /docs offline)."""
+    return StaticFiles(directory=Path(str(resources.files("fastapi_offline") / "static")))
 
 
 def _page(name: str) -> str:
@@ -57,6 +64,13 @@ async def login_page() -> HTMLResponse:
     return HTMLResponse(_page("login.html"))
 
 
+@router.get("/docs")
+async def api_docs() -> HTMLResponse:
+    """The API's interactive documentation (Swagger UI from /docs-assets, our own start-up
+    script: the pages' CSP allows no inline script and no other origin)."""
+    return HTMLResponse(_page("docs.html"))
+
+
 @router.get("/")
 async def home() -> RedirectResponse:
     return RedirectResponse("/wallboard", status_code=303)
@@ -78,6 +92,12 @@ async def desk(role: PageRole) -> Response:
 async def qa_page(role: PageRole) -> Response:
     """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
     return _guarded(role, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
+
+
+@router.get("/qa/mine", response_model=None)
+async def qa_mine(role: PageRole) -> Response:
+    """An agent's own QA evaluations: read, acknowledge or dispute (agents)."""
+    return _guarded(role, "/qa/mine", QA_MINE_ROLES, "qa_mine.html", "qa_mine_forbidden.html")
 
 
 @router.get("/chat", response_model=None)

@@ -336,6 +336,30 @@ def measure(
     return run_id, time.monotonic() - t0, used
 
 
+def show_disagreements(mine: list[CallRecord], theirs: list[CallRecord], most: int = 12) -> None:
+    """Print the calls whose stored figures differ from queue_log's (up to `most`)."""
+    stored_by = {(r.call_id, r.queue): r for r in mine}
+    shown = 0
+    fields = ("outcome", "wait_s", "talk_s", "entered_at", "answered_at", "ended_at", "agent")
+    for theirs_r in theirs:
+        mine_r = stored_by.get((theirs_r.call_id, theirs_r.queue))
+        pair = (mine_r, theirs_r)
+        if mine_r is not None and all(
+            getattr(mine_r, f) == getattr(theirs_r, f) for f in fields[:3]
+        ):
+            continue
+        if shown == most:
+            print("  ...")
+            break
+        shown += 1
+        print(f"  {theirs_r.call_id}: stored vs queue_log")
+        for f in fields:
+            a, b = (getattr(r, f) if r is not None else "(none)" for r in pair)
+            print(f"    {f:12s} {a!s:>22} {b!s:>22}{'  <-' if a != b else ''}")
+    done = sum(r.finished for r in mine), sum(r.finished for r in theirs)
+    print(f"  finished: stored {done[0]}, queue_log {done[1]}")
+
+
 def verify(settings: Settings, db: Settings, run_id: str, config: MetricsConfig) -> bool:
     """Print and check what was stored of the run against queue_log."""
     verbs = queue_log_counts(settings, run_id)
@@ -356,6 +380,8 @@ def verify(settings: Settings, db: Settings, run_id: str, config: MetricsConfig)
         print(f"  calls stored twice (source, entered_at): {twice(db, run_id)}")
     mine, theirs = stored_records(db, run_id), from_queue_log(settings, run_id, config)
     same = agree(mine, theirs)
+    if not same:
+        show_disagreements(mine, theirs)
     centre_kpi = kpi.compute(mine, config=config)["centre"]
     print(
         f"  KPIs from the stored calls equal queue_log's: {'ok' if same else 'NO'} "

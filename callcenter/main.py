@@ -20,6 +20,7 @@ from ari_app.client import AriClient
 from ari_app.ivr import Ivr
 from callcenter import __version__, centre
 from callcenter.alerts import service as alert_service
+from callcenter.alerts.router import router as alerts_router
 from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
 from callcenter.ami.events import is_queue_event
@@ -196,6 +197,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN with an inline script:
+        # /docs is served by agent_ui.pages from files installed with the package instead.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings or get_settings()
     install_handlers(app)
@@ -215,10 +220,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
+    app.include_router(alerts_router)
     app.include_router(social_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())
     app.include_router(chat_socket())
     app.mount("/static", pages.static_files(), name="static")
+    app.mount("/docs-assets", pages.swagger_files(), name="docs-assets")
     return app

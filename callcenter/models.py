@@ -1,5 +1,6 @@
 """Every table of the service, imported in one place so Alembic sees the whole metadata."""
 
+from callcenter.alerts.models import AlertAction, AlertThreshold
 from callcenter.ami.models import AmiEvent
 from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTask
 from callcenter.calls.models import QueueCall
@@ -9,14 +10,15 @@ from callcenter.db import Base
 from callcenter.desk.models import Disposition
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
-from callcenter.supervise.models import SpyAction
+from callcenter.supervise.models import AgentAction, SpyAction
 from callcenter.users.models import User
 from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
 
 metadata = Base.metadata
 
 __all__ = [
-    "AmiEvent", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
+    "AgentAction", "AlertAction", "AlertThreshold", "AmiEvent", "AuditEntry", "CallbackDrop",
+    "CallbackEvent", "CallbackTask",
     "Case", "CaseAuditEntry", "Conversation", "Disposition", "Keyword", "Label", "Match",
     "Mention", "Message",
     "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",

@@ -79,9 +79,9 @@ class CallBook:
         known = self.open.get(key)
         if known is not None and known.state == "waiting":  # already seen by a resync
             _link(known, e.linkedid)
-            known.record = known.record.with_(entered_at=e.ts)  # the join's time is exact
+            known.record = known.record.with_(entered_at=e.entry_time)  # the join's is exact
             return []
-        record = CallRecord(e.call_id, e.linkedid, e.queue, e.ts, caller=e.caller)
+        record = CallRecord(e.call_id, e.linkedid, e.queue, e.entry_time, caller=e.caller)
         return [self._open(OpenCall(record, position=e.position))]
 
     def rung(self, e: AgentRung) -> list[Change]:

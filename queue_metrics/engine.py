@@ -180,6 +180,8 @@ def _call_counts(waiting: list[OpenCall], talking: int, now: float) -> dict[str,
     return {
         "calls_waiting": len(waiting),
         "longest_wait_s": None if longest is None else round(longest, 1),
+        # The clock the board's longest wait runs from between pushes (queues and centre).
+        "oldest_entered_at": min((c.record.entered_at for c in waiting), default=None),
         "calls_talking": talking,
     }
 

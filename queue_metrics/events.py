@@ -37,6 +37,14 @@ class CallerJoined:
     queue: str
     caller: str
     position: int
+    # When the caller entered the queue, taken in the call's own thread (the dialplan's
+    # CC_ENTERED); `ts` is when the manager wrote the event, seconds later when Asterisk is
+    # busy. None: the event's time is the best known.
+    entered_at: float | None = None
+
+    @property
+    def entry_time(self) -> float:
+        return self.ts if self.entered_at is None else self.entered_at
 
 
 @dataclass(frozen=True, slots=True)

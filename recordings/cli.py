@@ -7,21 +7,34 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from callcenter.cli_support import database, fail, iso_datetime, print_json
+from callcenter import centre
+from callcenter.cli_support import (
+    MOMENTS_HELP,
+    TO_HELP,
+    TZ_NAME,
+    cell,
+    centre_time,
+    check_queue,
+    database,
+    fail,
+    iso_datetime,
+    print_json,
+    print_table,
+)
 from callcenter.config import Settings, get_settings
 from callcenter.errors import InvalidInput
 from recordings import service, storage
 from recordings.schemas import RecordingOut
 
 app = typer.Typer(no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False)
+MOMENTS = {"started_at", "ended_at", "retain_until"}  # shown in the centre's time, to the second
 COLUMNS = ("id", "started_at", "queue", "agent", "caller", "duration_s", "codec", "upload_state")
 
 
-def _when(text: str | None, flag: str) -> datetime | None:
-    return None if text is None else iso_datetime(text, flag)
+def _when(text: str | None, flag: str, *, end: bool = False) -> datetime | None:
+    return None if text is None else iso_datetime(text, flag, end=end)
 
 
 def _month(text: str) -> tuple[datetime, datetime]:
@@ -48,17 +61,23 @@ def _print(
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(f"{column} ({TZ_NAME})" if column in MOMENTS else column)
     for row in rows:
-        table.add_row(*(str(row.get(c, "")) for c in columns))
-    Console().print(table)
+        table.add_row(
+            *(centre_time(row.get(c)) if c in MOMENTS else cell(row.get(c)) for c in columns)
+        )
+    print_table(table)
 
 
 @app.callback(invoke_without_command=True)
 def recordings(
     ctx: typer.Context,
-    start: str | None = typer.Option(None, "--from", help="ISO 8601 with time zone."),
-    end: str | None = typer.Option(None, "--to", help="ISO 8601 with time zone (exclusive)."),
+    start: str | None = typer.Option(None, "--from", help=MOMENTS_HELP),
+    end: str | None = typer.Option(
+        None,
+        "--to",
+        help=TO_HELP,
+    ),
     agent: str | None = typer.Option(None, help="One agent (member name)."),
     queue: str | None = typer.Option(None, help="One queue."),
     limit: int = typer.Option(500, min=1, max=100000, help="At most this many, newest first."),
@@ -67,14 +86,16 @@ def recordings(
     """List the recordings catalogue (operators see callers' numbers in full)."""
     if ctx.invoked_subcommand is not None:
         return
+    settings = get_settings()
     try:
+        check_queue(queue, centre.load(settings.conf_dir).queue_names)
         filters = service.RecordingFilter(
-            start=_when(start, "--from"), end=_when(end, "--to"), agent=agent, queue=queue,
-            limit=limit,
+            start=_when(start, "--from"), end=_when(end, "--to", end=True), agent=agent,
+            queue=queue, limit=limit,
         )  # fmt: skip
     except InvalidInput as exc:
         fail(exc.message, code=2)
-    rows = _run(_catalogue(get_settings(), filters))
+    rows = _run(_catalogue(settings, filters))
     _print(rows, json_out=json_out, title="recordings / ไฟล์บันทึกเสียง", columns=COLUMNS)
 
 

@@ -35,3 +35,15 @@ class EvaluationSuperseded(Conflict):
 
 class QaFormExists(Conflict):
     error_id = "qa_form_exists"
+
+
+class QaFormReplaced(Conflict):
+    error_id = "qa_form_replaced"
+
+
+class QaResponseExists(Conflict):
+    error_id = "qa_response_exists"
+
+
+class EvaluationNotFound(NotFound):
+    error_id = "qa_evaluation_not_found"

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
     func,
     text,
@@ -81,11 +83,18 @@ class Recording(Base):
 
 
 class QaForm(Base):
+    """One version of a form: a new version is a new row (the old one inactive), so an
+    evaluation keeps the version it was scored on."""
+
     __tablename__ = "qa_forms"
+    __table_args__ = (UniqueConstraint("name", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(String(128), unique=True)
-    # [{"key": "greeting", "label_en": "...", "label_th": "...", "weight": 2.0}, ...]
+    name: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # [{"key": "greeting", "label_en": "...", "label_th": "...", "weight": 2.0,
+    #   "section_en": "...", "section_th": "...", "scale": "0-100" | "yes_no" | "1-5",
+    #   "allow_na": false, "critical": false}, ...] (recordings/qa.py; the last four optional)
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -100,14 +109,37 @@ class QaEvaluation(Base):
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("qa_forms.id"))
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    ratings: Mapped[dict[str, float]] = mapped_column(JSONB)
+    ratings: Mapped[dict[str, float | None]] = mapped_column(JSONB)  # None: not applicable
     score: Mapped[float] = mapped_column(Float)
     comments: Mapped[str] = mapped_column(Text, default="")
+    item_comments: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    critical_fail: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("qa_evaluations.id"), unique=True)
     supersede_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class QaResponse(Base):
+    """An agent's acknowledgement or dispute of an evaluation of their call: one per
+    evaluation, append-only (a database trigger refuses UPDATE, DELETE and TRUNCATE)."""
+
+    __tablename__ = "qa_evaluation_responses"
+    __table_args__ = (
+        CheckConstraint("action IN ('acknowledge', 'dispute')", name="action"),
+        CheckConstraint("action <> 'dispute' OR length(btrim(reason)) > 0", name="dispute_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("qa_evaluations.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # "acknowledge" | "dispute"
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AuditEntry(Base):

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from callcenter.cases.models import CaseCall
 from recordings import completeness
-from recordings.models import AuditEntry, QaEvaluation, Recording, UploadState
+from recordings.models import AuditEntry, QaEvaluation, QaResponse, Recording, UploadState
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,14 @@ class RecordingFilter:
     caller: str | None = None
     min_duration_s: float | None = None
     max_duration_s: float | None = None
-    qa_state: str | None = None  # "scored" | "unscored"
+    qa_state: str | None = None  # "scored" | "unscored" | "disputed"
+    # A current (not superseded) evaluation's score in [min_score, max_score]; critical:
+    # one whose critical item failed.
+    min_score: float | None = None
+    max_score: float | None = None
+    critical: bool | None = None
+    case_id: int | None = None  # linked to this complaint case
+    has_case: bool | None = None  # linked to any case (True) or to none (False)
     limit: int = 100
     offset: int = 0
 
@@ -71,7 +79,51 @@ def _filtered(f: RecordingFilter) -> Select[Any]:
         conditions.append(scored)
     elif f.qa_state == "unscored":
         conditions.append(~scored)
+    elif f.qa_state == "disputed":  # the agent disputed one of its evaluations
+        conditions.append(
+            exists().where(
+                QaEvaluation.recording_id == Recording.id,
+                QaResponse.evaluation_id == QaEvaluation.id,
+                QaResponse.action == "dispute",
+            )
+        )
+    if f.min_score is not None or f.max_score is not None or f.critical is not None:
+        newer = aliased(QaEvaluation)
+        judged = [
+            QaEvaluation.recording_id == Recording.id,
+            ~exists().where(newer.supersedes_id == QaEvaluation.id),
+        ]
+        if f.min_score is not None:
+            judged.append(QaEvaluation.score >= f.min_score)
+        if f.max_score is not None:
+            judged.append(QaEvaluation.score <= f.max_score)
+        if f.critical is not None:
+            judged.append(QaEvaluation.critical_fail.is_(f.critical))
+        conditions.append(exists().where(*judged))
+    linked = exists().where(CaseCall.linkedid == Recording.linkedid)
+    if f.case_id is not None:
+        conditions.append(linked.where(CaseCall.case_id == f.case_id))
+    if f.has_case is True:
+        conditions.append(linked)
+    elif f.has_case is False:
+        conditions.append(~linked)
     return query.where(*conditions)
+
+
+async def count(*, session: AsyncSession, filters: RecordingFilter) -> int:
+    """How many catalogue rows match `filters` (all pages: the true total)."""
+    found = await session.scalar(
+        _filtered(filters).with_only_columns(func.count(Recording.id)).order_by(None)
+    )
+    return int(found or 0)
+
+
+async def agents_seen(*, session: AsyncSession) -> list[str]:
+    """Every agent name in the catalogue (the QA page's agent list beyond centre.toml)."""
+    rows = await session.scalars(
+        select(Recording.agent).where(Recording.agent != "").distinct().order_by(Recording.agent)
+    )
+    return list(rows)
 
 
 async def search(*, session: AsyncSession, filters: RecordingFilter) -> list[Recording]:
@@ -87,17 +139,30 @@ class Linked:
 
     scored: bool  # at least one QA evaluation
     case_id: int | None  # the first case its call (linkedid) is linked to
+    score: float | None = None  # its newest current (not superseded) evaluation's score
+    critical_fail: bool = False  # ... and whether a critical item failed in it
+    disputed: bool = False  # the agent disputed one of its evaluations
 
 
 async def linked(*, session: AsyncSession, rows: Sequence[Recording]) -> dict[int, Linked]:
-    """Per recording id, from two queries for the whole page of rows."""
+    """Per recording id, from three queries for the whole page of rows."""
     if not rows:
         return {}
-    scored = set(
+    ids = [r.id for r in rows]
+    newer = aliased(QaEvaluation)
+    judged = await session.execute(
+        select(QaEvaluation.recording_id, QaEvaluation.score, QaEvaluation.critical_fail)
+        .where(QaEvaluation.recording_id.in_(ids))
+        .where(~exists().where(newer.supersedes_id == QaEvaluation.id))
+        .order_by(QaEvaluation.id)
+    )
+    # oldest first: the newest current evaluation wins
+    scores: dict[int, tuple[float, bool]] = {r: (v, c) for r, v, c in judged.all()}
+    disputed = set(
         await session.scalars(
             select(QaEvaluation.recording_id)
-            .where(QaEvaluation.recording_id.in_([r.id for r in rows]))
-            .distinct()
+            .join(QaResponse, QaResponse.evaluation_id == QaEvaluation.id)
+            .where(QaEvaluation.recording_id.in_(ids), QaResponse.action == "dispute")
         )
     )
     first_case = select(CaseCall.linkedid, func.min(CaseCall.case_id)).group_by(CaseCall.linkedid)
@@ -105,7 +170,12 @@ async def linked(*, session: AsyncSession, rows: Sequence[Recording]) -> dict[in
         first_case.where(CaseCall.linkedid.in_({r.linkedid for r in rows}))
     )
     cases: dict[str, int] = {linkedid: case_id for linkedid, case_id in found.all()}
-    return {r.id: Linked(r.id in scored, cases.get(r.linkedid)) for r in rows}
+    out = {}
+    for r in rows:
+        value, critical = scores.get(r.id, (None, False))
+        out[r.id] = Linked(r.id in scores, cases.get(r.linkedid), value, critical,
+                           r.id in disputed)  # fmt: skip
+    return out
 
 
 async def retention_ended(

@@ -11,21 +11,20 @@ day_s=${DEMO_DAY_S:-1200}
 # Dropped callers are called back: the service dials the simulated customers.
 export CALLCENTER_CALLBACK_OUT_CONTEXT=${DEMO_CALLBACK_CONTEXT:-demo-customers}
 
-# Demo logins, one per page; each password is generated once and kept (0600) in the state dir.
-# Added to the database on every run (already there: fine), so a new database gets them too.
-demo_user() {  # name role [--agent agentNN]
-  local file="${CALLCENTER_STATE_DIR}/demo-$1.txt" password
-  if [ ! -s "$file" ]; then
-    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(12))' > "$file")
-  fi
-  password=$(cat "$file")
-  printf '%s\n' "$password" | $CC users add "$1" --role "$2" --password-stdin \
-    --display-name "Demo $1" "${@:3}" >/dev/null 2>&1 || true
-  echo "$password"
+# Demo logins, one per page, with fresh passwords on every run: created, or reset (and made
+# active, with their role and agent) when the database already has them, so the passwords
+# printed below always work (`callcenter users demo-logins`; also kept 0600 in
+# STATE/demo-NAME.txt).
+logins=$($CC users demo-logins --json) || { echo "could not set the demo logins" >&2; exit 1; }
+login_field() {  # name field
+  printf '%s' "$logins" | python3 -c 'import json, sys
+print(next(r[sys.argv[2]] for r in json.load(sys.stdin) if r["username"] == sys.argv[1]))' "$1" "$2"
 }
-supervisor_pw=$(demo_user supervisor supervisor)
-qa_pw=$(demo_user qa01 qa)
-agent_pw=$(demo_user agent01 agent --agent agent01)
+supervisor_pw=$(login_field supervisor password)
+qa_pw=$(login_field qa01 password)
+agent_pw=$(login_field agent01 password)
+agent_note=$(login_field agent01 note)
+[ -z "$agent_note" ] || echo "note: $agent_note"
 
 log="${CALLCENTER_STATE_DIR}/demo-service.log"
 $CC serve >"$log" 2>&1 &

@@ -21,14 +21,20 @@ function card(name) {
     el.className = "queue";
     el.dataset.queue = name;
     el.append(document.getElementById("queue-card").content.cloneNode(true));
-    document.getElementById("queues").append(el);
   }
   return el;
 }
 
-function bar(el, sel, value, good) {
+// The queues in the IVR's order (the server's "order": centre.toml), not alphabetical.
+function queueNames() {
+  const names = (board.order || []).filter((n) => n in board.queues);
+  return [...names, ...Object.keys(board.queues).filter((n) => !names.includes(n))];
+}
+
+function bar(el, sel, value, good, note) {
   const b = el.querySelector(sel);
   b.querySelector(".v").textContent = fmtPct(value);
+  b.title = value == null && note ? `${note.th} · ${note.en}` : "";
   b.querySelector("em").style.width = `${Math.max(0, Math.min(100, value ?? 0))}%`;
   b.classList.toggle("miss", value !== null && value !== undefined && !good(value));
 }
@@ -40,9 +46,14 @@ function paint(el, q) {
   el.querySelector(".waiting").textContent = q.waiting ?? 0;
   el.querySelector(".answered").textContent = k.answered ?? 0;
   el.querySelector(".offered").textContent = k.offered ?? 0;
-  bar(el, ".sl", k.sl_pct, (v) => v >= 90);
-  bar(el, ".ans", k.answer_rate_pct, (v) => v > 98);
-  bar(el, ".abn", k.abandon_rate_pct, (v) => v <= 3);
+  const note = q.kpi_note;
+  bar(el, ".sl", k.sl_pct, (v) => v >= 90, note);
+  bar(el, ".ans", k.answer_rate_pct, (v) => v > 98, note);
+  bar(el, ".abn", k.abandon_rate_pct, (v) => v <= 3, note);
+  // Why the bars read "–": said on the card, not left to guess (kpi-v1.1's base).
+  const why = el.querySelector(".kpi-note");
+  why.textContent = note ? `– = ${note.th} · ${note.en}` : "";
+  why.hidden = !note;
   el.querySelector(".asa").textContent = fmtSec(k.asa_s);
   el.querySelector(".aht").textContent = fmtSec(k.aht_s);
   el.querySelector(".aht").classList.toggle("miss", k.aht_s > 900);
@@ -53,15 +64,141 @@ function paint(el, q) {
     const s = document.createElement("span");
     s.className = `agent-state ${key}`;
     s.dataset.state = key;
-    const extra = key === "paused" && q.paused_reasons ? Object.entries(q.paused_reasons).map(([r, n]) => `${r} ${n}`).join(", ") : "";
+    // Pause reasons by name (Thai · English), never the raw code.
+    const extra = key === "paused" && q.paused ? q.paused.map((p) => `${p.label_th} · ${p.label_en} ${p.count}`).join(", ") : "";
     s.textContent = `${th} · ${en}: ${agents[key] ?? 0}${extra ? ` (${extra})` : ""}`;
     return s;
   }));
 }
 
+// Waiting callers of a queue: position, wait (runs on), IVR choice, owed a callback; the
+// number masked.
+function paintCalls(el, q) {
+  const list = el.querySelector(".calls");
+  if (!list) return;
+  list.replaceChildren(...(q.calls || []).map((c) => {
+    const li = document.createElement("li");
+    li.dataset.entered = c.entered_at;
+    li.dataset.owed = c.owed_callback ? "1" : "0";
+    const owed = c.owed_callback ? " · ค้างโทรกลับ owed a callback" : "";
+    const wait = document.createElement("b");
+    wait.className = "wait";
+    li.append(`#${c.position} `, wait, ` · ${c.caller || "–"} · IVR ${c.ivr_digit} ${c.ivr_th} · ${c.ivr_en}${owed}`);
+    return li;
+  }));
+}
+
+const ACTIONS = [["listen", "ฟัง · Listen"], ["whisper", "กระซิบ · Whisper"], ["barge", "ร่วมสาย · Barge"]];
+const STATE_NAMES = Object.fromEntries(STATES.map(([k, th, en]) => [k, `${th} · ${en}`]));
+
+async function post(path, body) {
+  const r = await fetch(path, {method: "POST", credentials: "same-origin",
+    headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
+  const data = await r.json().catch(() => ({}));
+  document.getElementById("grid-result").textContent = r.ok ? `ทำแล้ว · done: ${body.action || body.mode} ${body.interface || body.agent_id}`
+    : `${data.message || r.statusText} (${data.error_id || r.status})`;
+  return r.ok;
+}
+
+function gridActions(a) {
+  const td = document.createElement("td");
+  td.className = "actions";
+  const button = (cls, text, onClick) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = cls; b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  if (a.spy) {
+    for (const [mode, text] of ACTIONS) {
+      td.append(button(`spy-${mode}`, text, () => {
+        const phone = document.getElementById("spy-phone")?.value.trim() || null;
+        post("/api/v1/supervise", {agent_id: a.agent, mode, phone});
+      }));
+    }
+  }
+  const reason = document.createElement("select");
+  reason.className = "reason";
+  reason.setAttribute("aria-label", "เหตุผลการพัก · pause reason");
+  reason.replaceChildren(...Object.entries(board.pause_reasons || {}).map(([code, [th, en]]) => new Option(`${th} · ${en}`, code)));
+  td.append(reason, button("pause", "พัก · Pause", () => post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "pause", reason: reason.value})));
+  td.append(button("unpause", "กลับมาว่าง · Unpause", () => post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "unpause"})));
+  td.append(button("logout", "ออกจากคิว · Log out", () => {
+    if (confirm(`ออกจากคิว · Log ${a.agent} out of every queue?`)) post("/api/v1/supervise/agent-actions", {interface: a.interface, action: "logout"});
+  }));
+  const queue = document.createElement("select");
+  queue.className = "pq";
+  queue.setAttribute("aria-label", "คิว · queue");
+  // Every queue of the centre (its skills first, marked ✓): a penalty for one it has, or a
+  // skill added or taken away.
+  const names = [...a.queues, ...Object.keys(board.queues || {}).filter((n) => !a.queues.includes(n))];
+  queue.replaceChildren(...names.map((n) => new Option(`${a.queues.includes(n) ? "✓ " : ""}${board.queues[n]?.label_en || n}`, n)));
+  const penalty = document.createElement("input");
+  penalty.type = "number"; penalty.min = "0"; penalty.max = "99"; penalty.value = "0"; penalty.className = "penalty";
+  penalty.setAttribute("aria-label", "ลำดับ · penalty");
+  const act = (action) => () => post("/api/v1/supervise/agent-actions", {interface: a.interface, action, queue: queue.value, penalty: Number(penalty.value)});
+  td.append(queue, penalty, button("set-penalty", "ตั้งลำดับ · Set penalty", act("penalty")),
+    button("add-queue", "เพิ่มคิว · Add skill", act("add_queue")),
+    button("remove-queue", "ถอนคิว · Remove skill", act("remove_queue")));
+  return td;
+}
+
+// The agent grid: one row per logged-in agent, kept (with its controls) across pushes.
+function paintGrid(agents) {
+  const body = document.querySelector("#agent-grid tbody");
+  if (!body) return;
+  const rows = new Map([...body.querySelectorAll("tr[data-interface]")].map((tr) => [tr.dataset.interface, tr]));
+  const wanted = [];
+  for (const a of agents || []) {
+    let tr = rows.get(a.interface);
+    const queues = a.queues.join(",");
+    if (!tr || tr.dataset.queues !== queues) {
+      tr = document.createElement("tr");
+      tr.dataset.interface = a.interface;
+      tr.dataset.queues = queues;
+      for (let i = 0; i < 7; i++) tr.insertCell();
+      tr.append(gridActions(a));
+    }
+    tr.dataset.agent = a.agent;
+    tr.dataset.state = a.state;
+    tr.dataset.since = a.since ?? "";
+    const c = tr.cells;
+    c[0].textContent = a.name && a.name !== a.agent ? `${a.name} (${a.agent})` : a.agent;
+    c[1].textContent = `${STATE_NAMES[a.state] || a.state}${a.state === "paused" ? ` · ${a.reason_th} · ${a.reason_en}` : ""}`;
+    c[1].className = `agent-state ${a.state}`;
+    c[2].className = "for";
+    const q = a.queue ? board.queues[a.queue] : null;
+    c[3].textContent = q ? `${q.label_th} · ${q.label_en}` : "–";
+    c[4].textContent = a.caller || "–";
+    c[5].textContent = a.answered_today;
+    c[6].textContent = fmtSec(a.aht_today_s);
+    c[6].title = `${board.definition || "kpi-v1.1"}: talk + wrap-up of answered calls`;
+    tr.cells[7].querySelector(".pause").hidden = a.state === "paused";
+    tr.cells[7].querySelector(".reason").hidden = a.state === "paused";
+    tr.cells[7].querySelector(".unpause").hidden = a.state !== "paused";
+    for (const b of tr.cells[7].querySelectorAll("[class^=spy-]")) b.disabled = a.state !== "on_call";
+    wanted.push(tr);
+  }
+  if (!wanted.length) {
+    const tr = document.createElement("tr");
+    const td = tr.insertCell();
+    td.colSpan = 8;
+    td.textContent = "ยังไม่มีเจ้าหน้าที่เข้าคิว · No agent is logged in";
+    wanted.push(tr);
+  }
+  if (wanted.some((tr, i) => body.children[i] !== tr) || body.children.length !== wanted.length) body.replaceChildren(...wanted);
+}
+
 function tick() {
   paintCallbacks(board.callbacks);
   const now = Date.now() / 1000 + clockOffset;
+  for (const li of document.querySelectorAll(".calls li")) {
+    li.querySelector(".wait").textContent = fmtSec(Math.max(0, now - parseFloat(li.dataset.entered)));
+  }
+  for (const tr of document.querySelectorAll("#agent-grid tr[data-since]")) {
+    const since = parseFloat(tr.dataset.since);
+    tr.cells[2].textContent = Number.isFinite(since) ? fmtSec(Math.max(0, now - since)) : "–";
+  }
   for (const el of document.querySelectorAll(".queue")) {
     const oldest = parseFloat(el.dataset.oldest);
     const wait = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
@@ -80,21 +217,91 @@ function render() {
     if (!centre.childElementCount) centre.append(document.getElementById("queue-card").content.cloneNode(true));
     paint(centre, {...c, label_th: "ทั้งศูนย์", label_en: "Whole centre"});
   }
-  for (const [name, q] of Object.entries(board.queues)) paint(card(name), q);
+  const cards = queueNames().map((name) => { const el = card(name); paint(el, board.queues[name]); paintCalls(el, board.queues[name]); return el; });
+  paintGrid(board.agents);
+  const main = document.getElementById("queues");
+  if (cards.some((el, i) => main.children[i] !== el)) main.replaceChildren(...cards);
   const complete = document.getElementById("complete");
   complete.className = `pill ${board.complete === true ? "ok" : board.complete === false ? "bad" : "unknown"}`;
   complete.textContent = board.complete === true ? "ข้อมูลครบ · data complete" : board.complete === false ? "ข้อมูลไม่ครบ · data incomplete" : "ข้อมูลครบ? · data complete?";
   document.getElementById("definition").textContent = board.definition || "kpi-v1.1";
-  // Critical first: the alert list is capped in height, the most urgent must stay in view.
-  const alerts = [...(board.alerts || [])].sort((a, b) => (b.severity === "critical") - (a.severity === "critical"));
-  document.getElementById("alerts").replaceChildren(...alerts.map((a) => {
-    const p = document.createElement("p");
-    p.className = `alert ${a.severity || "warning"}`;
-    p.textContent = `${a.text_th} · ${a.text_en}`;
-    return p;
-  }));
+  paintAlerts(board.alerts || []);
   if (board.as_of) document.getElementById("asof").textContent = new Date(board.as_of * 1000).toLocaleTimeString("th-TH");
   tick();
+}
+
+// Alerts grouped by rule (one banner per kind, its queues listed), critical first; each group
+// can be acknowledged (seen: shown quieter until the incident ends) or snoozed (hidden for a
+// while). Both are a supervisor's audited actions (POST /api/v1/alerts/...).
+function paintAlerts(items) {
+  const now = Date.now() / 1000 + clockOffset;
+  const shown = items.filter((a) => !(a.snoozed_until && a.snoozed_until > now));
+  const snoozed = items.length - shown.length;
+  const groups = new Map();
+  for (const a of shown) {
+    const key = `${a.rule}|${a.severity}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(a);
+  }
+  const ordered = [...groups.values()].sort((a, b) =>
+    (b[0].severity === "critical") - (a[0].severity === "critical") ||
+    a.every((x) => x.acknowledged_by) - b.every((x) => x.acknowledged_by));
+  const els = ordered.map((group) => {
+    const first = group[0];
+    const acked = group.every((a) => a.acknowledged_by);
+    const box = document.createElement("div");
+    box.className = `alert ${first.severity || "warning"}${acked ? " acked" : ""}`;
+    box.dataset.rule = first.rule;
+    box.dataset.count = group.length;
+    const head = document.createElement("p");
+    const title = first.title_th ? `${first.title_th} · ${first.title_en}` : `${first.text_th} · ${first.text_en}`;
+    head.className = "title";
+    head.textContent = `${title}${group.length > 1 ? ` (${group.length})` : ""}`;
+    const list = document.createElement("ul");
+    list.replaceChildren(...group.map((a) => {
+      const li = document.createElement("li");
+      li.dataset.id = a.id;
+      li.textContent = `${a.text_th} · ${a.text_en}`;
+      return li;
+    }));
+    box.append(head, list);
+    if (acked) {
+      const who = document.createElement("p");
+      who.className = "who";
+      who.textContent = `รับทราบแล้วโดย · acknowledged by ${[...new Set(group.map((a) => a.acknowledged_by))].join(", ")}`;
+      box.append(who);
+    } else {
+      const ids = group.map((a) => a.id);
+      box.append(alertButton("ack", "รับทราบ · Acknowledge", "/api/v1/alerts/acknowledge", {ids}),
+                 alertButton("snooze", "เลื่อน 15 นาที · Snooze 15 min", "/api/v1/alerts/snooze", {ids, minutes: 15}));
+    }
+    return box;
+  });
+  if (snoozed) {
+    const p = document.createElement("p");
+    p.className = "alert snoozed";
+    p.textContent = `เลื่อนไว้ ${snoozed} รายการ · ${snoozed} snoozed`;
+    els.push(p);
+  }
+  document.getElementById("alerts").replaceChildren(...els);
+}
+
+function alertButton(kind, text, path, body) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = kind;
+  b.textContent = text;
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    const r = await fetch(path, {method: "POST", credentials: "same-origin",
+      headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
+    if (!r.ok) {
+      b.disabled = false;
+      const e = await r.json().catch(() => ({}));
+      b.title = e.message || `HTTP ${r.status}`;
+    }
+  });
+  return b;
 }
 
 // Open callbacks, the oldest one's age; red when one is close to its 30-minute deadline.
@@ -120,7 +327,7 @@ function apply(message) {
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;
@@ -144,5 +351,22 @@ document.getElementById("logout").addEventListener("click", async (e) => {
   await fetch("/api/v1/auth/logout", {method: "POST"});
   location.assign("/login");
 });
+// TV mode (/wallboard?tv=1[&rotate=SECONDS]): for a wall screen: large figures, no controls,
+// the centre always and one queue at a time, rotating in the IVR's order.
+const params = new URLSearchParams(location.search);
+if (params.has("tv")) {
+  document.body.classList.add("tv");
+  let shown = -1;
+  const rotate = () => {
+    const cards = [...document.querySelectorAll("#queues section.queue")];
+    if (!cards.length) return;
+    shown = (shown + 1) % cards.length;
+    cards.forEach((c, i) => c.classList.toggle("tv-current", i === shown));
+    document.body.dataset.tvQueue = cards[shown].dataset.queue;
+  };
+  const every = Math.max(2, Number(params.get("rotate")) || 10) * 1000;
+  setInterval(rotate, every);
+  setTimeout(rotate, 500);
+}
 setInterval(tick, 1000);
 connect();

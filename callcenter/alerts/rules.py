@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 CENTRE = "centre"
@@ -93,10 +93,10 @@ def default_rules(
 
 
 def scopes(snapshot: Mapping[str, Any]) -> list[Scope]:
-    """The queues of a `Wallboard.snapshot()` in name order, then the centre."""
+    """The queues of a `Wallboard.snapshot()` in the board's (the IVR's) order, then the centre."""
     found = [
         Scope(name, view.get("label_th") or name, view.get("label_en") or name, view)
-        for name, view in sorted(snapshot.get("queues", {}).items())
+        for name, view in snapshot.get("queues", {}).items()
     ]
     centre = snapshot.get("centre")
     if centre:
@@ -104,8 +104,14 @@ def scopes(snapshot: Mapping[str, Any]) -> list[Scope]:
     return found
 
 
-def evaluate(snapshot: Mapping[str, Any], rules: Iterable[Rule]) -> list[Alert]:
-    """Every alert firing on this snapshot, in rule order then scope order."""
+def evaluate(
+    snapshot: Mapping[str, Any],
+    rules: Iterable[Rule],
+    thresholds: Mapping[tuple[str, str], float] | None = None,
+) -> list[Alert]:
+    """Every alert firing on this snapshot, in rule order then scope order; `thresholds`
+    (rule kind, scope) → a supervisor's threshold for that queue (or the centre)."""
+    own = thresholds or {}
     all_scopes = scopes(snapshot)
     fired = []
     for rule in rules:
@@ -113,8 +119,11 @@ def evaluate(snapshot: Mapping[str, Any], rules: Iterable[Rule]) -> list[Alert]:
         if check is None:
             raise ValueError(f"unknown alert rule {rule.kind!r}; known: {', '.join(CHECKS)}")
         for scope in all_scopes:
+            scoped = rule
+            if (rule.kind, scope.name) in own:
+                scoped = replace(rule, threshold=own[rule.kind, scope.name])
             if (rule.centre if scope.name == CENTRE else rule.queues) and (
-                alert := check(rule, scope)
+                alert := check(scoped, scope)
             ):
                 fired.append(alert)
     return fired
@@ -184,12 +193,20 @@ def _agents_short(rule: Rule, scope: Scope) -> Alert | None:
     available = (scope.view.get("agents") or {}).get("available", 0)
     if not waiting or available >= rule.threshold:
         return None
-    t = f"{rule.threshold:g}"
-    texts = (
-        f"{scope.label_th} มีผู้โทรรอ {waiting} สาย แต่เจ้าหน้าที่ว่าง {available} คน (น้อยกว่า {t})",
-        f"{scope.label_en}: {waiting} caller(s) waiting, {available} agent(s) available"
-        f" (fewer than {t})",
-    )
+    callers = f"{waiting} caller{'s' if waiting != 1 else ''} waiting"
+    if not available:
+        texts = (
+            f"{scope.label_th}: มีผู้โทรรอ {waiting} สาย แต่ไม่มีเจ้าหน้าที่ว่างเลย",
+            f"{scope.label_en}: {callers} and no agent available",
+        )
+    else:
+        need = math.ceil(rule.threshold)
+        agents = f"{available} agent{'s' if available != 1 else ''}"
+        texts = (
+            f"{scope.label_th}: มีผู้โทรรอ {waiting} สาย เจ้าหน้าที่ว่างเพียง {available} คน"
+            f" (ควรมีอย่างน้อย {need} คน)",
+            f"{scope.label_en}: {callers}, only {agents} available (at least {need} needed)",
+        )
     return _alert(rule, scope, float(available), texts, "agents.available", None)
 
 
@@ -207,6 +224,14 @@ def recordings_incomplete(count: int, *, threshold: float = 1) -> Alert | None:
     )
     return _alert(rule, scope, float(count), texts, "recordings.incomplete_60m", None)
 
+
+# What a supervisor may set per queue: kind → (Thai, English, unit, lowest, highest).
+EDITABLE: dict[str, tuple[str, str, str, float, float]] = {
+    SL_LOW: ("SL 60 นาที ต่ำสุด", "SL (60 min) at least", "%", 1, 100),
+    ABANDON_HIGH: ("สายหลุด 60 นาที สูงสุด", "Abandon rate (60 min) at most", "%", 0, 100),
+    WAIT_LONG: ("รอสายนานสุด", "Longest wait at most", "s", 1, 3600),
+    AGENTS_SHORT: ("เจ้าหน้าที่ว่างอย่างน้อย", "Agents available at least", "", 1, 100),
+}
 
 CHECKS: dict[str, Callable[[Rule, Scope], Alert | None]] = {
     SL_LOW: _sl_low,

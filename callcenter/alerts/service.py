@@ -5,24 +5,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.alerts import rules as alert_rules
 from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, parse_recipients
+from callcenter.alerts.models import AlertThreshold
 from callcenter.background import Background
 from callcenter.config import Settings
+from callcenter.errors import NotFound
 from recordings import completeness
 
 log = logging.getLogger(__name__)
+HISTORY = 200  # incidents the board's history keeps
 
 # A check outside the board's snapshot (e.g. the recordings vault): now → the alerts firing.
 ExtraCheck = Callable[[float], Awaitable[list[alert_rules.Alert]]]
+
+
+class AlertNotFiring(NotFound):
+    error_id = "alert_not_firing"
 
 
 class WallboardLike(Protocol):
@@ -54,29 +63,136 @@ class AlertService(Background):
         interval_s: float = 5.0,
         clock: Callable[[], float] = time.time,
         extra: Sequence[ExtraCheck] = (),
+        sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self._wallboard, self._rules, self._mailer = wallboard, list(rules), mailer
+        self._sessions = sessions
+        # (rule kind, scope) → a supervisor's threshold there (alert_thresholds).
+        self.thresholds: dict[tuple[str, str], float] = {}
+        # The incidents since the service started, newest last: the board's alert history.
+        self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
         self._extra = list(extra)
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
         self._shown: list[dict[str, Any]] = []
+        self._firing: list[Incident] = []
+        # A supervisor's acknowledgement holds for the incident it was given on (its start);
+        # a snooze hides the alert id until its end, whatever incident fires meanwhile.
+        self._acks: dict[str, tuple[float, str, float]] = {}  # id → (incident since, by, at)
+        self._snoozes: dict[str, tuple[float, str]] = {}  # id → (until, by)
         self.rounds = 0
         self.sent = 0
+
+    def rules(self) -> list[alert_rules.Rule]:
+        return list(self._rules)
+
+    def set_threshold(self, rule: str, scope: str, threshold: float | None) -> None:
+        """A supervisor's threshold for one rule in one scope (None: back to the configured
+        one), used from the next round on."""
+        if threshold is None:
+            self.thresholds.pop((rule, scope), None)
+        else:
+            self.thresholds[rule, scope] = threshold
+
+    async def load_thresholds(self) -> None:
+        """The supervisors' thresholds kept in the database (at start)."""
+        if self._sessions is None:
+            return
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(AlertThreshold))).all()
+        self.thresholds = {(r.rule, r.scope): r.threshold for r in rows}
+
+    def _note_history(self, before: dict[str, Incident], now: float) -> None:
+        for key in before.keys() - self.incidents.open.keys():
+            for item in reversed(self.history):
+                if item["id"] == key and item["ended"] is None:
+                    item["ended"] = now
+                    break
+        for key, incident in self.incidents.open.items():
+            if key not in before:
+                a = incident.alert
+                self.history.append({
+                    "id": a.id, "rule": a.rule, "scope": a.scope, "severity": a.severity,
+                    "text_th": a.text_th, "text_en": a.text_en, "since": incident.since,
+                    "ended": None, "acknowledged_by": None,
+                })  # fmt: skip
+
+    def add_check(self, check: ExtraCheck) -> None:
+        """Another domain's check, evaluated from the next round on with the board's rules."""
+        self._extra.append(check)
+
+    def firing(self, alert_id: str) -> Incident | None:
+        """The open incident of an alert id, if it fires now."""
+        return self.incidents.open.get(alert_id)
+
+    def acknowledge(self, alert_id: str, *, by: str, now: float) -> Incident:
+        """A supervisor has seen the alert: shown as acknowledged until its incident ends."""
+        incident = self._open(alert_id)
+        self._acks[alert_id] = (incident.since, by, now)
+        for item in reversed(self.history):
+            if item["id"] == alert_id and item["since"] == incident.since:
+                item["acknowledged_by"] = by
+                break
+        self._show()
+        return incident
+
+    def snooze(self, alert_id: str, *, by: str, until: float) -> Incident:
+        """Hide the alert from the board until `until` (it comes back if it still fires)."""
+        incident = self._open(alert_id)
+        self._snoozes[alert_id] = (until, by)
+        self._show()
+        return incident
+
+    def _open(self, alert_id: str) -> Incident:
+        incident = self.incidents.open.get(alert_id)
+        if incident is None:
+            raise AlertNotFiring(
+                f"The alert {alert_id!r} is not firing now (it may have just cleared).",
+                hint_th="การแจ้งเตือนนี้ไม่ได้เกิดขึ้นแล้ว",
+                alert_id=alert_id,
+            )
+        return incident
+
+    def _item(self, incident: Incident, now: float) -> dict[str, Any]:
+        item: dict[str, Any] = incident.as_item()
+        a = incident.alert
+        item["title_th"], item["title_en"] = alert_rules.TITLES.get(a.rule, (a.rule, a.rule))
+        item["label_th"], item["label_en"] = a.label_th, a.label_en
+        ack = self._acks.get(a.id)
+        ok = ack is not None and ack[0] == incident.since
+        item["acknowledged_by"] = ack[1] if ok and ack else None
+        item["acknowledged_at"] = ack[2] if ok and ack else None
+        snooze = self._snoozes.get(a.id)
+        live = snooze is not None and snooze[0] > now
+        item["snoozed_until"] = snooze[0] if live and snooze else None
+        item["snoozed_by"] = snooze[1] if live and snooze else None
+        return item
+
+    def _show(self) -> None:
+        now = self._clock()
+        for key in [k for k, (until, _) in self._snoozes.items() if until <= now]:
+            del self._snoozes[key]
+        for key in [k for k in self._acks if k not in self.incidents.open]:
+            del self._acks[key]
+        items = [self._item(incident, now) for incident in self._firing]
+        if items != self._shown:
+            self._shown = items
+            self._wallboard.set_alerts(items)
 
     async def evaluate_once(self) -> list[Incident]:
         """One round: evaluate, update the wallboard when the alerts changed, mail what is due."""
         now = self._clock()
-        alerts = alert_rules.evaluate(self._wallboard.snapshot(), self._rules)
+        alerts = alert_rules.evaluate(self._wallboard.snapshot(), self._rules, self.thresholds)
         for check in self._extra:
             try:
                 alerts += await check(now)
             except Exception:  # the database is down: /healthz says so; the board's rules go on
                 log.warning("alert check %r failed", check, exc_info=True)
+        before = dict(self.incidents.open)
         firing = self.incidents.update(alerts, now)
-        items = [incident.as_item() for incident in firing]
-        if items != self._shown:
-            self._shown = items
-            self._wallboard.set_alerts(items)
+        self._note_history(before, now)
+        self._firing = firing
+        self._show()
         await self._mail(now)
         self.rounds += 1
         return firing
@@ -98,6 +214,10 @@ class AlertService(Background):
                 self.sent += 1
 
     async def _run(self) -> None:
+        try:
+            await self.load_thresholds()
+        except Exception:  # the database is down: the configured thresholds meanwhile
+            log.warning("alert thresholds not loaded", exc_info=True)
         while True:
             try:
                 await self.evaluate_once()
@@ -155,6 +275,7 @@ def build(
         timeout_s=settings.smtp_timeout_s,
     )
     return AlertService(
+        sessions=sessions,
         wallboard=wallboard,
         rules=rules_from(settings),
         mailer=mailer if recipients else None,

@@ -47,6 +47,34 @@ def _int(h: Headers, name: str) -> int:
     return int(h.get(name) or 0)
 
 
+# How far before the manager's Timestamp a caller's own entry time may lie: the manager writes
+# an event when its stasis queue gets to it, seconds after the call when Asterisk is busy.
+ENTRY_LAG_MAX_S = 600.0
+
+
+def _chan_var(h: Headers, name: str) -> str | None:
+    """A `ChanVariable: NAME=value` header (manager.conf channelvars); one or several."""
+    raw: object = h.get("ChanVariable")
+    values = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else []
+    prefix = f"{name}="
+    for value in values:
+        if isinstance(value, str) and value.startswith(prefix):
+            return value[len(prefix) :]
+    return None
+
+
+def entered_at(h: Headers) -> float | None:
+    """When the caller entered the queue: CC_ENTERED, set by the dialplan in the call's own
+    thread just before Queue(), if present and plausible (not after the event, not more than
+    ENTRY_LAG_MAX_S before it); else None."""
+    ts = _ts(h)
+    try:
+        entered = float(_chan_var(h, "CC_ENTERED") or "nan")
+    except ValueError:
+        return None
+    return entered if ts - ENTRY_LAG_MAX_S <= entered <= ts + 1.0 else None
+
+
 def caller_joined(h: Headers) -> list[DomainEvent]:
     return [
         CallerJoined(
@@ -56,6 +84,7 @@ def caller_joined(h: Headers) -> list[DomainEvent]:
             h["Queue"],
             h.get("CallerIDNum", ""),
             _int(h, "Position"),
+            entered_at(h),
         )
     ]
 

@@ -6,13 +6,20 @@ import asyncio
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from callcenter.callbacks import service as cb_service
 from callcenter.callbacks.router import check_status
 from callcenter.callbacks.schemas import task_out
-from callcenter.cli_support import database, fail, print_json
+from callcenter.cli_support import (
+    TZ_NAME,
+    cell,
+    centre_time,
+    database,
+    fail,
+    print_json,
+    print_table,
+)
 from callcenter.config import Settings, get_settings
 from callcenter.errors import InvalidInput
 
@@ -37,11 +44,15 @@ def callbacks_command(
     if json_out:
         print_json(body)
         return
-    columns = ("id", "number", "queue", "state", "outcome", "dropped_at", "attempts")
-    table = Table(*columns, title="callbacks / งานโทรกลับ")
+    columns = ("id", "number", "queue", "state", "outcome", "dropped_at", "deadline_at", "attempts")
+    table = Table(title="callbacks / งานโทรกลับ")
+    for column in columns:
+        table.add_column(f"{column} ({TZ_NAME})" if column.endswith("_at") else column)
     for task in body["callbacks"]:
-        table.add_row(*(str(task[c]) for c in columns))
-    Console().print(table)
+        table.add_row(
+            *(centre_time(task.get(c)) if c.endswith("_at") else cell(task.get(c)) for c in columns)
+        )
+    print_table(table)
 
 
 async def _list(settings: Settings, *, status: str | None, limit: int) -> dict[str, Any]:

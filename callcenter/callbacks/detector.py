@@ -44,6 +44,7 @@ class Detector(Background):
         self._on_due, self._on_closed, self._on_summary = on_due, on_closed, on_summary
         self._interval, self._soon = interval_s, soon_s
         self.summary: cb_service.Summary = (0, None, None, 0, 0, 0)
+        self.owed_numbers: frozenset[str] = frozenset()
         self.last_error: str | None = None
 
     async def _run(self) -> None:
@@ -78,8 +79,8 @@ class Detector(Background):
         for task_id in cancelled:
             if self._on_closed is not None:
                 await self._on_closed(task_id)
-        if probe.drops or probe.cuts or cancelled:
-            await self._summarise()
+        if probe.drops or probe.cuts or cancelled or probe.summary[0] != self.summary[0]:
+            await self._summarise()  # the open tasks changed: their numbers too
         else:
             self._show(probe.summary)
         return len(created)
@@ -101,7 +102,13 @@ class Detector(Background):
 
     async def _summarise(self) -> None:
         async with self._sessions() as session:
-            self._show(await cb_service.open_summary(session=session))
+            summary = await cb_service.open_summary(session=session)
+            self.owed_numbers = frozenset(await cb_service.open_numbers(session=session))
+        self._show(summary)
+
+    def owes(self, number: str) -> bool:
+        """Whether a caller (their number) is owed a callback now (the board's waiting list)."""
+        return bool(number) and number in self.owed_numbers
 
     def _show(self, summary: cb_service.Summary) -> None:
         if summary != self.summary:

@@ -76,6 +76,7 @@ class Callbacks:
             soon_s=settings.callback_soon_s,
         )
         wallboard.add_section("callbacks", self.detector.board_section)
+        wallboard.set_owed(self.detector.owes)
 
     async def _due(self, task_id: int, when: datetime) -> None:
         if self.dialer is not None:

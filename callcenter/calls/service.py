@@ -65,10 +65,11 @@ def to_record(row: QueueCall) -> CallRecord:
     )
 
 
-# AMI and queue_log stamp one queue entry up to a second apart when Asterisk is idle; under
-# load the manager stamps events when it sends them, measured 2-3.3 s after queue_log's
-# ENTERQUEUE (benchmarks/controller_cpu.py, 300 calls at 5/s): with 2 s, such a call was
-# stored twice (the reconciler's queue_log row and the live one). One caller channel does
+# One queue entry in AMI and queue_log. The live record's entry time is the dialplan's
+# CC_ENTERED (set in the call's thread, like queue_log's ENTERQUEUE), so the two are a second
+# apart at most. The manager's own Timestamp, used when CC_ENTERED is missing, lags the call
+# under load: 2-3.3 s, then 12-37 s with the machine shared (benchmarks/controller_cpu.py,
+# 300 calls at 5/s): matched by it, such calls were stored twice. One caller channel does
 # not enter the same queue twice within 10 s.
 SAME_ENTRY_S = 10.0
 

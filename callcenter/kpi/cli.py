@@ -7,24 +7,33 @@ from datetime import datetime
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from callcenter import centre
-from callcenter.cli_support import database, fail, iso_datetime, print_json
+from callcenter.cli_support import (
+    MOMENTS_HELP,
+    TO_HELP,
+    TZ_NAME,
+    centre_time,
+    check_queue,
+    database,
+    fail,
+    iso_datetime,
+    print_json,
+    print_table,
+)
 from callcenter.config import Settings, get_settings
 from callcenter.errors import InvalidInput
 from callcenter.kpi import service as kpi_service
+from callcenter.kpi.labels import LABELS, TARGETS, label
 from callcenter.reconcile.service import Reconciler
 
 INTERVALS = tuple(kpi_service.INTERVALS)
 
 
 def kpi_command(
-    start: str = typer.Option(
-        ..., "--from", help="ISO 8601 with time zone, e.g. 2026-11-29T00:00+07:00"
-    ),
-    end: str = typer.Option(..., "--to", help="ISO 8601 with time zone (exclusive)."),
+    start: str = typer.Option(..., "--from", help=MOMENTS_HELP),
+    end: str = typer.Option(..., "--to", help=TO_HELP),
     queue: str | None = typer.Option(None, help="One queue (default: the whole centre)."),
     interval: str | None = typer.Option(None, help=f"Also per interval: {', '.join(INTERVALS)}."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (docs/kpi-v1.md field names)."),
@@ -32,7 +41,8 @@ def kpi_command(
     """The kpi-v1.1 figures for [from, to); `complete` says whether queue_log agrees."""
     settings = get_settings()
     try:
-        period = (iso_datetime(start, "--from"), iso_datetime(end, "--to"))
+        period = (iso_datetime(start, "--from"), iso_datetime(end, "--to", end=True))
+        check_queue(queue, centre.load(settings.conf_dir).queue_names)
         if interval is not None and interval not in INTERVALS:
             raise InvalidInput(f"--interval must be one of {', '.join(INTERVALS)}")
         body = asyncio.run(_report(settings, *period, queue=queue, interval=interval))
@@ -42,8 +52,14 @@ def kpi_command(
         fail(f"cannot read the stored calls: {exc}", code=1)
     if json_out:
         print_json(body)
-    else:
-        _table(body, queue)
+        return
+    labels = {q.name: f"{q.label_th} · {q.label_en}" for q in centre.load(settings.conf_dir).queues}
+    title = (
+        f"{body['definition']} (docs/kpi-v1.md) · {centre_time(period[0])}"
+        f" – {centre_time(period[1])} ({TZ_NAME}) · ข้อมูลครบ · complete: "
+        + ("yes · ครบ" if body["complete"] else "no · ไม่ครบ")
+    )
+    _table(body, queue, labels, title)
 
 
 async def _report(
@@ -62,13 +78,55 @@ async def _report(
         )  # fmt: skip
 
 
-def _table(body: dict[str, Any], queue: str | None) -> None:
-    table = Table(
-        title=f"{queue or 'centre'} — {body['definition']} (complete: {body['complete']})"
-    )
-    table.add_column("KPI")
-    table.add_column("value", justify="right")
-    for key, value in body.items():
-        if key not in ("queues", "intervals", "definition", "complete"):
-            table.add_row(key, "–" if value is None else str(value))
-    Console().print(table)
+def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], title: str) -> None:
+    """What --json holds, as tables: the period's figures (the centre and each queue side by
+    side, with the targets), then each interval's main figures."""
+    fields = [k for k in body if k not in NOT_FIGURES]
+    fields.sort(key=lambda k: ORDER.get(k, len(ORDER)))
+    table = Table(title=title)
+    table.add_column("ตัวชี้วัด · KPI")
+    table.add_column("เป้า · target", justify="right")
+    scope = labels.get(queue, queue) if queue else "ทั้งศูนย์ · centre"
+    table.add_column(scope, justify="right")
+    found = body.get("queues") or {}
+    # The IVR's order (centre.toml), as on the wallboard; any other queue after.
+    names = [q for q in labels if q in found] + sorted(q for q in found if q not in labels)
+    per_queue = {name: found[name] for name in names}
+    for name in per_queue:
+        table.add_column(labels.get(name, name), justify="right")
+    for key in fields:
+        row = [label(key), TARGETS.get(key, ""), _value(body.get(key))]
+        row += [_value(per_queue[name].get(key, "")) for name in per_queue]
+        table.add_row(*row)
+    print_table(table)
+    intervals = body.get("intervals")
+    if intervals:
+        by = Table(title=f"ช่วงเวลา · intervals ({TZ_NAME})")
+        by.add_column("เริ่ม · start")
+        for key in INTERVAL_FIELDS:
+            by.add_column(label(key), justify="right")
+        for row in intervals:
+            by.add_row(_start(row["start"]), *(_value(row.get(k)) for k in INTERVAL_FIELDS))
+        print_table(by)
+
+
+NOT_FIGURES = {"queues", "intervals", "definition", "complete"}
+ORDER = {name: i for i, name in enumerate(LABELS)}
+INTERVAL_FIELDS = ("offered", "answered", "sl_pct", "abandon_rate_pct", "asa_s", "aht_s")
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _start(text: str) -> str:
+    """An interval's label: a moment in centre time without seconds' noise; else as is."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return centre_time(moment)[:16] if moment.tzinfo else text

@@ -76,7 +76,14 @@ def agree(stored: Sequence[CallRecord], queue_log: Sequence[CallRecord]) -> bool
 def missing(
     stored: Sequence[CallRecord], queue_log: Sequence[CallRecord], *, before: float | None = None
 ) -> list[CallRecord]:
-    """Finished calls of queue_log that the store lacks or holds unfinished (store's keys)."""
+    """Finished calls of queue_log that the store lacks, holds unfinished, or holds with other
+    figures (store's keys).
+
+    queue_log's outcome, wait and talk win: Asterisk writes CONNECT's holdtime and
+    AgentConnect's HoldTime from two reads of the clock (likewise the talk time at the end),
+    so the two differ by a second when a second boundary passes between the reads (seen
+    under load). The stored call keeps what only AMI knows (hold, answer time, linkedid).
+    """
     index = _index(stored)
     fills = []
     for r in queue_log:
@@ -87,6 +94,8 @@ def missing(
             fills.append(r)
         elif not known.finished:
             fills.append(r.with_(entered_at=known.entered_at, linkedid=known.linkedid))
+        elif not _same(known, r):
+            fills.append(known.with_(outcome=r.outcome, wait_s=r.wait_s, talk_s=r.talk_s))
     return fills
 
 
@@ -185,8 +194,8 @@ class Reconciler(Background):
         return len(fills)
 
     def _unsettled(self, queue_log: Sequence[CallRecord], *, before: float) -> list[CallRecord]:
-        """Finished queue_log calls the book lacks or holds unfinished (`missing` against the
-        book); each one found finished there is remembered and not looked up again."""
+        """Finished queue_log calls the book lacks, holds unfinished or holds with other figures
+        (`missing` against the book); each one found the same there is not looked up again."""
         assert self._book is not None
         if before - self._pruned_at > PRUNE_S:
             self._settled = {k for k in self._settled if k[2] >= before - LOOKBACK_S}
@@ -197,7 +206,7 @@ class Reconciler(Background):
             if not r.finished or (r.ended_at or r.entered_at) > before or key in self._settled:
                 continue
             known = self._book.near(r.call_id, r.queue, r.entered_at, MATCH_S)
-            if known is not None and known.finished:
+            if known is not None and known.finished and _same(known, r):
                 self._settled.add(key)
             else:
                 out.append(r)

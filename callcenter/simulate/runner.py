@@ -148,7 +148,7 @@ class Simulation:
                 as_list=True,
             )
         except Exception as exc:
-            state.failed = f"originate: {exc}"
+            state.failed = f"originate: {exc!r}"  # a TimeoutError says nothing as str
             return
         last = response[-1] if isinstance(response, list) else response
         if last.get("Response") not in (None, "Success"):

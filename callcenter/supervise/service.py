@@ -6,7 +6,7 @@ also when Asterisk refuses it; the row is committed before the result is returne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.ami.client import AmiActionFailed, AmiClient
 from callcenter.errors import AppError, InvalidInput
-from callcenter.supervise.models import SpyAction
-from callcenter.supervise.schemas import CHANSPY_OPTIONS, SpyIn
+from callcenter.supervise.models import AgentAction, SpyAction
+from callcenter.supervise.schemas import CHANSPY_OPTIONS, AgentActionIn, AgentActionKind, SpyIn
 from callcenter.users.models import User
 
 RING_TIMEOUT_MS = 30_000
@@ -78,3 +78,112 @@ async def audit(
     if agent_id:
         stmt = stmt.where(SpyAction.agent_id == agent_id)
     return (await session.scalars(stmt)).all()
+
+
+class AgentActionFailed(AppError):
+    status, error_id = 502, "agent_action_failed"
+
+
+def agent_ami_actions(
+    body: AgentActionIn,
+    queues: Sequence[str],
+    reasons: Collection[str],
+    *,
+    centre_queues: Sequence[str] = (),
+    member_name: str = "",
+    paused: bool = False,
+) -> tuple[list[dict[str, str]], str]:
+    """The AMI actions for a grid action, and the audit's detail; InvalidInput if unfit.
+
+    `queues`: the agent's queues now; `centre_queues`: every queue of the centre (a skill
+    can be added in any of them); `paused`: the agent is paused (a new queue starts paused).
+    """
+    iface = body.interface
+    if body.action is AgentActionKind.add_queue:
+        free = [q for q in centre_queues if q not in queues]
+        if body.queue is None or body.queue not in free:
+            raise InvalidInput(
+                "Adding a skill needs a queue of the centre the agent is not in yet.",
+                hint_th="โปรดเลือกคิวที่เจ้าหน้าที่ยังไม่ได้อยู่",
+                queues=free,
+            )
+        penalty = body.penalty or 0
+        add = {
+            "Action": "QueueAdd", "Queue": body.queue, "Interface": iface,
+            "MemberName": member_name or iface, "Penalty": str(penalty),
+            "Paused": "true" if paused else "false",
+        }  # fmt: skip
+        if iface.startswith("PJSIP/"):
+            add["StateInterface"] = iface  # the phone's own device state, as the desk logs in
+        return [add], f"+{body.queue}={penalty}"
+    if body.action is AgentActionKind.remove_queue:
+        if body.queue is None or body.queue not in queues or len(queues) < 2:
+            raise InvalidInput(
+                "Taking a skill away needs one of the agent's queues and another one left "
+                "(to take every queue, log the agent out).",
+                hint_th="โปรดเลือกคิวของเจ้าหน้าที่ (ต้องเหลืออย่างน้อยหนึ่งคิว)",
+                queues=list(queues),
+            )
+        return [
+            {"Action": "QueueRemove", "Queue": body.queue, "Interface": iface}
+        ], f"-{body.queue}"
+    if body.action is AgentActionKind.pause:
+        if body.reason is None or body.reason not in reasons:
+            raise InvalidInput(
+                f"Give a pause reason, one of: {', '.join(sorted(reasons))}.",
+                hint_th="โปรดเลือกเหตุผลการพัก",
+                allowed=sorted(reasons),
+            )
+        pause = {"Action": "QueuePause", "Interface": iface, "Paused": "true"}
+        return [{**pause, "Reason": body.reason}], body.reason
+    if body.action is AgentActionKind.unpause:
+        return [{"Action": "QueuePause", "Interface": iface, "Paused": "false"}], ""
+    if body.action is AgentActionKind.logout:
+        actions = [{"Action": "QueueRemove", "Queue": q, "Interface": iface} for q in queues]
+        return actions, ",".join(queues)
+    if body.queue is None or body.queue not in queues or body.penalty is None:
+        raise InvalidInput(
+            "A penalty change needs one of the agent's queues and a penalty 0-99.",
+            hint_th="โปรดระบุคิวของเจ้าหน้าที่และค่าลำดับ 0-99",
+            queues=list(queues),
+        )
+    action = {"Action": "QueuePenalty", "Interface": iface, "Penalty": str(body.penalty)}
+    return [{**action, "Queue": body.queue}], f"{body.queue}={body.penalty}"
+
+
+async def act_on_agent(
+    *,
+    session: AsyncSession,
+    ami: AmiClient,
+    body: AgentActionIn,
+    user: User,
+    agent: str,
+    agent_state: str,
+    queues: Sequence[str],
+    reasons: Collection[str],
+    centre_queues: Sequence[str] = (),
+) -> AgentAction:
+    """Send the grid action to Asterisk and audit it (refused ones too)."""
+    actions, detail = agent_ami_actions(
+        body, queues, reasons, centre_queues=centre_queues, member_name=agent,
+        paused=agent_state == "paused",
+    )  # fmt: skip
+    row = AgentAction(
+        at=datetime.now(UTC), user_id=user.id, username=user.username, interface=body.interface,
+        agent=agent[:64], action=body.action.value, detail=detail[:255], agent_state=agent_state,
+        outcome="done", error="",
+    )  # fmt: skip
+    try:
+        for action in actions:
+            await ami.action(action, as_list=False)
+    except (AmiActionFailed, ConnectionError, TimeoutError) as exc:
+        row.outcome, row.error = "failed", str(exc)[:255]
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def agent_audit(*, session: AsyncSession, limit: int = 100) -> Sequence[AgentAction]:
+    """The newest grid actions first."""
+    stmt = select(AgentAction).order_by(AgentAction.at.desc(), AgentAction.id.desc())
+    return (await session.scalars(stmt.limit(limit))).all()

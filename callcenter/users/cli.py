@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sys
 from collections.abc import Sequence
 from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
+from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter import centre
-from callcenter.cli_support import database
+from callcenter.cli_support import TZ_NAME, centre_time, database, print_table
 from callcenter.config import Settings, get_settings
 from callcenter.db import transaction
 from callcenter.errors import Conflict, InvalidInput
+from callcenter.users import passwords
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate, UserOut
@@ -79,7 +82,7 @@ def disable(
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """Show every user."""
+    """Every user with role, linked centre agent, state and last login (centre time)."""
     settings = get_settings()
     try:
         users = asyncio.run(_list(settings))
@@ -88,7 +91,105 @@ def list_(
     if as_json:
         typer.echo(json.dumps([u.model_dump(mode="json") for u in users], indent=2))
     else:
-        _print_table(users)
+        agents = {a.id: a.name for a in centre.load(settings.conf_dir).agents}
+        _print_table(users, agents)
+
+
+@app.command("passwd")
+def passwd(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The login whose password to set.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from stdin (one line).")
+    ] = False,
+    generate: Annotated[
+        bool, typer.Option("--generate", help="Make up a strong password and print it.")
+    ] = False,
+) -> None:
+    """Set a user's password (the password policy applies: 8+ characters, not the user name,
+    not a common one)."""
+    if password_stdin and generate:
+        _fail("give --password-stdin or --generate, not both", code=EXIT_BAD_INPUT)
+    password = new_password() if generate else _read_password(from_stdin=password_stdin)
+    settings = get_settings()
+    try:
+        found = asyncio.run(_passwd(settings, name, password))
+    except InvalidInput as exc:
+        _fail(exc.message, code=EXIT_BAD_INPUT)
+    except (OSError, SQLAlchemyError) as exc:
+        _fail(_db_problem(settings, exc), code=EXIT_FAILED)
+    if not found:
+        _fail(f"no user {name.strip().lower()} (see: callcenter users list)", code=EXIT_FAILED)
+    typer.echo(f"password changed for {name.strip().lower()}")
+    if generate:
+        typer.echo(f"password: {password}")
+
+
+# The demo's logins, one per page (scripts/run-demo.sh): name, role, agent.
+DEMO_LOGINS = (
+    ("supervisor", Role.supervisor, None),
+    ("qa01", Role.qa, None),
+    ("agent01", Role.agent, "agent01"),
+)
+
+
+@app.command("demo-logins")
+def demo_logins(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """The demo's logins (supervisor, qa01, agent01) with fresh passwords, printed: created,
+    or reset, re-activated and given their role and agent if the database already had them.
+    Each password is also written (0600) to STATE/demo-NAME.txt."""
+    settings = get_settings()
+    try:
+        made = asyncio.run(_demo_logins(settings))
+    except (OSError, SQLAlchemyError) as exc:
+        _fail(_db_problem(settings, exc), code=EXIT_FAILED)
+    for row in made:
+        path = settings.state_dir / f"demo-{row['username']}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(row["password"] + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(made, indent=2))
+        return
+    for row in made:
+        note = f"  ({row['note']})" if row["note"] else ""
+        typer.echo(f"{row['username']:<11} {row['role']:<10} {row['password']}{note}")
+
+
+def new_password() -> str:
+    """A strong random password (about 96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+async def _demo_logins(settings: Settings) -> list[dict[str, str]]:
+    known = [a.id for a in centre.load(settings.conf_dir).agents]
+    made = []
+    async with database(settings) as sessions, transaction(sessions) as session:
+        for name, role, agent in DEMO_LOGINS:
+            password = new_password()
+            while passwords.problem(username=name, password=password) is not None:
+                password = new_password()
+            user_in = UserCreate(
+                username=name, role=role, password=password, agent_id=agent,
+                display_name=f"Demo {name}",
+            )  # fmt: skip
+            _, moved = await user_service.ensure_login(
+                session=session, user_in=user_in, known_agents=known
+            )
+            note = f"{agent} was linked to login {moved}; now to {name}" if moved else ""
+            made.append({"username": name, "role": role.value, "password": password, "note": note})
+    return made
+
+
+async def _passwd(settings: Settings, name: str, password: str) -> bool:
+    async with database(settings) as sessions, transaction(sessions) as session:
+        user = await user_service.get_by_username(session=session, username=name)
+        if user is None:
+            return False
+        await user_service.set_password(session=session, user=user, password=password)
+        return True
 
 
 async def _add(settings: Settings, user_in: UserCreate) -> UserOut:
@@ -123,18 +224,22 @@ def _read_password(*, from_stdin: bool) -> str:
     return password
 
 
-def _print_table(users: Sequence[UserOut]) -> None:
+def _print_table(users: Sequence[UserOut], agents: dict[str, str]) -> None:
     if not users:
-        typer.echo("no users")
+        typer.echo("no users / ยังไม่มีผู้ใช้")
         return
-    width = max(len(u.username) for u in users)
+    table = Table(title="users / ผู้ใช้")
+    for column in (
+        "username · ชื่อผู้ใช้", "role · บทบาท", "agent · เจ้าหน้าที่", "state · สถานะ",
+        f"last login · เข้าระบบล่าสุด ({TZ_NAME})", "display name · ชื่อที่แสดง",
+    ):  # fmt: skip
+        table.add_column(column)
     for u in users:
-        state = "active" if u.active else "disabled"
-        last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "never"
-        line = (
-            f"{u.username:<{width}}  {u.role.value:<10}  {state:<8}  {last:<25}  {u.display_name}"
-        )
-        typer.echo(line.rstrip())
+        agent = f"{u.agent_id} ({agents.get(u.agent_id, '?')})" if u.agent_id else "–"
+        state = "active · ใช้งาน" if u.active else "disabled · ปิด"
+        last = centre_time(u.last_login_at) if u.last_login_at else "never · ไม่เคย"
+        table.add_row(u.username, u.role.value, agent, state, last, u.display_name)
+    print_table(table)
 
 
 def _describe(exc: ValidationError) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.errors import Conflict, InvalidCredentials, InvalidInput
-from callcenter.users import security
+from callcenter.users import passwords, security
 from callcenter.users.models import User
 from callcenter.users.schemas import UserCreate
 
@@ -88,3 +88,36 @@ async def authenticate(*, session: AsyncSession, username: str, password: str) -
 
 def _taken(username: str) -> Conflict:
     return Conflict(f"The username {username!r} is already taken.", username=username)
+
+
+async def set_password(*, session: AsyncSession, user: User, password: str) -> None:
+    """A new password under the policy (InvalidInput says why one is refused)."""
+    why = passwords.problem(username=user.username, password=password)
+    if why is None and len(password) > security.MAX_PASSWORD_LENGTH:
+        why = f"a password has at most {security.MAX_PASSWORD_LENGTH} characters"
+    if why is not None:
+        raise InvalidInput(why)
+    user.password_hash = await asyncio.to_thread(security.hash_password, password)
+
+
+async def ensure_login(
+    *, session: AsyncSession, user_in: UserCreate, known_agents: Collection[str] | None = None
+) -> tuple[User, str | None]:
+    """The login `user_in` describes, whatever the database held: created, or else given
+    this password, role and agent and made active (a demo login that must work). When the
+    agent was linked to another login, the link moves here; that login's name is returned."""
+    user = await get_by_username(session=session, username=user_in.username)
+    if user is None and not user_in.agent_id:
+        return await create(session=session, user_in=user_in, known_agents=known_agents), None
+    moved: str | None = None
+    if user_in.agent_id:
+        holder = await get_by_agent(session=session, agent_id=user_in.agent_id)
+        if holder is not None and holder.username != user_in.username:
+            holder.agent_id, moved = None, holder.username
+            await session.flush()
+    if user is None:
+        return await create(session=session, user_in=user_in, known_agents=known_agents), moved
+    await set_password(session=session, user=user, password=user_in.password)
+    user.role, user.active, user.agent_id = user_in.role, True, user_in.agent_id
+    await session.flush()
+    return user, moved

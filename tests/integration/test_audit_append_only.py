@@ -19,6 +19,8 @@ AUDIT_TABLES = (
     "supervisor_actions",
     "callback_events",
     "social_audit",
+    "alert_actions",
+    "supervisor_agent_actions",
 )
 
 
@@ -36,6 +38,8 @@ async def test_an_audit_trail_cannot_be_truncated(app: FastAPI, table: str) -> N
         "DELETE FROM supervisor_actions",
         "UPDATE callback_events SET detail = 'x'",
         "DELETE FROM callback_events",
+        "UPDATE alert_actions SET action = 'x'",
+        "DELETE FROM supervisor_agent_actions",
     ],
 )
 async def test_supervisor_actions_and_callback_events_refuse_changes(
@@ -55,6 +59,15 @@ _one_row = {
         "INSERT INTO supervisor_actions (at, username, agent_id, mode, phone, agent_state,"
         " outcome, detail) VALUES (now(), 'sup', 'agent01', 'listen', 'PJSIP/sup',"
         " 'on_call', 'started', '')"
+    ),
+    "alert_actions": (
+        "INSERT INTO alert_actions (at, username, alert_id, action, text_en)"
+        " VALUES (now(), 'sup', 'sl_low:centre', 'acknowledge', '')"
+    ),
+    "supervisor_agent_actions": (
+        "INSERT INTO supervisor_agent_actions (at, username, interface, agent, action, detail,"
+        " agent_state, outcome, error) VALUES (now(), 'sup', 'PJSIP/agent01', 'agent01',"
+        " 'pause', 'meal', 'available', 'done', '')"
     ),
     "callback_events": (
         "WITH task AS (INSERT INTO callback_tasks (number, callable, queue, state, dropped_at,"

@@ -68,12 +68,14 @@ async def test_qa_finds_plays_and_scores_a_call(
         await expect(page.locator("h1")).to_contain_text("ตรวจคุณภาพสาย")
         await expect(page.locator("h1")).to_contain_text("Call QA")
 
-        await page.locator('input[name="agent"]').fill(call.agent)
+        await page.locator('select[name="agent"]').select_option(call.agent)
         await page.locator("#find").click()
         found = page.locator(f'#results tr[data-id="{call.id}"]')
         await expect(found).to_be_visible()
         await expect(found).to_contain_text("******6789")  # QA does not see the caller's number
         await found.locator("button.open").click()
+        # The audio is fetched once (one audited play) and drawn as a waveform.
+        await expect(page.locator("#wave")).to_have_attribute("data-peaks", re.compile(r"^[1-9]"))
 
         duration = await page.evaluate(
             """async () => {
@@ -86,7 +88,19 @@ async def test_qa_finds_plays_and_scores_a_call(
             }"""
         )
         assert duration > 1  # Chromium decoded the Ogg Vorbis file
+        await page.locator("#speed").select_option("1.5")
+        assert await page.evaluate('document.getElementById("player").playbackRate') == 1.5
+        await page.evaluate('document.getElementById("player").pause()')
+        wave = page.locator("#wave")
+        box = await wave.bounding_box()
+        assert box is not None
+        await wave.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})  # seek
+        at = await page.evaluate('document.getElementById("player").currentTime')
+        assert at == pytest.approx(duration * 0.75, abs=duration * 0.05)
+        await page.locator("#detail").screenshot(path="/tmp/qa-waveform-desktop.png")
 
+        for key in ("greeting", "understanding", "courtesy", "closing"):
+            await page.locator(f'#criteria input[name="{key}"]').fill("100")
         await page.locator('#criteria input[name="accuracy"]').fill("70")
         await page.locator('#score textarea[name="comments"]').fill("ดีมาก · clear answer")
         await page.locator("#submit-score").click()

@@ -11,7 +11,7 @@ import pytest
 from callcenter.alerts import rules
 from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, body, parse_recipients, subject
-from callcenter.alerts.service import AlertService, build
+from callcenter.alerts.service import AlertNotFiring, AlertService, build
 from callcenter.config import Settings
 
 SHOP = ("online-shopping", "ซื้อขายออนไลน์", "Online shopping")
@@ -91,8 +91,11 @@ def test_long_wait_fires_per_queue_only() -> None:
 def test_too_few_available_agents_with_callers_waiting_is_critical() -> None:
     alert = fired(snap(view(waiting=2, available=0)))["agents_short:online-shopping"]
     assert alert.severity == "critical" and alert.value == 0
-    assert alert.text_en == (
-        "Online shopping: 2 caller(s) waiting, 0 agent(s) available (fewer than 1)"
+    assert alert.text_en == "Online shopping: 2 callers waiting and no agent available"
+    assert alert.text_th == "ซื้อขายออนไลน์: มีผู้โทรรอ 2 สาย แต่ไม่มีเจ้าหน้าที่ว่างเลย"
+    short = fired(snap(view(waiting=1, available=1)), min_available=2)
+    assert short["agents_short:online-shopping"].text_en == (
+        "Online shopping: 1 caller waiting, only 1 agent available (at least 2 needed)"
     )
     assert not fired(snap(view(waiting=0, available=0)))
     assert not fired(snap(view(waiting=2, available=1)))
@@ -321,3 +324,69 @@ async def test_an_extra_check_fires_with_the_board_rules_and_a_failing_one_is_sk
     assert item["id"] == "recordings_incomplete:centre" and item["severity"] == "critical"
     assert "3 recording(s)" in str(item["text_en"]) and "3 ไฟล์" in str(item["text_th"])
     assert len(mailer.sent) == 1
+
+
+# --- acknowledge and snooze (a supervisor's, audited by the router) --------------------
+
+
+async def test_acknowledge_marks_the_incident_until_it_ends(parts: Parts) -> None:
+    service, board, _, clock = parts
+    board.low_sl(True)
+    await service.evaluate_once()
+    (item,) = board.alerts
+    assert item["acknowledged_by"] is None and item["title_en"] == "SL (60 min) below target"
+    service.acknowledge(item["id"], by="sup-1", now=clock.now)
+    assert board.alerts[0]["acknowledged_by"] == "sup-1"  # shown at once, not next round
+    await rounds(service, clock, 3)
+    assert board.alerts[0]["acknowledged_by"] == "sup-1"
+    board.low_sl(False)
+    await rounds(service, clock, 1)
+    board.low_sl(True)
+    await rounds(service, clock, 1)
+    assert board.alerts[0]["acknowledged_by"] is None  # a new incident needs a new look
+
+
+async def test_snooze_hides_until_its_end_and_not_firing_alerts_are_refused(
+    parts: Parts,
+) -> None:
+    service, board, _, clock = parts
+    board.low_sl(True)
+    await service.evaluate_once()
+    alert_id = board.alerts[0]["id"]
+    service.snooze(alert_id, by="sup-1", until=clock.now + 900)
+    assert board.alerts[0]["snoozed_until"] == clock.now + 900
+    assert board.alerts[0]["snoozed_by"] == "sup-1"
+    clock.now += 901
+    await service.evaluate_once()
+    assert board.alerts[0]["snoozed_until"] is None  # back on the board, still firing
+    with pytest.raises(AlertNotFiring):
+        service.acknowledge("sl_low:nosuchqueue", by="sup-1", now=clock.now)
+
+
+def test_a_queue_threshold_replaces_the_configured_one_there_only() -> None:
+    other = view("illegal-websites", offered=10, sl=85.0)
+    snapshot = snap(view(offered=10, sl=85.0), other)
+    own = {(rules.SL_LOW, "online-shopping"): 80.0}
+    fired_ids = {a.id for a in rules.evaluate(snapshot, rules.default_rules(), own)}
+    assert "sl_low:online-shopping" not in fired_ids  # 85 % is fine against its own 80 %
+    assert "sl_low:illegal-websites" in fired_ids  # still the configured 90 %
+
+
+async def test_history_keeps_incidents_with_their_end_and_acknowledgement(parts: Parts) -> None:
+    service, board, _, clock = parts
+    board.low_sl(True)
+    await service.evaluate_once()
+    first = clock.now
+    service.acknowledge(board.alerts[0]["id"], by="sup-1", now=clock.now)
+    clock.now += 5
+    board.low_sl(False)
+    await service.evaluate_once()
+    (item,) = service.history
+    assert (item["since"], item["ended"], item["acknowledged_by"]) == (first, clock.now, "sup-1")
+    service.set_threshold(rules.SL_LOW, "online-shopping", 30.0)  # 40 % is fine now
+    board.low_sl(True)
+    await service.evaluate_once()
+    assert board.alerts == [] and len(service.history) == 1
+    service.set_threshold(rules.SL_LOW, "online-shopping", None)
+    await service.evaluate_once()
+    assert len(board.alerts) == 1 and service.history[-1]["ended"] is None

@@ -178,6 +178,20 @@ def test_join_refusal_counts_as_no_agents() -> None:
     assert engine.finished[0].wait_s == 0
 
 
+def test_a_join_the_busy_manager_wrote_late_counts_from_the_callers_entry() -> None:
+    """The manager wrote QueueCallerJoin 12 s late; the dialplan's CC_ENTERED says when the
+    caller entered: the record (matched with queue_log's ENTERQUEUE) and the wait on the
+    wallboard start there, not at the late event."""
+    engine = MetricsEngine()
+    engine.apply(CallerJoined(T0 + 12, "c1", "c1", QUEUE, "", 1, entered_at=T0))
+    (waiting,) = engine.snapshot(T0 + 14)["queues"][QUEUE]["waiting"]
+    assert waiting["wait_s"] == 14.0
+    engine.apply(CallAnswered(T0 + 20, "c1", "c1", QUEUE, AGENT, "a1", "leg", 20, 2))
+    engine.apply(TalkEnded(T0 + 50, "c1", "c1", QUEUE, AGENT, "a1", 20, 30, "caller"))
+    (record,) = engine.finished
+    assert record.entered_at == T0 and (record.wait_s, record.talk_s) == (20, 30)
+
+
 def test_abandon_whose_end_is_lost_is_unresolved_after_a_minute() -> None:
     engine = MetricsEngine()
     engine.apply(CallerJoined(T0, "c1", "c1", QUEUE, "", 1))

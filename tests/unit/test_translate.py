@@ -55,6 +55,33 @@ def test_caller_joined() -> None:
     assert h["Uniqueid"].endswith("-net")  # the caller channel inside the queue
 
 
+def test_a_busy_managers_late_join_keeps_the_callers_own_entry_time() -> None:
+    """Under load the manager wrote QueueCallerJoin 12 s after queue_log's ENTERQUEUE (stasis
+    queues at their high-water mark): the entry time is the dialplan's CC_ENTERED, set in the
+    call's thread, so the live record and queue_log's name the same entry."""
+    h = dict(first("answered", "QueueCallerJoin"))
+    stamp = float(h["Timestamp"])
+    h["ChanVariable"] = f"CC_ENTERED={stamp - 12.25:.6f}"
+    event = one(h)
+    assert isinstance(event, CallerJoined)
+    assert event.ts == stamp and event.entry_time == pytest.approx(stamp - 12.25)
+    several = {**h, "ChanVariable": ["OTHER=1", f"CC_ENTERED={stamp - 3:.6f}"]}
+    assert one(several).entry_time == pytest.approx(stamp - 3)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "soon", "nan", "+1 hour", "{later}", "{much_earlier}"],
+)
+def test_a_missing_or_implausible_entry_time_falls_back_to_the_events(value: str) -> None:
+    h = dict(first("answered", "QueueCallerJoin"))
+    stamp = float(h["Timestamp"])
+    value = value.format(later=stamp + 5, much_earlier=stamp - 3600)
+    h["ChanVariable"] = f"CC_ENTERED={value}"
+    event = one(h)
+    assert isinstance(event, CallerJoined) and event.entry_time == stamp
+
+
 def test_agent_rung_and_ring_no_answer() -> None:
     rung = one(first("ring_no_answer", "AgentCalled"))
     assert isinstance(rung, AgentRung) and (rung.interface, rung.member) == (AGENT, "kpi-agent-01")

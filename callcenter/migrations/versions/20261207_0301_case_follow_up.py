@@ -1,7 +1,7 @@
 """cases.follow_up_at: a follow-up reminder (the desk lists an agent's cases once it is due)
 
 Revision ID: 20261207_0301
-Revises: 20261207_0016
+Revises: 20261207_0017
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261207_0301"
-down_revision = "20261207_0016"
+down_revision = "20261207_0017"
 branch_labels = None
 depends_on = None
 
