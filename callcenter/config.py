@@ -149,6 +149,14 @@ class Settings(BaseSettings):
     callback_soon_s: float = 300.0  # the wallboard marks a callback this close to its deadline
     callback_member_pattern: str = ""  # regex of queue member names that take callbacks; "": all
 
+    # The desk's dial pad (issue 13): AMI Originate rings the agent's own phone, then the
+    # dialplan's [desk-dial] dials the number through this context (empty: the callbacks'
+    # callback_out_context; both empty: the dial pad is refused with 409).
+    desk_out_context: str = ""
+    desk_number_pattern: str = r"(\+66|0)[1-9]\d{7,8}|1\d{3}"  # mobiles, landlines, 1xxx hotlines
+    desk_agent_ring_s: int = 30  # the agent's phone rings this long before the number is dialled
+    desk_customer_ring_s: int = 45
+
     cases_agents_read_all: bool = False  # True: agents also read others' cases (PII masked)
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
     case_attachment_max_bytes: int = 10 * 1024 * 1024
