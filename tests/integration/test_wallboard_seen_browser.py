@@ -314,6 +314,11 @@ async def test_charts_through_the_day_beside_last_week(site: Site, chromium: Bro
         await expect(volume).to_have_count(len(mine), timeout=15_000)
         offered = await volume.evaluate_all("els => els.map(e => Number(e.dataset.offered))")
         assert offered == [r["today"]["offered"] for r in mine]
+        abandoned = await page.locator("#chart-volume svg rect.abandoned").evaluate_all(
+            "els => els.map(e => Number(e.dataset.abandoned))"
+        )  # the abandon in digital law among them
+        assert abandoned == [r["today"]["abandoned"] for r in mine if r["today"]["abandoned"]]
+        assert sum(abandoned) >= 1
         await expect(page.locator("#chart-volume svg polyline.last-week")).to_have_count(1)
         await expect(page.locator("#chart-sl svg line.target")).to_have_attribute(
             "data-target", "90"
