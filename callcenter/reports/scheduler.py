@@ -90,8 +90,8 @@ class PackScheduler:
 
     # --- the service's life ---------------------------------------------------------
     async def start(self) -> None:
-        """Without a job store (report_schedule off): on-demand rebuilds only, no rounds."""
-        await self.store.ensure()
+        """Without a job store (report_schedule off): on-demand rebuilds only, no rounds.
+        The packs' bucket is made before the first upload (S3 may be down at start)."""
         _TARGETS[self._key] = self._wake.set
         if self._url is not None:
             self._scheduler = AsyncIOScheduler(

@@ -16,21 +16,28 @@ from callcenter.reports.build import Pack
 class PackStore:
     def __init__(self, *, s3: Minio, bucket: str) -> None:
         self.s3, self.bucket = s3, bucket
+        self._ready = False  # the bucket was found or made, with versioning on
 
     async def ensure(self) -> None:
         await asyncio.to_thread(self._ensure)
 
     def _ensure(self) -> None:
+        """The bucket with versioning on. Done before the first upload, not at start: the
+        service starts (and takes calls) while S3 is down."""
+        if self._ready:
+            return
         if not self.s3.bucket_exists(self.bucket):
             self.s3.make_bucket(self.bucket)
         if self.s3.get_bucket_versioning(self.bucket).status != ENABLED:
             self.s3.set_bucket_versioning(self.bucket, VersioningConfig(ENABLED))
+        self._ready = True
 
     async def put(self, pack: Pack) -> list[dict[str, Any]]:
         """Upload every file; their catalogue entries (key, version, sha256, size, type)."""
         return await asyncio.to_thread(self._put, pack)
 
     def _put(self, pack: Pack) -> list[dict[str, Any]]:
+        self._ensure()
         out = []
         for f in pack.files:
             key = f"{pack.period.kind.value}/{pack.period.name}/{pack.lang}/{f.name}"

@@ -83,9 +83,10 @@ async def site(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[str, A
             await sched.stop()
             await engine.dispose()
             s3 = make_minio(own)
-            for o in s3.list_objects(own.report_bucket, recursive=True, include_version=True):
-                s3.remove_object(own.report_bucket, o.object_name, version_id=o.version_id)
-            s3.remove_bucket(own.report_bucket)
+            if s3.bucket_exists(own.report_bucket):  # made before the first upload only
+                for o in s3.list_objects(own.report_bucket, recursive=True, include_version=True):
+                    s3.remove_object(own.report_bucket, o.object_name, version_id=o.version_id)
+                s3.remove_bucket(own.report_bucket)
 
 
 async def user_token(parts: Any, settings: Settings, role: Role) -> tuple[str, str]:
