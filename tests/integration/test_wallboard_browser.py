@@ -13,80 +13,46 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
-from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page, ViewportSize, expect
+from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page, expect
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from callcenter.simulate.runner import Simulation
-from callcenter.simulate.spec import Distribution, RunSpec, plan
-from callcenter.users import service as user_service
-from callcenter.users.models import Role
-from callcenter.users.schemas import UserCreate
+from callcenter.simulate.spec import plan
 from tests.integration import browser as web
-from tests.integration.conftest import own_database
+from tests.integration.wallboard_support import (
+    DESKTOP,
+    PHONE,
+    QUEUE,
+    Site,
+    board_site,
+    new_context,
+    one_call,
+    sign_in,
+)
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
 ]
 
-QUEUE = "digital-law"
-PASSWORD = "correct-horse-1"
-DESKTOP = ViewportSize(width=1280, height=800)
-PHONE = ViewportSize(width=390, height=844)
 FORBIDDEN_TH = "หน้านี้สำหรับหัวหน้างานเท่านั้น"
 FORBIDDEN_EN = "The wallboard needs the supervisor or admin role."
 
 
-@dataclass(frozen=True)
-class Site:
-    url: str
-    app: FastAPI
-    supervisor: str
-    agent: str
-
-
 @pytest.fixture(scope="module")
-def own_db(settings: Settings) -> Iterator[Settings]:
-    """A database of its own, so only this module's service instance writes into it."""
-    with own_database(settings, "callcenter_web") as own:
+async def site(settings: Settings) -> AsyncIterator[Site]:
+    async with board_site(settings, "callcenter_web") as own:
         yield own
-
-
-@pytest.fixture(scope="module")
-async def site(own_db: Settings) -> AsyncIterator[Site]:
-    """The real app (lifespan: AMI, ARI, DB writers, board) served by uvicorn, with two users."""
-    async with web.live_site(own_db) as (url, app):
-        tag = uuid.uuid4().hex[:6]
-        supervisor = await add_user(app, f"sup-{tag}", Role.supervisor)
-        agent = await add_user(app, f"agent-{tag}", Role.agent)
-        yield Site(url=url, app=app, supervisor=supervisor, agent=agent)
 
 
 @pytest.fixture(scope="module")
 async def chromium() -> AsyncIterator[Browser]:
     async with web.chromium() as browser:
         yield browser
-
-
-async def add_user(app: FastAPI, username: str, role: Role) -> str:
-    async with app.state.services.sessions() as session, session.begin():
-        user_in = UserCreate(username=username, password=PASSWORD, role=role)
-        await user_service.create(session=session, user_in=user_in)
-    return username
-
-
-async def sign_in(page: Page, username: str) -> None:
-    """Type the credentials into the /login form and submit it."""
-    await page.locator("#username").fill(username)
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("#submit").click()
 
 
 async def wait_live(page: Page) -> None:
@@ -98,26 +64,6 @@ async def wait_live(page: Page) -> None:
 
 def queue_card(page: Page, queue: str = QUEUE) -> Locator:
     return page.locator(f'section.queue[data-queue="{queue}"]')
-
-
-def one_call(*, ring_s: int, talk_s: int) -> RunSpec:
-    """One caller into QUEUE with one simulated agent who rings `ring_s` before answering."""
-    return RunSpec(
-        calls=1, rate=None, queue=QUEUE, agents=1, seed=1,
-        patience=Distribution.parse("30", name="patience"),
-        ring=Distribution.parse(str(ring_s), name="ring"),
-        talk=Distribution.parse(str(talk_s), name="talk"),
-    )  # fmt: skip
-
-
-async def new_context(
-    browser: Browser, viewport: ViewportSize, *, phone: bool = False, state: Any = None
-) -> BrowserContext:
-    """A fresh, isolated session (cookies and storage) as a Thai user in Bangkok sees it."""
-    return await browser.new_context(
-        viewport=viewport, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
-        locale="th-TH", timezone_id="Asia/Bangkok", storage_state=state,
-    )  # fmt: skip
 
 
 async def test_supervisor_watches_a_call_wait_then_get_answered(

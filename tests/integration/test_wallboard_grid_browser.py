@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,14 +28,12 @@ from callcenter.config import Settings
 from callcenter.simulate import agents as sim_agents
 from callcenter.simulate.runner import Simulation
 from callcenter.simulate.spec import plan
-from callcenter.users.models import Role
 from tests.integration import browser as web
-from tests.integration.conftest import own_database
-from tests.integration.test_wallboard_browser import (
+from tests.integration.wallboard_support import (
     DESKTOP,
     PHONE,
     Site,
-    add_user,
+    board_site,
     new_context,
     one_call,
     sign_in,
@@ -54,18 +52,9 @@ N = 88  # a simulated agent number no other test uses
 
 
 @pytest.fixture(scope="module")
-def own_db(settings: Settings) -> Iterator[Settings]:
-    with own_database(settings, "callcenter_grid") as own:
+async def site(settings: Settings) -> AsyncIterator[Site]:
+    async with board_site(settings, "callcenter_grid") as own:
         yield own
-
-
-@pytest.fixture(scope="module")
-async def site(own_db: Settings) -> AsyncIterator[Site]:
-    async with web.live_site(own_db) as (url, app):
-        tag = uuid.uuid4().hex[:6]
-        supervisor = await add_user(app, f"sup-{tag}", Role.supervisor)
-        agent = await add_user(app, f"agent-{tag}", Role.agent)
-        yield Site(url=url, app=app, supervisor=supervisor, agent=agent)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,15 +31,13 @@ from callcenter.callbacks.models import CallbackEvent, CallbackTask
 from callcenter.calls import service as calls_service
 from callcenter.config import Settings
 from callcenter.live import charts as live_charts
-from callcenter.users.models import Role
 from queue_metrics.records import CallRecord, Outcome
 from tests.integration import browser as web
-from tests.integration.conftest import own_database
-from tests.integration.test_wallboard_browser import (
+from tests.integration.wallboard_support import (
     DESKTOP,
     PHONE,
     Site,
-    add_user,
+    board_site,
     new_context,
     sign_in,
 )
@@ -55,18 +53,11 @@ LABELS = {q.name: (q.label_th, q.label_en) for q in LAYOUT.queues}
 
 
 @pytest.fixture(scope="module")
-def own_db(settings: Settings) -> Iterator[Settings]:
-    with own_database(settings, "callcenter_seen") as own:
-        yield own.model_copy(update={"alert_interval_s": 0.5})
-
-
-@pytest.fixture(scope="module")
-async def site(own_db: Settings) -> AsyncIterator[Site]:
-    async with web.live_site(own_db) as (url, app):
-        tag = uuid.uuid4().hex[:6]
-        supervisor = await add_user(app, f"sup-{tag}", Role.supervisor)
-        agent = await add_user(app, f"agent-{tag}", Role.agent)
-        yield Site(url=url, app=app, supervisor=supervisor, agent=agent)
+async def site(settings: Settings) -> AsyncIterator[Site]:
+    async with board_site(
+        settings.model_copy(update={"alert_interval_s": 0.5}), "callcenter_seen"
+    ) as own:
+        yield own
 
 
 @pytest.fixture(scope="module")
