@@ -257,18 +257,23 @@ async def cancel_caller_reached(*, session: AsyncSession, now: datetime) -> list
     return [t.id for t in tasks]
 
 
-async def cancel(*, session: AsyncSession, task_id: int, reason: str, by: str) -> CallbackTask:
-    """A supervisor's cancel (open, not-dialling tasks only)."""
+async def _waiting(session: AsyncSession, task_id: int, verb: str) -> CallbackTask:
+    """The task, locked, if it waits to be dialled (pending or retry_wait); else 404 or 409."""
     task = await session.get(CallbackTask, task_id, with_for_update=True)
     if task is None:
         raise NotFound(f"callback {task_id} does not exist / ไม่พบงานโทรกลับ", task_id=task_id)
     if task.state not in DUE_STATES:
         raise Conflict(
-            f"callback {task_id} is {task.state}; only pending or retry_wait can be cancelled"
-            " / ยกเลิกได้เฉพาะงานที่รอโทร",
+            f"callback {task_id} is {task.state}; only pending or retry_wait can be {verb}",
             task_id=task_id,
             state=task.state,
         )
+    return task
+
+
+async def cancel(*, session: AsyncSession, task_id: int, reason: str, by: str) -> CallbackTask:
+    """A supervisor's cancel (open, not-dialling tasks only)."""
+    task = await _waiting(session, task_id, "cancelled / ยกเลิกได้เฉพาะงานที่รอโทร")
     now = utcnow()
     task.state, task.outcome, task.cancel_reason = State.cancelled, "cancelled", reason
     task.closed_at, task.due_at = now, None
@@ -280,16 +285,7 @@ async def assign(
     *, session: AsyncSession, task_id: int, agent: str | None, reason: str, by: str
 ) -> CallbackTask:
     """A supervisor gives a waiting task to one agent (None: back to any agent of its queue)."""
-    task = await session.get(CallbackTask, task_id, with_for_update=True)
-    if task is None:
-        raise NotFound(f"callback {task_id} does not exist / ไม่พบงานโทรกลับ", task_id=task_id)
-    if task.state not in DUE_STATES:
-        raise Conflict(
-            f"callback {task_id} is {task.state}; only pending or retry_wait can be assigned"
-            " / มอบหมายได้เฉพาะงานที่รอโทร",
-            task_id=task_id,
-            state=task.state,
-        )
+    task = await _waiting(session, task_id, "assigned / มอบหมายได้เฉพาะงานที่รอโทร")
     task.assigned_to = agent
     detail = f"{by}: {agent or 'any agent of the queue'}: {reason}"
     add_event(session, task.id, "assigned", state=task.state, detail=detail, at=utcnow())
