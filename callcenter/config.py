@@ -100,6 +100,8 @@ class Settings(BaseSettings):
 
     queue_log_path: Path | None = None
     spool_dir: Path | None = None
+    # The IVR's prompt recordings (<lang>/<id>.wav): explicit, else the local stack's chroot.
+    prompts_dir: Path | None = None
 
     retention_days: int = 180  # recordings: COMPLIANCE lock; the contract says at least 180
     recordings_upload: bool = True  # the spool uploader (recordings/uploader.py)
@@ -213,6 +215,14 @@ class Settings(BaseSettings):
         if self.spool_dir is not None:
             return self.spool_dir
         return self.asterisk_root / "var/spool/asterisk/monitor"
+
+    @property
+    def prompts_path(self) -> Path:
+        """Where the rendered prompt recordings are, seen from the host (Asterisk plays them
+        as sound:callcenter/<lang>/<id>)."""
+        if self.prompts_dir is not None:
+            return self.prompts_dir
+        return self.asterisk_root / "usr/share/asterisk/sounds/callcenter"
 
     @property
     def event_journal(self) -> Path:

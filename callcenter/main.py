@@ -18,7 +18,8 @@ from agent_ui.hub import Hub
 from agent_ui.ws import agent_socket, chat_socket, wallboard_socket
 from ari_app.client import AriClient
 from ari_app.ivr import Ivr
-from callcenter import __version__, centre
+from ari_app.menu import PromptFiles
+from callcenter import __version__, centre, ivrconf
 from callcenter.alerts import service as alert_service
 from callcenter.alerts.router import router as alerts_router
 from callcenter.ami.client import AmiClient
@@ -91,7 +92,8 @@ def _build_ari(settings: Settings, layout: centre.Centre) -> tuple[AriClient, Iv
         password=settings.ari_password.get_secret_value(),
         app=settings.ari_app,
     )
-    ivr = Ivr(ari=ari, digits=layout.ivr_digits(), default_queue=layout.default_queue)
+    menu = ivrconf.load(settings.conf_dir, layout)  # a broken menu stops the start, named
+    ivr = Ivr(ari=ari, config=menu, prompts=PromptFiles(settings.prompts_path))
     ari.on_event(ivr.handle)
     return ari, ivr
 
