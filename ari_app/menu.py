@@ -112,11 +112,11 @@ class MenuWalk:
 
 class PromptFiles:
     """Which recording plays a prompt: `<root>/<lang>/<id>.wav`, seen by Asterisk as
-    `sound:<media_prefix>/<lang>/<id>` (the folder under its sounds dir)."""
+    `sound:<folder>/<lang>/<id>` (`root` is a folder directly under Asterisk's sounds dir)."""
 
-    def __init__(self, root: Path, *, media_prefix: str = "callcenter") -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.prefix = media_prefix
+        self.prefix = root.name
 
     def has(self, prompt_id: str, language: str) -> bool:
         return (self.root / language / f"{prompt_id}.wav").is_file()

@@ -138,6 +138,7 @@ class Settings(BaseSettings):
 
     cases_agents_read_all: bool = False  # True: agents also read others' cases (PII masked)
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
+    prompts_bucket: str = ""  # IVR prompt uploads; empty: s3_bucket, under ivr-prompts/
     case_attachment_max_bytes: int = 10 * 1024 * 1024
 
     # Chat desk (issue 16). LINE's channel secret and access token: env or STATE/secrets.json.

@@ -49,6 +49,7 @@ from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
+from callcenter.prompts.router import router as prompts_router
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)
+    app.include_router(prompts_router)
     app.include_router(live_router)
     app.include_router(callbacks_router)
     app.include_router(cases_router)

@@ -144,7 +144,8 @@ def test_sub_menu_resets_the_tries(tmp_path: Path, layout: centre.Centre) -> Non
 def test_missing_recording_plays_the_other_language_and_is_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (tmp_path / "th").mkdir()
+    tmp_path = tmp_path / "callcenter"
+    (tmp_path / "th").mkdir(parents=True)
     (tmp_path / "en").mkdir()
     (tmp_path / "th" / "welcome.wav").write_bytes(b"RIFF")
     (tmp_path / "en" / "welcome.wav").write_bytes(b"RIFF")
@@ -173,12 +174,13 @@ async def test_the_stasis_app_plays_routes_and_keeps_the_language(
     tmp_path: Path, config: ivrconf.IvrConfig
 ) -> None:
     ari = FakeAri()
+    tmp_path = tmp_path / "callcenter"
     ivr = Ivr(ari=ari, config=config, prompts=PromptFiles(tmp_path))  # type: ignore[arg-type]
     chan = {"id": "c1"}
     await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
     played = [p["media"] for m, _, p in ari.calls if m == "POST"]
     assert played == [LAST_RESORT, LAST_RESORT]  # no recordings at all: a tone, not silence
-    (tmp_path / "en").mkdir()
+    (tmp_path / "en").mkdir(parents=True)
     (tmp_path / "en" / "main-menu.wav").write_bytes(b"RIFF")
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "9", "channel": chan})
