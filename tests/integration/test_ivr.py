@@ -3,10 +3,14 @@ that queue with their language; with the service away, the dialplan IVR does the
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -23,14 +27,49 @@ from tests.helpers import poll
 pytestmark = pytest.mark.integration
 
 
+SHORT_MENU = """
+[ivr]
+tries = 2
+timeout_s = 1.5
+[language]
+prompt = "language"
+timeout_s = 1.5
+keys = { "9" = "en" }
+[menus.main]
+prompt = "main-menu"
+"""
+
+
 @pytest.fixture(scope="module")
-async def ivr_app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def ivr_app(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
     """The service under a Stasis app name of its own: other services on the shared Asterisk
-    (each registers `callcenter`) would replace it; calls name it in ARI_APP (below)."""
-    own = settings.model_copy(update={"ari_app": f"cc-ivr-{uuid.uuid4().hex[:8]}"})
+    (each registers `callcenter`) would replace it; calls name it in ARI_APP (below). Its menu
+    waits 1.5 s for a key; its prompts are short tones of their own in the chroot."""
+    tag = uuid.uuid4().hex[:8]
+    conf = tmp_path_factory.mktemp("ivr-conf")
+    for name in ("centre.toml", "prompts.toml"):
+        shutil.copy(settings.conf_dir / name, conf / name)
+    (conf / "ivr.toml").write_text(SHORT_MENU)
+    folder = settings.asterisk_root / f"usr/share/asterisk/sounds/cc-ivr-{tag}"
+    for prompt in ("welcome", "language", "main-menu", "invalid"):
+        for lang in ("th", "en"):
+            (folder / lang).mkdir(parents=True, exist_ok=True)
+            tone = [
+                "sox", "-n", "-r", "8000", "-c", "1", "-b", "16",
+                str(folder / lang / f"{prompt}.wav"), "synth", "0.3", "sine", "440",
+            ]  # fmt: skip
+            await asyncio.to_thread(subprocess.run, tone, check=True)
+    own = settings.model_copy(
+        update={"ari_app": f"cc-ivr-{tag}", "conf_dir": conf, "prompts_dir": folder}
+    )
     application = create_app(own)
-    async with application.router.lifespan_context(application):
-        yield application
+    try:
+        async with application.router.lifespan_context(application):
+            yield application
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -56,6 +95,7 @@ async def _call(
     digits: dict[str, str] | None = None,
     app: FastAPI,
     variables: Sequence[str] = (),
+    talk: str = "1",
 ) -> Any:
     # ${ARI_APP} in [inbound] reads the channel's variable before the global: this service.
     if not any(v.startswith("ARI_APP=") for v in variables):
@@ -68,7 +108,7 @@ async def _call(
         agents=1,
         patience=Distribution.parse("25", name="patience"),
         ring=Distribution.parse("0", name="ring"),
-        talk=Distribution.parse("1", name="talk"),
+        talk=Distribution.parse(talk, name="talk"),
         seed=4,
         entry="ivr",
     )
@@ -103,13 +143,33 @@ async def _joined_queue(app: FastAPI, uniqueid: str) -> str:
     return await poll(joined, timeout_s=10, what="QueueCallerJoin stored")
 
 
-def _of_channel(events: list[AriEvent], channel_id: str, kind: str) -> list[AriEvent]:
+def _prompts_played(events: list[AriEvent], channel_id: str) -> list[str]:
+    """The prompts a caller heard, as lang/id, in order."""
+    return [
+        "/".join(e["playback"]["media_uri"].split("/")[-2:])
+        for e in _of_channel(events, channel_id, "PlaybackStarted")
+    ]
+
+
+async def _language_of(app: FastAPI, channel_id: str) -> str | None:
+    try:
+        found = await app.state.services.ari.request(
+            "GET", f"/channels/{channel_id}/variable", variable="CC_LANG"
+        )
+    except httpx.HTTPError:
+        return None
+    return str(found.get("value") or "") or None
+
+
+def _of_channel(
+    events: list[AriEvent], channel_id: str, kind: str, *, any_channel: bool = False
+) -> list[AriEvent]:
     out = []
     for event in events:
         target = event.get("channel", {}).get("id") or event.get("playback", {}).get(
             "target_uri", ""
         ).removeprefix("channel:")
-        if event.get("type") == kind and target == channel_id:
+        if event.get("type") == kind and (any_channel or target == channel_id):
             out.append(event)
     return out
 
@@ -130,12 +190,39 @@ async def test_english_key_then_service_line(
     ivr_app: FastAPI, sim_ami: AmiClient, settings: Settings, ari_events: list[AriEvent]
 ) -> None:
     app = ivr_app
-    state = await _call(
-        sim_ami, settings, app=app, queue="cyber-threats", digits={"93": "cyber-threats"}
-    )  # 9: English, then 3
-    uid = network_id(state.plan.call_id)
+    calling = asyncio.create_task(
+        _call(
+            sim_ami, settings, app=app, queue="cyber-threats", digits={"9w3": "cyber-threats"},
+            talk="6",
+        )
+    )  # fmt: skip # 9: English, half a second, then 3
+    uid = await poll(
+        lambda: next(iter(_of_channel(ari_events, "", "StasisStart", any_channel=True)), None),
+        timeout_s=15,
+        what="the call in the Stasis app",
+    )
+    uid = uid["channel"]["id"]
+    # While the caller waits or talks, the channel carries the language for what comes next.
+    assert await poll(lambda: _language_of(app, uid), timeout_s=20, what="CC_LANG") == "en"
+    state = await calling
+    assert network_id(state.plan.call_id) == uid
     assert await _joined_queue(app, uid) == "cyber-threats"
-    assert _of_channel(ari_events, uid, "StasisStart")
+    assert _prompts_played(ari_events, uid)[:3] == ["th/welcome", "th/language", "en/main-menu"]
+
+
+async def test_no_input_repeats_the_menu_then_the_general_queue(
+    ivr_app: FastAPI, sim_ami: AmiClient, settings: Settings, ari_events: list[AriEvent]
+) -> None:
+    app = ivr_app
+    state = await _call(
+        sim_ami, settings, app=app, queue="general-enquiries", digits={"": "general-enquiries"}
+    )
+    uid = network_id(state.plan.call_id)
+    assert await _joined_queue(app, uid) == "general-enquiries"
+    assert _prompts_played(ari_events, uid) == [
+        "th/welcome", "th/language", "th/main-menu", "th/invalid", "th/main-menu",
+    ]  # fmt: skip
+    assert await _language_of(app, uid) in (None, "th")
 
 
 async def test_dialplan_ivr_routes_when_the_service_app_is_away(
