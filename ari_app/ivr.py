@@ -42,9 +42,17 @@ class _Caller:
 class Ivr:
     """One caller per channel in the menu; keys and time-outs drive `MenuWalk`."""
 
-    def __init__(self, *, ari: AriClient, config: IvrConfig, prompts: PromptFiles) -> None:
+    def __init__(
+        self,
+        *,
+        ari: AriClient,
+        config: IvrConfig,
+        prompts: PromptFiles,
+        announcement: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self._ari = ari
         self._config = config
+        self._announcement = announcement  # the emergency announcement on now, if any
         self._prompts = prompts
         self._callers: dict[str, _Caller] = {}
         self._playback_channel: dict[str, str] = {}
@@ -54,6 +62,10 @@ class Ivr:
             "PlaybackFinished": self._on_playback_finished,
             "StasisEnd": self._on_end,
         }
+
+    @property
+    def config(self) -> IvrConfig:
+        return self._config
 
     @property
     def waiting(self) -> int:
@@ -70,7 +82,7 @@ class Ivr:
             return
         channel_id = event["channel"]["id"]
         caller = self._callers[channel_id] = _Caller(walk=MenuWalk(self._config))
-        await self._perform(channel_id, caller, caller.walk.start())
+        await self._perform(channel_id, caller, caller.walk.start(self._announcement()))
 
     async def _on_dtmf(self, event: AriEvent) -> None:
         channel_id = event["channel"]["id"]

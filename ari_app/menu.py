@@ -50,10 +50,12 @@ class MenuWalk:
         self.tries = 0
         self.done = False
 
-    def start(self) -> Play:
+    def start(self, announcement: str | None = None) -> Play:
+        """The welcome, the emergency announcement when one is on, the language choice."""
         c = self.config
+        extra = (announcement,) if announcement else ()
         return Play(
-            prompts=(c.welcome, c.language_prompt),
+            prompts=(c.welcome, *extra, c.language_prompt),
             language=self.language,
             timeout_s=c.language_timeout_s,
         )

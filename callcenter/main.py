@@ -49,6 +49,8 @@ from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
+from callcenter.prompts.announcement import Announcement
+from callcenter.prompts.router import announcement_router
 from callcenter.prompts.router import router as prompts_router
 from callcenter.reconcile.service import Reconciler
 from callcenter.services import Services
@@ -86,7 +88,9 @@ def _build_ami(
     )
 
 
-def _build_ari(settings: Settings, layout: centre.Centre) -> tuple[AriClient, Ivr]:
+def _build_ari(
+    settings: Settings, layout: centre.Centre, announcement: Announcement
+) -> tuple[AriClient, Ivr]:
     ari = AriClient(
         base_url=settings.ari_url,
         user=settings.ari_user,
@@ -94,7 +98,12 @@ def _build_ari(settings: Settings, layout: centre.Centre) -> tuple[AriClient, Iv
         app=settings.ari_app,
     )
     menu = ivrconf.load(settings.conf_dir, layout)  # a broken menu stops the start, named
-    ivr = Ivr(ari=ari, config=menu, prompts=PromptFiles(settings.prompts_path))
+    ivr = Ivr(
+        ari=ari,
+        config=menu,
+        prompts=PromptFiles(settings.prompts_path),
+        announcement=lambda: announcement.current,
+    )
     ari.on_event(ivr.handle)
     return ari, ivr
 
@@ -147,11 +156,14 @@ async def _build(settings: Settings) -> Services:
     pipeline = LivePipeline(
         metrics=metrics, events=events, records=records, book=book, on_changes=wallboard.changed
     )
-    ari, ivr = _build_ari(settings, layout)
+    announcement = Announcement(sessions)
+    await announcement.load()
+    ari, ivr = _build_ari(settings, layout, announcement)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
-        ivr=ivr, hub=hub, metrics=metrics, book=book, wallboard=wallboard, screen_pops=pops,
+        ivr=ivr, announcement=announcement, hub=hub, metrics=metrics, book=book,
+        wallboard=wallboard, screen_pops=pops,
         event_writer=events, record_writer=records, pipeline=pipeline,
         reconciler=Reconciler(
             settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
@@ -216,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(kpi_router)
     app.include_router(prompts_router)
+    app.include_router(announcement_router)
     app.include_router(live_router)
     app.include_router(callbacks_router)
     app.include_router(cases_router)

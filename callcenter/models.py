@@ -7,6 +7,7 @@ from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
+from callcenter.prompts.announcement import AnnouncementAction
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import AgentAction, SpyAction
@@ -16,8 +17,8 @@ from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
 metadata = Base.metadata
 
 __all__ = [
-    "AgentAction", "AlertAction", "AlertThreshold", "AmiEvent", "AuditEntry", "CallbackDrop",
-    "CallbackEvent", "CallbackTask",
+    "AgentAction", "AlertAction", "AlertThreshold", "AmiEvent", "AnnouncementAction", "AuditEntry",
+    "CallbackDrop", "CallbackEvent", "CallbackTask",
     "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
     "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
     "SpyAction", "User", "WebhookEvent", "metadata",

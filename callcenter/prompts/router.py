@@ -1,16 +1,20 @@
-"""`/api/v1/prompts`: the IVR prompt catalogue and the recordings still missing per language."""
+"""`/api/v1/prompts`: the IVR prompt catalogue and the recordings still missing per language;
+`/api/v1/ivr/announcement`: the emergency announcement, switched by a supervisor (audited)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.errors import SIGNED_IN, errors
+from callcenter.errors import CHANGES, SIGNED_IN, NotFound, errors
 from callcenter.prompts import catalogue, service
-from callcenter.services import S3Dep, SettingsDep
+from callcenter.services import S3Dep, Services, ServicesDep, SettingsDep
 from callcenter.users.deps import SupervisorUser as Supervisor
+from callcenter.validation import InputModel
 
 router = APIRouter(prefix="/api/v1/prompts", tags=["prompts"], responses=errors(*SIGNED_IN))
 
@@ -21,3 +25,64 @@ async def list_prompts(_user: Supervisor, settings: SettingsDep, s3: S3Dep) -> d
     with no uploaded recording yet (placeholders count as missing)."""
     rows = await asyncio.to_thread(service.states, settings, s3)
     return {"prompts": [r.as_dict() for r in rows], "missing": catalogue.missing(rows)}
+
+
+announcement_router = APIRouter(
+    prefix="/api/v1/ivr/announcement", tags=["prompts"], responses=errors(*SIGNED_IN, *CHANGES)
+)
+
+
+class AnnouncementIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str | None = Field(
+        default=None,
+        max_length=48,
+        description="A prompt id of the catalogue to switch on; null switches it off",
+    )
+    reason: str = Field(default="", max_length=255, description="Why (kept in the audit trail)")
+
+
+class AnnouncementActionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    username: str
+    action: str
+    prompt_id: str
+    reason: str
+
+
+class AnnouncementOut(BaseModel):
+    prompt: str | None = Field(description="The announcement callers hear now, or null")
+    history: list[AnnouncementActionOut] = Field(description="The latest switches, newest first")
+
+
+async def _state(parts: Services) -> AnnouncementOut:
+    rows = await parts.announcement.history()
+    return AnnouncementOut(
+        prompt=parts.announcement.current,
+        history=[AnnouncementActionOut.model_validate(r) for r in rows],
+    )
+
+
+@announcement_router.get("")
+async def announcement(_user: Supervisor, parts: ServicesDep) -> AnnouncementOut:
+    """The emergency announcement callers hear after the welcome now, and who switched it."""
+    return await _state(parts)
+
+
+@announcement_router.post("")
+async def switch_announcement(
+    body: AnnouncementIn, user: Supervisor, parts: ServicesDep
+) -> AnnouncementOut:
+    """Switch the emergency announcement on (a catalogue prompt) or off (null); audited."""
+    if body.prompt is not None and body.prompt not in parts.ivr.config.catalogue.prompts:
+        raise NotFound(
+            f"no prompt {body.prompt!r} in the catalogue / ไม่มีข้อความเสียง {body.prompt!r}",
+            known=parts.ivr.config.catalogue.ids,
+        )
+    await parts.announcement.switch(
+        prompt_id=body.prompt, user_id=user.id, username=user.username, reason=body.reason
+    )
+    return await _state(parts)

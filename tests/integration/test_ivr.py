@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from ari_app.client import AriEvent
 from callcenter import centre
@@ -22,7 +23,9 @@ from callcenter.config import Settings
 from callcenter.main import create_app
 from callcenter.simulate.runner import Simulation, network_id
 from callcenter.simulate.spec import Distribution, RunSpec, plan
+from callcenter.users.models import Role
 from tests.helpers import poll
+from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +56,7 @@ async def ivr_app(
         shutil.copy(settings.conf_dir / name, conf / name)
     (conf / "ivr.toml").write_text(SHORT_MENU)
     folder = settings.asterisk_root / f"usr/share/asterisk/sounds/cc-ivr-{tag}"
-    for prompt in ("welcome", "language", "main-menu", "invalid"):
+    for prompt in ("welcome", "language", "main-menu", "invalid", "announce-scam-wave"):
         for lang in ("th", "en"):
             (folder / lang).mkdir(parents=True, exist_ok=True)
             tone = [
@@ -238,3 +241,41 @@ async def test_dialplan_ivr_routes_when_the_service_app_is_away(
     uid = network_id(state.plan.call_id)
     assert await _joined_queue(app, uid) == "digital-law"
     assert not _of_channel(ari_events, uid, "StasisStart"), "the service must not have seen it"
+
+
+async def test_emergency_announcement_switched_by_a_supervisor(
+    ivr_app: FastAPI, sim_ami: AmiClient, settings: Settings, ari_events: list[AriEvent]
+) -> None:
+    app = ivr_app
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        boss = await person(app, client, Role.supervisor)
+        agent = await person(app, client, Role.agent)
+        url, body = "/api/v1/ivr/announcement", {"prompt": "announce-scam-wave", "reason": "wave"}
+        r = await client.post(url, json=body, headers=agent.headers)
+        assert r.status_code == 403
+        r = await client.post(url, json={"prompt": "nope"}, headers=boss.headers)
+        assert r.status_code == 404 and r.json()["error_id"] == "not_found"
+        r = await client.post(url, json=body, headers=boss.headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["prompt"] == "announce-scam-wave"
+
+        state = await _call(sim_ami, settings, app=app, queue="digital-law")
+        uid = network_id(state.plan.call_id)
+        assert _prompts_played(ari_events, uid)[:2] == ["th/welcome", "th/announce-scam-wave"]
+
+        r = await client.post(url, json={"prompt": None, "reason": "over"}, headers=boss.headers)
+        assert r.status_code == 200 and r.json()["prompt"] is None
+        history = r.json()["history"]
+        assert [(h["action"], h["username"], h["reason"]) for h in history[:2]] == [
+            ("off", boss.username, "over"),
+            ("on", boss.username, "wave"),
+        ]
+        state = await _call(sim_ami, settings, app=app, queue="digital-law")
+        uid = network_id(state.plan.call_id)
+        assert "th/announce-scam-wave" not in _prompts_played(ari_events, uid)
+
+    # The trail is append-only.
+    with pytest.raises(DBAPIError):
+        async with app.state.services.db_engine.begin() as conn:
+            await conn.execute(text("UPDATE ivr_announcement_actions SET reason = 'edited'"))

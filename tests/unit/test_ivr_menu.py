@@ -228,3 +228,13 @@ async def test_no_key_after_the_prompts_ends_in_the_fallback_queue(
             break
         await asyncio.sleep(0.02)
     assert ari.calls[-1][2]["extension"] == "general-enquiries"
+
+
+def test_an_announcement_on_plays_after_the_welcome(config: ivrconf.IvrConfig) -> None:
+    walk = MenuWalk(config)
+    assert walk.start("announce-scam-wave").prompts == (
+        "welcome",
+        "announce-scam-wave",
+        "language",
+    )
+    assert MenuWalk(config).start(None).prompts == ("welcome", "language")
