@@ -172,6 +172,9 @@ function paintPop(call) {
   $("pop").dataset.call = call.call_id; $("pop").dataset.stage = call.stage;
   $("pop-caller").textContent = call.caller || "ไม่ทราบหมายเลข · Unknown number";
   $("pop-queue").textContent = `${call.queue_th} · ${call.queue_en}`;
+  // The language the caller chose in the IVR (CC_LANG): the agent greets them in it.
+  $("pop-lang").hidden = !call.language;
+  $("pop-lang").textContent = call.language === "en" ? "English · อังกฤษ" : call.language === "th" ? "ภาษาไทย · Thai" : call.language || "";
   $("pop-stage").textContent = STAGES[call.stage] || call.stage;
   $("case-create").disabled = !["ringing", "connected", "ended"].includes(call.stage);
   const line = desk.taxonomy && desk.taxonomy.service_lines.find((l) => l.queue === call.queue);

@@ -63,6 +63,11 @@ def _chan_var(h: Headers, name: str) -> str | None:
     return None
 
 
+def chan_var(h: Headers, name: str) -> str | None:
+    """A channel variable of the event's channel (manager.conf channelvars), or None."""
+    return _chan_var(h, name)
+
+
 def entered_at(h: Headers) -> float | None:
     """When the caller entered the queue: CC_ENTERED, set by the dialplan in the call's own
     thread just before Queue(), if present and plausible (not after the event, not more than
