@@ -37,6 +37,8 @@ class _Caller:
     walk: MenuWalk
     playbacks: list[str] = field(default_factory=list)
     timer: asyncio.Task[None] | None = None
+    # A key and the timer may act at once: one step at a time, each on the state the last left.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Ivr:
@@ -82,27 +84,32 @@ class Ivr:
             return
         channel_id = event["channel"]["id"]
         caller = self._callers[channel_id] = _Caller(walk=MenuWalk(self._config))
-        await self._perform(channel_id, caller, caller.walk.start(self._announcement()))
+        async with caller.lock:
+            await self._perform(channel_id, caller, caller.walk.start(self._announcement()))
 
     async def _on_dtmf(self, event: AriEvent) -> None:
         channel_id = event["channel"]["id"]
         caller = self._callers.get(channel_id)
         if caller is None:
             return
-        step = caller.walk.key(str(event.get("digit")))
-        if step is not None:
-            await self._perform(channel_id, caller, step)
+        async with caller.lock:
+            step = caller.walk.key(str(event.get("digit")))
+            if step is not None:
+                await self._perform(channel_id, caller, step)
 
     async def _on_playback_finished(self, event: AriEvent) -> None:
         playback_id = event["playback"]["id"]
         channel_id = self._playback_channel.pop(playback_id, None)
         caller = self._callers.get(channel_id) if channel_id else None
-        if caller is None or playback_id not in caller.playbacks:
+        if caller is None or channel_id is None:
             return
-        last = caller.playbacks[-1] == playback_id
-        caller.playbacks.remove(playback_id)
-        if last and channel_id is not None and not caller.walk.done:
-            self._arm(channel_id, caller, self._current_timeout(caller))
+        async with caller.lock:  # a step still queueing its prompts has them all listed after
+            if playback_id not in caller.playbacks:
+                return
+            last = caller.playbacks[-1] == playback_id
+            caller.playbacks.remove(playback_id)
+            if last and not caller.walk.done:
+                self._arm(channel_id, caller, self._current_timeout(caller))
 
     async def _on_end(self, event: AriEvent) -> None:
         caller = self._callers.pop(event["channel"]["id"], None)
@@ -127,12 +134,16 @@ class Ivr:
         caller = self._callers.get(channel_id)
         if caller is None:
             return
-        caller.timer = None
-        step = caller.walk.timeout()
-        if step is not None:
-            await self._perform(channel_id, caller, step)
+        async with caller.lock:
+            if caller.timer is not asyncio.current_task():
+                return  # a key came first and made a new step (and timer)
+            caller.timer = None
+            step = caller.walk.timeout()
+            if step is not None:
+                await self._perform(channel_id, caller, step)
 
     async def _perform(self, channel_id: str, caller: _Caller, step: Step) -> None:
+        """Under caller.lock."""
         if caller.timer is not None and caller.timer is not asyncio.current_task():
             caller.timer.cancel()
         caller.timer = None

@@ -238,3 +238,36 @@ def test_an_announcement_on_plays_after_the_welcome(config: ivrconf.IvrConfig) -
         "language",
     )
     assert MenuWalk(config).start(None).prompts == ("welcome", "language")
+
+
+class SlowAri(FakeAri):
+    async def request(self, method: str, path: str, **params: Any) -> Any:
+        await asyncio.sleep(0.02)
+        return await super().request(method, path, **params)
+
+
+async def test_a_key_during_the_timers_step_waits_for_it_and_routes_once(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    toml = (
+        "[ivr]\ntries = 3\ntimeout_s = 5\n[language]\ntimeout_s = 0.01\n"
+        '[menus.main]\nprompt = "main-menu"\n'
+    )
+    ari = SlowAri()
+    config = ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    ivr = Ivr(ari=ari, config=config, prompts=PromptFiles(tmp_path / "x"))  # type: ignore[arg-type]
+    chan = {"id": "c3"}
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
+    last = next(p for m, p, _ in reversed(ari.calls) if m == "POST").rsplit("/", 1)[1]
+    await ivr.handle({"type": "PlaybackFinished", "playback": {"id": last}})
+    # The language wait (0.01 s) ends; while its step queues the menu prompt, a key comes.
+    for _ in range(100):
+        if any(m == "DELETE" for m, _, _ in ari.calls):
+            break
+        await asyncio.sleep(0.005)
+    await ivr.handle({"type": "ChannelDtmfReceived", "digit": "1", "channel": chan})
+    routes = [p for m, path, p in ari.calls if path.endswith("/continue")]
+    assert routes == [{"context": "queue-entry", "extension": "online-shopping", "priority": 1}]
+    after = ari.calls[[path for _, path, _ in ari.calls].index("/channels/c3/continue") + 1 :]
+    assert not any("/play/" in path for _, path, _ in after)  # nothing played after the route
+    await ivr.handle({"type": "StasisEnd", "channel": chan})
