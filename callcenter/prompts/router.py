@@ -16,6 +16,7 @@ from callcenter.services import S3Dep, Services, ServicesDep, SettingsDep
 from callcenter.users.deps import SupervisorUser as Supervisor
 from callcenter.validation import InputModel
 
+ANNOUNCE_PREFIX = "announce-"  # the catalogue's prompts a supervisor may switch on
 router = APIRouter(prefix="/api/v1/prompts", tags=["prompts"], responses=errors(*SIGNED_IN))
 
 
@@ -53,15 +54,34 @@ class AnnouncementActionOut(BaseModel):
     reason: str
 
 
+class AnnouncementChoice(BaseModel):
+    id: str
+    th: str
+    en: str
+
+
 class AnnouncementOut(BaseModel):
     prompt: str | None = Field(description="The announcement callers hear now, or null")
+    choices: list[AnnouncementChoice] = Field(
+        description=f"The catalogue's announcements (ids starting {ANNOUNCE_PREFIX!r})"
+    )
     history: list[AnnouncementActionOut] = Field(description="The latest switches, newest first")
+
+
+def _choices(parts: Services) -> list[AnnouncementChoice]:
+    book = parts.ivr.config.catalogue
+    return [
+        AnnouncementChoice(id=p.id, th=p.text["th"], en=p.text["en"])
+        for p in sorted(book.prompts.values(), key=lambda p: p.id)
+        if p.id.startswith(ANNOUNCE_PREFIX)
+    ]
 
 
 async def _state(parts: Services) -> AnnouncementOut:
     rows = await parts.announcement.history()
     return AnnouncementOut(
         prompt=parts.announcement.current,
+        choices=_choices(parts),
         history=[AnnouncementActionOut.model_validate(r) for r in rows],
     )
 
@@ -77,10 +97,11 @@ async def switch_announcement(
     body: AnnouncementIn, user: Supervisor, parts: ServicesDep
 ) -> AnnouncementOut:
     """Switch the emergency announcement on (a catalogue prompt) or off (null); audited."""
-    if body.prompt is not None and body.prompt not in parts.ivr.config.catalogue.prompts:
+    known = [c.id for c in _choices(parts)]
+    if body.prompt is not None and body.prompt not in known:
         raise NotFound(
-            f"no prompt {body.prompt!r} in the catalogue / ไม่มีข้อความเสียง {body.prompt!r}",
-            known=parts.ivr.config.catalogue.ids,
+            f"no announcement {body.prompt!r} in the catalogue / ไม่มีประกาศ {body.prompt!r}",
+            known=known,
         )
     await parts.announcement.switch(
         prompt_id=body.prompt, user_id=user.id, username=user.username, reason=body.reason
