@@ -16,11 +16,12 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 
 from ari_app.client import AriClient, AriEvent
-from ari_app.menu import MenuWalk, Play, PromptFiles, Route, Step
+from ari_app.menu import CLOSED_STAGE, Hangup, MenuWalk, Play, PromptFiles, Route, Step
 from callcenter.ivrconf import IvrConfig
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ class Ivr:
         config: IvrConfig,
         prompts: PromptFiles,
         announcement: Callable[[], str | None] = lambda: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._clock = clock  # opening hours are read against it
         self._ari = ari
         self._config = config
         self._announcement = announcement  # the emergency announcement on now, if any
@@ -85,7 +88,9 @@ class Ivr:
         channel_id = event["channel"]["id"]
         caller = self._callers[channel_id] = _Caller(walk=MenuWalk(self._config))
         async with caller.lock:
-            await self._perform(channel_id, caller, caller.walk.start(self._announcement()))
+            await self._perform(
+                channel_id, caller, caller.walk.start(self._announcement(), now=self._clock())
+            )
 
     async def _on_dtmf(self, event: AriEvent) -> None:
         channel_id = event["channel"]["id"]
@@ -121,8 +126,10 @@ class Ivr:
             self._playback_channel.pop(playback_id, None)
 
     def _current_timeout(self, caller: _Caller) -> float:
-        walk = caller.walk
-        return self._config.language_timeout_s if walk.stage == "" else self._config.timeout_s
+        stage = caller.walk.stage
+        if stage == CLOSED_STAGE:
+            return 0.5
+        return self._config.language_timeout_s if stage == "" else self._config.timeout_s
 
     def _arm(self, channel_id: str, caller: _Caller, delay_s: float) -> None:
         if caller.timer is not None:
@@ -150,6 +157,9 @@ class Ivr:
         await self._stop_prompts(caller)
         if isinstance(step, Route):
             await self._route(channel_id, step)
+        elif isinstance(step, Hangup):
+            with contextlib.suppress(httpx.HTTPError):  # gone already: nothing to end
+                await self._ari.request("DELETE", f"/channels/{channel_id}")
         else:
             await self._play(channel_id, caller, step)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from callcenter.ivrconf import LANGUAGES, IvrConfig
@@ -37,7 +38,13 @@ class Route:
     fallback: bool = False
 
 
-Step = Play | Route
+@dataclass(frozen=True)
+class Hangup:
+    """End the call (the line is closed and the caller heard so)."""
+
+
+Step = Play | Route | Hangup
+CLOSED_STAGE = "closed"  # the closed message is playing
 
 
 class MenuWalk:
@@ -50,9 +57,14 @@ class MenuWalk:
         self.tries = 0
         self.done = False
 
-    def start(self, announcement: str | None = None) -> Play:
-        """The welcome, the emergency announcement when one is on, the language choice."""
+    def start(self, announcement: str | None = None, *, now: datetime | None = None) -> Play:
+        """The welcome, the emergency announcement when one is on, the language choice; out
+        of opening hours, the welcome and the closed message."""
         c = self.config
+        if not c.hours.open_at(now or datetime.now(UTC)):
+            self.stage = CLOSED_STAGE
+            return Play(prompts=(c.welcome, c.hours.closed_prompt), language=self.language,
+                        timeout_s=0.5)  # fmt: skip
         extra = (announcement,) if announcement else ()
         return Play(
             prompts=(c.welcome, *extra, c.language_prompt),
@@ -65,6 +77,8 @@ class MenuWalk:
         if self.done:
             return None
         c = self.config
+        if self.stage == CLOSED_STAGE:
+            return None
         if self.stage == LANGUAGE_STAGE:
             chosen = c.language_keys.get(digit)
             if chosen is not None:
@@ -81,6 +95,9 @@ class MenuWalk:
         """No key in time after the prompts."""
         if self.done:
             return None
+        if self.stage == CLOSED_STAGE:
+            self.done = True
+            return Hangup()
         if self.stage == LANGUAGE_STAGE:
             return self._enter(self.config.start)
         return self._miss()

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callcenter.centre import Centre
 
@@ -61,6 +63,35 @@ class Menu:
     options: dict[str, Action]
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CENTRE_TZ = ZoneInfo("Asia/Bangkok")
+_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When the line answers, in the centre's time (Asia/Bangkok). No days: always (24/7)."""
+
+    days: dict[int, list[tuple[time, time]]] = field(default_factory=dict)  # weekday → ranges
+    closed_dates: frozenset[date] = frozenset()
+    closed_prompt: str = "closed"
+
+    @property
+    def always(self) -> bool:
+        return not self.days and not self.closed_dates
+
+    def open_at(self, moment: datetime) -> bool:
+        if self.always:
+            return True
+        local = moment.astimezone(CENTRE_TZ)
+        if local.date() in self.closed_dates:
+            return False
+        if not self.days:
+            return True
+        now = local.time()
+        return any(start <= now < end for start, end in self.days.get(local.weekday(), []))
+
+
 @dataclass(frozen=True)
 class IvrConfig:
     default_language: str
@@ -75,11 +106,14 @@ class IvrConfig:
     menus: dict[str, Menu]
     start: str = "main"
     catalogue: Catalogue = field(default_factory=lambda: Catalogue(prompts={}))
+    hours: Hours = field(default_factory=Hours)
 
     @property
     def prompt_ids(self) -> set[str]:
         """Every prompt the menu may play."""
         ids = {self.welcome, self.invalid, self.language_prompt}
+        if not self.hours.always:
+            ids.add(self.hours.closed_prompt)
         return ids | {m.prompt for m in self.menus.values()}
 
 
@@ -175,6 +209,7 @@ def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: 
         menus=menus,
         start=start,
         catalogue=catalogue,
+        hours=_hours(data.get("hours", {}), where=f"{where} [hours]"),
     )
     missing = sorted(config.prompt_ids - set(catalogue.prompts))
     if missing:
@@ -214,3 +249,41 @@ def _menus(raw: object, *, centre: Centre, where: str) -> dict[str, Menu]:
             if action.kind == "menu" and action.target not in menus:
                 raise ValueError(f"{where} [menus.{menu.id}] key {key}: no menu {action.target!r}")
     return menus
+
+
+def _hours(raw: object, *, where: str) -> Hours:
+    """[hours]: mon = "08:30-16:30" (or a list of ranges), closed_dates = ["2026-12-31"]."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table")
+    unknown = set(raw) - {*DAYS, "closed_dates", "closed_prompt"}
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)} (days are {', '.join(DAYS)})")
+    days: dict[int, list[tuple[time, time]]] = {}
+    for index, day in enumerate(DAYS):
+        if day not in raw:
+            continue
+        ranges = raw[day] if isinstance(raw[day], list) else [raw[day]]
+        for text in ranges:
+            found = _RANGE.match(str(text))
+            if found is None:
+                raise ValueError(f"{where}: {day} = {text!r} is not HH:MM-HH:MM")
+            h1, m1, h2, m2 = (int(g) for g in found.groups())
+            end = time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else None
+            try:
+                start, end = time(h1, m1), end or time(h2, m2)
+            except ValueError as exc:
+                raise ValueError(f"{where}: {day} = {text!r}: {exc}") from exc
+            if not start < end:
+                raise ValueError(f"{where}: {day} = {text!r} ends before it starts")
+            days.setdefault(index, []).append((start, end))
+    closed: set[date] = set()
+    for value in raw.get("closed_dates", []):
+        try:
+            closed.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise ValueError(f"{where}: closed_dates {value!r} is not YYYY-MM-DD") from exc
+    return Hours(
+        days=days,
+        closed_dates=frozenset(closed),
+        closed_prompt=str(raw.get("closed_prompt", "closed")),
+    )

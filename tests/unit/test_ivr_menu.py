@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ari_app.ivr import Ivr
-from ari_app.menu import LAST_RESORT, MenuWalk, Play, PromptFiles, Route
+from ari_app.menu import LAST_RESORT, Hangup, MenuWalk, Play, PromptFiles, Route
 from callcenter import centre, ivrconf
+from tests.helpers import poll
 
 CONF = Path(__file__).resolve().parents[2] / "asterisk_conf"
 
@@ -271,3 +273,83 @@ async def test_a_key_during_the_timers_step_waits_for_it_and_routes_once(
     after = ari.calls[[path for _, path, _ in ari.calls].index("/channels/c3/continue") + 1 :]
     assert not any("/play/" in path for _, path, _ in after)  # nothing played after the route
     await ivr.handle({"type": "StasisEnd", "channel": chan})
+
+
+HOURS = (
+    '[hours]\nmon = ["08:30-12:00", "13:00-16:30"]\nsat = "00:00-24:00"\n'
+    'closed_dates = ["2026-12-07"]\n[menus.main]\nprompt = "main-menu"\n'
+)
+
+
+def _bangkok(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ivrconf.CENTRE_TZ)
+
+
+def test_opening_hours_in_bangkok_time(tmp_path: Path, layout: centre.Centre) -> None:
+    hours = ivrconf.load(_conf_dir(tmp_path, HOURS), layout).hours
+    assert hours.open_at(_bangkok("2026-12-14T08:30:00"))  # a Monday
+    assert not hours.open_at(_bangkok("2026-12-14T12:30:00"))  # lunch
+    assert not hours.open_at(_bangkok("2026-12-14T16:30:00"))  # the end is not open
+    assert not hours.open_at(_bangkok("2026-12-07T10:00:00"))  # a Monday, but a holiday
+    assert hours.open_at(_bangkok("2026-12-12T23:59:59"))  # Saturday, all day
+    assert not hours.open_at(_bangkok("2026-12-13T10:00:00"))  # Sunday: not listed
+    # 02:00 UTC on Monday is 09:00 in Bangkok: open.
+    assert hours.open_at(datetime(2026, 12, 14, 2, 0, tzinfo=UTC))
+    shipped = ivrconf.load(CONF, layout).hours
+    assert shipped.always and shipped.open_at(_bangkok("2026-12-13T03:00:00"))  # 1212: 24/7
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ('mon = "8:30-16:30"', "is not HH:MM-HH:MM"),
+        ('mon = "16:30-08:30"', "ends before it starts"),
+        ('mon = "08:30-25:00"', "hour must be"),
+        ('monday = "08:30-16:30"', "unknown keys ['monday']"),
+        ('closed_dates = ["31/12/2026"]', "is not YYYY-MM-DD"),
+        ('mon = "08:30-16:30"\nclosed_prompt = "nope"', "['nope'] are not in the catalogue"),
+    ],
+)
+def test_bad_opening_hours_are_refused(
+    tmp_path: Path, layout: centre.Centre, hours: str, message: str
+) -> None:
+    toml = f'[hours]\n{hours}\n[menus.main]\nprompt = "main-menu"\n'
+    with pytest.raises(ValueError) as err:
+        ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert message in str(err.value)
+
+
+def test_closed_line_says_so_and_ends_the_call(tmp_path: Path, layout: centre.Centre) -> None:
+    config = ivrconf.load(_conf_dir(tmp_path, HOURS), layout)
+    walk = MenuWalk(config)
+    closed = walk.start(now=_bangkok("2026-12-13T10:00:00"))
+    assert closed.prompts == ("welcome", "closed")
+    assert walk.key("1") is None  # no menu while closed
+    assert walk.timeout() == Hangup()
+    open_walk = MenuWalk(config)
+    assert open_walk.start(now=_bangkok("2026-12-14T09:00:00")).prompts == ("welcome", "language")
+
+
+async def test_the_stasis_app_hangs_up_after_the_closed_message(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    ari = FakeAri()
+    config = ivrconf.load(_conf_dir(tmp_path, HOURS), layout)
+    sunday = _bangkok("2026-12-13T10:00:00")
+    ivr = Ivr(
+        ari=ari,  # type: ignore[arg-type]
+        config=config,
+        prompts=PromptFiles(tmp_path / "x"),
+        clock=lambda: sunday,
+    )
+    chan = {"id": "c4"}
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
+    plays = [path for m, path, _ in ari.calls if m == "POST"]
+    assert len(plays) == 2
+    await ivr.handle({"type": "PlaybackFinished", "playback": {"id": plays[-1].rsplit("/", 1)[1]}})
+
+    async def hung_up() -> bool:
+        return ("DELETE", "/channels/c4", {}) in ari.calls
+
+    await poll(hung_up, timeout_s=5, what="the call ended")
+    assert not any(path.endswith("/continue") for _, path, _ in ari.calls)
