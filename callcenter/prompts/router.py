@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.errors import CHANGES, SIGNED_IN, NotFound, errors
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, NotFound, errors
 from callcenter.prompts import catalogue, service
 from callcenter.services import S3Dep, Services, ServicesDep, SettingsDep
+from callcenter.users.deps import AdminUser as Admin
 from callcenter.users.deps import SupervisorUser as Supervisor
 from callcenter.validation import InputModel
 
@@ -26,6 +30,53 @@ async def list_prompts(_user: Supervisor, settings: SettingsDep, s3: S3Dep) -> d
     with no uploaded recording yet (placeholders count as missing)."""
     rows = await asyncio.to_thread(service.states, settings, s3)
     return {"prompts": [r.as_dict() for r in rows], "missing": catalogue.missing(rows)}
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a few minutes of WAV
+FORMATS = {"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/mpeg": ".mp3"}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The recording's bytes: WAV or MP3 (Content-Type audio/wav or audio/mpeg)",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in FORMATS},
+    }
+}
+
+
+class TooLarge(InvalidInput):
+    status, error_id = 413, "prompt_too_large"
+
+
+@router.put("/{prompt_id}/{language}", openapi_extra=UPLOAD_BODY)
+async def upload_prompt(
+    prompt_id: Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")],
+    language: Literal["th", "en"],
+    request: Request,
+    user: Admin,
+    settings: SettingsDep,
+    s3: S3Dep,
+) -> dict[str, Any]:
+    """An admin uploads a prompt's recording in one language: sox converts it to what Asterisk
+    plays, it is stored in S3 and played from the next call on."""
+    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if kind not in FORMATS:
+        raise InvalidInput(
+            "Content-Type must be audio/wav or audio/mpeg / ต้องเป็นไฟล์ WAV หรือ MP3",
+            content_type=kind,
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise TooLarge(f"recordings are limited to {MAX_UPLOAD_BYTES} bytes", limit=size)
+        chunks.append(chunk)
+    if not size:
+        raise InvalidInput("the recording is empty / ไฟล์เสียงว่างเปล่า")
+    with tempfile.TemporaryDirectory(prefix="cc-upload-") as tmp:
+        source = Path(tmp) / f"upload{FORMATS[kind]}"
+        source.write_bytes(b"".join(chunks))
+        key = await asyncio.to_thread(service.upload, settings, s3, prompt_id, language, source)
+    return {"id": prompt_id, "language": language, "key": key, "by": user.username}
 
 
 announcement_router = APIRouter(

@@ -115,6 +115,32 @@ async def test_missing_list_upload_and_play(
         r = await client.get("/api/v1/prompts", headers={"Authorization": f"Bearer {agent}"})
         assert r.status_code == 403
 
+        # An admin uploads the English "invalid" prompt over HTTP (a WAV at 16 kHz).
+        wav = tmp_path / "invalid.wav"
+        tone = ["sox", "-n", "-r", "16000", "-c", "1", str(wav), "synth", "0.5", "sine", "660"]
+        await asyncio.to_thread(subprocess.run, tone, check=True)
+        admin = await token_for(prompts_app, client, Role.admin)
+        url = "/api/v1/prompts/invalid/en"
+        as_admin = {"Authorization": f"Bearer {admin}", "content-type": "audio/wav"}
+        r = await client.put(url, content=wav.read_bytes(), headers=as_admin)
+        assert r.status_code == 200, r.text
+        as_sup = {"Authorization": f"Bearer {token}", "content-type": "audio/wav"}
+        r = await client.put(url, content=wav.read_bytes(), headers=as_sup)
+        assert r.status_code == 403
+        r = await client.put(
+            url, content=b"hello", headers={**as_admin, "content-type": "text/plain"}
+        )
+        assert r.status_code == 422 and r.json()["error_id"] == "invalid_input"
+        r = await client.put(url, content=b"not audio at all", headers=as_admin)
+        assert r.status_code == 422 and r.json()["error_id"] == "prompt_audio_invalid"
+        r = await client.get("/api/v1/prompts", headers={"Authorization": f"Bearer {token}"})
+        assert "invalid" not in r.json()["missing"]["en"]
+        played = folder / "en" / "invalid.wav"
+        info = await asyncio.to_thread(
+            subprocess.run, ["soxi", "-r", str(played)], capture_output=True, text=True
+        )
+        assert info.stdout.strip() == "8000"  # converted to what Asterisk plays
+
     # The English main menu has no recording now: the Thai one plays instead (never silence).
     (folder / "en" / "main-menu.wav").unlink()
 
