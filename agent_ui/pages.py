@@ -25,6 +25,8 @@ QA_MINE_ROLES = {Role.agent.value}  # their own evaluations (by the agent of the
 DESK_ROLES = {Role.agent.value, Role.admin.value}
 CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
 SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
+CASES_ROLES = {Role.supervisor.value, Role.admin.value}  # every case (agents: the desk's own)
+REPORT_ROLES = {Role.supervisor.value, Role.viewer.value, Role.admin.value}
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,6 +112,24 @@ async def chat_inbox(role: PageRole) -> Response:
 async def social_page(role: PageRole) -> Response:
     """Social listening: volume, ranked mentions, influencers (supervisor, admin)."""
     return _guarded(role, "/social", SOCIAL_ROLES, "social.html", "social_forbidden.html")
+
+
+@router.get("/cases", response_model=None)
+async def cases_page(role: PageRole) -> Response:
+    """Every case, searched and paged (supervisor, admin); agents have their own on the desk."""
+    return _guarded(role, "/cases", CASES_ROLES, "cases.html", "forbidden.html")
+
+
+@router.get("/reports", response_model=None)
+async def reports_page(role: PageRole) -> Response:
+    """Report packs: list, download (supervisor, viewer, admin); rebuild (supervisor, admin)."""
+    return _guarded(role, "/reports", REPORT_ROLES, "reports.html", "reports_forbidden.html")
+
+
+@router.get("/dashboard", response_model=None)
+async def dashboard_page(role: PageRole) -> Response:
+    """Figures and charts of any period (supervisor, viewer, admin; viewers: no agent rows)."""
+    return _guarded(role, "/dashboard", REPORT_ROLES, "dashboard.html", "reports_forbidden.html")
 
 
 def _guarded(

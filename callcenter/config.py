@@ -127,6 +127,21 @@ class Settings(BaseSettings):
 
     # Callbacks (issue 4). Offsets are seconds from the drop, the first at once.
     callback_window_s: float = 1800.0
+    # Report packs (callcenter/reports) and their staffing pages (callcenter/staffing).
+    report_centre_name_th: str = "ศูนย์รับเรื่องร้องเรียนออนไลน์ 1212"
+    report_centre_name_en: str = "1212 Online Complaint Centre"
+    report_bucket: str = "reports"  # its own bucket, versioned; no retention lock
+    report_recipients: str = ""  # comma-separated; empty: packs listed, not e-mailed
+    report_langs: str = "th"  # the languages the scheduler builds, comma-separated
+    report_schedule: bool = True  # the service builds packs when due (off: on demand only)
+    report_check_s: float = 300.0  # the catch-up round
+    report_start_delay_s: float = 60.0  # the first round after start (missed packs)
+    report_late_after_s: float = 1800.0  # past due by this much with no pack: alert
+    report_catch_up_max: int = 62  # missed periods of one kind built after an outage, at most
+    staffing_weeks: int = 4  # the forecast: same weekday and interval over this many weeks
+    staffing_shrinkage: float = 0.30  # share of paid time off the phones
+    staffing_service_level_pct: float = 90.0  # within sl_threshold_s
+    staffing_default_aht_s: float = 300.0  # when the history has no handled call
     callback_retry_offsets_s: str = "0,600,1200"
     callback_out_context: str = ""  # dialplan context that dials callers out; empty: never dial
     callback_number_pattern: str = r"(\+66|0)[1-9]\d{7,8}"  # callable numbers (else invalid)
@@ -135,6 +150,14 @@ class Settings(BaseSettings):
     callback_poll_s: float = 1.0
     callback_soon_s: float = 300.0  # the wallboard marks a callback this close to its deadline
     callback_member_pattern: str = ""  # regex of queue member names that take callbacks; "": all
+
+    # The desk's dial pad (issue 13): AMI Originate rings the agent's own phone, then the
+    # dialplan's [desk-dial] dials the number through this context (empty: the callbacks'
+    # callback_out_context; both empty: the dial pad is refused with 409).
+    desk_out_context: str = ""
+    desk_number_pattern: str = r"(\+66|0)[1-9]\d{7,8}|1\d{3}"  # mobiles, landlines, 1xxx hotlines
+    desk_agent_ring_s: int = 30  # the agent's phone rings this long before the number is dialled
+    desk_customer_ring_s: int = 45
 
     cases_agents_read_all: bool = False  # True: agents also read others' cases (PII masked)
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix

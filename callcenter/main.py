@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,10 +54,15 @@ from callcenter.prompts.announcement import Announcement
 from callcenter.prompts.router import announcement_router
 from callcenter.prompts.router import router as prompts_router
 from callcenter.reconcile.service import Reconciler
+from callcenter.reports import sources as report_sources
+from callcenter.reports import wiring as report_wiring
+from callcenter.reports.overdue import OverduePacks
+from callcenter.reports.router import router as reports_router
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
 from callcenter.social import spikes as social_spikes
 from callcenter.social.router import router as social_router
+from callcenter.staffing.board import StaffingBoard
 from callcenter.supervise.router import router as supervise_router
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.router import router as users_router
@@ -159,6 +165,11 @@ async def _build(settings: Settings) -> Services:
     announcement = Announcement(sessions)
     await announcement.load()
     ari, ivr = _build_ari(settings, layout, announcement)
+    staffing = StaffingBoard(
+        sessions=sessions, config=config,
+        rules=replace(report_sources.staffing_rules(settings), interval_min=15),
+    )  # fmt: skip
+    wallboard.add_section("staffing", staffing.section)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
@@ -170,7 +181,10 @@ async def _build(settings: Settings) -> Services:
         ),
         alerts=alert_service.build(
             settings=settings, wallboard=wallboard, sessions=sessions,
-            extra=social_spikes.checks(settings=settings, sessions=sessions),
+            extra=[
+                *social_spikes.checks(settings=settings, sessions=sessions),
+                OverduePacks(sessions),
+            ],
         ),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
@@ -179,6 +193,8 @@ async def _build(settings: Settings) -> Services:
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
+        staffing=staffing,
+        reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
 
 
@@ -192,7 +208,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
-            parts.social_poller,
+            parts.social_poller, parts.reports, parts.staffing,
         ):  # fmt: skip
             if part is not None:
                 await part.start()
@@ -239,6 +255,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(supervise_router)
     app.include_router(alerts_router)
     app.include_router(social_router)
+    app.include_router(reports_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
     app.include_router(agent_socket())

@@ -1,13 +1,15 @@
 """Every table of the service, imported in one place so Alembic sees the whole metadata."""
 
-from callcenter.alerts.models import AlertAction, AlertThreshold
+from callcenter.alerts.models import AlertAction, AlertIncident, AlertThreshold
 from callcenter.ami.models import AmiEvent
 from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTask
 from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
+from callcenter.desk.models import Disposition
 from callcenter.prompts.announcement import AnnouncementAction
+from callcenter.reports.models import ReportPack
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
 from callcenter.supervise.models import AgentAction, SpyAction
@@ -17,9 +19,9 @@ from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
 metadata = Base.metadata
 
 __all__ = [
-    "AgentAction", "AlertAction", "AlertThreshold", "AmiEvent", "AnnouncementAction", "AuditEntry",
-    "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "Conversation", "Keyword", "Label", "Match", "Mention", "Message",
-    "QaEvaluation", "QaForm", "QueueCall", "Recording", "Send", "SocialAuditEntry", "Source",
-    "SpyAction", "User", "WebhookEvent", "metadata",
+    "AgentAction", "AlertAction", "AlertIncident", "AlertThreshold", "AmiEvent",
+    "AnnouncementAction", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
+    "Case", "CaseAuditEntry", "Conversation", "Disposition", "Keyword", "Label", "Match",
+    "Mention", "Message", "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack",
+    "Send", "SocialAuditEntry", "Source", "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from callcenter.live.wallboard import Wallboard
     from callcenter.prompts.announcement import Announcement
     from callcenter.reconcile.service import Reconciler
+    from callcenter.reports.scheduler import PackScheduler
     from callcenter.social.poller import SocialPoller
+    from callcenter.staffing.board import StaffingBoard
     from callcenter.users.ratelimit import LoginLimiter
     from queue_metrics.engine import MetricsEngine
     from recordings.uploader import Uploader
@@ -73,6 +75,8 @@ class Services:
     uploader: Uploader | None  # None when no spool directory is configured
     chat: ChatDesk
     social_poller: SocialPoller | None = None  # None unless social_poll_s > 0
+    reports: PackScheduler | None = None  # report packs: built when due, listed, rebuilt
+    staffing: StaffingBoard | None = None  # the wallboard's staffing line (Erlang C)
 
 
 def app_settings(conn: HTTPConnection) -> Settings:

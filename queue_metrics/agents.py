@@ -101,6 +101,16 @@ class AgentStates:
         m = self.members.get(queue, {}).get(interface)
         return m.wrapup_s if m is not None and m.wrapup_s > 0 else default
 
+    def end_wrapup(self, interface: str) -> bool:
+        """After-call work is done (the desk's disposition): wrap-up ends now, not at its
+        timer. False when the agent was not wrapping up."""
+        phone = self.phones.get(interface)
+        if phone is None or phone.wrapup_until == 0.0:
+            return False
+        phone.wrapup_until = 0.0
+        self._touched.add(interface)
+        return True
+
     # -- member events --------------------------------------------------------
 
     def added(self, e: MemberAdded) -> None:

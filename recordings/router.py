@@ -71,7 +71,12 @@ def _who(request: Request, user: User) -> dict[str, Any]:
 
 
 def _own_only(user: User, settings: Settings) -> bool:
-    """Agents see nothing, or (when configured) only their own calls."""
+    """Agents see nothing, or (when configured) only their own calls; viewers nothing."""
+    if user.role == Role.viewer:
+        raise AudioForbidden(
+            "Viewers may not open recordings. / ผู้ดูรายงานไม่มีสิทธิ์เปิดไฟล์บันทึกเสียง",
+            role=user.role.value,
+        )
     if user.role != Role.agent:
         return False
     if not settings.recordings_agent_own_calls:

@@ -254,3 +254,40 @@ async def backlog(*, session: AsyncSession, now: datetime | None = None) -> dict
         "failed": counts.get(UploadState.failed.value, 0),
         "incomplete_60m": await completeness.incomplete_count(session=session, since=since),
     }
+
+
+CONTRACT_RETENTION_DAYS = 180  # the contract: every recording kept at least this long
+
+
+async def retention_figures(
+    *, session: AsyncSession, start: datetime, end: datetime, queue: str | None = None
+) -> dict[str, Any]:
+    """The vault's side of the contract for recordings started in [start, end) (calls that
+    never bridged have nothing to keep and are left out): how many are stored and verified
+    under a retention lock reaching 180 days after the call, how many failed, how many are
+    still on their way, and `recordings_kept_pct` of them all kept (the contract: 100)."""
+    kept_until = Recording.started_at + timedelta(days=CONTRACT_RETENTION_DAYS)
+    verified = Recording.upload_state == UploadState.verified.value
+    stmt = select(
+        func.count(),
+        func.count().filter(verified & (Recording.retain_until >= kept_until)),
+        func.count().filter(verified & ~(Recording.retain_until >= kept_until)),
+        func.count().filter(Recording.upload_state == UploadState.failed.value),
+        func.count().filter(Recording.incomplete),
+    ).where(
+        Recording.started_at >= start,
+        Recording.started_at < end,
+        Recording.upload_state != UploadState.empty.value,
+    )
+    if queue is not None:
+        stmt = stmt.where(Recording.queue == queue)
+    total, kept, short, failed, incomplete = (await session.execute(stmt)).one()
+    return {
+        "recordings": int(total),
+        "recordings_kept_180d": int(kept),
+        "recordings_short_retention": int(short),
+        "recordings_failed": int(failed),
+        "recordings_pending": int(total) - int(kept) - int(short) - int(failed),
+        "recordings_incomplete": int(incomplete),
+        "recordings_kept_pct": round(100.0 * kept / total, 2) if total else None,
+    }

@@ -1,6 +1,6 @@
 // Wallboard callbacks panel (GET /api/v1/callbacks): open tasks with the time left to their
-// 30-minute deadline (overdue in red), cancel with a reason (POST …/cancel, recorded with
-// the supervisor's name), and the recent outcomes with each task's timestamped steps.
+// 30-minute deadline (overdue in red), cancel or assign to one agent with a reason (POST
+// …/cancel, …/assign, recorded with the supervisor's name), and the recent outcomes with each task's timestamped steps.
 // Numbers are masked here: the board hangs on a wall.
 "use strict";
 (() => {
@@ -49,15 +49,36 @@
           b.disabled = false;
           load();
         });
-        td.append(reason, b);
+        // Give it to one logged-in agent (the dialer rings only them for it), with the reason.
+        const who = document.createElement("select");
+        who.className = "cb-agent";
+        who.setAttribute("aria-label", "มอบหมายให้ · assign to");
+        who.addEventListener("focus", () => fillAgents(who));
+        fillAgents(who);
+        const give = document.createElement("button");
+        give.type = "button"; give.className = "cb-assign"; give.textContent = "มอบหมาย · Assign";
+        give.addEventListener("click", async () => {
+          const why = reason.value.trim();
+          const result = document.getElementById("cb-result");
+          if (!why) { result.textContent = "โปรดระบุเหตุผล · give a reason"; reason.focus(); return; }
+          give.disabled = true;
+          const r = await fetch(`/api/v1/callbacks/${t.id}/assign`, {method: "POST", credentials: "same-origin",
+            headers: {"content-type": "application/json"}, body: JSON.stringify({agent: who.value || null, reason: why})});
+          const data = await r.json().catch(() => ({}));
+          result.textContent = r.ok ? `มอบหมายแล้ว · assigned #${t.id} → ${data.assigned_to || "any agent"}` : `${data.message || r.status}`;
+          give.disabled = false;
+          load();
+        });
+        td.append(reason, b, who, give);
       }
+      tr.dataset.assigned = t.assigned_to || "";
       const deadline = Date.parse(t.deadline_at) / 1000, rest = deadline - now;
       tr.dataset.deadline = deadline;
       tr.classList.toggle("overdue", rest < 0);
       const c = tr.cells;
       c[0].textContent = `#${t.id} ${mask(t.number)}`;
       c[1].textContent = queueName(t.queue);
-      c[2].textContent = STATE[t.state] || t.state;
+      c[2].textContent = (STATE[t.state] || t.state) + (t.assigned_to ? ` → ${t.assigned_to}` : "");
       c[3].textContent = `${t.attempts}`;
       c[4].className = "cb-left";
       return tr;
@@ -70,6 +91,15 @@
     }
     if (wanted.some((tr, i) => open.children[i] !== tr) || open.children.length !== wanted.length) open.replaceChildren(...wanted);
     tick();
+  }
+
+  // The logged-in agents of the wallboard's grid (wallboard.js keeps `board`); "" = any.
+  function fillAgents(select) {
+    const agents = (typeof board !== "undefined" && board.agents) || [];
+    const keep = select.value;
+    select.replaceChildren(new Option("ใครก็ได้ในคิว · any agent", ""),
+      ...agents.map((a) => new Option(a.name && a.name !== a.agent ? `${a.name} (${a.agent})` : a.agent, a.agent)));
+    select.value = keep;
   }
 
   function tick() {

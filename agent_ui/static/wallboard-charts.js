@@ -38,7 +38,7 @@
   }
 
   function volume(data) {
-    const svg = frame("chart-volume", "offered and answered per 15 minutes");
+    const svg = frame("chart-volume", "offered, answered and abandoned per 15 minutes");
     const rows = data.intervals, n = Math.max(rows.length, 1);
     const max = Math.max(1, ...rows.map((r) => Math.max(r.today?.offered ?? 0, r.last_week?.offered ?? 0)));
     const bw = (W - PAD.l - PAD.r) / n, y = (v) => PAD.t + (H - PAD.t - PAD.b) * (1 - v / max);
@@ -48,6 +48,9 @@
       const t = r.today || {};
       if (t.offered) svg.append(el("rect", {x: PAD.l + bw * i + 1, y: y(t.offered), width: Math.max(1, bw - 2), height: y(0) - y(t.offered), class: "offered", "data-start": r.start, "data-offered": t.offered}));
       if (t.answered) svg.append(el("rect", {x: PAD.l + bw * i + 1, y: y(t.answered), width: Math.max(1, bw - 2), height: y(0) - y(t.answered), class: "answered", "data-answered": t.answered}));
+      // Abandoned (kpi-v1.1: short abandons not counted) stacked on the answered, in red.
+      const a = t.answered ?? 0;
+      if (t.abandoned) svg.append(el("rect", {x: PAD.l + bw * i + 1, y: y(a + t.abandoned), width: Math.max(1, bw - 2), height: y(a) - y(a + t.abandoned), class: "lost abandoned", "data-abandoned": t.abandoned}));
     });
     const pts = rows.map((r, i) => (r.last_week ? `${x(i)},${y(r.last_week.offered)}` : null)).filter(Boolean);
     if (pts.length) svg.append(el("polyline", {points: pts.join(" "), class: "last-week"}));

@@ -64,6 +64,7 @@ function paint(el, q) {
     const s = document.createElement("span");
     s.className = `agent-state ${key}`;
     s.dataset.state = key;
+    s.dataset.count = agents[key] ?? 0;
     // Pause reasons by name (Thai · English), never the raw code.
     const extra = key === "paused" && q.paused ? q.paused.map((p) => `${p.label_th} · ${p.label_en} ${p.count}`).join(", ") : "";
     s.textContent = `${th} · ${en}: ${agents[key] ?? 0}${extra ? ` (${extra})` : ""}`;
@@ -191,6 +192,7 @@ function paintGrid(agents) {
 
 function tick() {
   paintCallbacks(board.callbacks);
+  paintStaffing(board.staffing, board.centre);
   const now = Date.now() / 1000 + clockOffset;
   for (const li of document.querySelectorAll(".calls li")) {
     li.querySelector(".wait").textContent = fmtSec(Math.max(0, now - parseFloat(li.dataset.entered)));
@@ -321,13 +323,28 @@ function paintCallbacks(cb) {
   el.dataset.soon = cb.deadline_soon ? "1" : "0";
 }
 
+// The current interval: agents Erlang C needs for the forecast calls, beside the agents logged
+// in (any state but logged out) and available now; red when fewer are logged in than needed.
+function paintStaffing(st, centre) {
+  const el = document.getElementById("staffing");
+  if (!st || !centre) return;
+  const by = centre.agents || {};
+  const loggedIn = Object.entries(by).filter(([k]) => k !== "logged_out").reduce((n, [, v]) => n + v, 0);
+  const available = by.available ?? 0;
+  el.className = `pill ${loggedIn < st.agents_needed ? "bad" : "ok"}`;
+  el.textContent = `อัตรากำลัง · staffing ${st.interval_start.slice(11, 16)}: ต้องการ needed ${st.agents_needed} · เข้าระบบ logged in ${loggedIn} · ว่าง available ${available}`;
+  el.dataset.needed = st.agents_needed;
+  el.dataset.loggedIn = loggedIn;
+  el.dataset.available = available;
+}
+
 function apply(message) {
   if (message.type === "snapshot") {
     board = {...message.data};
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons", "staffing"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;

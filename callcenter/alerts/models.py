@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, Identity, Integer, String
+from sqlalchemy import BigInteger, DateTime, Float, Identity, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
@@ -39,3 +39,21 @@ class AlertThreshold(Base):
     threshold: Mapped[float] = mapped_column(Float)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertIncident(Base):
+    """One incident of one alert id (rule:scope): firing from `started_at` to `ended_at`
+    (None: still firing, or the service stopped while it fired). The wallboard's history."""
+
+    __tablename__ = "alert_incidents"
+    __table_args__ = (UniqueConstraint("alert_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(160))
+    rule: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(16))
+    text_th: Mapped[str] = mapped_column(String(400))
+    text_en: Mapped[str] = mapped_column(String(400))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

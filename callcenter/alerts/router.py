@@ -186,6 +186,6 @@ async def set_threshold(body: ThresholdIn, user: Supervisor, parts: ServicesDep)
 
 @router.get("/history")
 async def history(_: Supervisor, parts: ServicesDep) -> dict[str, Any]:
-    """The incidents since the service started, newest first: when each fired, when it
-    ended (None: still firing) and who acknowledged it."""
-    return {"incidents": list(reversed(parts.alerts.history))}
+    """The latest 200 incidents, newest first (kept in the database across restarts): when
+    each fired, when it ended (None: still firing) and who acknowledged it."""
+    return {"incidents": await parts.alerts.stored_history()}

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.alerts import rules as alert_rules
 from callcenter.alerts.incidents import Incident, Incidents
 from callcenter.alerts.mailer import Mailer, parse_recipients
-from callcenter.alerts.models import AlertThreshold
+from callcenter.alerts.models import AlertAction, AlertIncident, AlertThreshold
 from callcenter.background import Background
 from callcenter.config import Settings
 from callcenter.errors import NotFound
@@ -71,6 +72,7 @@ class AlertService(Background):
         self.thresholds: dict[tuple[str, str], float] = {}
         # The incidents since the service started, newest last: the board's alert history.
         self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
+        self._unstored: list[tuple[str, dict[str, Any]]] = []  # history steps not yet stored
         self._extra = list(extra)
         self._interval, self._clock = interval_s, clock
         self.incidents = Incidents(cooldown_s=cooldown_s)
@@ -107,15 +109,110 @@ class AlertService(Background):
             for item in reversed(self.history):
                 if item["id"] == key and item["ended"] is None:
                     item["ended"] = now
+                    self._unstored.append(("ended", item))
                     break
         for key, incident in self.incidents.open.items():
             if key not in before:
                 a = incident.alert
-                self.history.append({
+                item = {
                     "id": a.id, "rule": a.rule, "scope": a.scope, "severity": a.severity,
                     "text_th": a.text_th, "text_en": a.text_en, "since": incident.since,
                     "ended": None, "acknowledged_by": None,
-                })  # fmt: skip
+                }  # fmt: skip
+                self.history.append(item)
+                self._unstored.append(("started", item))
+
+    async def _store_history(self) -> None:
+        """Write the incidents started and ended since the last round (alert_incidents); kept
+        for the next round while the database is down."""
+        if self._sessions is None or not self._unstored:
+            self._unstored.clear()
+            return
+        steps, self._unstored = self._unstored, []
+        try:
+            async with self._sessions() as session, session.begin():
+                for step, item in steps:
+                    started = datetime.fromtimestamp(item["since"], tz=UTC)
+                    if step == "started":
+                        await session.execute(
+                            insert(AlertIncident)
+                            .values(
+                                alert_id=item["id"][:160], rule=item["rule"][:40],
+                                scope=item["scope"][:100], severity=item["severity"][:16],
+                                text_th=item["text_th"][:400], text_en=item["text_en"][:400],
+                                started_at=started,
+                            )
+                            .on_conflict_do_nothing()
+                        )  # fmt: skip
+                    else:
+                        await session.execute(
+                            update(AlertIncident)
+                            .where(
+                                AlertIncident.alert_id == item["id"][:160],
+                                AlertIncident.started_at == started,
+                            )
+                            .values(ended_at=datetime.fromtimestamp(item["ended"], tz=UTC))
+                        )
+        except Exception:
+            self._unstored = steps + self._unstored
+            log.warning("alert history not stored (%d steps kept)", len(steps), exc_info=True)
+
+    async def close_stale_incidents(self) -> int:
+        """Incidents a stopped service left firing end now (at start): whether they still
+        fire is found again from the first round."""
+        if self._sessions is None:
+            return 0
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(AlertIncident)
+                .where(AlertIncident.ended_at.is_(None))
+                .values(ended_at=datetime.fromtimestamp(self._clock(), tz=UTC))
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def stored_history(self, *, limit: int = HISTORY) -> list[dict[str, Any]]:
+        """The kept incidents, newest first, each with who acknowledged it (alert_actions);
+        the ones since the service started when there is no database."""
+        if self._sessions is None:
+            return list(reversed(self.history))
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(AlertIncident)
+                    .order_by(AlertIncident.started_at.desc(), AlertIncident.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            ids = {r.alert_id for r in rows}
+            oldest = min((r.started_at for r in rows), default=None)
+            acks = (
+                (
+                    await session.execute(
+                        select(AlertAction.alert_id, AlertAction.at, AlertAction.username)
+                        .where(
+                            AlertAction.action == "acknowledge",
+                            AlertAction.alert_id.in_(ids),
+                            AlertAction.at >= oldest,
+                        )
+                        .order_by(AlertAction.at)
+                    )
+                ).all()
+                if oldest is not None
+                else []
+            )
+        out = []
+        for r in rows:
+            end = r.ended_at
+            by = [u for a, at, u in acks if a == r.alert_id and at >= r.started_at
+                  and (end is None or at <= end)]  # fmt: skip
+            out.append({
+                "id": r.alert_id, "rule": r.rule, "scope": r.scope, "severity": r.severity,
+                "text_th": r.text_th, "text_en": r.text_en,
+                "since": r.started_at.timestamp(),
+                "ended": end.timestamp() if end is not None else None,
+                "acknowledged_by": by[0] if by else None,
+            })  # fmt: skip
+        return out
 
     def add_check(self, check: ExtraCheck) -> None:
         """Another domain's check, evaluated from the next round on with the board's rules."""
@@ -191,6 +288,7 @@ class AlertService(Background):
         before = dict(self.incidents.open)
         firing = self.incidents.update(alerts, now)
         self._note_history(before, now)
+        await self._store_history()
         self._firing = firing
         self._show()
         await self._mail(now)
@@ -216,6 +314,7 @@ class AlertService(Background):
     async def _run(self) -> None:
         try:
             await self.load_thresholds()
+            await self.close_stale_incidents()
         except Exception:  # the database is down: the configured thresholds meanwhile
             log.warning("alert thresholds not loaded", exc_info=True)
         while True:

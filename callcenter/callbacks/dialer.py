@@ -136,7 +136,7 @@ class Dialer:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(CallbackTask.id, CallbackTask.queue)
+                    select(CallbackTask.id, CallbackTask.queue, CallbackTask.assigned_to)
                     .where(CallbackTask.id.in_(asked), CallbackTask.state.in_(DUE_STATES))
                     .order_by(CallbackTask.due_at, CallbackTask.id)
                 )
@@ -145,30 +145,55 @@ class Dialer:
         self.waiting = {}
         now, mono = time.time(), time.monotonic()
         free: dict[str, list[tuple[str, str]]] = {}
-        for task_id, queue in rows:
+        for task_id, queue, assigned in rows:
             if queue not in free:
                 free[queue] = [
                     a
                     for a in free_agents(
                         self._metrics, queue, now, pattern=self._config.member_pattern
                     )
-                    if a[0] not in self._busy_agents and self._cooldown.get(a[0], 0) < mono
+                    if self._cooldown.get(a[0], 0) < mono
                 ]
-            if not free[queue]:
-                self.waiting[task_id] = self._why_no_agent(queue, now, mono)
-                continue
-            interface, member = free[queue][0]
+            if assigned is not None:  # a supervisor gave it to this agent: only they dial it
+                found = self._assigned_agent(assigned, now, mono)
+                if isinstance(found, str):
+                    self.waiting[task_id] = found
+                    continue
+                interface, member = found
+            else:
+                pick = next((a for a in free[queue] if a[0] not in self._busy_agents), None)
+                if pick is None:
+                    self.waiting[task_id] = self._why_no_agent(queue, now, mono)
+                    continue
+                interface, member = pick
             async with transaction(self._sessions) as session:
                 task = await cb_service.claim(session=session, task_id=task_id, agent=member)
             self._due.discard(task_id)
             if task is None:
                 continue
-            free[queue].pop(0)
             self._busy_agents.add(interface)
             attempt = asyncio.create_task(self._attempt(task, interface, member))
             self._attempts.add(attempt)
             attempt.add_done_callback(self._attempts.discard)
             self.max_in_flight = max(self.max_in_flight, len(self._attempts))
+
+    def _assigned_agent(self, member: str, now: float, mono: float) -> tuple[str, str] | str:
+        """(interface, member) of the agent a task was given to, when free; else why not."""
+        agents = self._metrics.agents
+        mine = [i for i in sorted(agents.seen()) if agents.member_name(i) == member]
+        if not mine:
+            return f"assigned to {member}: not logged in"
+        for interface in mine:
+            state = agents.centre_state(interface, now)[0]
+            if interface in self._busy_agents:
+                why = "on another callback"
+            elif self._cooldown.get(interface, 0) >= mono:
+                why = "let a callback ring out just now"
+            elif state != "available":
+                why = state
+            else:
+                return interface, member
+        return f"assigned to {member}: {why}"
 
     def _why_no_agent(self, queue: str, now: float, mono: float) -> str:
         """Each agent of the queue that may take callbacks, and what keeps it."""

@@ -57,3 +57,24 @@ async def drops_joined(
     if queue is not None:
         query = query.where(QueueCall.queue == queue)
     return int(await session.scalar(query) or 0)
+
+
+async def outcomes(
+    *, session: AsyncSession, start: datetime, end: datetime, queue: str | None
+) -> list[dict[str, Any]]:
+    """The tasks of the period by state and outcome (why a callback failed or was cancelled),
+    with their dial attempts: the report packs' table beside the callback KPIs."""
+    query = (
+        select(
+            CallbackTask.state, CallbackTask.outcome, func.count(), func.sum(CallbackTask.attempts)
+        )
+        .where(CallbackTask.dropped_at >= start, CallbackTask.dropped_at < end)
+        .group_by(CallbackTask.state, CallbackTask.outcome)
+        .order_by(func.count().desc(), CallbackTask.state, CallbackTask.outcome)
+    )
+    if queue is not None:
+        query = query.where(CallbackTask.queue == queue)
+    return [
+        {"state": state, "outcome": outcome or "", "tasks": int(n), "attempts": int(a or 0)}
+        for state, outcome, n, a in (await session.execute(query)).all()
+    ]

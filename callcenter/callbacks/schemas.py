@@ -15,6 +15,15 @@ class CancelIn(InputModel):
     reason: str = Field(min_length=1, max_length=500, description="Why the callback is cancelled")
 
 
+class AssignIn(InputModel):
+    agent: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+        description="The agent (member name) who alone dials this callback; null: any agent "
+        "of its queue again",
+    )  # fmt: skip
+    reason: str = Field(min_length=1, max_length=500, description="Why (kept with the step)")
+
+
 class EventOut(BaseModel):
     at: datetime
     kind: str
@@ -39,6 +48,7 @@ class TaskOut(BaseModel):
     reached_at: datetime | None
     closed_at: datetime | None
     agent: str | None
+    assigned_to: str | None
     cancel_reason: str | None
     events: list[EventOut]
 

@@ -276,6 +276,26 @@ async def cancel(*, session: AsyncSession, task_id: int, reason: str, by: str) -
     return task
 
 
+async def assign(
+    *, session: AsyncSession, task_id: int, agent: str | None, reason: str, by: str
+) -> CallbackTask:
+    """A supervisor gives a waiting task to one agent (None: back to any agent of its queue)."""
+    task = await session.get(CallbackTask, task_id, with_for_update=True)
+    if task is None:
+        raise NotFound(f"callback {task_id} does not exist / ไม่พบงานโทรกลับ", task_id=task_id)
+    if task.state not in DUE_STATES:
+        raise Conflict(
+            f"callback {task_id} is {task.state}; only pending or retry_wait can be assigned"
+            " / มอบหมายได้เฉพาะงานที่รอโทร",
+            task_id=task_id,
+            state=task.state,
+        )
+    task.assigned_to = agent
+    detail = f"{by}: {agent or 'any agent of the queue'}: {reason}"
+    add_event(session, task.id, "assigned", state=task.state, detail=detail, at=utcnow())
+    return task
+
+
 async def recover_interrupted(*, session: AsyncSession, policy: Policy) -> int:
     """Tasks left `dialing` by a stopped service: scheduled again (their call state is unknown)."""
     tasks = (

@@ -10,6 +10,7 @@ the same closed cases, shown beside it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,7 +67,16 @@ def first_contact_resolved(case: CaseFacts, contacts: Iterable[Contact]) -> bool
 def compute(cases: Sequence[CaseFacts], contacts: Sequence[Contact]) -> dict[str, Any]:
     """The case KPIs of docs/kpi-v1.md for these cases."""
     closed = [c for c in cases if c.done]
-    fcr = sum(1 for c in closed if first_contact_resolved(c, contacts))
+    # Only a contact of the same caller about the same line can be a repeat: grouped once,
+    # so a year of cases is not compared with every contact of the year (n × m).
+    by_caller: dict[tuple[str, str], list[Contact]] = defaultdict(list)
+    for contact in contacts:
+        by_caller[contact.caller, contact.service_line].append(contact)
+    fcr = sum(
+        1
+        for c in closed
+        if first_contact_resolved(c, by_caller.get((c.caller, c.service_line), ()))
+    )
     flagged = sum(1 for c in closed if c.fcr_flag)
     return {
         "cases_opened": len(cases),

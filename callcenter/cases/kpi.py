@@ -6,12 +6,27 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.models import QueueCall
 from callcenter.cases import fcr, privacy, taxonomy, workflow
-from callcenter.cases.models import Case, CaseCall, Status
+from callcenter.cases.models import (
+    Agency,
+    Case,
+    CaseCall,
+    Category,
+    Referral,
+    ServiceLine,
+    Status,
+)
+
+
+def _array(values: list[Any], item: Any) -> Any:
+    """One array parameter, not one parameter per value: a year's cases are hundreds of
+    thousands of ids and callers, past the 32767 parameters of one PostgreSQL statement."""
+    return bindparam(None, values, type_=ARRAY(item))
 
 
 async def figures(
@@ -29,7 +44,7 @@ async def figures(
     if cases:
         rows = await session.execute(
             select(CaseCall.case_id, CaseCall.linkedid).where(
-                CaseCall.case_id.in_([c.id for c in cases])
+                CaseCall.case_id == any_(_array([c.id for c in cases], BigInteger()))
             )
         )
         for case_id, linkedid in rows:
@@ -60,7 +75,7 @@ async def _contacts(
     first = min(f.opened_at for f in facts)
     last = max(f.opened_at for f in facts) + fcr.REPEAT_WINDOW
     stmt = select(Case.id, Case.caller_phone_norm, Case.service_line, Case.created_at).where(
-        Case.caller_phone_norm.in_(callers),
+        Case.caller_phone_norm == any_(_array(sorted(callers), String())),
         Case.created_at > first,
         Case.created_at <= last,
         Case.voided_at.is_(None),
@@ -74,7 +89,9 @@ async def _contacts(
     forms = callers | {"66" + c[1:] for c in callers if c.startswith("0")}
     digits = func.regexp_replace(QueueCall.caller, r"\D", "", "g")
     calls = calls.where(
-        QueueCall.entered_at > first, QueueCall.entered_at <= last, digits.in_(forms)
+        QueueCall.entered_at > first,
+        QueueCall.entered_at <= last,
+        digits == any_(_array(sorted(forms), String())),
     )
     for caller, queue, at, linkedid in (await session.execute(calls)).all():
         phone = privacy.normalise_phone(caller)
@@ -83,3 +100,56 @@ async def _contacts(
                 fcr.Contact(caller=phone, service_line=lines[queue], at=at, linkedid=linkedid)
             )
     return contacts
+
+
+async def by_category(
+    *, session: AsyncSession, start: datetime, end: datetime, queue: str | None = None
+) -> list[dict[str, Any]]:
+    """Cases opened in [start, end) per service line and category (the seed's taxonomy), and
+    referrals per agency with how many came back; voided cases left out."""
+    where = [Case.created_at >= start, Case.created_at < end, Case.voided_at.is_(None)]
+    if queue is not None:
+        lines = await taxonomy.queues_by_line(session=session)
+        where.append(Case.service_line == lines.get(queue, ""))
+    stmt = (
+        select(
+            Case.service_line, ServiceLine.label_th, ServiceLine.label_en,
+            Category.code, Category.label_th, Category.label_en, func.count(Case.id),
+        )
+        .join(ServiceLine, ServiceLine.code == Case.service_line)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(*where)
+        .group_by(
+            Case.service_line, ServiceLine.label_th, ServiceLine.label_en,
+            Category.code, Category.label_th, Category.label_en,
+        )
+        .order_by(func.count(Case.id).desc(), Case.service_line, Category.code)
+    )  # fmt: skip
+    rows = [
+        {
+            "kind": "category", "service_line": line, "line_th": line_th, "line_en": line_en,
+            "category": code or "", "label_th": label_th or "", "label_en": label_en or "",
+            "cases": int(n),
+        }
+        for line, line_th, line_en, code, label_th, label_en, n in (await session.execute(stmt))
+    ]  # fmt: skip
+    ref = (
+        select(
+            Referral.agency, Agency.label_th, Agency.label_en,
+            func.count(Referral.id), func.count(Referral.id).filter(Referral.returned),
+        )
+        .join(Case, Case.id == Referral.case_id)
+        .join(Agency, Agency.code == Referral.agency)
+        .where(*where)
+        .group_by(Referral.agency, Agency.label_th, Agency.label_en)
+        .order_by(func.count(Referral.id).desc(), Referral.agency)
+    )  # fmt: skip
+    for agency, label_th, label_en, n, back in await session.execute(ref):
+        rows.append(
+            {
+                "kind": "referral", "agency": agency, "label_th": label_th,
+                "label_en": label_en, "referrals": int(n), "returned": int(back),
+                "return_rate_pct": round(100.0 * back / n, 2) if n else None,
+            }
+        )  # fmt: skip
+    return rows

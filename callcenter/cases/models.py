@@ -31,6 +31,7 @@ class Channel(enum.StrEnum):
     facebook = "facebook"
     email = "email"
     web = "web"
+    walk_in = "walk_in"  # the complainant came in person
 
 
 class Status(enum.StrEnum):
@@ -124,6 +125,8 @@ class Case(Base):
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     voided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # A follow-up reminder: the desk lists the case to its agent from this moment on.
+    follow_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CaseCall(Base):

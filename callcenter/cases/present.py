@@ -77,7 +77,8 @@ def summary(case: Case, *, user: User, labels: Labels) -> CaseSummary:
         caller_name=personal["caller_name"], caller_phone=personal["caller_phone"],
         service_line=labels.line(case.service_line), category=labels.category(case.category_id),
         assigned_user_id=case.assigned_user_id, created_at=case.created_at,
-        updated_at=case.updated_at, personal_data_masked=not clear,
+        updated_at=case.updated_at, follow_up_at=case.follow_up_at,
+        personal_data_masked=not clear,
     )  # fmt: skip
 
 

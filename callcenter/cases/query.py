@@ -28,6 +28,8 @@ class Filters:
     start: datetime | None = None
     end: datetime | None = None
     assigned_user_id: int | None = None
+    # Follow-ups due by this moment (cases not yet resolved or closed), soonest first.
+    follow_up_due: datetime | None = None
     limit: int = 50
     offset: int = 0
 
@@ -58,6 +60,9 @@ def _where(stmt: Select[Case], f: Filters, pieces: list[search.Piece]) -> Select
         stmt = stmt.where(Case.created_at < f.end)
     if f.assigned_user_id is not None:
         stmt = stmt.where(Case.assigned_user_id == f.assigned_user_id)
+    if f.follow_up_due is not None:
+        stmt = stmt.where(Case.follow_up_at <= f.follow_up_due)
+        stmt = stmt.where(Case.status.not_in([Status.resolved.value, Status.closed.value]))
     return stmt
 
 
@@ -72,6 +77,8 @@ async def run(
         stmt = stmt.where(or_(Case.assigned_user_id == user.id, Case.created_by_user_id == user.id))
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     order: list[ColumnElement[Any]] = [Case.created_at.desc(), Case.id.desc()]
+    if filters.follow_up_due is not None:
+        order.insert(0, Case.follow_up_at.asc())  # the longest overdue first
     if pieces:
         order.insert(0, search.exact(Case.search_doc, pieces).desc())  # phrase matches first
     page = stmt.order_by(*order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -65,6 +66,9 @@ async def search_cases(
     start: Annotated[Moment | None, Query(alias="from")] = None,
     end: Annotated[Moment | None, Query(alias="to")] = None,
     assigned_user_id: Int4 | None = None,
+    follow_up_due: Annotated[
+        bool, Query(description="Only follow-ups due now (not resolved or closed)")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[Offset, Query(ge=0)] = 0,
 ) -> Any:
@@ -85,6 +89,7 @@ async def search_cases(
         q=q, number=number, name=name, phone=phone, service_line=service_line,
         category=category, statuses=tuple(case_status or ()), start=start, end=end,
         assigned_user_id=assigned_user_id, limit=limit, offset=offset,
+        follow_up_due=datetime.now(UTC) if follow_up_due else None,
     )  # fmt: skip
     async with sessions() as session:
         total, rows = await query.run(

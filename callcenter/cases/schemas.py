@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.cases.models import Channel, Status
-from callcenter.validation import InputModel, Int4, Label
+from callcenter.validation import InputModel, Int4, Label, Moment
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
@@ -47,6 +47,9 @@ class _CaseFields(InputModel):
     fcr_flag: bool | None = None
     success_flag: bool | None = None
     assigned_user_id: Int4 | None = None
+    follow_up_at: Moment | None = Field(
+        default=None, description="Follow-up reminder (with a time zone); null clears it"
+    )
 
     @field_validator("caller_national_id")
     @classmethod
@@ -129,6 +132,7 @@ class CaseSummary(BaseModel):
     assigned_user_id: int | None
     created_at: datetime
     updated_at: datetime
+    follow_up_at: datetime | None = None
     personal_data_masked: bool
 
 

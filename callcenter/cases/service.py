@@ -47,6 +47,7 @@ async def create(
         category_id=cat.id if cat else None, amount_lost=case_in.amount_lost,
         assigned_user_id=await _assignee(session, user, case_in.assigned_user_id),
         created_by_user_id=user.id, created_at=now, updated_at=now, search_doc="",
+        follow_up_at=case_in.follow_up_at,
     )  # fmt: skip
     for name in TEXT_FIELDS:
         setattr(case, name, getattr(case_in, name) or "")
@@ -82,7 +83,7 @@ async def update(
     if "assigned_user_id" in data:
         assigned = await _assignee(session, user, data["assigned_user_id"], reassign=True)
         _set(session, case, "assigned_user_id", assigned, user, now)
-    for name in (*TEXT_FIELDS, *FLAG_FIELDS, "amount_lost", "channel"):
+    for name in (*TEXT_FIELDS, *FLAG_FIELDS, "amount_lost", "channel", "follow_up_at"):
         if name in data:
             _set_field(session, case, name, data[name], user, now)
     case.caller_phone_norm = privacy.normalise_phone(case.caller_phone)

@@ -7,23 +7,32 @@ no agent id in any path or body, so an agent cannot act on another agent.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, status
 
 from callcenter.centre import AgentDef, Centre
-from callcenter.desk import service
+from callcenter.config import Settings
+from callcenter.db import transaction
+from callcenter.desk import calls, dispositions, service
 from callcenter.desk.schemas import (
     PAUSE_REASONS,
     DeskState,
+    DialIn,
+    DialOut,
     Directory,
+    DispositionCode,
+    DispositionIn,
+    DispositionOut,
     LoginIn,
     PauseIn,
     PauseReason,
+    RecentCall,
     SipConfig,
     Target,
 )
-from callcenter.errors import CHANGES, SIGNED_IN, errors
+from callcenter.errors import CHANGES, SIGNED_IN, AppError, errors
 from callcenter.services import Services, ServicesDep, SettingsDep
 from callcenter.users import service as user_service
 from callcenter.users.deps import require_roles
@@ -105,6 +114,83 @@ async def directory(user: AgentUser, parts: ServicesDep) -> Directory:
     targets += [Target(kind="agent", dial=a.id, label_th=a.name, label_en=a.name)
                 for a in layout.agents if a.id != user.agent_id]  # fmt: skip
     return Directory(targets=targets)
+
+
+class DispositionsUnavailable(AppError):
+    status, error_id = 503, "dispositions_unavailable"
+
+
+def _codes(settings: Settings) -> list[dispositions.Disposition]:
+    try:
+        return dispositions.load(settings.conf_dir)
+    except dispositions.BadDispositions as exc:
+        raise DispositionsUnavailable(f"The disposition list is broken: {exc}") from None
+
+
+@router.get("/dispositions", response_model=list[DispositionCode], responses=errors(503))
+async def disposition_codes(_: AgentUser, settings: SettingsDep) -> Any:
+    """Wrap-up codes (asterisk_conf/dispositions.toml), in the file's order."""
+    return [DispositionCode(code=c.code, label_th=c.label_th, label_en=c.label_en)
+            for c in _codes(settings)]  # fmt: skip
+
+
+@router.post(
+    "/dispositions",
+    response_model=DispositionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(502, 503),
+)
+async def dispose(
+    body: DispositionIn, user: AgentUser, parts: ServicesDep, settings: SettingsDep
+) -> Any:
+    """Give one of the agent's calls its wrap-up code (stored against the call, append-only:
+    a second code for the same call corrects the first), and end the agent's wrap-up: calls
+    are offered again."""
+    agent = _agent(parts.layout, user)
+    code = calls.code_of(_codes(settings), body.code)
+    live = parts.screen_pops.snapshot(agent.id)["calls"]
+    async with transaction(parts.sessions) as session:
+        queue = await calls.check_call(
+            session=session, agent=agent, call_id=body.call_id, live=live
+        )
+        row = calls.record(
+            session=session, agent=agent, user=user, call_id=body.call_id, queue=queue,
+            code=code.code, note=body.note, now=datetime.now(UTC),
+        )  # fmt: skip
+        await session.flush()
+        row_id, at = row.id, row.at
+    ended = await service.end_wrapup(
+        ami=parts.ami, metrics=parts.metrics, layout=parts.layout, agent=agent, now=time.time()
+    )
+    return DispositionOut(
+        id=row_id, call_id=body.call_id, code=code.code, label_th=code.label_th,
+        label_en=code.label_en, at=at, wrapup_ended=ended, state=_state(parts, agent),
+    )  # fmt: skip
+
+
+@router.post(
+    "/dial",
+    response_model=DialOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(502, 503),
+)
+async def dial(body: DialIn, user: AgentUser, parts: ServicesDep, settings: SettingsDep) -> Any:
+    """The dial pad: ring the agent's own phone, then call the number through the configured
+    outbound route (422 invalid_number; 409 outbound_not_configured)."""
+    agent = _agent(parts.layout, user)
+    number = service.dial_number(settings, body.number)
+    call_id = await service.dial(ami=parts.ami, settings=settings, agent=agent, number=number)
+    calls.remember_dial(agent.id, call_id, number, time.time())
+    return DialOut(call_id=call_id, number=number)
+
+
+@router.get("/calls", response_model=list[RecentCall])
+async def recent_calls(user: AgentUser, parts: ServicesDep) -> Any:
+    """The agent's recent calls, newest first, each with its disposition code if given."""
+    agent = _agent(parts.layout, user)
+    live = parts.screen_pops.snapshot(agent.id)["calls"]
+    async with parts.sessions() as session:
+        return await calls.recent(session=session, layout=parts.layout, agent=agent, live=live)
 
 
 def _state(parts: Services, agent: AgentDef) -> DeskState:

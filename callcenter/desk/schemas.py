@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.validation import InputModel
@@ -64,6 +66,10 @@ class DeskState(BaseModel):
     agent_id: str
     state: str
     reason: str = ""
+    # Paused in Asterisk while a call still rings, talks or wraps up: the pause takes effect
+    # after the call (ringing → pause requested → paused), so the desk says it is requested.
+    pause_requested: bool = False
+    pause_reason: str = ""
     queues: list[QueueState]
 
 
@@ -78,3 +84,56 @@ class Target(BaseModel):
 
 class Directory(BaseModel):
     targets: list[Target]
+
+
+class DispositionCode(BaseModel):
+    code: str
+    label_th: str
+    label_en: str
+
+
+class DispositionIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    call_id: str = Field(min_length=1, max_length=64, description="The call's id (linkedid)")
+    code: str = Field(max_length=32, description="A code of GET /api/v1/desk/dispositions")
+    note: str = Field(default="", max_length=2000)
+
+
+class DispositionOut(BaseModel):
+    id: int
+    call_id: str
+    code: str
+    label_th: str
+    label_en: str
+    at: datetime
+    wrapup_ended: bool
+    state: DeskState
+
+
+class RecentCall(BaseModel):
+    """One of the agent's recent calls (queue calls and the desk's own outbound calls)."""
+
+    call_id: str
+    direction: str  # inbound | outbound
+    queue: str = ""
+    label_th: str = ""
+    label_en: str = ""
+    number: str = ""
+    at: datetime
+    talk_s: int | None = None
+    outcome: str | None = None
+    disposition: str | None = None
+
+
+class DialIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=1, max_length=32, description="The number to call")
+
+
+class DialOut(BaseModel):
+    """The agent's phone rings first; answering it dials the number."""
+
+    call_id: str
+    number: str

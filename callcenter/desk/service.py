@@ -7,17 +7,22 @@ QueueMember* events reach the live engine (and the wallboard) like any other.
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from callcenter.ami.client import AmiActionFailed, AmiClient
 from callcenter.centre import AgentDef, Centre
 from callcenter.config import Settings
 from callcenter.desk.schemas import PAUSE_REASONS, DeskState, QueueState, SipConfig
-from callcenter.errors import AppError, Forbidden, InvalidInput, NotFound
+from callcenter.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from queue_metrics.engine import MetricsEngine
 
 SECRETS_FILE = "secrets.json"
+# States a pause waits behind: Asterisk pauses the member at once, but the call goes on.
+ENGAGED = frozenset({"ringing", "on_call", "wrap_up"})
 
 
 class UnknownPauseReason(InvalidInput):
@@ -26,6 +31,14 @@ class UnknownPauseReason(InvalidInput):
 
 class UnknownQueue(InvalidInput):
     error_id = "unknown_queue"
+
+
+class InvalidNumber(InvalidInput):
+    error_id = "invalid_number"
+
+
+class NoOutboundRoute(Conflict):
+    error_id = "outbound_not_configured"
 
 
 class PhoneSystemUnavailable(AppError):
@@ -139,7 +152,7 @@ async def logout(*, ami: AmiClient, agent: AgentDef) -> None:
         await _send(ami, action, tolerate="Not there")
 
 
-async def _send(ami: AmiClient, action: dict[str, str], *, tolerate: str | None = None) -> None:
+async def _send(ami: AmiClient, action: dict[str, Any], *, tolerate: str | None = None) -> None:
     try:
         await ami.action(action)
     except AmiActionFailed as exc:
@@ -174,4 +187,92 @@ def state(*, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
             )
         )
     centre, reason = agents.centre_state(iface, now)
-    return DeskState(agent_id=agent.id, state=centre, reason=reason, queues=rows)
+    paused = [m for q in agents.queues_of(iface) if (m := agents.members[q][iface]).paused]
+    requested = bool(paused) and centre in ENGAGED
+    return DeskState(
+        agent_id=agent.id,
+        state=centre,
+        reason=reason,
+        pause_requested=requested,
+        pause_reason=paused[0].reason if requested else "",
+        queues=rows,
+    )
+
+
+async def end_wrapup(
+    *, ami: AmiClient, metrics: MetricsEngine, layout: Centre, agent: AgentDef, now: float
+) -> bool:
+    """The agent submitted the call's disposition: wrap-up ends, calls are offered again
+    (or, when the agent paused meanwhile, as soon as the agent is ready).
+
+    The live engine stops counting wrap-up at once. Asterisk holds a member's next call for
+    the queue's wrapuptime after its last call and has no action that ends it early, so in
+    a queue with a wrapuptime the member is removed and added again (same penalty, same
+    pause): a new membership has no last call. Queues without one (the default) are left
+    alone.
+    """
+    agents, iface = metrics.agents, interface(agent.id)
+    phone = agents.phones.get(iface)
+    if phone is None or phone.wrapup_until <= now:
+        return False
+    held = {q.name for q in layout.queues if q.wrapuptime > 0}
+    for queue in agents.queues_of(iface):
+        if queue not in held and agents.wrapup_s(queue, iface, 0) == 0:
+            continue
+        member = agents.members[queue][iface]
+        paused, reason = member.paused, member.reason
+        remove = {"Action": "QueueRemove", "Queue": queue, "Interface": iface}
+        await _send(ami, remove, tolerate="Not there")
+        await login(ami=ami, agent=agent, queues={queue: agent.skills.get(queue, 0)})
+        if paused:
+            pause_again = {"Action": "QueuePause", "Queue": queue, "Interface": iface}
+            await _send(ami, {**pause_again, "Paused": "true", "Reason": reason})
+    return agents.end_wrapup(iface)
+
+
+def dial_number(settings: Settings, raw: str) -> str:
+    """The number to dial: spaces and dashes dropped; 422 invalid_number unless it is one
+    the centre calls (settings.desk_number_pattern)."""
+    number = re.sub(r"[\s-]", "", raw)
+    if not re.fullmatch(settings.desk_number_pattern, number):
+        raise InvalidNumber(
+            f"{raw!r} is not a number the centre dials (a Thai phone number, e.g. 0812345678).",
+            hint_th="หมายเลขไม่ถูกต้อง โปรดกรอกเบอร์โทรศัพท์ในประเทศไทย เช่น 0812345678",
+            number=raw,
+        )
+    return number
+
+
+def out_context(settings: Settings) -> str:
+    context = settings.desk_out_context or settings.callback_out_context
+    if not context:
+        raise NoOutboundRoute(
+            "No outbound route is configured (CALLCENTER_DESK_OUT_CONTEXT).",
+            hint_th="ยังไม่ได้ตั้งค่าเส้นทางโทรออก",
+        )
+    return context
+
+
+async def dial(*, ami: AmiClient, settings: Settings, agent: AgentDef, number: str) -> str:
+    """Ring the agent's own phone (AMI Originate into [desk-dial]); once the agent answers,
+    the dialplan dials `number` through the outbound route. The call's id (its linkedid)."""
+    context = out_context(settings)
+    call_id = f"desk-{agent.id}-{uuid.uuid4().hex[:12]}"
+    action = {
+        "Action": "Originate",
+        "Channel": interface(agent.id),
+        "Context": "desk-dial",
+        "Exten": "s",
+        "Priority": "1",
+        "Timeout": str(settings.desk_agent_ring_s * 1000),
+        "CallerID": f'"โทรออก {number}" <{number}>',
+        "Async": "true",
+        "ChannelId": call_id,
+        "Variable": [
+            f"DESK_NUMBER={number}",
+            f"DESK_OUT={context}",
+            f"DESK_RING={settings.desk_customer_ring_s}",
+        ],
+    }
+    await _send(ami, action)
+    return call_id

@@ -26,6 +26,9 @@ async def get_kpi(
     end: Annotated[Moment, Query(alias="to", description="ISO 8601 with time zone")],
     queue: str | None = None,
     interval: Interval | None = None,
+    detail: Annotated[
+        bool, Query(description="Also per agent, wait bands, cases per category (packs)")
+    ] = False,
 ) -> dict[str, Any]:
     """The docs/kpi-v1.md fields for [from, to), with `definition` and `complete`."""
     # The layout and the metrics config were read once, at start-up.
@@ -33,5 +36,5 @@ async def get_kpi(
     return await kpi_service.period_report(
         sessions=parts.sessions, reconciler=parts.reconciler, config=parts.metrics_config,
         callback_window_s=settings.callback_window_s,
-        start=start, end=end, queue=queue, interval=interval,
+        start=start, end=end, queue=queue, interval=interval, detail=detail,
     )  # fmt: skip

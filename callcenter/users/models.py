@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     supervisor = "supervisor"
     qa = "qa"
     admin = "admin"
+    viewer = "viewer"  # the client's staff: report packs only, no personal data (read-only)
 
 
 class User(Base):

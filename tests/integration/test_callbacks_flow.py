@@ -240,6 +240,55 @@ async def test_cancel_needs_a_reason_and_a_supervisor(
     assert {"open", "oldest_age_s", "deadline_soon"} <= set(board["callbacks"])
 
 
+async def test_a_callback_given_to_one_agent_is_dialled_by_that_agent_only(
+    cb_app: FastAPI, cb_client: httpx.AsyncClient, sim_ami: AmiClient
+) -> None:
+    """A supervisor assigns a waiting callback (with a reason): a free agent earlier in the
+    dialer's order is passed over, and the task goes out when the chosen agent is free."""
+    agents = await my_agents(sim_ami)
+    for n in (68, 69):
+        await agents.login(n)
+        await agents.pause(n)
+    caller = number("0")
+    await drop(cb_app, caller)
+    task = await poll(lambda: task_of(cb_app, caller), timeout_s=15, what="task")
+    sup = {"Authorization": f"Bearer {await token_for(cb_app, cb_client, Role.supervisor)}"}
+    url = f"/api/v1/callbacks/{task.id}/assign"
+    nobody = await cb_client.post(url, json={"agent": "cb-agent-60", "reason": "x"}, headers=sup)
+    assert nobody.status_code == 422 and nobody.json()["error_id"] == "invalid_input"
+    assert "cb-agent-69" in nobody.json()["details"]["agents"]
+    given = await cb_client.post(
+        url, json={"agent": "cb-agent-69", "reason": "speaks the caller's dialect"}, headers=sup
+    )
+    assert given.status_code == 200 and given.json()["assigned_to"] == "cb-agent-69"
+    dialer = cb_app.state.services.callbacks.dialer
+    try:
+        await agents.unpause(68)  # free, and first in order: not the one it was given to
+        engine = cb_app.state.services.metrics.agents
+
+        def passed_over() -> str:
+            """Why the task waits, once cb-agent-68 is free in the live engine."""
+            free = engine.centre_state(interface(68), time.time())[0] == "available"
+            why = dialer.waiting.get(task.id, "")
+            return why if free and why.startswith("assigned to") else ""
+
+        why = await poll(passed_over, timeout_s=30, what="the task passing a free agent over")
+        assert why == "assigned to cb-agent-69: paused", why
+        assert (await task_of(cb_app, caller)).state == "pending"  # type: ignore[union-attr]
+        await agents.unpause(69)
+        reached = await poll(
+            lambda: _in_state(cb_app, caller, "reached"), timeout_s=60, what="callback reached"
+        )
+    finally:
+        for n in (68, 69):
+            await agents.logout(n)
+    assert reached.agent == "cb-agent-69"
+    steps = [(e.kind, e.detail) for e in await events_of(cb_app, task.id)]
+    assert [kind for kind, _ in steps[:3]] == ["created", "assigned", "dialing"], steps
+    assert steps[1][1].endswith(": cb-agent-69: speaks the caller's dialect"), steps
+    assert steps[2][1] == "cb-agent-69", steps
+
+
 async def _in_state(app: FastAPI, caller: str, state: str) -> Any:
     task = await task_of(app, caller)
     return task if task is not None and task.state == state else None

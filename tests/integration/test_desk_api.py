@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text as sql
+from sqlalchemy.exc import DBAPIError
 
 from callcenter.ami.client import AmiClient, message_to_dict
+from callcenter.calls.models import QueueCall
 from callcenter.config import Settings
 from callcenter.simulate.runner import simulator_ami
 from callcenter.users import service as user_service
@@ -213,3 +217,84 @@ async def test_desk_page_is_for_agents(app: FastAPI, people: dict[str, Any]) -> 
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as web:
         bundle = await web.get("/static/vendor/jssip.min.js")
         assert bundle.status_code == 200 and "JsSIP" in bundle.text[:200]
+
+
+async def test_disposition_is_stored_against_the_agents_call_and_listed(
+    app: FastAPI, client: httpx.AsyncClient, people: dict[str, Any]
+) -> None:
+    me, other = people["agent"], people["other"]
+    codes = (await client.get("/api/v1/desk/dispositions", headers=me)).json()
+    assert {"code": "resolved", "label_th": "แก้ไขปัญหาได้ในสาย",
+            "label_en": "Resolved on the call"} in codes  # fmt: skip
+    linkedid = f"disp-{uuid.uuid4().hex[:8]}"
+    async with app.state.services.sessions() as session, session.begin():
+        session.add(
+            QueueCall(
+                call_id=linkedid, linkedid=linkedid, queue=QUEUE, caller="0812345678",
+                entered_at=datetime.now(UTC) - timedelta(minutes=3), outcome="answered",
+                agent=AGENT, talk_s=95,
+            )
+        )  # fmt: skip
+
+    r = await client.post(
+        "/api/v1/desk/dispositions", json={"call_id": linkedid, "code": "nap"}, headers=me
+    )
+    assert (r.status_code, r.json()["error_id"]) == (422, "unknown_disposition")
+    assert "resolved" in r.json()["details"]["allowed"]
+    # Another agent cannot give this call a code; nor can anyone name a call that is not theirs.
+    body = {"call_id": linkedid, "code": "resolved"}
+    r = await client.post("/api/v1/desk/dispositions", json=body, headers=other)
+    assert (r.status_code, r.json()["error_id"]) == (404, "unknown_call")
+
+    r = await client.post("/api/v1/desk/dispositions", json=body, headers=me)
+    assert r.status_code == 201, r.text
+    assert (r.json()["code"], r.json()["label_en"], r.json()["state"]["agent_id"]) == (
+        "resolved", "Resolved on the call", AGENT,
+    )  # fmt: skip
+    fixed = {**body, "code": "case-opened", "note": "เปิดเรื่องแล้ว"}
+    assert (
+        await client.post("/api/v1/desk/dispositions", json=fixed, headers=me)
+    ).status_code == 201
+
+    recent = (await client.get("/api/v1/desk/calls", headers=me)).json()
+    row = next(c for c in recent if c["call_id"] == linkedid)
+    assert (row["disposition"], row["number"], row["talk_s"], row["direction"]) == (
+        "case-opened", "0812345678", 95, "inbound",
+    )  # fmt: skip
+    assert all(
+        c["call_id"] != linkedid
+        for c in (await client.get("/api/v1/desk/calls", headers=other)).json()
+    )
+
+    # Both codes are kept, with who gave them: the trail cannot be edited.
+    async with app.state.services.sessions() as session:
+        rows = (
+            await session.execute(
+                sql("select code, username, note from call_dispositions where linkedid = :l "
+                     "order by id"), {"l": linkedid},
+            )
+        ).all()  # fmt: skip
+        assert [(c, n) for c, _, n in rows] == [("resolved", ""), ("case-opened", "เปิดเรื่องแล้ว")]
+        assert all(u.startswith("desk-agent-") for _, u, _ in rows)
+    with pytest.raises(DBAPIError, match=r"append-only|permission denied"):
+        async with app.state.services.sessions() as session, session.begin():
+            await session.execute(
+                sql("update call_dispositions set code = 'x' where linkedid = :l"),
+                {"l": linkedid},
+            )
+
+
+async def test_dial_pad_refuses_numbers_the_centre_does_not_dial(
+    client: httpx.AsyncClient, people: dict[str, Any]
+) -> None:
+    me = people["agent"]
+    for bad in ("12", "0812345678,1", "abc"):
+        r = await client.post("/api/v1/desk/dial", json={"number": bad}, headers=me)
+        assert (r.status_code, r.json()["error_id"]) == (422, "invalid_number"), r.text
+        assert "0812345678" in r.json()["message"] and r.json()["details"]["hint_th"]
+    r = await client.post("/api/v1/desk/dial", json={"number": ""}, headers=me)
+    assert (r.status_code, r.json()["error_id"]) == (422, "validation_failed")
+    r = await client.post(
+        "/api/v1/desk/dial", json={"number": "0812345678"}, headers=people["supervisor"]
+    )
+    assert r.status_code == 403

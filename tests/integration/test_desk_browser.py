@@ -50,7 +50,8 @@ pytestmark = [
     pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
 ]
 
-AGENT, QUEUE, WRAPUP_S = "agent31", "online-shopping", 3
+# The engine's wrap-up outlasts every test step: only the agent's disposition ends it.
+AGENT, QUEUE, WRAPUP_S = "agent31", "online-shopping", 300
 SUPERVISOR_PHONE = "agent40"  # nobody registers it: ChanSpy's call to it is queued, then fails
 PASSWORD = "correct-horse-1"
 MEDIA_ARGS = (
@@ -62,7 +63,7 @@ MEDIA_ARGS = (
 )
 WATCHED = frozenset(
     {"AgentCalled", "AgentConnect", "QueueMemberPause", "QueueCallerAbandon", "Hold", "Unhold"}
-    | {"BlindTransfer", "AttendedTransfer"}
+    | {"BlindTransfer", "AttendedTransfer", "UserEvent"}
 )
 
 
@@ -82,14 +83,18 @@ def own_db(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """Own database, and a copy of the layout whose QUEUE has a wrap-up time.
 
     Only the service reads the copy (its live engine shows wrap_up for WRAPUP_S after a
-    call); Asterisk keeps the shared queues.conf, so other tests' calls are not slowed.
+    call, until the agent gives the call a disposition); Asterisk keeps the shared
+    queues.conf, so other tests' calls are not slowed.
     """
     conf = tmp_path_factory.mktemp("conf")
     shutil.copy(settings.conf_dir / "centre.toml", conf / "centre.toml")
+    shutil.copy(settings.conf_dir / "dispositions.toml", conf / "dispositions.toml")
     text = (conf / "centre.toml").read_text(encoding="utf-8")
     text = text.replace(f'name = "{QUEUE}"\n', f'name = "{QUEUE}"\nwrapuptime = {WRAPUP_S}\n', 1)
     (conf / "centre.toml").write_text(text, encoding="utf-8")
-    with own_database(settings.model_copy(update={"conf_dir": conf}), "callcenter_desk") as own:
+    # The dial pad calls out through sim-customers (a number ending in 0 answers).
+    update = {"conf_dir": conf, "desk_out_context": "sim-customers"}
+    with own_database(settings.model_copy(update=update), "callcenter_desk") as own:
         yield own
 
 
@@ -241,6 +246,8 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         await poll(lambda: saw(site, 0, "AgentConnect", **connected), timeout_s=15, what="bridged")
         await expect(page.locator("#pop-stage")).to_contain_text("Connected")
         await expect(page.locator("#agent-state")).to_have_attribute("data-state", "on_call")
+        await expect(page.locator("#call-timer")).to_be_visible()
+        await expect(page.locator("#call-timer")).to_have_text(re.compile(r"^0:0[1-9]$"))
         await supervisor_listens(site)
         await supervisor_whispers_from_the_wallboard(site, chromium)
         await hold_and_resume(site, page)
@@ -259,9 +266,16 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         await expect(page.locator("#call-status")).to_have_attribute(
             "data-state", "idle", timeout=10_000
         )
+        await expect(page.locator("#call-timer")).to_have_attribute("data-running", "false")
         await expect(page.locator("#agent-state")).to_have_attribute(
-            "data-state", "available", timeout=20_000
+            "data-state", "wrap_up", timeout=20_000
         )
+        await expect(page.locator("#wrap")).to_have_attribute("data-state", "due")
+        await dispose(page, "case-opened", note="เปิดเรื่องร้องเรียนแล้ว")
+        await check_disposition(site, call_id, "case-opened", "เปิดเรื่องร้องเรียนแล้ว")
+        recent = page.locator(f'#recent-calls li[data-call="{call_id}"]')
+        await expect(recent).to_contain_text(caller, timeout=10_000)
+        await expect(recent).to_contain_text("บันทึกเรื่องร้องเรียนแล้ว · Case opened")
         await poll(
             lambda: wallboard_states(frames)[-1:] == ["available"], timeout_s=10, what="board"
         )
@@ -269,6 +283,7 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         assert is_subsequence(["ringing", "on_call", "wrap_up", "available"], states), states
 
         await check_case(site, case_id, call_id)
+        await link_previous_case(site, page, previous, call_id)
         await pause_and_get_no_call(site, page)
     finally:
         with contextlib.suppress(Exception):
@@ -280,6 +295,91 @@ async def test_agent_answers_a_queued_caller_files_a_case_and_pauses(
         site.app.state.services.hub.unsubscribe(sub)
         for task in (collector, follower):
             task.cancel()
+
+
+async def dispose(page: Page, code: str, note: str = "") -> None:
+    """Give the call a disposition on the page: wrap-up ends, the agent is available."""
+    await expect(page.locator("#disposition-submit")).to_be_enabled(timeout=10_000)
+    await page.locator("#disposition").select_option(code)
+    await page.locator("#disposition-note").fill(note)
+    await page.locator("#disposition-submit").click()
+    await expect(page.locator("#disposition-result")).to_have_attribute(
+        "data-code", code, timeout=10_000
+    )
+    await expect(page.locator("#agent-state")).to_have_attribute(
+        "data-state", "available", timeout=10_000
+    )
+
+
+async def check_disposition(site: Site, call_id: str, code: str, note: str) -> None:
+    """Stored against the call with the agent and the login that gave it."""
+    async with site.app.state.services.sessions() as session:
+        rows = await session.execute(
+            text("select code, note, agent_id, username from call_dispositions "
+                 "where linkedid = :l order by id"), {"l": call_id},
+        )  # fmt: skip
+        assert [tuple(r) for r in rows] == [(code, note, AGENT, site.agent.username)]
+
+
+async def link_previous_case(site: Site, page: Page, number: str, call_id: str) -> None:
+    """After the call: the caller's earlier case, found in the desk's case list, is linked
+    to the call too."""
+    await page.locator("#case-q").fill(number)
+    await page.locator("#case-search button").click()
+    row = page.locator(f'#case-list li[data-number="{number}"]')
+    await expect(row).to_have_count(1, timeout=10_000)
+    await row.locator("button.link-call").click()
+    await expect(page.locator("#case-result")).to_contain_text(f"Case {number} linked")
+    async with site.app.state.services.sessions() as session:
+        linked = await case_service.for_call(session=session, linkedid=call_id)
+        assert number in {c.number for c in linked} and len(linked) == 2
+
+
+async def test_pause_while_ringing_waits_for_the_call(site: Site, chromium: Browser) -> None:
+    """Pause asked for while a call rings: the desk says 'pause requested' through the
+    ring and the talk, and paused (with the reason) once the call is over."""
+    context = await chromium.new_context(
+        viewport={"width": 1280, "height": 800}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    state = page.locator("#agent-state")
+    try:
+        await sign_in(page, site)
+        await expect(page.locator("#sip-status")).to_have_attribute(
+            "data-state", "registered", timeout=20_000
+        )
+        await join_queue_only(page)
+        caller = f"08{uuid.uuid4().int % 10**8:08d}"
+        call_id = await place_caller(site.events, caller, patience_s=60)
+        await expect(page.locator("#pop-caller")).to_have_text(caller, timeout=40_000)
+        await expect(state).to_have_attribute("data-state", "ringing", timeout=10_000)
+        await page.locator("#pause-reason").select_option("meal")
+        await page.locator("#pause").click()
+        await expect(state).to_have_attribute("data-pause-requested", "true", timeout=10_000)
+        await expect(state).to_contain_text("สายเรียกเข้า · Ringing")
+        await expect(state).to_contain_text("Pause requested (after this call)")
+
+        await page.locator("#answer").click()
+        await expect(state).to_have_attribute("data-state", "on_call", timeout=15_000)
+        await expect(state).to_have_attribute("data-pause-requested", "true")
+        await page.locator("#hangup").click()
+        await expect(state).to_have_attribute("data-state", "paused", timeout=20_000)
+        await expect(state).to_have_attribute("data-pause-requested", "false")
+        await expect(state).to_contain_text("พักรับประทานอาหาร · Meal")
+        # The code is still given; the pause the agent asked for holds.
+        await page.locator("#disposition").select_option("resolved")
+        await page.locator("#disposition-submit").click()
+        await expect(page.locator("#disposition-result")).to_have_attribute(
+            "data-call", call_id, timeout=10_000
+        )
+        await expect(state).to_have_attribute("data-state", "paused")
+        await page.locator("#ready").click()
+        await expect(state).to_have_attribute("data-state", "available", timeout=10_000)
+    finally:
+        with contextlib.suppress(Exception):
+            await page.locator("#queue-logout").click()
+            await expect(state).to_have_attribute("data-state", "logged_out", timeout=10_000)
+        await context.close()
 
 
 async def check_case(site: Site, case_id: int, call_id: str) -> None:
@@ -392,6 +492,7 @@ async def test_blind_transfer_to_another_agent(site: Site, chromium: Browser) ->
         await expect(page.locator("#call-status")).to_have_attribute(
             "data-state", "idle", timeout=15_000
         )
+        await dispose(page, "referred")
     finally:
         with contextlib.suppress(Exception):
             await page.locator("#queue-logout").click()
@@ -400,6 +501,109 @@ async def test_blind_transfer_to_another_agent(site: Site, chromium: Browser) ->
             )
         await context.close()
         collector.cancel()
+
+
+async def test_wrap_up_with_a_disposition_on_a_phone(site: Site, chromium: Browser) -> None:
+    """At 390 px: the call timer runs, the call ends in wrap-up, the disposition ends it;
+    the page never gets wider than the phone."""
+    context = await chromium.new_context(
+        viewport={"width": 390, "height": 844}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    try:
+        call_id = await answer_a_caller(site, page)
+        await expect(page.locator("#call-timer")).to_be_visible()
+        await fits(page, 390)
+        await page.locator("#hangup").click()
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "idle", timeout=10_000
+        )
+        await expect(page.locator("#agent-state")).to_have_attribute(
+            "data-state", "wrap_up", timeout=20_000
+        )
+        await dispose(page, "information")
+        await check_disposition(site, call_id, "information", "")
+        await expect(page.locator(f'#recent-calls li[data-call="{call_id}"]')).to_contain_text(
+            "ให้ข้อมูล/สอบถาม · Information given"
+        )
+        await fits(page, 390)
+        await page.screenshot(path="/tmp/desk-phone.png", full_page=True)
+    finally:
+        with contextlib.suppress(Exception):
+            await page.locator("#queue-logout").click()
+            await expect(page.locator("#agent-state")).to_have_attribute(
+                "data-state", "logged_out", timeout=10_000
+            )
+        await context.close()
+
+
+async def test_agent_calls_out_from_the_dial_pad(site: Site, chromium: Browser) -> None:
+    """Keys on the pad make the number; Call rings the agent's own phone (answered by the
+    page), then Asterisk dials the number through the configured route; a disposition
+    follows. A number the centre does not dial is refused on the page with the reason."""
+    collector = asyncio.create_task(collect(site))
+    context = await chromium.new_context(
+        viewport={"width": 1366, "height": 820}, locale="th-TH", timezone_id="Asia/Bangkok"
+    )
+    page = await context.new_page()
+    number = f"08{uuid.uuid4().int % 10**7:07d}0"  # sim-customers: ends in 0, answers
+    plan = await asyncio.to_thread(AsteriskService(site.settings).rx, "dialplan show desk-dial")
+    assert "DESK_NUMBER" in plan, "the stack's dialplan has no [desk-dial]: run `stack up`"
+    try:
+        await sign_in(page, site)
+        await expect(page.locator("#sip-status")).to_have_attribute(
+            "data-state", "registered", timeout=20_000
+        )
+        await page.locator("#dial-number").fill("12")
+        await page.locator("#dial").click()
+        await expect(page.locator("#error")).to_contain_text("invalid_number")
+        await expect(page.locator("#error")).to_contain_text("หมายเลขไม่ถูกต้อง")
+
+        await page.locator("#dial-number").fill("")
+        for key in number:
+            await page.locator("#dtmf button", has_text=key).first.click()
+        await expect(page.locator("#dial-number")).to_have_value(number)
+        mark = len(site.seen)
+        await page.locator("#dial").click()
+        await expect(page.locator("#error")).to_be_hidden()
+        await expect(page.locator("#dial-result")).to_have_attribute(
+            "data-call", re.compile(f"^desk-{AGENT}-"), timeout=30_000
+        )
+        call_id = await page.locator("#dial-result").get_attribute("data-call") or ""
+        await expect(page.locator("#call-status")).to_contain_text(number, timeout=15_000)
+        await poll(
+            lambda: saw(site, mark, "UserEvent", UserEvent="DeskDial", Agent=AGENT,
+                        Number=number, Status="ANSWER"),
+            timeout_s=30, what=f"the dialled number answered {user_events(site, mark)}",
+        )  # fmt: skip
+        await expect(page.locator("#call-status")).to_have_attribute(
+            "data-state", "idle", timeout=15_000
+        )
+        await page.locator("#disposition").select_option("information")
+        await page.locator("#disposition-submit").click()
+        await expect(page.locator("#disposition-result")).to_have_attribute(
+            "data-call", call_id, timeout=10_000
+        )
+        await check_disposition(site, call_id, "information", "")
+        row = page.locator(f'#recent-calls li[data-call="{call_id}"]')
+        await expect(row).to_contain_text(number)
+        await expect(row).to_contain_text("โทรออก · Out")
+        await expect(page.locator("#pop-caller")).to_have_text(number)
+        await expect(page.locator("#pop-stage")).to_have_text("โทรออก · Outbound")
+        await expect(page.locator("#case-call")).to_have_text(number)
+        await page.screenshot(path="/tmp/desk-dial-desktop.png", full_page=True)
+    finally:
+        await context.close()
+        collector.cancel()
+
+
+def user_events(site: Site, start: int) -> list[dict[str, str]]:
+    return [e for e in site.seen[start:] if e.get("Event") == "UserEvent"]
+
+
+async def fits(page: Page, width: int) -> None:
+    wide = await page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"the page is {wide} px wide on a {width} px screen"
 
 
 async def supervisor_whispers_from_the_wallboard(site: Site, browser: Browser) -> None:
@@ -481,6 +685,7 @@ async def test_attended_transfer_to_another_agent(site: Site, chromium: Browser)
             lambda: bridged_with(site, network_id(call_id), f"PJSIP/{CONSULTED}-"),
             timeout_s=15, what=f"caller bridged with {CONSULTED}",
         )  # fmt: skip
+        await dispose(page, "referred")
     finally:
         with contextlib.suppress(Exception):
             await colleague.locator("#hangup").click()

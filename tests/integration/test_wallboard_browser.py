@@ -171,6 +171,19 @@ async def test_supervisor_watches_a_call_wait_then_get_answered(
         assert still == loaded, "the page was reloaded"
         assert navigations == [], navigations
         await expect(page.locator("#link")).to_have_text(re.compile("live"))
+        # The staffing line: Erlang C's agents for this interval beside the centre's agents
+        # logged in (every state but logged out) and available, as the centre card counts them.
+        staffing = page.locator("#staffing")
+        await expect(staffing).to_contain_text(re.compile(r"needed \d+ · .*logged in \d+"))
+        centre = page.locator("#centre .agents .agent-state")
+        counts = dict(
+            await centre.evaluate_all(
+                "ss => ss.map(s => [s.dataset.state, Number(s.dataset.count)])"
+            )
+        )
+        logged_in = sum(n for state, n in counts.items() if state != "logged_out")
+        assert await staffing.get_attribute("data-logged-in") == str(logged_in)
+        assert await staffing.get_attribute("data-available") == str(counts["available"])
 
         await page.screenshot(path="/tmp/wallboard-desktop.png", full_page=True)
         await phone_screenshot(chromium, context, site)

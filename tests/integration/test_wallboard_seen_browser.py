@@ -314,6 +314,11 @@ async def test_charts_through_the_day_beside_last_week(site: Site, chromium: Bro
         await expect(volume).to_have_count(len(mine), timeout=15_000)
         offered = await volume.evaluate_all("els => els.map(e => Number(e.dataset.offered))")
         assert offered == [r["today"]["offered"] for r in mine]
+        abandoned = await page.locator("#chart-volume svg rect.abandoned").evaluate_all(
+            "els => els.map(e => Number(e.dataset.abandoned))"
+        )  # the abandon in digital law among them
+        assert abandoned == [r["today"]["abandoned"] for r in mine if r["today"]["abandoned"]]
+        assert sum(abandoned) >= 1
         await expect(page.locator("#chart-volume svg polyline.last-week")).to_have_count(1)
         await expect(page.locator("#chart-sl svg line.target")).to_have_attribute(
             "data-target", "90"
@@ -408,6 +413,10 @@ async def test_callbacks_panel_time_left_cancel_with_reason_and_history(
 
         await row.locator("button.cb-cancel").click()  # no reason: refused on the page
         await expect(page.locator("#cb-result")).to_contain_text("give a reason")
+        await row.locator("select.cb-agent").select_option("")  # back to any agent of the queue
+        await row.locator("input.cb-reason").fill("regular agent is off today")
+        await row.locator("button.cb-assign").click()
+        await expect(page.locator("#cb-result")).to_contain_text(f"assigned #{due_id} → any agent")
         await row.locator("input.cb-reason").fill("caller asked by e-mail")
         await row.locator("button.cb-cancel").click()
         await expect(row).to_have_count(0, timeout=10_000)
@@ -415,6 +424,9 @@ async def test_callbacks_panel_time_left_cancel_with_reason_and_history(
         await expect(cancelled).to_have_attribute("data-state", "cancelled")
         await expect(cancelled).to_contain_text("caller asked by e-mail")
         await cancelled.locator("summary").click()
+        await expect(cancelled.locator("li").nth(-2)).to_contain_text(
+            f"assigned → pending · {site.supervisor}: any agent of the queue: regular agent"
+        )
         await expect(cancelled.locator("li").last).to_contain_text(
             f"{site.supervisor}: caller asked by e-mail"
         )

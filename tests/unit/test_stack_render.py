@@ -151,13 +151,25 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     contexts = re.findall(r"^\[([\w-]+)\]", text, flags=re.MULTILINE)
     assert contexts == [
         "general", "globals", "inbound", "ivr", "queue-entry", "record", "record-end",
-        "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
+        "desk-dial", "desk-dial-end", "queue-exit", "agents-phones", "callback-agent",
+        "callback-end", "callback-answered",
         "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
     for queue in [*SERVICE_LINES, DEFAULT_QUEUE]:
         assert f"exten => {queue},1,Set(__CC_QUEUE=${{EXTEN}})" in text
         assert f"exten => {queue},1,Set(CALLERID(all)=${{SIM_CALLER}} <${{SIM_CALLER}}>)" in text
     assert f"exten => 0,1,Goto(queue-entry,{DEFAULT_QUEUE},1)" in text
+    # The caller's own entry time just before each Queue(), on every AMI event of the channel
+    # (kpi-v1 section 1), and a recording started once per channel (a moved caller keeps it).
+    entries = re.findall(
+        r"Set\(CC_ENTERED=\$\{STRFTIME\(,,%s\.%6q\)\}\)[^\n]*\n same => n,Queue\(", text
+    )
+    assert len(entries) == len([*SERVICE_LINES, DEFAULT_QUEUE])
+    # ... and the caller's IVR language (the agent's screen pop shows it).
+    assert re.search(
+        r"^channelvars = CC_ENTERED,CC_LANG$", files["manager.conf"], flags=re.MULTILINE
+    )
+    assert 'exten => s,1,GotoIf($["${CC_REC}" != ""]?running)' in text
     for variable in ("SIM_TICKS", "SIM_DIGIT", "RING", "TALK", "QUEUE_TIMEOUT", "MEMBERINTERFACE"):
         assert "${" + variable + "}" in text or f"{variable})" in text
 

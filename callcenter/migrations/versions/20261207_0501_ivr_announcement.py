@@ -1,7 +1,7 @@
 """ivr_announcement_actions: the emergency announcement's switches (on/off), append-only
 
 Revision ID: 20261207_0501
-Revises: 20261207_0201
+Revises: 20261207_0302
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261207_0501"
-down_revision = "20261207_0201"
+down_revision = "20261207_0302"
 branch_labels = None
 depends_on = None
 TABLE = "ivr_announcement_actions"

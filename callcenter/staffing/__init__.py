@@ -1,0 +1,1 @@
+"""Staffing: Erlang C agents needed per interval, from a forecast of the offered calls."""
