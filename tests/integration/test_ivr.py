@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from ari_app.client import AriEvent
 from callcenter import centre
 from callcenter.ami.client import AmiClient
+from callcenter.ami.translate import chan_var
 from callcenter.config import Settings
 from callcenter.main import create_app
 from callcenter.simulate.runner import Simulation, network_id
@@ -146,6 +147,21 @@ async def _joined_queue(app: FastAPI, uniqueid: str) -> str:
     return await poll(joined, timeout_s=10, what="QueueCallerJoin stored")
 
 
+async def _ami_language(app: FastAPI, uniqueid: str) -> str | None:
+    """CC_LANG as the stored QueueCallerJoin of this channel carried it (manager.conf
+    channelvars; the AMI client joins several with commas)."""
+    async with app.state.services.db_engine.connect() as conn:
+        row = await conn.execute(
+            text(
+                "SELECT headers FROM ami_events WHERE event = 'QueueCallerJoin' "
+                "AND headers->>'Uniqueid' = :u"
+            ),
+            {"u": uniqueid},
+        )
+        headers = row.scalar()
+    return chan_var(headers, "CC_LANG") if headers else None
+
+
 def _prompts_played(events: list[AriEvent], channel_id: str) -> list[str]:
     """The prompts a caller heard, as lang/id, in order."""
     return [
@@ -210,6 +226,7 @@ async def test_english_key_then_service_line(
     state = await calling
     assert network_id(state.plan.call_id) == uid
     assert await _joined_queue(app, uid) == "cyber-threats"
+    assert await _ami_language(app, uid) == "en", "AMI events carry it (channelvars)"
     assert _prompts_played(ari_events, uid)[:3] == ["th/welcome", "th/language", "en/main-menu"]
 
 

@@ -47,7 +47,7 @@ async def test_pops_reach_only_the_agent_and_keep_the_call_in_the_snapshot() -> 
     hub = Hub(lambda t: {})
     hub.publish = lambda topic, data: published.append((topic, data)) or 0  # type: ignore[method-assign]
     pops = ScreenPop(hub=hub, sessions=Sessions(), layout=LAYOUT)  # type: ignore[arg-type]
-    pops.handle(event("AgentCalled", "agent07", ChanVariable=["CC_ENTERED=1", "CC_LANG=en"]))
+    pops.handle(event("AgentCalled", "agent07", ChanVariable="CC_ENTERED=1.5,CC_LANG=en"))
     pops.handle(event("AgentCalled", "sim-agent-01"))  # simulated members get no pop
     pops.handle(event("QueueCallerJoin", "agent07"))
     pops.handle(event("AgentConnect", "agent07"))
