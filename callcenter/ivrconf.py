@@ -117,11 +117,26 @@ class IvrConfig:
         return ids | {m.prompt for m in self.menus.values()}
 
 
+# The shipped files: a config dir that has only its own centre.toml (a test's, a deployment
+# that predates the IVR menu) runs the shipped menu and catalogue.
+SHIPPED = Path(__file__).resolve().parent.parent / "asterisk_conf"
+
+
+def _file(conf_dir: Path, name: str) -> Path:
+    own = conf_dir / name
+    return own if own.exists() or not (SHIPPED / name).exists() else SHIPPED / name
+
+
+def catalogue_file(conf_dir: Path) -> Path:
+    return _file(conf_dir, PROMPTS_FILE)
+
+
 def load(conf_dir: Path, centre: Centre) -> IvrConfig:
-    """The checked menu of `conf_dir`, with its prompt catalogue."""
-    catalogue = load_catalogue(conf_dir / PROMPTS_FILE)
-    return parse(_read(conf_dir / IVR_FILE), centre=centre, catalogue=catalogue,
-                 where=str(conf_dir / IVR_FILE))  # fmt: skip
+    """The checked menu of `conf_dir`, with its prompt catalogue (the shipped ones when
+    `conf_dir` has none)."""
+    catalogue = load_catalogue(_file(conf_dir, PROMPTS_FILE))
+    path = _file(conf_dir, IVR_FILE)
+    return parse(_read(path), centre=centre, catalogue=catalogue, where=str(path))
 
 
 def load_catalogue(path: Path) -> Catalogue:

@@ -9,14 +9,14 @@ from minio import Minio
 
 from callcenter.config import Settings
 from callcenter.errors import InvalidInput, NotFound
-from callcenter.ivrconf import LANGUAGES, PROMPTS_FILE, Catalogue, load_catalogue
+from callcenter.ivrconf import LANGUAGES, PROMPTS_FILE, Catalogue, catalogue_file, load_catalogue
 from callcenter.prompts import audio, catalogue, store
 
 log = logging.getLogger(__name__)
 
 
 def load(settings: Settings) -> Catalogue:
-    return load_catalogue(settings.conf_dir / PROMPTS_FILE)
+    return load_catalogue(catalogue_file(settings.conf_dir))
 
 
 def render_all(settings: Settings, s3: Minio) -> dict[str, int]:

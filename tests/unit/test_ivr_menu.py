@@ -353,3 +353,12 @@ async def test_the_stasis_app_hangs_up_after_the_closed_message(
 
     await poll(hung_up, timeout_s=5, what="the call ended")
     assert not any(path.endswith("/continue") for _, path, _ in ari.calls)
+
+
+def test_a_conf_dir_with_only_its_centre_runs_the_shipped_menu(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    shutil.copy(CONF / "centre.toml", tmp_path / "centre.toml")
+    config = ivrconf.load(tmp_path, layout)
+    assert config.menus["main"].options["1"].target == "online-shopping"
+    assert "welcome" in config.catalogue.prompts
