@@ -49,6 +49,11 @@ class AriClient(Background):
         """Every Stasis event is passed to `handler`, in order, one at a time."""
         self._handlers.append(handler)
 
+    def off_event(self, handler: AriHandler) -> None:
+        """Stop passing events to `handler` (tests that listen for a while)."""
+        if handler in self._handlers:
+            self._handlers.remove(handler)
+
     def events_url(self) -> str:
         parts = urlsplit(self.base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"

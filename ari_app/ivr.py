@@ -1,4 +1,8 @@
-"""The 1212 IVR as a Stasis app: prompt, one digit, continue into the chosen service queue.
+"""The 1212 IVR as a Stasis app: welcome, language, menu from `ivr.toml`, then the queue.
+
+The menu walk itself is `ari_app.menu.MenuWalk` (no I/O); here its steps are played and acted
+on. The caller's language goes with the channel as CC_LANG (inherited by the agent's leg), so
+queue prompts and the agent's screen can use it.
 
 A handler never leaves a channel stuck: on any failure the channel continues in
 the dialplan IVR (`ivr,s,1`), which works without the service.
@@ -9,48 +13,69 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 
 from ari_app.client import AriClient, AriEvent
+from ari_app.menu import CLOSED_STAGE, Hangup, MenuWalk, Play, PromptFiles, Route, Step
+from callcenter.ivrconf import IvrConfig
 
 log = logging.getLogger(__name__)
 
 IVR_ARG = "ivr"
 QUEUE_CONTEXT = "queue-entry"
 FALLBACK = ("ivr", "s")
+LANGUAGE_VAR = "__CC_LANG"  # inherited by the channels the caller's channel creates
+PLAYBACK_GRACE_S = 60.0  # a prompt whose end never came: the timer runs anyway
+
+
+@dataclass
+class _Caller:
+    walk: MenuWalk
+    playbacks: list[str] = field(default_factory=list)
+    timer: asyncio.Task[None] | None = None
+    # A key and the timer may act at once: one step at a time, each on the state the last left.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Ivr:
-    """One digit picks the service line; silence picks the default queue."""
+    """One caller per channel in the menu; keys and time-outs drive `MenuWalk`."""
 
     def __init__(
         self,
         *,
         ari: AriClient,
-        digits: dict[str, str],
-        default_queue: str,
-        prompt: str = "sound:demo-instruct",
-        digit_timeout_s: float = 5.0,
+        config: IvrConfig,
+        prompts: PromptFiles,
+        announcement: Callable[[], str | None] = lambda: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._clock = clock  # opening hours are read against it
         self._ari = ari
-        self._digits = digits
-        self._default = default_queue
-        self._prompt = prompt
-        self._timeout = digit_timeout_s
-        self._timers: dict[str, asyncio.Task[None]] = {}
-        self._playbacks: dict[str, str] = {}
+        self._config = config
+        self._announcement = announcement  # the emergency announcement on now, if any
+        self._prompts = prompts
+        self._callers: dict[str, _Caller] = {}
+        self._playback_channel: dict[str, str] = {}
         self._handlers: dict[str, Callable[[AriEvent], Awaitable[None]]] = {
             "StasisStart": self._on_start,
             "ChannelDtmfReceived": self._on_dtmf,
+            "PlaybackFinished": self._on_playback_finished,
             "StasisEnd": self._on_end,
         }
 
     @property
+    def config(self) -> IvrConfig:
+        return self._config
+
+    @property
     def waiting(self) -> int:
         """Callers in the IVR now."""
-        return len(self._timers)
+        return len(self._callers)
 
     async def handle(self, event: AriEvent) -> None:
         handler = self._handlers.get(str(event.get("type")))
@@ -61,45 +86,124 @@ class Ivr:
         if event.get("args") != [IVR_ARG]:
             return
         channel_id = event["channel"]["id"]
-        self._timers[channel_id] = asyncio.create_task(self._timeout_to_default(channel_id))
-        try:
-            playback = await self._ari.request(
-                "POST", f"/channels/{channel_id}/play", media=self._prompt
+        caller = self._callers[channel_id] = _Caller(walk=MenuWalk(self._config))
+        async with caller.lock:
+            await self._perform(
+                channel_id, caller, caller.walk.start(self._announcement(), now=self._clock())
             )
-            self._playbacks[channel_id] = playback["id"]
-        except httpx.HTTPError as exc:
-            log.warning("IVR prompt failed on %s: %r", channel_id, exc)
 
     async def _on_dtmf(self, event: AriEvent) -> None:
         channel_id = event["channel"]["id"]
-        queue = self._digits.get(str(event.get("digit")))
-        if channel_id in self._timers and queue is not None:
-            await self._route(channel_id, queue)
+        caller = self._callers.get(channel_id)
+        if caller is None:
+            return
+        async with caller.lock:
+            step = caller.walk.key(str(event.get("digit")))
+            if step is not None:
+                await self._perform(channel_id, caller, step)
+
+    async def _on_playback_finished(self, event: AriEvent) -> None:
+        playback_id = event["playback"]["id"]
+        channel_id = self._playback_channel.pop(playback_id, None)
+        caller = self._callers.get(channel_id) if channel_id else None
+        if caller is None or channel_id is None:
+            return
+        async with caller.lock:  # a step still queueing its prompts has them all listed after
+            if playback_id not in caller.playbacks:
+                return
+            last = caller.playbacks[-1] == playback_id
+            caller.playbacks.remove(playback_id)
+            if last and not caller.walk.done:
+                self._arm(channel_id, caller, self._current_timeout(caller))
 
     async def _on_end(self, event: AriEvent) -> None:
-        timer = self._timers.pop(event["channel"]["id"], None)
-        self._playbacks.pop(event["channel"]["id"], None)
-        if timer is not None:
-            timer.cancel()
+        caller = self._callers.pop(event["channel"]["id"], None)
+        if caller is None:
+            return
+        if caller.timer is not None:
+            caller.timer.cancel()
+        for playback_id in caller.playbacks:
+            self._playback_channel.pop(playback_id, None)
 
-    async def _timeout_to_default(self, channel_id: str) -> None:
-        await asyncio.sleep(self._timeout)
-        self._timers.pop(channel_id, None)
-        await self._route(channel_id, self._default, from_timer=True)
+    def _current_timeout(self, caller: _Caller) -> float:
+        stage = caller.walk.stage
+        if stage == CLOSED_STAGE:
+            return 0.5
+        return self._config.language_timeout_s if stage == "" else self._config.timeout_s
 
-    async def _route(self, channel_id: str, queue: str, *, from_timer: bool = False) -> None:
-        timer = self._timers.pop(channel_id, None)
-        if timer is not None and not from_timer:
-            timer.cancel()
-        # Channel commands wait behind a running playback: stop the prompt first.
-        playback = self._playbacks.pop(channel_id, None)
-        if playback is not None:
+    def _arm(self, channel_id: str, caller: _Caller, delay_s: float) -> None:
+        if caller.timer is not None:
+            caller.timer.cancel()
+        caller.timer = asyncio.create_task(self._time_out(channel_id, delay_s))
+
+    async def _time_out(self, channel_id: str, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        caller = self._callers.get(channel_id)
+        if caller is None:
+            return
+        async with caller.lock:
+            if caller.timer is not asyncio.current_task():
+                return  # a key came first and made a new step (and timer)
+            caller.timer = None
+            step = caller.walk.timeout()
+            if step is not None:
+                await self._perform(channel_id, caller, step)
+
+    async def _perform(self, channel_id: str, caller: _Caller, step: Step) -> None:
+        """Under caller.lock."""
+        if caller.timer is not None and caller.timer is not asyncio.current_task():
+            caller.timer.cancel()
+        caller.timer = None
+        await self._stop_prompts(caller)
+        if isinstance(step, Route):
+            await self._route(channel_id, step)
+        elif isinstance(step, Hangup):
+            with contextlib.suppress(httpx.HTTPError):  # gone already: nothing to end
+                await self._ari.request("DELETE", f"/channels/{channel_id}")
+        else:
+            await self._play(channel_id, caller, step)
+
+    async def _play(self, channel_id: str, caller: _Caller, step: Play) -> None:
+        # Queued playbacks play one after another; the timer starts when the last one ends.
+        self._arm(channel_id, caller, step.timeout_s + PLAYBACK_GRACE_S)
+        for prompt in step.prompts:
+            playback_id = uuid.uuid4().hex
+            caller.playbacks.append(playback_id)
+            self._playback_channel[playback_id] = channel_id
+            try:
+                await self._ari.request(
+                    "POST",
+                    f"/channels/{channel_id}/play/{playback_id}",
+                    media=self._prompts.media(prompt, step.language),
+                )
+            except httpx.HTTPError as exc:
+                log.warning("IVR prompt %s failed on %s: %r", prompt, channel_id, exc)
+                caller.playbacks.remove(playback_id)
+                self._playback_channel.pop(playback_id, None)
+        if not caller.playbacks:
+            self._arm(channel_id, caller, step.timeout_s)
+
+    async def _stop_prompts(self, caller: _Caller) -> None:
+        # Channel commands wait behind a running playback: stop the prompts first.
+        pending, caller.playbacks = caller.playbacks, []
+        for playback_id in pending:
+            self._playback_channel.pop(playback_id, None)
             with contextlib.suppress(httpx.HTTPError):
-                await self._ari.request("DELETE", f"/playbacks/{playback}")
+                await self._ari.request("DELETE", f"/playbacks/{playback_id}")
+
+    async def _route(self, channel_id: str, step: Route) -> None:
+        if step.fallback:
+            log.info("IVR: no choice on %s after the tries: %s", channel_id, step.queue)
         try:
-            await self._continue(channel_id, QUEUE_CONTEXT, queue)
+            await self._ari.request(
+                "POST",
+                f"/channels/{channel_id}/variable",
+                variable=LANGUAGE_VAR,
+                value=step.language,
+            )
+            await self._continue(channel_id, QUEUE_CONTEXT, step.queue)
         except httpx.HTTPError as exc:
-            log.warning("IVR continue to %s failed on %s: %r", queue, channel_id, exc)
+            log.warning("IVR continue to %s failed on %s: %r", step.queue, channel_id, exc)
             with contextlib.suppress(httpx.HTTPError):
                 await self._continue(channel_id, *FALLBACK[:2])
 

@@ -9,6 +9,7 @@ import typer
 from callcenter.callbacks.cli import callbacks_command
 from callcenter.cases.cli import app as cases_app
 from callcenter.kpi.cli import kpi_command
+from callcenter.prompts.cli import app as prompts_app
 from callcenter.reports.cli import app as report_app
 from callcenter.simulate.cli import demo_command, sim_agents_command, simulate_command
 from callcenter.social.cli import app as social_app
@@ -27,6 +28,7 @@ app.add_typer(users_app, name="users", help="Users and roles.")
 app.add_typer(cases_app, name="cases", help="Complaint cases: maintenance.")
 app.add_typer(recordings_app, name="recordings", help="Recordings catalogue and disposal.")
 app.add_typer(social_app, name="social", help="Social listening: sentiment evaluation.")
+app.add_typer(prompts_app, name="prompts", help="IVR prompts: catalogue, missing, upload, render.")
 app.add_typer(report_app, name="report", help="Report packs (PowerPoint, Excel) of a period.")
 app.command("simulate", help="Drive simulated callers and agents through the real Asterisk.")(
     simulate_command

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
 
     queue_log_path: Path | None = None
     spool_dir: Path | None = None
+    # The IVR's prompt recordings (<lang>/<id>.wav): explicit, else the local stack's chroot.
+    prompts_dir: Path | None = None
 
     retention_days: int = 180  # recordings: COMPLIANCE lock; the contract says at least 180
     recordings_upload: bool = True  # the spool uploader (recordings/uploader.py)
@@ -159,6 +161,7 @@ class Settings(BaseSettings):
 
     cases_agents_read_all: bool = False  # True: agents also read others' cases (PII masked)
     case_attachments_bucket: str = ""  # empty: s3_bucket, under the case-attachments/ prefix
+    prompts_bucket: str = ""  # IVR prompt uploads; empty: s3_bucket, under ivr-prompts/
     case_attachment_max_bytes: int = 10 * 1024 * 1024
 
     # Chat desk (issue 16). LINE's channel secret and access token: env or STATE/secrets.json.
@@ -236,6 +239,14 @@ class Settings(BaseSettings):
         if self.spool_dir is not None:
             return self.spool_dir
         return self.asterisk_root / "var/spool/asterisk/monitor"
+
+    @property
+    def prompts_path(self) -> Path:
+        """Where the rendered prompt recordings are, seen from the host (Asterisk plays them
+        as sound:callcenter/<lang>/<id>)."""
+        if self.prompts_dir is not None:
+            return self.prompts_dir
+        return self.asterisk_root / "usr/share/asterisk/sounds/callcenter"
 
     @property
     def event_journal(self) -> Path:

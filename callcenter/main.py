@@ -19,7 +19,8 @@ from agent_ui.hub import Hub
 from agent_ui.ws import agent_socket, chat_socket, wallboard_socket
 from ari_app.client import AriClient
 from ari_app.ivr import Ivr
-from callcenter import __version__, centre
+from ari_app.menu import PromptFiles
+from callcenter import __version__, centre, ivrconf
 from callcenter.alerts import service as alert_service
 from callcenter.alerts.router import router as alerts_router
 from callcenter.ami.client import AmiClient
@@ -49,6 +50,9 @@ from callcenter.live.records import RecordBook, RecordWriter
 from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
+from callcenter.prompts.announcement import Announcement
+from callcenter.prompts.router import announcement_router
+from callcenter.prompts.router import router as prompts_router
 from callcenter.reconcile.service import Reconciler
 from callcenter.reports import sources as report_sources
 from callcenter.reports import wiring as report_wiring
@@ -90,14 +94,22 @@ def _build_ami(
     )
 
 
-def _build_ari(settings: Settings, layout: centre.Centre) -> tuple[AriClient, Ivr]:
+def _build_ari(
+    settings: Settings, layout: centre.Centre, announcement: Announcement
+) -> tuple[AriClient, Ivr]:
     ari = AriClient(
         base_url=settings.ari_url,
         user=settings.ari_user,
         password=settings.ari_password.get_secret_value(),
         app=settings.ari_app,
     )
-    ivr = Ivr(ari=ari, digits=layout.ivr_digits(), default_queue=layout.default_queue)
+    menu = ivrconf.load(settings.conf_dir, layout)  # a broken menu stops the start, named
+    ivr = Ivr(
+        ari=ari,
+        config=menu,
+        prompts=PromptFiles(settings.prompts_path),
+        announcement=lambda: announcement.current,
+    )
     ari.on_event(ivr.handle)
     return ari, ivr
 
@@ -150,7 +162,9 @@ async def _build(settings: Settings) -> Services:
     pipeline = LivePipeline(
         metrics=metrics, events=events, records=records, book=book, on_changes=wallboard.changed
     )
-    ari, ivr = _build_ari(settings, layout)
+    announcement = Announcement(sessions)
+    await announcement.load()
+    ari, ivr = _build_ari(settings, layout, announcement)
     staffing = StaffingBoard(
         sessions=sessions, config=config,
         rules=replace(report_sources.staffing_rules(settings), interval_min=15),
@@ -159,7 +173,8 @@ async def _build(settings: Settings) -> Services:
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
-        ivr=ivr, hub=hub, metrics=metrics, book=book, wallboard=wallboard, screen_pops=pops,
+        ivr=ivr, announcement=announcement, hub=hub, metrics=metrics, book=book,
+        wallboard=wallboard, screen_pops=pops,
         event_writer=events, record_writer=records, pipeline=pipeline,
         reconciler=Reconciler(
             settings=settings, sessions=sessions, config=config, book=book, wallboard=wallboard
@@ -228,6 +243,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)
+    app.include_router(prompts_router)
+    app.include_router(announcement_router)
     app.include_router(live_router)
     app.include_router(callbacks_router)
     app.include_router(cases_router)

@@ -8,6 +8,7 @@ from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.db import Base
 from callcenter.desk.models import Disposition
+from callcenter.prompts.announcement import AnnouncementAction
 from callcenter.reports.models import ReportPack
 from callcenter.social.models import AuditEntry as SocialAuditEntry
 from callcenter.social.models import Keyword, Label, Match, Mention, Source
@@ -18,8 +19,8 @@ from recordings.models import AuditEntry, QaEvaluation, QaForm, Recording
 metadata = Base.metadata
 
 __all__ = [
-    "AgentAction", "AlertAction", "AlertIncident", "AlertThreshold", "AmiEvent", "AuditEntry",
-    "CallbackDrop", "CallbackEvent", "CallbackTask",
+    "AgentAction", "AlertAction", "AlertIncident", "AlertThreshold", "AmiEvent",
+    "AnnouncementAction", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
     "Case", "CaseAuditEntry", "Conversation", "Disposition", "Keyword", "Label", "Match",
     "Mention", "Message", "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack",
     "Send", "SocialAuditEntry", "Source", "SpyAction", "User", "WebhookEvent", "metadata",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from callcenter.live.pipeline import LivePipeline
     from callcenter.live.records import RecordBook, RecordWriter
     from callcenter.live.wallboard import Wallboard
+    from callcenter.prompts.announcement import Announcement
     from callcenter.reconcile.service import Reconciler
     from callcenter.reports.scheduler import PackScheduler
     from callcenter.social.poller import SocialPoller
@@ -59,6 +60,7 @@ class Services:
     ami: AmiClient
     ari: AriClient
     ivr: Ivr
+    announcement: Announcement  # the IVR's emergency announcement (on/off, audited)
     hub: Hub
     metrics: MetricsEngine  # queue_metrics' live KPI engine
     book: RecordBook

@@ -23,6 +23,11 @@ command -v faketime >/dev/null || need+=(faketime)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 command -v psql >/dev/null || need+=(postgresql-client)
+# IVR prompts: placeholder recordings are spoken by espeak-ng (Thai and English voices) and
+# converted by sox to what Asterisk plays; uploads in MP3 need sox's mp3 format.
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v sox >/dev/null || need+=(sox)
+dpkg -s libsox-fmt-mp3 >/dev/null 2>&1 || need+=(libsox-fmt-mp3)
 # Report packs: tests and notes render a Thai slide to a picture (PowerPoint → PDF → PNG).
 command -v soffice >/dev/null || need+=(libreoffice-impress-nogui)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)

@@ -207,6 +207,8 @@ function paintPop(call) {
   $("pop").dataset.call = call.call_id; $("pop").dataset.stage = call.stage;
   $("pop-caller").textContent = call.caller || "ไม่ทราบหมายเลข · Unknown number";
   pill("pop-queue", call.queue ? `${call.queue_th} · ${call.queue_en}` : "");
+  // The language the caller chose in the IVR (CC_LANG): the agent greets them in it.
+  pill("pop-lang", call.language === "en" ? "English · อังกฤษ" : call.language === "th" ? "ภาษาไทย · Thai" : call.language || "");
   pill("pop-stage", STAGES[call.stage] || call.stage);
   if (["connected", "ended"].includes(call.stage)) wrapUpFor(call.call_id, call.caller, call.queue ? `${call.queue_th} · ${call.queue_en}` : "", call.stage === "ended");
   if (call.stage === "ended") loadRecent();

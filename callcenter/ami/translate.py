@@ -7,6 +7,7 @@ dict lookups and int/float parses, one dataclass per event, no regexes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 from queue_metrics.events import (
@@ -50,17 +51,28 @@ def _int(h: Headers, name: str) -> int:
 # How far before the manager's Timestamp a caller's own entry time may lie: the manager writes
 # an event when its stasis queue gets to it, seconds after the call when Asterisk is busy.
 ENTRY_LAG_MAX_S = 600.0
+# Where one joined channel variable ends and the next NAME= begins.
+_JOINED_VARS = re.compile(r",(?=[A-Za-z_][A-Za-z0-9_]*=)")
 
 
 def _chan_var(h: Headers, name: str) -> str | None:
-    """A `ChanVariable: NAME=value` header (manager.conf channelvars); one or several."""
+    """A `ChanVariable: NAME=value` header (manager.conf channelvars); one or several. With
+    several, the AMI client joins them with commas (`CC_ENTERED=1.5,CC_LANG=en`)."""
     raw: object = h.get("ChanVariable")
     values = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else []
     prefix = f"{name}="
     for value in values:
-        if isinstance(value, str) and value.startswith(prefix):
-            return value[len(prefix) :]
+        if not isinstance(value, str):
+            continue
+        for part in _JOINED_VARS.split(value):
+            if part.startswith(prefix):
+                return part[len(prefix) :]
     return None
+
+
+def chan_var(h: Headers, name: str) -> str | None:
+    """A channel variable of the event's channel (manager.conf channelvars), or None."""
+    return _chan_var(h, name)
 
 
 def entered_at(h: Headers) -> float | None:

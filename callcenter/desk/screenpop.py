@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.ami.translate import chan_var
 from callcenter.calls.models import QueueCall
 from callcenter.cases import service as case_service
 from callcenter.centre import Centre
@@ -96,7 +97,7 @@ class ScreenPop:
         queue = h.get("Queue", "")
         th, en = self._labels.get(queue, (queue, queue))
         ts = _float(h.get("Timestamp")) or time.time()
-        return {
+        pop: dict[str, Any] = {
             "call_id": h.get("Linkedid") or h.get("Uniqueid", ""),
             "uniqueid": h.get("Uniqueid", ""),
             "stage": stage,
@@ -107,6 +108,10 @@ class ScreenPop:
             "queue_th": th,
             "queue_en": en,
         }
+        language = chan_var(h, "CC_LANG")  # chosen in the IVR; absent on a later event: kept
+        if language:
+            pop["language"] = language
+        return pop
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from callcenter import ivrconf
 from callcenter.centre import Centre, load
 from callcenter.config import Settings
 from callcenter.stack import chroot, pjdns, procs
@@ -64,6 +65,7 @@ class AsteriskService:
         settings = apply_secrets(self.settings, secrets)
         try:
             centre = self._centre or load(settings.conf_dir)
+            ivrconf.load(settings.conf_dir, centre)  # the service would refuse to start
         except ValueError as exc:
             raise StackError(str(exc)) from exc
         context = render_context(settings=settings, secrets=secrets, centre=centre)

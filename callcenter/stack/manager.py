@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from callcenter.config import Settings
+from callcenter.errors import AppError
+from callcenter.prompts import service as prompt_service
 from callcenter.stack import procs
 from callcenter.stack.asterisk import AsteriskService
 from callcenter.stack.errors import StackError
@@ -17,6 +20,7 @@ from callcenter.stack.paths import StackPaths
 from callcenter.stack.postgres import PostgresService
 from callcenter.stack.s3 import S3Service
 from callcenter.stack.secrets import apply_secrets, ensure_secrets, load_secrets
+from recordings.storage import make_minio
 
 Notify = Callable[[str], None]
 
@@ -73,6 +77,7 @@ class StackManager:
             Step("postgres", self._postgres),
             Step("s3", self._s3),
             Step("asterisk", self._asterisk),
+            Step("prompts", self._prompts),
         ]
 
     def _secrets(self, _notify: Notify) -> str:
@@ -105,6 +110,14 @@ class StackManager:
         how = service.apply_config()
         _check_loopback("asterisk", service.pid())
         return f"{'installed, ' if installed else ''}{how}, Asterisk {service.version()}"
+
+    def _prompts(self, _notify: Notify) -> str:
+        """The IVR prompts in the chroot's sounds folder: uploads from S3, else placeholders."""
+        try:
+            counts = prompt_service.render_all(self.settings, make_minio(self.settings))
+        except (AppError, ValueError, OSError, subprocess.SubprocessError) as exc:
+            raise StackError(f"IVR prompts not rendered: {exc}") from exc
+        return ", ".join(f"{k}={v}" for k, v in counts.items())
 
     # -- down ---------------------------------------------------------------
     def down_steps(self) -> list[Step]:

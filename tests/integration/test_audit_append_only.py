@@ -21,6 +21,7 @@ AUDIT_TABLES = (
     "social_audit",
     "alert_actions",
     "supervisor_agent_actions",
+    "ivr_announcement_actions",
 )
 
 

@@ -47,7 +47,7 @@ async def test_pops_reach_only_the_agent_and_keep_the_call_in_the_snapshot() -> 
     hub = Hub(lambda t: {})
     hub.publish = lambda topic, data: published.append((topic, data)) or 0  # type: ignore[method-assign]
     pops = ScreenPop(hub=hub, sessions=Sessions(), layout=LAYOUT)  # type: ignore[arg-type]
-    pops.handle(event("AgentCalled", "agent07"))
+    pops.handle(event("AgentCalled", "agent07", ChanVariable="CC_ENTERED=1.5,CC_LANG=en"))
     pops.handle(event("AgentCalled", "sim-agent-01"))  # simulated members get no pop
     pops.handle(event("QueueCallerJoin", "agent07"))
     pops.handle(event("AgentConnect", "agent07"))
@@ -59,6 +59,8 @@ async def test_pops_reach_only_the_agent_and_keep_the_call_in_the_snapshot() -> 
     assert (call["caller"], call["queue_th"], call["queue_en"], call["call_id"]) == (
         "0812345678", "กฎหมายดิจิทัล", "Digital law", "c1",
     )  # fmt: skip
+    assert call["language"] == "en"  # chosen in the IVR, kept on the later events
+    assert published[-1][1]["call"]["language"] == "en"
     snap = pops.snapshot("agent:agent07")
     assert [c["call_id"] for c in snap["calls"]] == ["c1"]
     assert pops.snapshot("agent:agent08") == {"kind": "calls", "calls": []}

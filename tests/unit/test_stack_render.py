@@ -165,7 +165,10 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
         r"Set\(CC_ENTERED=\$\{STRFTIME\(,,%s\.%6q\)\}\)[^\n]*\n same => n,Queue\(", text
     )
     assert len(entries) == len([*SERVICE_LINES, DEFAULT_QUEUE])
-    assert re.search(r"^channelvars = CC_ENTERED$", files["manager.conf"], flags=re.MULTILINE)
+    # ... and the caller's IVR language (the agent's screen pop shows it).
+    assert re.search(
+        r"^channelvars = CC_ENTERED,CC_LANG$", files["manager.conf"], flags=re.MULTILINE
+    )
     assert 'exten => s,1,GotoIf($["${CC_REC}" != ""]?running)' in text
     for variable in ("SIM_TICKS", "SIM_DIGIT", "RING", "TALK", "QUEUE_TIMEOUT", "MEMBERINTERFACE"):
         assert "${" + variable + "}" in text or f"{variable})" in text

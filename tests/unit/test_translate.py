@@ -67,6 +67,10 @@ def test_a_busy_managers_late_join_keeps_the_callers_own_entry_time() -> None:
     assert event.ts == stamp and event.entry_time == pytest.approx(stamp - 12.25)
     several = {**h, "ChanVariable": ["OTHER=1", f"CC_ENTERED={stamp - 3:.6f}"]}
     assert one(several).entry_time == pytest.approx(stamp - 3)  # type: ignore[attr-defined]
+    # Two channelvars arrive as one header joined by the AMI client (seen on Asterisk 22 with
+    # channelvars = CC_ENTERED,CC_LANG): each variable is still read on its own.
+    for joined in (f"CC_ENTERED={stamp - 4:.6f},CC_LANG=en", f"CC_LANG=,CC_ENTERED={stamp - 4}"):
+        assert one({**h, "ChanVariable": joined}).entry_time == pytest.approx(stamp - 4)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

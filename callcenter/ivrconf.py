@@ -1,0 +1,304 @@
+"""The IVR menu (`asterisk_conf/ivr.toml`) and the prompt catalogue (`prompts.toml`), checked.
+
+Loaded at the service's start: a broken file raises ValueError naming the file and the problem,
+so the service does not start with a menu that would strand callers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callcenter.centre import Centre
+
+IVR_FILE = "ivr.toml"
+PROMPTS_FILE = "prompts.toml"
+LANGUAGES = ("th", "en")
+DIGITS = frozenset("0123456789*#")
+PROMPT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+MENU_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One catalogue entry: its id and its text per language."""
+
+    id: str
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    prompts: dict[str, Prompt]
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.prompts)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a key does: go to a queue, or to another menu."""
+
+    kind: str  # "queue" | "menu"
+    target: str
+
+    @classmethod
+    def parse(cls, raw: object, *, where: str) -> Action:
+        kind, _, target = str(raw).partition(":")
+        if kind not in ("queue", "menu") or not target:
+            raise ValueError(f"{where}: {raw!r} is not 'queue:<name>' or 'menu:<id>'")
+        return cls(kind=kind, target=target)
+
+
+@dataclass(frozen=True)
+class Menu:
+    id: str
+    prompt: str
+    options: dict[str, Action]
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CENTRE_TZ = ZoneInfo("Asia/Bangkok")
+_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When the line answers, in the centre's time (Asia/Bangkok). No days: always (24/7)."""
+
+    days: dict[int, list[tuple[time, time]]] = field(default_factory=dict)  # weekday → ranges
+    closed_dates: frozenset[date] = frozenset()
+    closed_prompt: str = "closed"
+
+    @property
+    def always(self) -> bool:
+        return not self.days and not self.closed_dates
+
+    def open_at(self, moment: datetime) -> bool:
+        if self.always:
+            return True
+        local = moment.astimezone(CENTRE_TZ)
+        if local.date() in self.closed_dates:
+            return False
+        if not self.days:
+            return True
+        now = local.time()
+        return any(start <= now < end for start, end in self.days.get(local.weekday(), []))
+
+
+@dataclass(frozen=True)
+class IvrConfig:
+    default_language: str
+    tries: int
+    timeout_s: float
+    fallback_queue: str
+    welcome: str
+    invalid: str
+    language_prompt: str
+    language_timeout_s: float
+    language_keys: dict[str, str]
+    menus: dict[str, Menu]
+    start: str = "main"
+    catalogue: Catalogue = field(default_factory=lambda: Catalogue(prompts={}))
+    hours: Hours = field(default_factory=Hours)
+
+    @property
+    def prompt_ids(self) -> set[str]:
+        """Every prompt the menu may play."""
+        ids = {self.welcome, self.invalid, self.language_prompt}
+        if not self.hours.always:
+            ids.add(self.hours.closed_prompt)
+        return ids | {m.prompt for m in self.menus.values()}
+
+
+# The shipped files: a config dir that has only its own centre.toml (a test's, a deployment
+# that predates the IVR menu) runs the shipped menu and catalogue.
+SHIPPED = Path(__file__).resolve().parent.parent / "asterisk_conf"
+
+
+def _file(conf_dir: Path, name: str) -> Path:
+    own = conf_dir / name
+    return own if own.exists() or not (SHIPPED / name).exists() else SHIPPED / name
+
+
+def catalogue_file(conf_dir: Path) -> Path:
+    return _file(conf_dir, PROMPTS_FILE)
+
+
+def load(conf_dir: Path, centre: Centre) -> IvrConfig:
+    """The checked menu of `conf_dir`, with its prompt catalogue (the shipped ones when
+    `conf_dir` has none)."""
+    catalogue = load_catalogue(_file(conf_dir, PROMPTS_FILE))
+    path = _file(conf_dir, IVR_FILE)
+    return parse(_read(path), centre=centre, catalogue=catalogue, where=str(path))
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    return parse_catalogue(_read(path), where=str(path))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+
+
+def parse_catalogue(data: dict[str, Any], *, where: str) -> Catalogue:
+    prompts: dict[str, Prompt] = {}
+    for index, raw in enumerate(data.get("prompts", [])):
+        pid = str(raw.get("id", ""))
+        if not PROMPT_ID.match(pid):
+            raise ValueError(f"{where}: prompt #{index + 1} has a bad id {pid!r} (a-z, 0-9, -)")
+        if pid in prompts:
+            raise ValueError(f"{where}: prompt {pid!r} is listed twice")
+        unknown = set(raw) - {"id", *LANGUAGES}
+        if unknown:
+            raise ValueError(f"{where}: prompt {pid!r} has unknown keys {sorted(unknown)}")
+        text = {lang: str(raw.get(lang, "")).strip() for lang in LANGUAGES}
+        if not any(text.values()):
+            raise ValueError(f"{where}: prompt {pid!r} has no text in any language")
+        prompts[pid] = Prompt(id=pid, text=text)
+    if not prompts:
+        raise ValueError(f"{where}: no prompts")
+    return Catalogue(prompts=prompts)
+
+
+def _number(section: dict[str, Any], key: str, default: float, *, where: str) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{where}: {key} must be a positive number (got {value!r})")
+    return float(value)
+
+
+def _keys(raw: object, *, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table of key = value")
+    for key in raw:
+        if key not in DIGITS:
+            raise ValueError(f"{where}: {key!r} is not a phone key (0-9, *, #)")
+    return raw
+
+
+def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: str) -> IvrConfig:
+    """Check the menu against the centre's queues and the catalogue."""
+    ivr, lang = data.get("ivr", {}), data.get("language", {})
+    default_language = str(ivr.get("default_language", "th"))
+    if default_language not in LANGUAGES:
+        raise ValueError(f"{where}: default_language must be one of {LANGUAGES}")
+    tries = ivr.get("tries", 3)
+    if not isinstance(tries, int) or isinstance(tries, bool) or not 1 <= tries <= 9:
+        raise ValueError(f"{where}: tries must be a whole number from 1 to 9 (got {tries!r})")
+    fallback = str(ivr.get("fallback_queue") or centre.default_queue)
+    if fallback not in centre.queue_names:
+        raise ValueError(f"{where}: fallback_queue {fallback!r} is not a queue of centre.toml")
+    language_keys = {
+        k: str(v) for k, v in _keys(lang.get("keys", {}), where=f"{where} [language] keys").items()
+    }
+    for key, code in language_keys.items():
+        if code not in LANGUAGES:
+            raise ValueError(f"{where}: [language] key {key} names unknown language {code!r}")
+    menus = _menus(data.get("menus", {}), centre=centre, where=where)
+    start = str(ivr.get("start", "main"))
+    if start not in menus:
+        raise ValueError(f"{where}: no [menus.{start}] to start with")
+    clash = set(language_keys) & set(menus[start].options)
+    if clash:
+        raise ValueError(f"{where}: keys {sorted(clash)} are both a language and a menu option")
+    config = IvrConfig(
+        default_language=default_language,
+        tries=tries,
+        timeout_s=_number(ivr, "timeout_s", 5.0, where=f"{where} [ivr]"),
+        fallback_queue=fallback,
+        welcome=str(ivr.get("welcome", "welcome")),
+        invalid=str(ivr.get("invalid", "invalid")),
+        language_prompt=str(lang.get("prompt", "language")),
+        language_timeout_s=_number(lang, "timeout_s", 3.0, where=f"{where} [language]"),
+        language_keys=language_keys,
+        menus=menus,
+        start=start,
+        catalogue=catalogue,
+        hours=_hours(data.get("hours", {}), where=f"{where} [hours]"),
+    )
+    missing = sorted(config.prompt_ids - set(catalogue.prompts))
+    if missing:
+        raise ValueError(f"{where}: prompts {missing} are not in the catalogue ({PROMPTS_FILE})")
+    return config
+
+
+def _menus(raw: object, *, centre: Centre, where: str) -> dict[str, Menu]:
+    if not isinstance(raw, dict) or "main" not in raw:
+        raise ValueError(f"{where}: no [menus.main]")
+    menus: dict[str, Menu] = {}
+    for menu_id, section in raw.items():
+        here = f"{where} [menus.{menu_id}]"
+        if not MENU_ID.match(menu_id):
+            raise ValueError(f"{here}: bad menu id (a-z, 0-9, -)")
+        options = {
+            key: Action.parse(value, where=f"{here} option {key}")
+            for key, value in _keys(section.get("options", {}), where=f"{here} options").items()
+        }
+        if menu_id == "main":
+            # The service lines are centre.toml's digits, as in the dialplan fallback IVR.
+            for queue in centre.queues:
+                if queue.digit in options:
+                    raise ValueError(
+                        f"{here}: key {queue.digit} is already {queue.name!r} in centre.toml"
+                    )
+                options[queue.digit] = Action(kind="queue", target=queue.name)
+        if not options:
+            raise ValueError(f"{here}: no options")
+        menus[menu_id] = Menu(id=menu_id, prompt=str(section.get("prompt", "")), options=options)
+    for menu in menus.values():
+        for key, action in menu.options.items():
+            if action.kind == "queue" and action.target not in centre.queue_names:
+                raise ValueError(
+                    f"{where} [menus.{menu.id}] key {key}: {action.target!r} is not a queue"
+                )
+            if action.kind == "menu" and action.target not in menus:
+                raise ValueError(f"{where} [menus.{menu.id}] key {key}: no menu {action.target!r}")
+    return menus
+
+
+def _hours(raw: object, *, where: str) -> Hours:
+    """[hours]: mon = "08:30-16:30" (or a list of ranges), closed_dates = ["2026-12-31"]."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table")
+    unknown = set(raw) - {*DAYS, "closed_dates", "closed_prompt"}
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)} (days are {', '.join(DAYS)})")
+    days: dict[int, list[tuple[time, time]]] = {}
+    for index, day in enumerate(DAYS):
+        if day not in raw:
+            continue
+        ranges = raw[day] if isinstance(raw[day], list) else [raw[day]]
+        for text in ranges:
+            found = _RANGE.match(str(text))
+            if found is None:
+                raise ValueError(f"{where}: {day} = {text!r} is not HH:MM-HH:MM")
+            h1, m1, h2, m2 = (int(g) for g in found.groups())
+            end = time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else None
+            try:
+                start, end = time(h1, m1), end or time(h2, m2)
+            except ValueError as exc:
+                raise ValueError(f"{where}: {day} = {text!r}: {exc}") from exc
+            if not start < end:
+                raise ValueError(f"{where}: {day} = {text!r} ends before it starts")
+            days.setdefault(index, []).append((start, end))
+    closed: set[date] = set()
+    for value in raw.get("closed_dates", []):
+        try:
+            closed.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise ValueError(f"{where}: closed_dates {value!r} is not YYYY-MM-DD") from exc
+    return Hours(
+        days=days,
+        closed_dates=frozenset(closed),
+        closed_prompt=str(raw.get("closed_prompt", "closed")),
+    )

@@ -1,0 +1,67 @@
+"""The prompt catalogue against S3 and the rendered folder: render, upload, list."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from minio import Minio
+
+from callcenter.config import Settings
+from callcenter.errors import InvalidInput, NotFound
+from callcenter.ivrconf import LANGUAGES, PROMPTS_FILE, Catalogue, catalogue_file, load_catalogue
+from callcenter.prompts import audio, catalogue, store
+
+log = logging.getLogger(__name__)
+
+
+def load(settings: Settings) -> Catalogue:
+    return load_catalogue(catalogue_file(settings.conf_dir))
+
+
+def render_all(settings: Settings, s3: Minio) -> dict[str, int]:
+    """Every prompt per language into settings.prompts_path: uploads, else placeholders."""
+    return catalogue.render(
+        load(settings),
+        settings.prompts_path,
+        uploaded=store.uploaded(s3, settings),
+        fetch=lambda pid, lang: store.get(s3, settings, pid, lang),
+        speak=audio.speak,
+    )
+
+
+def check(book: Catalogue, prompt_id: str, language: str) -> None:
+    if prompt_id not in book.prompts:
+        raise NotFound(
+            f"no prompt {prompt_id!r} in {PROMPTS_FILE} / ไม่มีข้อความเสียง {prompt_id!r}",
+            known=book.ids,
+        )
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            f"language must be one of {', '.join(LANGUAGES)} / ภาษาต้องเป็น th หรือ en",
+            language=language,
+        )
+
+
+def upload(settings: Settings, s3: Minio, prompt_id: str, language: str, source: Path) -> str:
+    """Convert (sox), store in S3, render into the played folder at once; the object key."""
+    book = load(settings)
+    check(book, prompt_id, language)
+    wav = audio.convert(source)
+    key = store.put(s3, settings, prompt_id, language, wav)
+    catalogue.render(
+        book,
+        settings.prompts_path,
+        uploaded={(prompt_id, language)},
+        fetch=lambda _pid, _lang: wav,
+        speak=audio.speak,
+        only=(prompt_id, language),
+    )
+    log.info("prompt %s (%s) uploaded from %s as %s", prompt_id, language, source.name, key)
+    return key
+
+
+def states(settings: Settings, s3: Minio) -> list[catalogue.PromptState]:
+    return catalogue.states(
+        load(settings), uploaded=store.uploaded(s3, settings), dest=settings.prompts_path
+    )
