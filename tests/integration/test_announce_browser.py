@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from callcenter.config import Settings
-from callcenter.users.models import Role
 from tests.integration import browser as web
-from tests.integration.conftest import own_database
-from tests.integration.test_wallboard_browser import (
+from tests.integration.wallboard_support import (
     DESKTOP,
     PHONE,
     Site,
-    add_user,
+    board_site,
     new_context,
     sign_in,
 )
@@ -34,18 +32,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def own_db(settings: Settings) -> Iterator[Settings]:
-    with own_database(settings, "callcenter_announce") as own:
+async def site(settings: Settings) -> AsyncIterator[Site]:
+    async with board_site(settings, "callcenter_announce") as own:
         yield own
-
-
-@pytest.fixture(scope="module")
-async def site(own_db: Settings) -> AsyncIterator[Site]:
-    async with web.live_site(own_db) as (url, app):
-        tag = uuid.uuid4().hex[:6]
-        supervisor = await add_user(app, f"sup-{tag}", Role.supervisor)
-        agent = await add_user(app, f"agent-{tag}", Role.agent)
-        yield Site(url=url, app=app, supervisor=supervisor, agent=agent)
 
 
 @pytest.fixture(scope="module")

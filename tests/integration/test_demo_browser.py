@@ -29,7 +29,7 @@ from callcenter.users.models import Role
 from tests.helpers import poll
 from tests.integration import browser as web
 from tests.integration.conftest import own_database
-from tests.integration.test_wallboard_browser import (
+from tests.integration.wallboard_support import (
     DESKTOP,
     PHONE,
     add_user,

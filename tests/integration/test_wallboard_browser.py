@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Frame, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Frame, expect
 
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
@@ -26,12 +26,13 @@ from tests.integration import browser as web
 from tests.integration.wallboard_support import (
     DESKTOP,
     PHONE,
-    QUEUE,
     Site,
     board_site,
     new_context,
     one_call,
+    queue_card,
     sign_in,
+    wait_live,
 )
 
 pytestmark = [
@@ -53,17 +54,6 @@ async def site(settings: Settings) -> AsyncIterator[Site]:
 async def chromium() -> AsyncIterator[Browser]:
     async with web.chromium() as browser:
         yield browser
-
-
-async def wait_live(page: Page) -> None:
-    """The websocket is open and its snapshot has painted the queue cards."""
-    await expect(page.locator("#link")).to_have_text(re.compile("live"), timeout=15_000)
-    await expect(page.locator("#definition")).to_have_text("kpi-v1.1")
-    await expect(queue_card(page)).to_be_visible(timeout=15_000)
-
-
-def queue_card(page: Page, queue: str = QUEUE) -> Locator:
-    return page.locator(f'section.queue[data-queue="{queue}"]')
 
 
 async def test_supervisor_watches_a_call_wait_then_get_answered(

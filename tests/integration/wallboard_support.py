@@ -3,6 +3,7 @@ context, signing in, one simulated call."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.async_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from callcenter.config import Settings
 from callcenter.simulate.spec import Distribution, RunSpec
@@ -78,3 +79,14 @@ async def new_context(
         viewport=viewport, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
         locale="th-TH", timezone_id="Asia/Bangkok", storage_state=state,
     )  # fmt: skip
+
+
+async def wait_live(page: Page) -> None:
+    """The websocket is open and its snapshot has painted the queue cards."""
+    await expect(page.locator("#link")).to_have_text(re.compile("live"), timeout=15_000)
+    await expect(page.locator("#definition")).to_have_text("kpi-v1.1")
+    await expect(queue_card(page)).to_be_visible(timeout=15_000)
+
+
+def queue_card(page: Page, queue: str = QUEUE) -> Locator:
+    return page.locator(f'section.queue[data-queue="{queue}"]')
