@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from sqlalchemy import text
 
@@ -26,9 +25,8 @@ from callcenter.reports.overdue import OverduePacks
 from callcenter.reports.periods import Kind
 from callcenter.reports.scheduler import PackScheduler
 from recordings.storage import make_minio
-from tests.helpers import free_port
 from tests.integration.conftest import own_database
-from tests.integration.test_alerts_mail import Sink
+from tests.integration.smtp_support import Sink, running_sink
 
 pytestmark = pytest.mark.integration
 BKK = ZoneInfo("Asia/Bangkok")
@@ -37,12 +35,8 @@ BOSS = "contract-manager@reports.test"
 
 @pytest.fixture
 def smtp_sink() -> Iterator[Sink]:
-    sink = Sink()
-    sink.port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
+    with running_sink() as sink:
+        yield sink
 
 
 @pytest.fixture
