@@ -2,11 +2,13 @@
 
 Fills a fresh PostgreSQL database (created and dropped here) with CALLS queue calls spread
 over 2025 and CALLS/100 over 2024 (the same mix), CASES complaint cases over 2025 (the
-seeded taxonomy, some referred, some success cases) and callback tasks for the drops,
-straight in SQL (generate_series). Then, in one run:
+seeded taxonomy, some referred, some success cases) and 40 agents' log-ins, pauses and rings
+not answered over 2025 (agent_events), straight in SQL (generate_series); no callback tasks
+(their table is read, empty). Then, in one run:
 
 - the bare SQL aggregates the annual pack shows (per month and queue: outcomes, SL, ASA,
-  AHT, max wait; per agent; wait bands; cases per category; referrals; callbacks), timed;
+  AHT, max wait; the centre's caller calls per month; per agent, and their time; wait bands;
+  cases per category; referrals; callbacks), and the previous period's headline, timed;
 - the annual pack of 2025 and the monthly pack of 2025-06, built as the service builds
   them (`callcenter.reports.build.build`), timed;
 - the annual pack of 2024 (100× fewer calls), for the scaling ratio;
@@ -86,6 +88,25 @@ SELECT c.id, (SELECT code FROM case_agencies ORDER BY code LIMIT 1), c.created_a
 FROM cases c WHERE c.id % 7 = 0
 """
 
+# 40 agents' days: logged in to three queues 08:00-17:00, a break, lunch and training
+# (paused in every queue), two rings not answered (agent_events, as queue_log's member lines).
+AGENTS_SQL = """
+INSERT INTO agent_events (at, agent, queue, kind, reason)
+SELECT d + make_interval(secs => o.sec + a * 7), 'agent' || lpad(a::text, 2, '0'), q.queue,
+       o.kind, o.reason
+FROM generate_series(make_timestamptz(:year, 1, 1, 0, 0, 0, 'Asia/Bangkok'),
+                     make_timestamptz(:year, 12, 31, 0, 0, 0, 'Asia/Bangkok'),
+                     interval '1 day') d
+CROSS JOIN generate_series(1, :agents) a
+CROSS JOIN (VALUES ('online-shopping'), ('cyber-threats'), ('general-enquiries')) q(queue)
+CROSS JOIN (VALUES (28800, 'add', ''), (36000, 'pause', 'break'), (36900, 'unpause', ''),
+                   (43200, 'pause', 'lunch'), (46800, 'unpause', ''),
+                   (54000, 'pause', 'training'), (55800, 'unpause', ''),
+                   (39600 + (q.queue = 'cyber-threats')::int * 7200, 'rna', ''),
+                   (61200, 'remove', '')) o(sec, kind, reason)
+WHERE o.kind <> 'rna' OR q.queue <> 'general-enquiries'
+"""
+
 # What the annual pack shows, as plain SQL over the same rows (the baseline).
 AGGREGATES = {
     "month x queue outcomes, SL, ASA, AHT, max wait": """
@@ -120,10 +141,25 @@ AGGREGATES = {
         SELECT r.agency, count(*), count(*) FILTER (WHERE r.returned) FROM case_referrals r
         JOIN cases c ON c.id = r.case_id WHERE c.created_at >= :a AND c.created_at < :b
         GROUP BY 1""",
+    "agent time (lead over each member's events)": """
+        SELECT agent, kind, reason, sum(extract(epoch FROM nxt - at)), count(*)
+        FROM (SELECT agent, kind, reason, at,
+                     lead(at) OVER (PARTITION BY agent, queue ORDER BY at) AS nxt
+              FROM agent_events WHERE at >= :a AND at < :b) x
+        GROUP BY 1, 2, 3""",
     "callbacks": """
         SELECT count(*), count(*) FILTER (WHERE first_dial_at <= dropped_at + interval '30 min')
         FROM callback_tasks WHERE dropped_at >= :a AND dropped_at < :b""",
 }
+
+
+# A pack compares its period with the previous one (headline and cases by category): the
+# bare form of that is these aggregates over the previous period as well.
+PREVIOUS = (
+    "month x queue outcomes, SL, ASA, AHT, max wait",
+    "centre per month (caller calls)",
+    "cases per category, FCR",
+)
 
 
 def peak_mb() -> float:
@@ -145,6 +181,7 @@ async def main(calls: int, cases: int, agents: int) -> None:
         async with engine.begin() as conn:
             for year, n in ((2025, calls), (2024, max(1, calls // 100))):
                 await conn.execute(text(CALLS_SQL), {"year": year, "n": n, "agents": agents})
+            await conn.execute(text(AGENTS_SQL), {"year": 2025, "agents": agents})
             await conn.execute(text(CASES_SQL), {"n": cases})
             await conn.execute(text(REFERRALS_SQL))
         # After the commit, as autovacuum would: inside the loading transaction ANALYZE saw
@@ -166,9 +203,12 @@ async def main(calls: int, cases: int, agents: int) -> None:
         async def bare(period: periods.Period) -> float:
             a, b = period.bounds(src.tz)
             start = time.perf_counter()
+            p_a, p_b = period.previous().bounds(src.tz)
             async with engine.connect() as conn:
                 for sql in AGGREGATES.values():
                     (await conn.execute(text(sql), {"a": a, "b": b})).all()
+                for name in PREVIOUS:
+                    (await conn.execute(text(AGGREGATES[name]), {"a": p_a, "b": p_b})).all()
             return time.perf_counter() - start
 
         async def pack(period: periods.Period) -> float:

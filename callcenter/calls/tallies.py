@@ -61,8 +61,7 @@ _PERIOD = "entered_at >= :a AND entered_at < :b AND outcome IS NOT NULL"
 # Queue calls by interval, queue, wait band, outcome and (answered) agent: one pass, few
 # groups (a year by month: at most 12 × queues × 7 bands × (5 outcomes + agents)).
 _QUEUE_SQL = """
-SELECT {bucket} AS bucket, queue, {band} AS band, outcome,
-       CASE WHEN outcome = 'answered' THEN nullif(agent, '') END AS agent,
+SELECT {bucket} AS bucket, queue, {band} AS band, outcome, {agent} AS agent,
        {sums}
 FROM queue_calls WHERE {period}
 GROUP BY 1, 2, 3, 4, 5
@@ -76,16 +75,15 @@ _CENTRE_SQL = """
 WITH part AS (
   SELECT coalesce(nullif(linkedid, ''), call_id) AS k, entered_at, outcome, wait_s, talk_s,
          hold_s, wrapup_s,
-         row_number() OVER w AS rn, count(*) OVER (PARTITION BY coalesce(nullif(linkedid, ''),
-         call_id)) AS parts,
-         coalesce(bool_or(outcome = 'answered')
-                  OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS after
+         coalesce(bool_or(outcome = 'answered') OVER w, false) AS after,
+         lead(id) OVER w IS NULL AS last
   FROM queue_calls WHERE {period}
-  WINDOW w AS (PARTITION BY coalesce(nullif(linkedid, ''), call_id) ORDER BY entered_at, id)
+  WINDOW w AS (PARTITION BY coalesce(nullif(linkedid, ''), call_id) ORDER BY entered_at, id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), caller AS (
   SELECT min(entered_at) AS entered_at,
          CASE WHEN bool_or(outcome = 'answered') THEN 'answered'
-              ELSE max(outcome) FILTER (WHERE rn = parts) END AS outcome,
+              ELSE max(outcome) FILTER (WHERE last) END AS outcome,
          sum(wait_s) FILTER (WHERE NOT after) AS wait_s,
          CASE WHEN bool_or(outcome = 'answered' AND talk_s IS NULL) THEN NULL
               ELSE sum(talk_s) FILTER (WHERE outcome = 'answered') END AS talk_s,
@@ -97,6 +95,7 @@ WITH part AS (
 SELECT {bucket} AS bucket, {band} AS band, outcome, {sums}
 FROM caller GROUP BY 1, 2, 3
 """
+_AGENT = "CASE WHEN outcome = 'answered' THEN nullif(agent, '') END"  # who answered
 _LONGEST = "greatest(single_max, wait_s)"  # a caller call's longest wait (kpi.caller_calls)
 
 
@@ -136,8 +135,10 @@ async def period(
     end: datetime,
     config: MetricsConfig,
     size: Size | None,
+    detail: bool = True,
 ) -> PeriodTallies:
-    """The tallies of the queue calls that entered in [start, end), per interval of `size`."""
+    """The tallies of the queue calls that entered in [start, end), per interval of `size`;
+    without `detail`, no agents and wait bands (far fewer groups)."""
     params = {
         "a": start,
         "b": end,
@@ -147,9 +148,11 @@ async def period(
     }
     out = PeriodTallies()
     await plan_for_these_values(session)
+    band = _band("wait_s") if detail else "NULL::int"
     queue_sql = _QUEUE_SQL.format(
         bucket=_bucket(size, "entered_at"),
-        band=_band("wait_s"),
+        band=band,
+        agent=_AGENT if detail else "NULL::text",
         sums=_sums("wait_s", "talk_s", "hold_s", "wrapup_s", "wait_s"),
         period=_PERIOD,
     )
@@ -167,7 +170,7 @@ async def period(
     out.answering = {key: len(names) for key, names in answering.items()}
     centre_sql = _CENTRE_SQL.format(
         bucket=_bucket(size, "entered_at"),
-        band=_band("wait_s"),
+        band=band,
         sums=_sums("wait_s", "talk_s", "hold_s", "wrapup_s", _LONGEST),
         period=_PERIOD,
     )

@@ -80,12 +80,15 @@ async def figures(
         params["line"] = lines.get(queue, "")
         line = "AND service_line = :line"
     await plan_for_these_values(session)
-    # The repeat contacts are equality joins on (caller, line) with a time range: a nested
-    # loop over queue_calls' entered_at index suits a handful of cases only, and statistics
-    # behind a bulk load made PostgreSQL choose it for a month of them (minutes, not 0.3 s).
+    # The repeat contacts are equality joins on (caller, line) with a time range, best hashed.
+    # A nested loop over queue_calls' entered_at index suits a handful of cases only, and
+    # statistics behind a bulk load made PostgreSQL choose it for a month of them (minutes,
+    # not 0.3 s); a merge join sorted a year of queue calls on disk (8.6 s, hashed 2.6 s).
     await session.execute(text("SET LOCAL enable_nestloop = off"))
+    await session.execute(text("SET LOCAL enable_mergejoin = off"))
     row = (await session.execute(text(_FCR_SQL.format(line=line)), params)).one()
     await session.execute(text("SET LOCAL enable_nestloop = on"))
+    await session.execute(text("SET LOCAL enable_mergejoin = on"))
     closed = int(row.closed)
     return {
         "cases_opened": int(row.opened),

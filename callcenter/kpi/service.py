@@ -4,17 +4,19 @@ plus completeness against queue_log."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.callbacks import figures as cb_figures
-from callcenter.calls import tallies
+from callcenter.calls import agent_time, tallies
 from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
 from callcenter.errors import InvalidInput
 from queue_metrics import period
+from queue_metrics.agent_time import AgentTime
+from queue_metrics.agent_time import rates as agent_rates
 from queue_metrics.config import MetricsConfig
 from queue_metrics.intervals import Size
 from queue_metrics.kpi import Tally
@@ -41,21 +43,36 @@ async def period_report(
     queue: str | None,
     interval: str | None,
     detail: bool = False,
+    calls_detail: bool | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """What `GET /api/v1/kpi` and `callcenter kpi --json` answer: the queue KPIs with
     completeness, the callback KPIs and fcr_pct beside the agent-flagged figure (docs/kpi-v1.md).
 
     `detail` adds what the report packs show beyond the headline (kpi-v1.1 "Detail"): the
     figures per agent, agents answering per interval, cases per category and referrals, and
-    the vault's recordings kept for the contract's 180 days, callbacks by state and outcome."""
+    the vault's recordings kept for the contract's 180 days, callbacks by state and outcome.
+    Agents' time in a period not over yet counts up to `now` (default: the clock).
+    `calls_detail=False` leaves out the calls' part of it (per agent, by wait band): a pack's
+    previous period needs only its headline and cases."""
+    calls_detail = detail if calls_detail is None else calls_detail
     size = INTERVALS[interval] if interval is not None else None
     async with sessions() as session:
-        sums = await tallies.period(session=session, start=start, end=end, config=config, size=size)
+        sums = await tallies.period(
+            session=session, start=start, end=end, config=config, size=size, detail=calls_detail
+        )
         theirs = await reconciler.queue_log_digest(start=start, end=end)
         # The period is complete when the stored finished calls are queue_log's, call by call
         # (same caller channel, queue, outcome, wait and talk: the checksum of both sides).
         complete = theirs[0] == sums.finished and theirs == await tallies.digest(
             session=session, start=start, end=end
+        )
+        times = (
+            await agent_time.time_in_states(
+                session=session, start=start, stop=min(end, now or datetime.now(UTC)), queue=queue
+            )
+            if calls_detail
+            else None
         )
         cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
         callbacks = await cb_figures.kpis(
@@ -75,7 +92,10 @@ async def period_report(
             vault["callback_outcomes"] = await cb_figures.outcomes(
                 session=session, start=start, end=end, queue=queue
             )
-    body = assemble(sums, config=config, queue=queue, size=size, complete=complete, detail=detail)
+    body = assemble(
+        sums, config=config, queue=queue, size=size, complete=complete, detail=calls_detail,
+        times=times,
+    )  # fmt: skip
     if taxonomy is not None:
         body["cases_by_category"] = [r for r in taxonomy if r["kind"] == "category"]
         body["referrals_by_agency"] = [r for r in taxonomy if r["kind"] == "referral"]
@@ -125,9 +145,11 @@ def assemble(
     size: Size | None,
     complete: bool,
     detail: bool = False,
+    times: dict[str, AgentTime] | None = None,
 ) -> dict[str, Any]:
     """Top level: the docs/kpi-v1.md fields of the whole period (centre, or the queue asked),
-    with `intervals` when `size` is given and, with `detail`, per agent and by wait."""
+    with `intervals` when `size` is given and, with `detail`, per agent (with `times`, their
+    logged-in and pause time too) and by wait."""
 
     def queue_tallies(bucket: period.Bucket | None, *, each: bool) -> dict[str, Tally]:
         out: dict[str, Tally] = {q: Tally() for q in config.queues}
@@ -162,7 +184,7 @@ def assemble(
             rows.append(row)
         body["intervals"] = rows
     if detail:
-        body["agents"] = agent_figures(sums, config=config, queue=queue)
+        body["agents"] = agent_figures(sums, config=config, queue=queue, times=times)
         body["wait_distribution"] = [
             {"up_to_s": top, "answered": a, "unanswered": u}
             for top, (a, u) in zip((*period.WAIT_BANDS, None), sums.band_rows(queue), strict=True)
@@ -176,10 +198,16 @@ def _local(bucket: period.Bucket) -> datetime:
 
 
 def agent_figures(
-    sums: period.PeriodTallies, *, config: MetricsConfig, queue: str | None
+    sums: period.PeriodTallies,
+    *,
+    config: MetricsConfig,
+    queue: str | None,
+    times: dict[str, AgentTime] | None = None,
 ) -> list[dict[str, Any]]:
-    """Per agent (member name): the kpi-v1.1 figures of the queue calls they answered."""
-    mine: dict[str, period.AgentSums] = {}
+    """Per agent (member name): the kpi-v1.1 figures of the queue calls they answered, and
+    with `times` their logged-in time, pauses, rings not answered, occupancy and calls per
+    hour (queue_metrics.agent_time; agents logged in without a call too)."""
+    mine: dict[str, period.AgentSums] = {agent: period.AgentSums() for agent in times or {}}
     for (q, agent), s in sums.agents.items():
         if queue is None or q == queue:
             total = mine.setdefault(agent, period.AgentSums())
@@ -200,6 +228,12 @@ def agent_figures(
                 "wrapup_s": s.wrapup_s,
             }
         )
+        if times is not None:
+            rows[-1] |= agent_rates(
+                times.get(agent, AgentTime()),
+                answered=figures["answered"],
+                handle_s=s.tally.handle_time,
+            )
     return rows
 
 

@@ -26,11 +26,14 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import Background
+from callcenter.calls import agent_time
 from callcenter.calls import service as calls_service
 from callcenter.config import Settings
 from callcenter.live.records import RecordBook
+from callcenter.reconcile.members import member_event
 from callcenter.reconcile.recount import Builder
 from callcenter.reconcile.tailer import QueueLogTailer, TailPosition
+from queue_metrics.agent_time import MemberEvent
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord
 
@@ -145,6 +148,7 @@ class Reconciler(Background):
         self._book, self._wallboard, self._interval = book, wallboard, interval_s
         self._tailer = QueueLogTailer(settings.queue_log_file)
         self._builder = Builder(config.wrapup_s)
+        self._members: list[MemberEvent] = []  # read from queue_log, not stored yet
         self._reading = threading.Lock()  # rounds and API requests read from worker threads
         self._settled: set[tuple[str, str, float]] = set()  # queue_log calls the book has
         self._pruned_at = 0.0
@@ -172,6 +176,8 @@ class Reconciler(Background):
                     self._builder.forget_ended_before(self._clock() - LOOKBACK_S)
                 for entry in batch.entries:
                     self._builder.add(entry)
+                    if (member := member_event(entry)) is not None:
+                        self._members.append(member)
                 if not batch.more:
                     break
             return list(self._builder.records)
@@ -253,11 +259,25 @@ class Reconciler(Background):
             except Exception:
                 log.exception("reconciliation round failed")
 
+    async def store_members(self) -> int:
+        """Store the member events read from queue_log since the last call (kept for the next
+        call if the store fails: none is lost)."""
+        with self._reading:
+            events, self._members = self._members, []
+        try:
+            async with self._sessions() as session, session.begin():
+                return await agent_time.store(session=session, events=events)
+        except Exception:
+            with self._reading:
+                self._members = events + self._members
+            raise
+
     async def _round(self) -> None:
         now = self._clock()
         ql = await self._read()  # once per round, for both the fill and the agreement
         if await self.fill(now=now, queue_log=ql):
             log.info("filled calls from queue_log")
+        await self.store_members()
         if self._book is not None:
             self._book.forget_before(now - LOOKBACK_S)
         if self._wallboard is not None and self._book is not None:

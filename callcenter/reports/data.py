@@ -114,10 +114,12 @@ async def gather(
         "detail": True,
     }
     body = await kpi_service.period_report(
-        start=start, end=end, interval=INTERVAL[period.kind], **common
+        start=start, end=end, interval=INTERVAL[period.kind], now=built_at, **common
     )
     p_start, p_end = period.previous().bounds(sources.tz)
-    previous = await kpi_service.period_report(start=p_start, end=p_end, interval=None, **common)
+    previous = await kpi_service.period_report(
+        start=p_start, end=p_end, interval=None, calls_detail=False, **common
+    )
     success = []
     if period.kind is not Kind.daily:
         async with sources.sessions() as session:

@@ -172,6 +172,23 @@ def agents_sheet(b: Book) -> None:
     b.rows(ws, ["agent", *cols], [[a["agent"], *(a.get(k) for k in cols)] for a in people])
 
 
+TIME_COLS = ("logged_in_s", "paused_s", "occupancy_pct", "calls_per_hour", "ring_no_answer")
+
+
+def agent_time_sheet(b: Book) -> None:
+    """Each agent's logged-in and pause time (queue_log's member lines), occupancy, calls per
+    hour and rings not answered; then their pauses by reason."""
+    ws = b.sheet(b.w("agent_time")[:31])
+    people = [a for a in b.data.body.get("agents", []) if "logged_in_s" in a]
+    b.rows(ws, ["agent", *TIME_COLS], [[a["agent"], *(a[k] for k in TIME_COLS)] for a in people])
+    pauses = [
+        [a["agent"], reason, seconds]
+        for a in people
+        for reason, seconds in a["paused_by_reason"].items()
+    ]
+    b.rows(ws, ["agent", b.w("reason"), "paused_s"], pauses)
+
+
 def callbacks_cases_sheet(b: Book) -> None:
     body, prev = b.data.body, b.data.previous
     ws = b.sheet(b.w("callbacks")[:31])
@@ -241,6 +258,7 @@ def results(data: PackData) -> bytes:
     waits_sheet(b)
     agents_sheet(b)
     callbacks_cases_sheet(b)
+    agent_time_sheet(b)
     staffing_sheet(b)
     return b.save()
 

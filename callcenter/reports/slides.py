@@ -325,6 +325,26 @@ def agents(b: Builder) -> None:
         b.table(slide, header, rows, (0.4, 1.1, 12.5, 0.4 * (len(rows) + 1)), size=11)
 
 
+def agent_time(b: Builder) -> None:
+    """Logged-in and pause hours, occupancy, calls per hour, rings not answered; the pause
+    reasons beside (queue_log's member lines, kpi-v1 §12)."""
+    people = [a for a in b.data.body.get("agents", []) if "logged_in_s" in a]
+    if not people:
+        return
+    for start in range(0, len(people), ROWS_PER_SLIDE):
+        slide = b.slide(b.w("agent_time"))
+        rows = [
+            [a["agent"], fmt.number(round(a["logged_in_s"] / 3600, 2)),
+             fmt.number(round(a["paused_s"] / 3600, 2)), fmt.number(a["occupancy_pct"]),
+             fmt.number(a["calls_per_hour"]), fmt.number(a["ring_no_answer"]),
+             ", ".join(f"{r} {s / 60:.0f}′" for r, s in a["paused_by_reason"].items())]
+            for a in people[start : start + ROWS_PER_SLIDE]
+        ]  # fmt: skip
+        header = [b.w("agent"), b.f("logged_in_h"), b.f("paused_h"), b.f("occupancy_pct"),
+                  b.f("calls_per_hour"), b.f("ring_no_answer"), b.w("reason")]  # fmt: skip
+        b.table(slide, header, rows, (0.4, 1.1, 12.5, 0.4 * (len(rows) + 1)), size=11)
+
+
 def callbacks(b: Builder) -> None:
     body = b.data.body
     slide = b.slide(b.w("callbacks"))
@@ -418,7 +438,17 @@ def success_list(b: Builder) -> None:
 
 Section = Callable[[Builder], None]
 # Chat channels and CSAT add their sections here (issues of their own).
-FULL: tuple[Section, ...] = (headline, queues, over_time, waits, agents, callbacks, cases, staffing)
+FULL: tuple[Section, ...] = (
+    headline,
+    queues,
+    over_time,
+    waits,
+    agents,
+    agent_time,
+    callbacks,
+    cases,
+    staffing,
+)
 SUMMARY: tuple[Section, ...] = (headline, over_time)
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.calls import agent_time, tallies
 from callcenter.calls import service as calls_service
-from callcenter.calls import tallies
 from callcenter.cases import kpi as case_kpi
 from callcenter.cases import privacy
 from callcenter.cases.models import CaseCall
@@ -22,6 +23,8 @@ from callcenter.config import Settings
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.kpi import service as kpi_service
 from callcenter.reconcile.service import digest
+from queue_metrics.agent_time import MemberEvent
+from queue_metrics.agent_time import time_in_states as reference_time
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord, Outcome
 from tests.integration.conftest import own_database
@@ -93,6 +96,7 @@ async def stored(settings: Settings) -> AsyncIterator[tuple[object, list[CallRec
             await calls_service.upsert(session=session, records=calls, source="ami")
         async with sessions() as session, session.begin():
             await _store_cases(session, calls, seed=1212)
+            await agent_time.store(session=session, events=generated_shifts(seed=1212))
         start, end = _bounds()
         async with sessions() as session:
             back = list(await calls_service.between(session=session, start=start, end=end))
@@ -142,6 +146,43 @@ async def _store_cases(session: AsyncSession, calls: list[CallRecord], *, seed: 
             session.add(CaseCall(case_id=case_id, linkedid=linked.linkedid or linked.call_id))
 
 
+PAUSE_REASONS = ("break", "lunch", "training", "after-call")
+
+
+def generated_shifts(seed: int) -> list[MemberEvent]:
+    """Ten agents' shifts over the days of the calls: log-ins to two or three queues (some a
+    queue later), pauses for reasons (some in one queue only), rings not answered, and a few
+    agents who never log out; whole seconds, as queue_log writes them."""
+    rnd = random.Random(seed)
+    out: list[MemberEvent] = []
+    for day in range(SPAN_S // 86400):
+        for a in range(10):
+            agent = f"agent{a:02d}"
+            at = T0 + day * 86400 + rnd.randrange(0, 20 * 3600)
+            queues = rnd.sample(QUEUES, k=rnd.choice((2, 3)))
+
+            def add(
+                dt: int, kind: str, queue: str, reason: str = "", at: int = at, agent: str = agent
+            ) -> None:
+                out.append(MemberEvent(float(at + dt), agent, queue, kind, reason))
+
+            for i, q in enumerate(queues):
+                add(i * rnd.choice((0, 0, 600)), "add", q)
+            t = 900
+            for _ in range(rnd.randrange(4)):
+                reason = rnd.choice(PAUSE_REASONS)
+                length = rnd.randrange(60, 3600)
+                for q in queues if rnd.random() < 0.8 else queues[:1]:
+                    add(t, "pause", q, reason)
+                    add(t + length, "unpause", q)
+                add(t + length + 30, "rna", rnd.choice(queues))
+                t += length + rnd.randrange(600, 7200)
+            if (day + a) % 9:  # some stay logged in
+                for q in queues:
+                    add(t + rnd.randrange(0, 3), "remove", q)
+    return sorted(out, key=lambda e: e.at)
+
+
 def _bounds() -> tuple[datetime, datetime]:
     return (
         datetime.fromtimestamp(T0 - 86400, tz=UTC),
@@ -169,6 +210,10 @@ async def test_sql_figures_equal_the_figures_counted_call_by_call(
         inside, config=CONFIG, queue=queue, interval=interval, complete=True, detail=True
     )
     assert from_sql == counted
+    headline = await _headline(sessions, start, end, queue=queue, size=size)
+    assert headline == kpi_service.report(
+        inside, config=CONFIG, queue=queue, interval=interval, complete=True, detail=False
+    )
     # and the figures are not empty: transfers, abandons and agents all counted
     assert from_sql["offered"] > 100 and from_sql["abandoned"] > 5
     assert from_sql["short_abandoned"] > 0 and from_sql["answered_within_sl"] > 0
@@ -190,6 +235,40 @@ async def test_case_figures_in_sql_equal_the_cases_counted_one_by_one(
     assert from_sql == counted
     # repeats and calls of their own keep some closed cases from counting as first-contact
     assert 0 < from_sql["cases_fcr"] < from_sql["cases_closed"] < from_sql["cases_opened"]
+
+
+async def _headline(
+    sessions: Any, start: datetime, end: datetime, *, queue: str | None, size: Any
+) -> dict[str, Any]:
+    """The figures without the per-agent and wait-band detail (a pack's previous period)."""
+    async with sessions() as session:
+        sums = await tallies.period(
+            session=session, start=start, end=end, config=CONFIG, size=size, detail=False
+        )
+    return kpi_service.assemble(sums, config=CONFIG, queue=queue, size=size, complete=True)
+
+
+@pytest.mark.parametrize(
+    ("from_day", "hours", "queue"),
+    [(0, 24 * 45, None), (3.4, 24 * 7 + 5, None), (10.55, 30, "cyber-threats"), (20, 6, None)],
+)
+async def test_agent_time_in_sql_equals_the_events_counted_one_by_one(
+    stored: tuple[object, list[CallRecord]], from_day: float, hours: int, queue: str | None
+) -> None:
+    sessions, _ = stored
+    start = datetime.fromtimestamp(T0 + from_day * 86400, tz=UTC)
+    stop = start + timedelta(hours=hours)
+    async with sessions() as session:  # type: ignore[attr-defined]
+        from_sql = await agent_time.time_in_states(
+            session=session, start=start, stop=stop, queue=queue
+        )
+    counted = reference_time(
+        generated_shifts(seed=1212), start=start.timestamp(), stop=stop.timestamp(), queue=queue
+    )
+    assert from_sql == counted
+    assert sum(t.logged_in_s for t in counted.values()) > 3600
+    if hours > 24:
+        assert any(t.paused_by_reason for t in counted.values())
 
 
 async def test_the_checksum_is_queue_logs_and_changes_with_one_second_of_wait(

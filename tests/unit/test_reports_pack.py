@@ -20,6 +20,7 @@ from callcenter.reports import fmt, sheets, slides, thai
 from callcenter.reports.data import PackData, judge, mask_text
 from callcenter.reports.periods import Kind, Period, containing, last_due, parse
 from callcenter.staffing.forecast import IntervalPlan, Observed, Rules, plan_day
+from queue_metrics.agent_time import AgentTime, MemberEvent, rates, time_in_states
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord, Outcome
 
@@ -217,3 +218,28 @@ def test_a_thai_slide_renders_in_a_thai_face(tmp_path: Path) -> None:
     faces = {line.split()[0].split("+")[-1].split("-")[0] for line in listing}
     thai_faces = {"THSarabunNew", "Laksaman", "Sarabun"}
     assert faces and faces <= thai_faces, faces
+
+
+def test_agents_time_pause_reasons_and_occupancy_reach_the_sheet_and_the_slide() -> None:
+    data = pack_data(complete=True)
+    shift = [
+        MemberEvent(at, "agent1", "q-a", kind, reason)
+        for at, kind, reason in (
+            (0.0, "add", ""), (3600.0, "pause", "lunch"), (5400.0, "unpause", ""),
+            (7200.0, "rna", ""), (28800.0, "remove", ""),
+        )
+    ]  # fmt: skip
+    times = time_in_states(shift, start=0.0, stop=86400.0)
+    for row in data.body["agents"]:
+        row |= rates(times.get(row["agent"], AgentTime()), answered=row["answered"],
+                     handle_s=row["handle_s"])  # fmt: skip
+    wb = load_workbook(io.BytesIO(sheets.results(data)))
+    ws = wb[thai.word("agent_time", "th")]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("agent", *sheets.TIME_COLS)
+    agent1 = next(r for r in rows if r[0] == "agent1")
+    assert agent1[1:3] == (28800.0, 1800.0) and agent1[5] == 1  # 8 h in, 30 min paused
+    assert ("agent1", "lunch", 1800.0) in [r[:3] for r in rows]
+    deck = Presentation(io.BytesIO(slides.report(data)))
+    texts = [t for s in deck.slides for t in slide_texts(s)]
+    assert thai.field("logged_in_h", "th") in texts and "8" in texts and "lunch 30′" in texts
