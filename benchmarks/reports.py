@@ -92,8 +92,10 @@ FROM cases c WHERE c.id % 7 = 0
 # (paused in every queue), two rings not answered (agent_events, as queue_log's member lines).
 AGENTS_SQL = """
 INSERT INTO agent_events (at, agent, queue, kind, reason)
-SELECT d + make_interval(secs => o.sec + a * 7), 'agent' || lpad(a::text, 2, '0'), q.queue,
-       o.kind, o.reason
+SELECT d + make_interval(secs => o.sec + a * 7
+                         + CASE WHEN o.kind = 'rna' AND q.queue = 'cyber-threats' THEN 7200
+                                ELSE 0 END),
+       'agent' || lpad(a::text, 2, '0'), q.queue, o.kind, o.reason
 FROM generate_series(make_timestamptz(:year, 1, 1, 0, 0, 0, 'Asia/Bangkok'),
                      make_timestamptz(:year, 12, 31, 0, 0, 0, 'Asia/Bangkok'),
                      interval '1 day') d
@@ -102,7 +104,7 @@ CROSS JOIN (VALUES ('online-shopping'), ('cyber-threats'), ('general-enquiries')
 CROSS JOIN (VALUES (28800, 'add', ''), (36000, 'pause', 'break'), (36900, 'unpause', ''),
                    (43200, 'pause', 'lunch'), (46800, 'unpause', ''),
                    (54000, 'pause', 'training'), (55800, 'unpause', ''),
-                   (39600 + (q.queue = 'cyber-threats')::int * 7200, 'rna', ''),
+                   (39600, 'rna', ''),
                    (61200, 'remove', '')) o(sec, kind, reason)
 WHERE o.kind <> 'rna' OR q.queue <> 'general-enquiries'
 """

@@ -55,11 +55,11 @@ WITH before AS (
          least(coalesce(lead(at) OVER (PARTITION BY agent, queue ORDER BY at, id), :stop),
                :stop) AS e
   FROM ev
-), span AS (
+), span AS (  -- the same span in several queues (paused in all at once) once
   SELECT 'login' AS what, agent, '' AS reason, s, e FROM seg WHERE kind <> 'remove' AND e > s
-  UNION ALL
-  SELECT 'pause', agent, NULL, s, e FROM seg WHERE kind = 'pause' AND e > s
-  UNION ALL
+  UNION
+  SELECT 'pause', agent, '', s, e FROM seg WHERE kind = 'pause' AND e > s
+  UNION
   SELECT 'reason', agent, reason, s, e FROM seg WHERE kind = 'pause' AND e > s
 ), reach AS (
   SELECT *, max(e) OVER (PARTITION BY what, agent, reason ORDER BY s, e
