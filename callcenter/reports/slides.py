@@ -26,6 +26,7 @@ from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.util import Inches, Pt
 
+from callcenter.desk.schemas import PAUSE_REASONS
 from callcenter.reports import fmt, thai
 from callcenter.reports.data import PackData
 from callcenter.reports.periods import Kind
@@ -123,10 +124,17 @@ class Builder:
         *,
         size: float = 11,
         colors: Sequence[RGBColor | None] | None = None,
+        widths: Sequence[float] | None = None,
     ) -> None:
+        """`widths`: each column's share of the box, headings on two lines (else the first
+        takes what a label needs and the others share the rest)."""
         shape = slide.shapes.add_table(len(rows) + 1, len(header), *(Inches(v) for v in box))
         table = shape.table
-        if len(header) > 2:  # the label column takes what its words need
+        if widths is not None:
+            for c, share in enumerate(widths):
+                table.columns[c].width = int(Inches(box[2]) * share)
+            table.rows[0].height = Inches(0.62)  # narrow columns: two-line headings
+        elif len(header) > 2:  # the label column takes what its words need
             total = Inches(box[2])
             first = int(total * (0.45 if len(header) <= 4 else 0.16))
             table.columns[0].width = first
@@ -337,12 +345,20 @@ def agent_time(b: Builder) -> None:
             [a["agent"], fmt.number(round(a["logged_in_s"] / 3600, 2)),
              fmt.number(round(a["paused_s"] / 3600, 2)), fmt.number(a["occupancy_pct"]),
              fmt.number(a["calls_per_hour"]), fmt.number(a["ring_no_answer"]),
-             ", ".join(f"{r} {s / 60:.0f}′" for r, s in a["paused_by_reason"].items())]
+             " · ".join(f"{pause_reason(r, b.lang)} {s / 60:.0f} {b.w('minutes')}"
+                        for r, s in a["paused_by_reason"].items())]
             for a in people[start : start + ROWS_PER_SLIDE]
         ]  # fmt: skip
         header = [b.w("agent"), b.f("logged_in_h"), b.f("paused_h"), b.f("occupancy_pct"),
                   b.f("calls_per_hour"), b.f("ring_no_answer"), b.w("reason")]  # fmt: skip
-        b.table(slide, header, rows, (0.4, 1.1, 12.5, 0.4 * (len(rows) + 1)), size=11)
+        b.table(slide, header, rows, (0.4, 1.1, 12.5, 0.6 + 0.4 * len(rows)), size=10,
+                widths=(0.12, 0.1, 0.1, 0.11, 0.1, 0.1, 0.37))  # fmt: skip
+
+
+def pause_reason(code: str, lang: str) -> str:
+    """A pause reason code as the desk names it (its code if the desk has no such reason)."""
+    th, en = PAUSE_REASONS.get(code, (code or "–", code or "–"))
+    return th if lang == "th" else en
 
 
 def callbacks(b: Builder) -> None:

@@ -104,7 +104,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "returned": ("ส่งกลับ", "Returned"),
     "attempts": ("ครั้งที่โทร", "Dial attempts"),
     "agent_time": ("เวลาของเจ้าหน้าที่", "Agent time"),
-    "reason": ("เหตุผล", "Reason"),
+    "reason": ("เหตุผลที่พัก", "Pause reasons"),
+    "minutes": ("นาที", "min"),
     "centre_name": ("ศูนย์รับเรื่องร้องเรียนออนไลน์ 1212", "1212 Online Complaint Centre"),
 }
 
@@ -159,9 +160,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "recordings_pending": ("กำลังจัดเก็บ", "Still uploading"),
     "recordings_incomplete": ("ไฟล์ไม่สมบูรณ์", "Incomplete"),
     "recordings_kept_pct": ("เก็บครบ 180 วัน (%)", "Kept 180 days (%)"),
-    "logged_in_h": ("เวลาเข้าระบบ (ชั่วโมง)", "Logged in (h)"),
-    "paused_h": ("เวลาพัก (ชั่วโมง)", "Paused (h)"),
-    "occupancy_pct": ("อัตราการใช้เวลา (%)", "Occupancy (%)"),
+    "logged_in_h": ("เข้าระบบ (ชม.)", "Logged in (h)"),
+    "paused_h": ("พัก (ชม.)", "Paused (h)"),
+    "occupancy_pct": ("ใช้เวลากับสาย (%)", "Occupancy (%)"),
     "calls_per_hour": ("สายต่อชั่วโมง", "Calls per hour"),
     "ring_no_answer": ("ไม่รับสายที่ดัง", "Rings not answered"),
 }

@@ -225,7 +225,7 @@ def test_agents_time_pause_reasons_and_occupancy_reach_the_sheet_and_the_slide()
     shift = [
         MemberEvent(at, "agent1", "q-a", kind, reason)
         for at, kind, reason in (
-            (0.0, "add", ""), (3600.0, "pause", "lunch"), (5400.0, "unpause", ""),
+            (0.0, "add", ""), (3600.0, "pause", "meal"), (5400.0, "unpause", ""),
             (7200.0, "rna", ""), (28800.0, "remove", ""),
         )
     ]  # fmt: skip
@@ -239,7 +239,8 @@ def test_agents_time_pause_reasons_and_occupancy_reach_the_sheet_and_the_slide()
     assert rows[0] == ("agent", *sheets.TIME_COLS)
     agent1 = next(r for r in rows if r[0] == "agent1")
     assert agent1[1:3] == (28800.0, 1800.0) and agent1[5] == 1  # 8 h in, 30 min paused
-    assert ("agent1", "lunch", 1800.0) in [r[:3] for r in rows]
+    assert ("agent1", "meal", 1800.0) in [r[:3] for r in rows]
     deck = Presentation(io.BytesIO(slides.report(data)))
     texts = [t for s in deck.slides for t in slide_texts(s)]
-    assert thai.field("logged_in_h", "th") in texts and "8" in texts and "lunch 30′" in texts
+    assert thai.field("logged_in_h", "th") in texts and "8" in texts
+    assert any("พักรับประทานอาหาร 30 นาที" in t for t in texts)  # the desk's name of it
