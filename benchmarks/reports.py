@@ -1,10 +1,10 @@
 """Report packs on a year of synthetic history: build time vs the bare SQL aggregates.
 
 Fills a fresh PostgreSQL database (created and dropped here) with CALLS queue calls spread
-over 2025 and CALLS/100 over 2024 (the same mix), CASES complaint cases over 2025 (the
-seeded taxonomy, some referred, some success cases) and 40 agents' log-ins, pauses and rings
-not answered over 2025 (agent_events), straight in SQL (generate_series); no callback tasks
-(their table is read, empty). Then, in one run:
+over 2025, CASES complaint cases (the seeded taxonomy, some referred, some success cases) and
+40 agents' log-ins, pauses and rings not answered (agent_events); 2024 is the same centre
+(the same agents' days) with CALLS/100 calls and CASES/100 cases. Straight in SQL
+(generate_series); no callback tasks (their table is read, empty). Then, in one run:
 
 - the bare SQL aggregates the annual pack shows (per month and queue: outcomes, SL, ASA,
   AHT, max wait; the centre's caller calls per month; per agent, and their time; wait bands;
@@ -70,12 +70,12 @@ INSERT INTO cases (number, channel, status, caller_name, caller_phone, caller_ph
     caller_email, caller_national_id, service_line, category_id, description, shop_name,
     platform, url, resolution, fcr_flag, success_flag, created_at, updated_at, closed_at,
     search_doc)
-SELECT 'B-' || i, 'phone', CASE WHEN i % 3 = 0 THEN 'closed' ELSE 'new' END,
+SELECT 'B' || :year || '-' || i, 'phone', CASE WHEN i % 3 = 0 THEN 'closed' ELSE 'new' END,
        '', '', '08' || lpad((i % 100000000)::text, 8, '0'), '', '', c.service_line, c.id,
        'synthetic case ' || i, '', '', '', CASE WHEN i % 500 = 0 THEN 'refund made' ELSE '' END,
        i % 4 <> 0, i % 500 = 0, t, t, CASE WHEN i % 3 = 0 THEN t END, ''
 FROM (
-  SELECT i, make_timestamptz(2025, 1, 1, 0, 0, 0, 'Asia/Bangkok')
+  SELECT i, make_timestamptz(:year, 1, 1, 0, 0, 0, 'Asia/Bangkok')
               + make_interval(secs => (i::float8 / :n) * 365 * 86400) AS t,
          (SELECT array_agg(id ORDER BY id) FROM case_categories) AS ids
   FROM generate_series(1, :n) AS i
@@ -181,17 +181,21 @@ async def main(calls: int, cases: int, agents: int) -> None:
         migrate.upgrade(sync_url)
         t0 = time.perf_counter()
         async with engine.begin() as conn:
-            for year, n in ((2025, calls), (2024, max(1, calls // 100))):
+            # 2024: the same centre (40 agents, their days) with a hundredth of the calls and
+            # of the cases they bring
+            for year, share in ((2025, 1), (2024, 100)):
+                n = max(1, calls // share)
                 await conn.execute(text(CALLS_SQL), {"year": year, "n": n, "agents": agents})
-            await conn.execute(text(AGENTS_SQL), {"year": 2025, "agents": agents})
-            await conn.execute(text(CASES_SQL), {"n": cases})
+                await conn.execute(text(AGENTS_SQL), {"year": year, "agents": agents})
+                await conn.execute(text(CASES_SQL), {"year": year, "n": max(1, cases // share)})
             await conn.execute(text(REFERRALS_SQL))
         # After the commit, as autovacuum would: inside the loading transaction ANALYZE saw
         # almost none of the new rows, and plans made for a few rows ran for minutes.
         async with engine.connect() as conn:
             await conn.execute(text("ANALYZE"))
             await conn.commit()
-        print(f"{calls} + {calls // 100} calls, {cases} cases stored in "
+        print(f"{calls} + {calls // 100} calls, {cases} + {cases // 100} cases, {agents} agents' "
+              f"days stored in "
               f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         sessions = make_sessionmaker(engine)
         layout = centre.load(settings.conf_dir)
