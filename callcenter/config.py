@@ -6,7 +6,7 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -178,6 +178,18 @@ class Settings(BaseSettings):
     chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin
     chat_send_backoff_s: float = 2.0  # first retry after this, doubling each time
     chat_poll_s: float = 1.0  # the processor and sender look for work at least this often
+    # E-mail: the complaints mailbox over IMAP (off while chat_imap_host is empty), answers
+    # over SMTP (smtp_host/smtp_port) from chat_email_address; first reply within 24 h.
+    chat_email_sla_s: float = 86400.0
+    chat_imap_host: str = ""
+    chat_imap_port: int = 993
+    chat_imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    chat_imap_user: str = ""
+    chat_imap_password: SecretStr = SecretStr("")
+    chat_imap_folder: str = "INBOX"
+    chat_email_address: str = "complaints@localhost"
+    chat_email_poll_s: float = 30.0
+    chat_attachment_max_bytes: int = 10 * 1024 * 1024
     # Social listening (issue 17). The poller runs only when social_poll_s > 0; sources
     # (feeds, X searches) are rows of social_sources, added through the API.
     social_poll_s: float = 0.0

@@ -191,7 +191,7 @@ async def _build(settings: Settings) -> Services:
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
-        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
+        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
         staffing=staffing,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),

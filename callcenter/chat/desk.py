@@ -14,16 +14,26 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from minio import Minio
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import cancel_and_wait, wait_event
-from callcenter.chat import facebook_events, line_events, sends, service
+from callcenter.chat import (
+    attachments,
+    email_text,
+    emails,
+    facebook_events,
+    line_events,
+    sends,
+    service,
+)
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
 from callcenter.chat.facebook_client import FacebookClient
 from callcenter.chat.journal import Rows, WebhookJournal
 from callcenter.chat.line_client import LineClient
 from callcenter.chat.line_events import Inbound
+from callcenter.chat.mailbox import EmailClient, ImapConfig, Mailbox, SmtpConfig
 from callcenter.chat.models import Conversation, WebhookEvent
 from callcenter.config import Settings
 from callcenter.db import transaction
@@ -33,7 +43,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENTS_PER_ROUND = 50
 TOPIC = "chat"  # the hub topic the inbox pages follow (agent_ui.ws.chat_socket)
-LINE, FACEBOOK = service.LINE, service.FACEBOOK
+LINE, FACEBOOK, EMAIL = service.LINE, service.FACEBOOK, sends.EMAIL
 PARSERS: dict[str, Callable[[dict[str, Any]], Inbound | None]] = {
     LINE: line_events.inbound,
     FACEBOOK: facebook_events.inbound,
@@ -54,11 +64,13 @@ class ChatDesk:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock = utc_now,
         publisher: Publisher | None = None,
+        s3: Minio | None = None,
     ) -> None:
         self.sessions, self.clock, self.publisher = sessions, clock, publisher
         self.line_secret = settings.line_channel_secret.get_secret_value()
         self.reply_token_s = settings.chat_reply_token_s
-        self.sla_s = settings.chat_first_reply_sla_s
+        # the first-reply SLA per channel (kpi.SlaS): e-mail's own, the chats' for the rest
+        self.sla_s = {"*": settings.chat_first_reply_sla_s, EMAIL: settings.chat_email_sla_s}
         self.poll_s = settings.chat_poll_s
         self.policy = RetryPolicy(settings.chat_send_attempts, settings.chat_send_backoff_s)
         self.fb_secret = settings.fb_app_secret.get_secret_value()
@@ -72,6 +84,28 @@ class ChatDesk:
             page_token=settings.fb_page_access_token.get_secret_value(),
         )
         self.platforms: dict[str, Platform] = {LINE: self._line, FACEBOOK: self._facebook}
+        smtp = SmtpConfig(
+            settings.smtp_host, settings.smtp_port, settings.chat_email_address,
+            settings.smtp_timeout_s,
+        )  # fmt: skip
+        self.platforms[EMAIL] = EmailClient(smtp)
+        self.mailbox = (
+            Mailbox(
+                ImapConfig(
+                    settings.chat_imap_host, settings.chat_imap_port, settings.chat_imap_user,
+                    settings.chat_imap_password.get_secret_value(), settings.chat_imap_folder,
+                    settings.chat_imap_security,
+                )
+            )
+            if settings.chat_imap_host
+            else None
+        )  # fmt: skip
+        self.email_poll_s = settings.chat_email_poll_s
+        self.files = (
+            attachments.Store(s3, settings.s3_bucket, settings.chat_attachment_max_bytes)
+            if s3 is not None
+            else None
+        )
         self.journal = WebhookJournal(settings.chat_journal)
         self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -83,6 +117,8 @@ class ChatDesk:
             asyncio.create_task(self._loop(self._events_due, self.process), name="chat-events"),
             asyncio.create_task(self._loop(self._sends_due, self.send_due), name="chat-sender"),
         ]
+        if self.mailbox is not None:
+            self._tasks.append(asyncio.create_task(self._read_mail(), name="chat-mailbox"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -128,6 +164,39 @@ class ChatDesk:
         if stored:
             self.events_stored()
 
+    async def _read_mail(self) -> None:
+        while True:
+            try:
+                await self.fetch_mail()
+            except Exception:
+                log.exception("reading the complaints mailbox failed; trying again")
+            await asyncio.sleep(self.email_poll_s)
+
+    async def fetch_mail(self) -> int:
+        """Store the mailbox's unseen mails (files to S3), then flag them seen; how many."""
+        if self.mailbox is None:
+            return 0
+        fetched = await asyncio.to_thread(self.mailbox.unseen)
+        rows: Rows = []
+        for key, raw in fetched:
+            mail = email_text.parse(raw, fallback_id=f"{key}@{self.mailbox.config.host}")
+            kept: list[dict[str, Any]] = []
+            refused = [
+                {"filename": f.filename, "content_type": f.content_type, "size": len(f.data),
+                 "why": "no file store"}
+                for f in mail.files
+            ]  # fmt: skip
+            if self.files is not None:
+                kept, refused = await attachments.keep(
+                    self.files, scope=mail.message_id, files=mail.files
+                )
+            body = emails.event_body(mail, key=key, kept=kept, refused=refused)
+            rows.append((mail.message_id, False, body))
+        if rows:
+            await self.store(EMAIL, rows)  # durable (database or journal) before \Seen
+            await asyncio.to_thread(self.mailbox.mark_seen, [key for key, _ in fetched])
+        return len(rows)
+
     async def process(self) -> int:
         """Apply the stored events not applied yet (the journal's first); how many were."""
         if self.journal.pending():
@@ -163,11 +232,13 @@ class ChatDesk:
         now, conv = self.clock(), None
         try:
             async with session.begin_nested():
-                action = PARSERS[row.channel](row.body)
-                if action is not None:
+                action = PARSERS[row.channel](row.body) if row.channel in PARSERS else None
+                if row.channel == EMAIL:
+                    conv = await emails.apply_mail(session=session, row=row, now=now)
+                elif action is not None:
                     conv = await service.apply_inbound(
                         session=session, channel=row.channel, action=action, event_row_id=row.id,
-                        reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s / 60),
+                        reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s["*"] / 60),
                         now=now,
                     )  # fmt: skip
         except Exception as exc:  # one bad event must not block those behind it

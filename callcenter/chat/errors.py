@@ -31,3 +31,7 @@ class ConversationClosed(Conflict):
 
 class NotStored(AppError):
     status, error_id = 503, "webhook_not_stored"
+
+
+class FilesUnavailable(AppError):
+    status, error_id = 503, "chat_files_unavailable"

@@ -6,17 +6,27 @@ supervisors and admins, and to the agent who holds the conversation; others see 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.chat import sends, service
 from callcenter.chat.errors import ConversationClosed, ConversationHeld
-from callcenter.chat.models import Author, Conversation, Direction, Message, Send, SendStatus, State
-from callcenter.chat.schemas import ConversationDetail, ConversationOut, MessageOut
+from callcenter.chat.kpi import SlaS, sla_of
+from callcenter.chat.models import (
+    Attachment,
+    Author,
+    Conversation,
+    Direction,
+    Message,
+    Send,
+    SendStatus,
+    State,
+)
+from callcenter.chat.schemas import AttachmentOut, ConversationDetail, ConversationOut, MessageOut
 from callcenter.errors import InvalidInput, NotFound
 from callcenter.privacy import mask_number
 from callcenter.users.models import Role, User
@@ -44,10 +54,10 @@ def _shown(message: Message, clear: bool) -> str:
 
 
 async def listing(
-    *, session: AsyncSession, user: User, states: Sequence[str], sla_s: float, now: datetime
+    *, session: AsyncSession, user: User, states: Sequence[str], sla_s: SlaS, now: datetime
 ) -> list[ConversationOut]:
     """Conversations in `states`, the most urgent first (waiting for a first reply, due first)."""
-    due = Conversation.handed_off_at + timedelta(seconds=sla_s)
+    due = _due(sla_s)
     stmt = (
         select(Conversation)
         .where(Conversation.state.in_(states))
@@ -74,7 +84,7 @@ async def listing(
 
 
 async def detail(
-    *, session: AsyncSession, conv: Conversation, user: User, sla_s: float, now: datetime
+    *, session: AsyncSession, conv: Conversation, user: User, sla_s: SlaS, now: datetime
 ) -> ConversationDetail:
     stmt = (
         select(Message, Send)
@@ -84,12 +94,14 @@ async def detail(
     )
     rows = (await session.execute(stmt)).all()
     clear = sees_personal_data(user, conv)
+    files = await _attachments(session, [m.id for m, _ in rows]) if clear else {}
     messages = [
         MessageOut(
             id=m.id, direction=m.direction, author=m.author, author_user_id=m.author_user_id,
             kind=m.kind, text=_shown(m, clear),
             at=m.at, delivery=s.status if s else None, delivery_method=s.method if s else None,
             delivery_error=s.last_error if s and s.status == SendStatus.failed else "",
+            attachments=files.get(m.id, []),
         )
         for m, s in rows
     ]  # fmt: skip
@@ -162,10 +174,11 @@ def _open(conv: Conversation) -> None:
 
 
 def _out(
-    conv: Conversation, *, user: User, last: str, failed: int, sla_s: float, now: datetime
+    conv: Conversation, *, user: User, last: str, failed: int, sla_s: SlaS, now: datetime
 ) -> ConversationOut:
     clear = sees_personal_data(user, conv)
-    due = conv.handed_off_at + timedelta(seconds=sla_s) if conv.handed_off_at else None
+    sla = timedelta(seconds=sla_of(sla_s, conv.channel))
+    due = conv.handed_off_at + sla if conv.handed_off_at else None
     waiting_end = conv.first_human_reply_at or conv.closed_at or now
     waiting = (waiting_end - conv.handed_off_at).total_seconds() if conv.handed_off_at else None
     left = (due - now).total_seconds() if due and conv.first_human_reply_at is None else None
@@ -179,8 +192,17 @@ def _out(
         closed_at=conv.closed_at, last_message=last,
         last_customer_at=conv.last_customer_at,
         waiting_s=waiting, reply_due_at=due, time_left_s=left, failed_sends=failed,
-        case_id=conv.case_id,
+        case_id=conv.case_id, subject=conv.subject if clear else _masked_text(conv.subject),
     )  # fmt: skip
+
+
+def _due(sla_s: SlaS) -> ColumnElement[datetime | None]:
+    """When a conversation's first reply is due, by its channel's SLA (SQL)."""
+    if not isinstance(sla_s, Mapping):
+        return Conversation.handed_off_at + timedelta(seconds=sla_s)
+    default = timedelta(seconds=sla_s["*"])
+    whens = {c: timedelta(seconds=s) for c, s in sla_s.items() if c != "*"}
+    return Conversation.handed_off_at + case(whens, value=Conversation.channel, else_=default)
 
 
 async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Message]:
@@ -214,3 +236,34 @@ async def check_assignee(*, session: AsyncSession, user_id: int) -> None:
             f"ผู้ใช้ {user_id} รับการสนทนาไม่ได้ / user {user_id} cannot take conversations",
             user_id=user_id,
         )
+
+
+async def _attachments(session: AsyncSession, ids: list[int]) -> dict[int, list[AttachmentOut]]:
+    if not ids:
+        return {}
+    stmt = select(Attachment).where(Attachment.message_id.in_(ids)).order_by(Attachment.id)
+    found: dict[int, list[AttachmentOut]] = {}
+    for a in (await session.scalars(stmt)).all():
+        found.setdefault(a.message_id, []).append(
+            AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+        )
+    return found
+
+
+async def attachment(
+    *, session: AsyncSession, conv: Conversation, user: User, attachment_id: int
+) -> Attachment:
+    """A file of the conversation, for those who see the customer's data."""
+    found = await session.get(Attachment, attachment_id)
+    message = await session.get(Message, found.message_id) if found is not None else None
+    if found is None or message is None or message.conversation_id != conv.id:
+        raise NotFound(
+            f"ไม่พบไฟล์ {attachment_id} / no attachment {attachment_id} in conversation {conv.id}",
+            attachment_id=attachment_id,
+        )
+    if not sees_personal_data(user, conv):
+        raise ConversationHeld(
+            "รับการสนทนาก่อนเปิดไฟล์ / take the conversation to open its files",
+            assigned_user_id=conv.assigned_user_id,
+        )
+    return found

@@ -87,13 +87,15 @@ class Conversation(Base):
             "channel",
             "customer_id",
             unique=True,
-            postgresql_where=text("state <> 'closed'"),
+            # an e-mail thread is a conversation of its own: an address may have several
+            postgresql_where=text("state <> 'closed' AND channel <> 'email'"),
         ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    customer_id: Mapped[str] = mapped_column(String(128))  # LINE userId, Messenger PSID
+    # LINE userId, Messenger PSID, the sender's e-mail address (lower case)
+    customer_id: Mapped[str] = mapped_column(String(128))
     customer_name: Mapped[str] = mapped_column(String(255), default="")
     lang: Mapped[str] = mapped_column(String(2), default="th")
     state: Mapped[str] = mapped_column(String(16), default=State.bot.value, index=True)
@@ -109,6 +111,7 @@ class Conversation(Base):
     # The customer's latest unused LINE reply token (single use, valid ~30 s from reply_until).
     reply_token: Mapped[str | None] = mapped_column(String(255))
     reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subject: Mapped[str] = mapped_column(Text, default="")  # e-mail: the thread's subject
 
 
 class Message(Base):
@@ -127,10 +130,27 @@ class Message(Base):
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16))  # text, image, sticker, postback, follow, …
     text: Mapped[str] = mapped_column(Text, default="")
-    external_id: Mapped[str | None] = mapped_column(String(255))  # LINE message id, Messenger mid
+    # LINE message id, Messenger mid, e-mail Message-ID (what threads a reply)
+    external_id: Mapped[str | None] = mapped_column(String(255))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("chat_webhook_events.id"))
     send_id: Mapped[int | None] = mapped_column(ForeignKey("chat_sends.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Attachment(Base):
+    """A file a message carried (an e-mail attachment, a LINE image), kept in S3."""
+
+    __tablename__ = "chat_attachments"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_messages.id", ondelete="CASCADE"), index=True
+    )
+    bucket: Mapped[str] = mapped_column(String(63))
+    object_key: Mapped[str] = mapped_column(String(1024))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class Send(Base):

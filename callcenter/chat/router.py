@@ -7,14 +7,21 @@ import json
 import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
+from callcenter.chat import attachments, facebook_events, inbox, kpi, service
 from callcenter.chat import cases as chat_cases
-from callcenter.chat import facebook_events, inbox, kpi, service
 from callcenter.chat.desk import ChatDesk
-from callcenter.chat.errors import BadSignature, MalformedWebhook, NotStored, VerifyFailed
+from callcenter.chat.errors import (
+    BadSignature,
+    FilesUnavailable,
+    MalformedWebhook,
+    NotStored,
+    VerifyFailed,
+)
 from callcenter.chat.journal import Rows
 from callcenter.chat.line_events import MalformedEvents, events_of, is_redelivery
 from callcenter.chat.models import State
@@ -162,6 +169,29 @@ async def conversation(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
     async with desk.sessions() as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id)
         return await _detail(session, conv, user, desk)
+
+
+@router.get(
+    "/conversations/{conversation_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def attachment_file(
+    conversation_id: Id8, attachment_id: Id8, user: Admin, desk: ChatDep
+) -> Response:
+    """A file the customer sent (kept in S3), as it came."""
+    async with desk.sessions() as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id)
+        found = await inbox.attachment(
+            session=session, conv=conv, user=user, attachment_id=attachment_id
+        )
+    if desk.files is None:
+        raise FilesUnavailable("ที่เก็บไฟล์ไม่พร้อม / the file store is not configured")
+    data = await attachments.read(desk.files.s3, found.bucket, found.object_key)
+    disposition = f"attachment; filename*=UTF-8''{quote(found.filename)}"
+    return Response(
+        data, media_type=found.content_type, headers={"Content-Disposition": disposition}
+    )
 
 
 @router.post("/conversations/{conversation_id}/take", response_model=ConversationDetail)

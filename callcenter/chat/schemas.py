@@ -29,6 +29,14 @@ class ConversationOut(BaseModel):
     time_left_s: float | None = Field(description="Until reply_due_at; negative: breached")
     failed_sends: int = Field(description="Messages that could not be delivered")
     case_id: int | None = Field(description="The complaint case opened from this conversation")
+    subject: str = Field(default="", description="E-mail: the thread's subject")
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
 
 
 class MessageOut(BaseModel):
@@ -42,6 +50,10 @@ class MessageOut(BaseModel):
     delivery: str | None = Field(description="Outbound: pending, sent or failed")
     delivery_method: str | None = Field(description="reply (reply token) or push")
     delivery_error: str
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list,
+        description="Files that came with it: GET …/attachments/{id} for the bytes",
+    )
 
 
 class ConversationDetail(ConversationOut):

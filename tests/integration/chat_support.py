@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.schemas import UserCreate
+from recordings.storage import make_minio
 from tests.integration.browser import serve
 from tests.integration.conftest import own_database
 
@@ -75,8 +77,10 @@ class ChatWorld:
             return name, user.id
 
 
-async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
-    """Everything the chat tests need, torn down after them."""
+async def chat_world(
+    base: Settings, extra: dict[str, Any] | None = None
+) -> AsyncIterator[ChatWorld]:
+    """Everything the chat tests need, torn down after them (`extra`: more settings)."""
     clock = FakeClock()
     secret, token = secrets.token_hex(16), secrets.token_urlsafe(32)
     line = StandinLine(channel_secret=secret, access_token=token, clock=clock)
@@ -92,12 +96,16 @@ async def chat_world(base: Settings) -> AsyncIterator[ChatWorld]:
                     "chat_send_attempts": 3, "fb_app_secret": SecretStr(fb_secret),
                     "fb_verify_token": SecretStr(FB_VERIFY_TOKEN),
                     "fb_page_access_token": SecretStr(fb_token), "fb_graph_url": messenger.url,
+                    **(extra or {}),
                 }
             )  # fmt: skip
             db_engine = make_db_engine(chat_settings.database_url)
             sessions = make_sessionmaker(db_engine)
             hub = Hub(lambda _topic: {})  # the inbox pages' live changes
-            desk = ChatDesk(settings=chat_settings, sessions=sessions, clock=clock, publisher=hub)
+            desk = ChatDesk(
+                settings=chat_settings, sessions=sessions, clock=clock, publisher=hub,
+                s3=make_minio(chat_settings),
+            )  # fmt: skip
             app = create_app(chat_settings)  # routers only: the lifespan's AMI etc. stay off
             app.dependency_overrides[services.sessions] = lambda: sessions
             app.dependency_overrides[services.chat] = lambda: desk
