@@ -190,6 +190,8 @@ class Settings(BaseSettings):
     chat_email_address: str = "complaints@localhost"
     chat_email_poll_s: float = 30.0
     chat_attachment_max_bytes: int = 10 * 1024 * 1024
+    # The satisfaction questionnaire after a close waits this long for the customer's answer.
+    chat_survey_window_s: float = 86400.0
     # Social listening (issue 17). The poller runs only when social_poll_s > 0; sources
     # (feeds, X searches) are rows of social_sources, added through the API.
     social_poll_s: float = 0.0

@@ -101,6 +101,7 @@ class ChatDesk:
             else None
         )  # fmt: skip
         self.email_poll_s = settings.chat_email_poll_s
+        self.survey_window_s = settings.chat_survey_window_s
         self.files = (
             attachments.Store(s3, settings.s3_bucket, settings.chat_attachment_max_bytes)
             if s3 is not None
@@ -234,12 +235,14 @@ class ChatDesk:
             async with session.begin_nested():
                 action = PARSERS[row.channel](row.body) if row.channel in PARSERS else None
                 if row.channel == EMAIL:
-                    conv = await emails.apply_mail(session=session, row=row, now=now)
+                    conv = await emails.apply_mail(
+                        session=session, row=row, now=now, survey_window_s=self.survey_window_s
+                    )
                 elif action is not None:
                     conv = await service.apply_inbound(
                         session=session, channel=row.channel, action=action, event_row_id=row.id,
                         reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s["*"] / 60),
-                        now=now,
+                        now=now, survey_window_s=self.survey_window_s,
                     )  # fmt: skip
         except Exception as exc:  # one bad event must not block those behind it
             log.exception("chat event %s (%s) could not be applied", row.id, row.event_id)

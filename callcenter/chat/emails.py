@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.chat import email_text, sends, service
+from callcenter.chat import email_text, sends, service, survey
 from callcenter.chat.models import (
     Attachment,
     Author,
@@ -46,7 +46,7 @@ def event_body(
 
 
 async def thread_of(*, session: AsyncSession, ids: list[str]) -> Conversation | None:
-    """The conversation of the nearest stored Message-ID among `ids`, if still open."""
+    """The conversation of the nearest stored Message-ID among `ids` (open or closed)."""
     if not ids:
         return None
     stmt = select(Message.conversation_id, Message.external_id).where(
@@ -55,15 +55,15 @@ async def thread_of(*, session: AsyncSession, ids: list[str]) -> Conversation | 
     found = {mid: cid for cid, mid in (await session.execute(stmt)).all()}
     for mid in ids:
         if mid in found:
-            conv = await session.get(Conversation, found[mid], with_for_update=True)
-            return conv if conv is not None and conv.state != State.closed else None
+            return await session.get(Conversation, found[mid], with_for_update=True)
     return None
 
 
 async def apply_mail(
-    *, session: AsyncSession, row: WebhookEvent, now: datetime
+    *, session: AsyncSession, row: WebhookEvent, now: datetime, survey_window_s: float
 ) -> Conversation | None:
-    """Store the mail of `row` in its thread (a new conversation if none); None when known."""
+    """Store the mail of `row` in its thread (a new conversation if none, or if the thread is
+    closed; unless the mail answers the closed thread's questionnaire); None when known."""
     body = row.body
     seen = select(Message.id).where(
         Message.channel == EMAIL, Message.external_id == body["message_id"]
@@ -73,6 +73,13 @@ async def apply_mail(
     thread_ids = [*body["in_reply_to"], *reversed(body["references"])]
     conv = await thread_of(session=session, ids=thread_ids)
     received = row.received_at
+    text = email_text.strip_quoted(body["text"])
+    kind = "email"
+    if conv is not None and conv.state == State.closed:
+        rated = await survey.take_email_answer(
+            session=session, conv=conv, text=text, now=now, window_s=survey_window_s
+        )
+        conv, kind = (conv, "csat") if rated else (None, kind)
     if conv is None:
         conv = Conversation(
             channel=EMAIL, customer_id=body["from"][:128], customer_name=body["name"][:255] or "?",
@@ -85,12 +92,11 @@ async def apply_mail(
         await service.hand_off(
             session=session, conv=conv, author=Author.customer, user_id=None, now=received
         )
-    text = email_text.strip_quoted(body["text"])
     for refused in body["refused"]:
         text += f"\n[ไฟล์ไม่รับ / attachment refused: {refused['filename']} ({refused['why']})]"
     message = Message(
         conversation_id=conv.id, channel=EMAIL, direction=Direction.inbound.value,
-        author=Author.customer.value, kind="email", text=text.strip(),
+        author=Author.customer.value, kind=kind, text=text.strip(),
         external_id=body["message_id"], event_id=row.id, at=received,
     )  # fmt: skip
     session.add(message)
@@ -102,5 +108,6 @@ async def apply_mail(
                 filename=f["filename"], content_type=f["content_type"], size=f["size"],
             )
         )  # fmt: skip
-    conv.last_customer_at = received
+    if kind == "email":
+        conv.last_customer_at = received
     return conv

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.chat import sends, service
+from callcenter.chat import sends, service, survey
 from callcenter.chat.errors import ConversationClosed, ConversationHeld
 from callcenter.chat.kpi import SlaS, sla_of
 from callcenter.chat.models import (
@@ -142,6 +142,7 @@ async def take(
 async def close(*, session: AsyncSession, conv: Conversation, user: User, now: datetime) -> None:
     _open(conv)
     await service.close(session=session, conv=conv, author=Author.admin, user_id=user.id, now=now)
+    await survey.ask(session=session, conv=conv, now=now)
 
 
 async def reply(

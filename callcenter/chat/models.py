@@ -8,11 +8,13 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -151,6 +153,41 @@ class Attachment(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
+
+
+class Satisfaction(Base):
+    """The satisfaction questionnaire of a closed conversation: asked, then a 1–5 score and an
+    optional comment. Its columns follow the voice CSAT's (agent, queue, case, score 1–5), so
+    the two read as one report: channel is the chat channel (voice: "voice"), queue the
+    service line the conversation was about."""
+
+    __tablename__ = "chat_satisfaction"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        # the questionnaire a customer's next message may answer
+        Index(
+            "ix_chat_satisfaction_open",
+            "channel",
+            "customer_id",
+            postgresql_where=text("stage <> 'done'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), unique=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(128))
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    queue: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    lang: Mapped[str] = mapped_column(String(2))
+    stage: Mapped[str] = mapped_column(String(8))  # asked, comment (score given), done
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Send(Base):

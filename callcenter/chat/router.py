@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from callcenter.chat import attachments, facebook_events, inbox, kpi, service
+from callcenter.chat import attachments, facebook_events, inbox, kpi, service, survey
 from callcenter.chat import cases as chat_cases
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.errors import (
@@ -142,15 +142,32 @@ async def chat_kpi(
     end: Annotated[datetime, Query(alias="to")],
 ) -> dict[str, Any]:
     """chat-v1 figures of the conversations handed off in [from, to) (docs/kpi-v1.md)."""
+    _check_period(start, end)
+    async with desk.sessions() as session:
+        return await kpi.figures(
+            session=session, start=start, end=end, sla_s=desk.sla_s, now=desk.clock()
+        )
+
+
+@router.get("/satisfaction")
+async def satisfaction(
+    user: SupervisorUser,
+    desk: ChatDep,
+    start: Annotated[datetime, Query(alias="from")],
+    end: Annotated[datetime, Query(alias="to")],
+) -> dict[str, Any]:
+    """Satisfaction questionnaires asked in [from, to): asked, answered, average, spread."""
+    _check_period(start, end)
+    async with desk.sessions() as session:
+        return await survey.report(session=session, start=start, end=end)
+
+
+def _check_period(start: datetime, end: datetime) -> None:
     if end <= start or start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput(
             "ช่วงเวลาไม่ถูกต้อง / 'from' must be before 'to', both with a time zone",
             start=start.isoformat(), end=end.isoformat(),
         )  # fmt: skip
-    async with desk.sessions() as session:
-        return await kpi.figures(
-            session=session, start=start, end=end, sla_s=desk.sla_s, now=desk.clock()
-        )
 
 
 @router.get("/conversations", response_model=list[ConversationOut])
@@ -225,6 +242,7 @@ async def close(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         await inbox.close(session=session, conv=conv, user=user, now=desk.clock())
         out = await _detail(session, conv, user, desk)
+    desk.sends_queued()  # the satisfaction questionnaire
     desk.changed([conversation_id])
     return out
 

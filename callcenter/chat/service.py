@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.models import ServiceLine
-from callcenter.chat import bot, sends
+from callcenter.chat import bot, sends, survey
 from callcenter.chat.line_events import Inbound
 from callcenter.chat.models import (
     Author,
@@ -102,14 +102,22 @@ async def apply_inbound(
     reply_token_s: float,
     sla_minutes: int,
     now: datetime,
+    survey_window_s: float = 86400.0,
 ) -> Conversation | None:
-    """Store the customer's action in their conversation and queue the bot's answer."""
+    """Store the customer's action in their conversation and queue the bot's answer (or
+    take it as the answer to their satisfaction questionnaire)."""
     if action.external_id is not None:
         seen = select(Message.id).where(
             Message.channel == channel, Message.external_id == action.external_id
         )
         if await session.scalar(seen) is not None:
             return None  # the same message under another event id: stored already
+    rated = await survey.take_answer(
+        session=session, channel=channel, action=action, event_row_id=event_row_id, now=now,
+        window_s=survey_window_s,
+    )  # fmt: skip
+    if rated is not None:
+        return rated
     conv = await open_conversation(
         session=session, channel=channel, customer_id=action.customer_id, now=now,
         create=action.kind != "unfollow",  # a customer who leaves opens nothing

@@ -20,7 +20,7 @@ from callcenter import centre, services
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.standin_facebook import StandinMessenger
 from callcenter.chat.standin_facebook import serve_standin as serve_messenger
-from callcenter.chat.standin_line import StandinLine, serve_standin
+from callcenter.chat.standin_line import StandinLine, new_user_id, serve_standin
 from callcenter.config import Settings
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.main import create_app
@@ -30,6 +30,7 @@ from callcenter.users.models import Role
 from callcenter.users.ratelimit import LoginLimiter
 from callcenter.users.schemas import UserCreate
 from recordings.storage import make_minio
+from tests.helpers import poll
 from tests.integration.browser import serve
 from tests.integration.conftest import own_database
 
@@ -66,6 +67,17 @@ class ChatWorld:
         _, user_id = await self.account(role)
         token = security.issue_token(settings=self.settings, user_id=user_id, role=role.value)
         return {"Authorization": f"Bearer {token}"}
+
+    async def handed_off(self, text: str = "แอดมิน") -> tuple[str, int]:
+        """A LINE customer who asked for an admin (the bot told them the reply time):
+        (their LINE id, the conversation's id)."""
+        user = new_user_id()
+        await self.line.send_webhook([self.line.text_event(user, text)])
+        await poll(lambda: self.line.delivered_to(user), timeout_s=10, what="the hand-off")
+        supervisor = await self.user(Role.supervisor)
+        r = await self.client.get("/api/v1/chat/conversations?state=waiting", headers=supervisor)
+        [conv] = [c for c in r.json() if c["customer_id"] == user]
+        return user, int(conv["id"])
 
     async def account(self, role: Role) -> tuple[str, int]:
         """A fresh user of `role` (password PASSWORD): (username, id)."""

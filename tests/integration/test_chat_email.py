@@ -228,3 +228,38 @@ async def test_an_agent_who_does_not_hold_the_conversation_sees_the_mail_masked(
     [seen] = [c for c in r.json() if c["id"] == conv["id"]]
     assert sender not in seen["customer_id"] and "ID card" not in seen["subject"]
     assert "1-2345" not in seen["last_message"]
+
+
+async def test_after_the_close_the_customer_scores_by_replying_with_a_number(
+    world: ChatWorld, dovecot: Dovecot, sink: Sink
+) -> None:
+    sender = "rating@customer.test"
+    await _deliver(dovecot, _mail(sender, "Parcel never came", "Tracking says delivered."))
+    supervisor = await world.user(Role.supervisor)
+    [conv] = await poll(
+        lambda: _conversations_of(world, sender, supervisor), timeout_s=15, what="the mail"
+    )
+    base = f"/api/v1/chat/conversations/{conv['id']}"
+    r = await world.client.post(f"{base}/reply", headers=supervisor, json={"text": "Refunded."})
+    assert r.status_code == 200, r.text
+    assert (await world.client.post(f"{base}/close", headers=supervisor)).status_code == 200
+    question = await poll(
+        lambda: [m for m in _sent_to(sink, sender) if "1 to 5" in text(m)],
+        timeout_s=15, what="the questionnaire mail",
+    )  # fmt: skip
+    answer = _mail(sender, "Re: Parcel never came",
+                   "5 ขอบคุณมากครับ\n\nOn Tue, 8 Dec 2026, 1212 wrote:\n> Please reply",
+                   reply_to=question[-1])  # fmt: skip
+    await _deliver(dovecot, answer)
+    await poll(
+        lambda: [m for m in _sent_to(sink, sender) if "Thank you for your feedback" in text(m)],
+        timeout_s=15, what="the thanks",
+    )  # fmt: skip
+    period = {
+        "from": (world.clock() - timedelta(days=1)).isoformat(),
+        "to": (world.clock() + timedelta(days=1)).isoformat(),
+    }
+    r = await world.client.get("/api/v1/chat/satisfaction", params=period, headers=supervisor)
+    [scored] = [a for a in r.json()["answers"] if a["conversation_id"] == conv["id"]]
+    assert (scored["channel"], scored["score"], scored["comment"]) == ("email", 5, "ขอบคุณมากครับ")
+    assert await _conversations_of(world, sender, supervisor) == []  # no new thread opened
