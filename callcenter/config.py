@@ -168,6 +168,12 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr = SecretStr("")
     line_channel_access_token: SecretStr = SecretStr("")
     line_api_url: str = "https://api.line.me"  # the local stand-in's URL in tests and the demo
+    line_data_api_url: str = "https://api-data.line.me"  # uploads (rich menu image)
+    # Where LINE fetches broadcast images (/public/chat/images/…): this service's public
+    # HTTPS address, as the platform reaches it.
+    chat_public_url: str = "https://localhost"
+    # The LINE rich menu (image + areas), set as the default at start-up when given.
+    chat_rich_menu: Path | None = None
     # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
     fb_app_secret: SecretStr = SecretStr("")
     fb_verify_token: SecretStr = SecretStr("")

@@ -56,12 +56,16 @@ async def keep(
             refused.append({**about, "why": why})
             continue
         key = f"{PREFIX}/{folder}/{i}-{safe_name(file.filename)}"
-        await asyncio.to_thread(
-            store.s3.put_object, store.bucket, key, io.BytesIO(file.data), len(file.data),
-            content_type=file.content_type, sse=SseS3(),
-        )  # fmt: skip
+        await put(store, key=key, data=file.data, content_type=file.content_type)
         kept.append({**about, "bucket": store.bucket, "key": key})
     return kept, refused
+
+
+async def put(store: Store, *, key: str, data: bytes, content_type: str) -> None:
+    await asyncio.to_thread(
+        store.s3.put_object, store.bucket, key, io.BytesIO(data), len(data),
+        content_type=content_type, sse=SseS3(),
+    )  # fmt: skip
 
 
 async def read(s3: Minio, bucket: str, key: str) -> bytes:

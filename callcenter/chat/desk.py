@@ -9,8 +9,10 @@ time has come are not left waiting for a wake-up.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import cancel_and_wait, wait_event
+from callcenter.callbacks.scheduler import DueScheduler
 from callcenter.chat import (
     attachments,
+    broadcasts,
     email_text,
     emails,
     facebook_events,
@@ -29,19 +33,22 @@ from callcenter.chat import (
     service,
 )
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
+from callcenter.chat.errors import FilesUnavailable
 from callcenter.chat.facebook_client import FacebookClient
 from callcenter.chat.journal import Rows, WebhookJournal
 from callcenter.chat.line_client import LineClient
 from callcenter.chat.line_events import Inbound
 from callcenter.chat.mailbox import EmailClient, ImapConfig, Mailbox, SmtpConfig
-from callcenter.chat.models import Conversation, WebhookEvent
+from callcenter.chat.models import BroadcastStatus, Conversation, WebhookEvent
 from callcenter.config import Settings
 from callcenter.db import transaction
+from callcenter.errors import InvalidInput
 from callcenter.publisher import Publisher
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EVENTS_PER_ROUND = 50
+BROADCAST_JOBS = "chat_broadcast_jobs"  # APScheduler's job table for broadcasts' times
 TOPIC = "chat"  # the hub topic the inbox pages follow (agent_ui.ws.chat_socket)
 LINE, FACEBOOK, EMAIL = service.LINE, service.FACEBOOK, sends.EMAIL
 PARSERS: dict[str, Callable[[dict[str, Any]], Inbound | None]] = {
@@ -78,7 +85,15 @@ class ChatDesk:
         self._line = LineClient(
             host=settings.line_api_url,
             access_token=settings.line_channel_access_token.get_secret_value(),
+            data_host=settings.line_data_api_url,
         )
+        self.public_url = settings.chat_public_url
+        key = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+        self.scheduler = DueScheduler(
+            url=settings.sync_database_url, key=f"chat-{key}", on_due=self._broadcast_woken,
+            table=BROADCAST_JOBS, prefix="broadcast",
+        )  # fmt: skip
+        self._broadcasts_due = asyncio.Event()
         self._facebook = FacebookClient(
             graph_url=settings.fb_graph_url,
             page_token=settings.fb_page_access_token.get_secret_value(),
@@ -114,7 +129,11 @@ class ChatDesk:
     async def start(self) -> None:
         await self._line.start()
         await self._facebook.start()
+        await self.scheduler.start()
         self._tasks = [
+            asyncio.create_task(
+                self._loop(self._broadcasts_due, self.broadcast_due), name="chat-broadcasts"
+            ),
             asyncio.create_task(self._loop(self._events_due, self.process), name="chat-events"),
             asyncio.create_task(self._loop(self._sends_due, self.send_due), name="chat-sender"),
         ]
@@ -125,6 +144,7 @@ class ChatDesk:
         for task in self._tasks:
             await cancel_and_wait(task)
         self._tasks = []
+        await self.scheduler.stop()
         await self._line.stop()
         await self._facebook.stop()
 
@@ -249,6 +269,94 @@ class ChatDesk:
             row.error = repr(exc)[:1000]
         row.processed_at = now
         return conv.id if conv is not None else None
+
+    # -- broadcasts --------------------------------------------------------------------
+
+    def _broadcast_woken(self, broadcast_id: int) -> None:
+        """APScheduler: a broadcast's time has come (the sweep checks which)."""
+        self._broadcasts_due.set()
+
+    async def schedule_broadcast(self, broadcast_id: int, at: datetime) -> None:
+        """After the schedule is committed: a job at its time, or a wake-up now."""
+        if at <= self.clock():
+            self._broadcasts_due.set()
+        else:
+            await self.scheduler.at(broadcast_id, at)
+
+    async def broadcast_due(self) -> int:
+        """Send every broadcast whose time has come (retries of unanswered requests too)."""
+        async with self.sessions() as session:
+            ids = await broadcasts.due(session=session, now=self.clock())
+        for broadcast_id in ids:
+            await self.send_broadcast(broadcast_id)
+        return len(ids)
+
+    async def send_broadcast(self, broadcast_id: int) -> None:
+        """Plan (retry keys stored first), call LINE for each pending request, record."""
+        async with transaction(self.sessions) as session:
+            b = await broadcasts.get(session=session, broadcast_id=broadcast_id, lock=True)
+            if b.status == BroadcastStatus.scheduled:
+                await broadcasts.plan(session=session, b=b)
+                b.status = BroadcastStatus.sending
+            elif b.status != BroadcastStatus.sending:
+                return
+            pending = [dict(r) for r in b.requests if r["status"] == "pending"]
+            payload = broadcasts.messages(b, self.public_url)
+        results = {}
+        for r in pending:  # outside the transaction: a slow LINE holds no lock
+            if r["to"] is None:
+                results[r["retry_key"]] = await self._line.broadcast(
+                    payload, retry_key=r["retry_key"]
+                )
+            else:
+                results[r["retry_key"]] = await self._line.multicast(
+                    r["to"], payload, retry_key=r["retry_key"]
+                )
+        async with transaction(self.sessions) as session:
+            b = await broadcasts.get(session=session, broadcast_id=broadcast_id, lock=True)
+            broadcasts.record(b, results, policy=self.policy, now=self.clock())
+            if b.status in (BroadcastStatus.sent, BroadcastStatus.failed):
+                await broadcasts.audit(
+                    session, str(b.status), b, who=broadcasts.SYSTEM, user_id=None,
+                    role=broadcasts.SYSTEM, recipients=b.recipients, error=b.last_error,
+                )  # fmt: skip
+
+    async def broadcast(
+        self,
+        *,
+        text: str,
+        who: str,
+        tags: Sequence[str] = (),
+        image: tuple[bytes, str] | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """For other modules (the social desk): compose, attach, schedule in one go (audited
+        as `who`); the broadcast's id. Refuses what the API refuses (InvalidInput)."""
+        if not 1 <= len(text) <= 5000:
+            raise InvalidInput("ข้อความ 1–5000 ตัวอักษร / the text must be 1 to 5000 characters")
+        if image is not None:
+            broadcasts.check_image(image[1], len(image[0]))
+            if self.files is None:
+                raise FilesUnavailable("ที่เก็บไฟล์ไม่พร้อม / the file store is not configured")
+        when = max(at or self.clock(), self.clock())
+        async with transaction(self.sessions) as session:
+            b = await broadcasts.compose(
+                session=session, text=text, tags=list(tags), who=who, user_id=None,
+                role=broadcasts.SYSTEM, now=self.clock(),
+            )  # fmt: skip
+            if image is not None and self.files is not None:
+                key = f"{attachments.PREFIX}/broadcasts/{b.id}/{uuid.uuid4().hex}"
+                broadcasts.attach_image(b, bucket=self.files.bucket, key=key, content_type=image[1])
+                await attachments.put(self.files, key=key, data=image[0], content_type=image[1])
+            await broadcasts.schedule(
+                session=session, b=b, at=when, who=who, user_id=None, role=broadcasts.SYSTEM
+            )
+            broadcast_id = b.id
+        await self.schedule_broadcast(broadcast_id, when)
+        return broadcast_id
+
+    async def line_quota(self) -> dict[str, Any]:
+        return await self._line.quota()
 
     async def send_due(self) -> int:
         """Attempt every send whose time has come; how many were attempted."""

@@ -35,3 +35,11 @@ class NotStored(AppError):
 
 class FilesUnavailable(AppError):
     status, error_id = 503, "chat_files_unavailable"
+
+
+class BroadcastNotEditable(AppError):
+    status, error_id = 409, "chat_broadcast_not_editable"
+
+
+class PlatformUnavailable(AppError):
+    status, error_id = 502, "chat_platform_unavailable"

@@ -190,6 +190,63 @@ class Satisfaction(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class BroadcastStatus(enum.StrEnum):
+    draft = "draft"  # being composed (an image may still come)
+    scheduled = "scheduled"  # waits for send_at
+    sending = "sending"  # its requests planned (retry keys kept); some not answered yet
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class Broadcast(Base):
+    """A LINE message to all followers (broadcast) or to tagged customers (multicast)."""
+
+    __tablename__ = "chat_broadcasts"
+    __table_args__ = (
+        Index(
+            "ix_chat_broadcasts_due",
+            "send_at",
+            postgresql_where=text("status IN ('scheduled', 'sending')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(8))  # all, tags
+    tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # The image, kept in S3 and served to LINE at /public/chat/images/{image_token}.
+    image_bucket: Mapped[str | None] = mapped_column(String(63))
+    image_key: Mapped[str | None] = mapped_column(String(1024))
+    image_type: Mapped[str | None] = mapped_column(String(64))
+    image_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=BroadcastStatus.draft.value)
+    send_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The platform calls, planned before the first: [{"retry_key", "to": [..] | None,
+    # "status": pending|sent|failed, "detail"}]; a retry reuses its key (never sent twice).
+    requests: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    recipients: Mapped[int | None] = mapped_column(Integer)  # multicast: how many user ids
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(64))  # a username, or the calling module
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class CustomerTag(Base):
+    """A segment a customer belongs to (a broadcast's audience), tagged by an admin."""
+
+    __tablename__ = "chat_customer_tags"
+    __table_args__ = (UniqueConstraint("channel", "customer_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(128))
+    tag: Mapped[str] = mapped_column(String(64), index=True)
+    tagged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Send(Base):
     """Delivery of outbound messages (1..5 in one request): reply token first, else push."""
 

@@ -5,36 +5,53 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy import select
 
-from callcenter.chat import attachments, facebook_events, inbox, kpi, service, survey
+from callcenter.chat import (
+    attachments,
+    broadcasts,
+    facebook_events,
+    inbox,
+    kpi,
+    service,
+    survey,
+)
 from callcenter.chat import cases as chat_cases
+from callcenter.chat.broadcasts import IMAGE_TYPES
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.errors import (
     BadSignature,
     FilesUnavailable,
     MalformedWebhook,
     NotStored,
+    PlatformUnavailable,
     VerifyFailed,
 )
 from callcenter.chat.journal import Rows
 from callcenter.chat.line_events import MalformedEvents, events_of, is_redelivery
-from callcenter.chat.models import State
+from callcenter.chat.models import Broadcast, State
 from callcenter.chat.schemas import (
+    TAG_PATTERN,
     AssignIn,
+    BroadcastIn,
+    BroadcastOut,
     ChatCaseIn,
     ConversationDetail,
     ConversationOut,
+    QuotaOut,
     ReplyIn,
+    ScheduleIn,
 )
 from callcenter.chat.signature import facebook_valid, line_valid
 from callcenter.db import transaction
-from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, NotFound, errors
 from callcenter.services import chat as chat_desk
 from callcenter.users.deps import SupervisorUser, require_roles
 from callcenter.users.models import Role, User
@@ -44,8 +61,10 @@ log = logging.getLogger(__name__)
 # signature refused 401, verify token refused 403, not LINE's format 400, not stored 503
 webhooks = APIRouter(prefix="/webhooks", tags=["chat"], responses=errors(400, 401, 403, 413, 503))
 router = APIRouter(
-    prefix="/api/v1/chat", tags=["chat"], responses=errors(*SIGNED_IN, *CHANGES, 503)
+    prefix="/api/v1/chat", tags=["chat"], responses=errors(*SIGNED_IN, *CHANGES, 502, 503)
 )
+# What LINE itself fetches (broadcast images): no sign-in, unguessable tokens.
+public = APIRouter(prefix="/public/chat", tags=["chat"], responses=errors(404))
 
 ChatDep = Annotated[ChatDesk, Depends(chat_desk)]
 # Who works the inbox: agents and supervisors (admins always).
@@ -280,3 +299,161 @@ async def _detail(session: Any, conv: Any, user: User, desk: ChatDesk) -> Conver
 
 def _peer(request: Request) -> str:
     return request.client.host if request.client else "?"
+
+
+# -- broadcasts --------------------------------------------------------------------------
+
+
+@router.get("/broadcasts", response_model=list[BroadcastOut])
+async def broadcast_list(user: SupervisorUser, desk: ChatDep) -> Any:
+    """The latest broadcasts, newest first."""
+    async with desk.sessions() as session:
+        stmt = select(Broadcast).order_by(Broadcast.id.desc()).limit(100)
+        return [broadcasts.out(b) for b in (await session.scalars(stmt)).all()]
+
+
+@router.post("/broadcasts", response_model=BroadcastOut, status_code=201)
+async def broadcast_compose(body: BroadcastIn, user: SupervisorUser, desk: ChatDep) -> Any:
+    """A draft (audited); add an image, then schedule it."""
+    async with transaction(desk.sessions) as session:
+        b = await broadcasts.compose(
+            session=session, text=body.text, tags=body.tags, who=user.username,
+            user_id=user.id, role=user.role.value, now=desk.clock(),
+        )  # fmt: skip
+        return broadcasts.out(b)
+
+
+@router.put(
+    "/broadcasts/{broadcast_id}/image",
+    response_model=BroadcastOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES},
+        }
+    },
+)
+async def broadcast_image(
+    broadcast_id: Id8, request: Request, user: SupervisorUser, desk: ChatDep
+) -> Any:
+    """The draft's picture (JPEG or PNG, at most 10 MB), sent after the text."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    data = await request.body()
+    broadcasts.check_image(content_type, len(data))
+    if desk.files is None:
+        raise FilesUnavailable("ที่เก็บไฟล์ไม่พร้อม / the file store is not configured")
+    async with transaction(desk.sessions) as session:
+        b = await broadcasts.get(session=session, broadcast_id=broadcast_id, lock=True)
+        key = f"{attachments.PREFIX}/broadcasts/{b.id}/{uuid.uuid4().hex}"
+        broadcasts.attach_image(
+            b, bucket=desk.files.bucket, key=key, content_type=content_type
+        )  # refuses a non-draft before anything is stored
+        await attachments.put(desk.files, key=key, data=data, content_type=content_type)
+        await broadcasts.audit(
+            session, "image", b, who=user.username, user_id=user.id, role=user.role.value,
+            size=len(data),
+        )  # fmt: skip
+        return broadcasts.out(b)
+
+
+@router.post("/broadcasts/{broadcast_id}/schedule", response_model=BroadcastOut)
+async def broadcast_schedule(
+    broadcast_id: Id8, body: ScheduleIn, user: SupervisorUser, desk: ChatDep
+) -> Any:
+    """Send the draft now, or at `at` (audited)."""
+    now = desk.clock()
+    at = body.at or now
+    if at.tzinfo is None:
+        raise InvalidInput("ระบุเขตเวลา / 'at' needs a time zone", at=at.isoformat())
+    async with transaction(desk.sessions) as session:
+        b = await broadcasts.get(session=session, broadcast_id=broadcast_id, lock=True)
+        await broadcasts.schedule(
+            session=session, b=b, at=max(at, now), who=user.username, user_id=user.id,
+            role=user.role.value,
+        )  # fmt: skip
+        out = broadcasts.out(b)
+    await desk.schedule_broadcast(broadcast_id, max(at, now))
+    return out
+
+
+@router.post("/broadcasts/{broadcast_id}/cancel", response_model=BroadcastOut)
+async def broadcast_cancel(broadcast_id: Id8, user: SupervisorUser, desk: ChatDep) -> Any:
+    async with transaction(desk.sessions) as session:
+        b = await broadcasts.get(session=session, broadcast_id=broadcast_id, lock=True)
+        await broadcasts.cancel(
+            session=session, b=b, who=user.username, user_id=user.id, role=user.role.value
+        )
+        return broadcasts.out(b)
+
+
+@router.get("/broadcasts/quota", response_model=QuotaOut)
+async def broadcast_quota(user: SupervisorUser, desk: ChatDep) -> Any:
+    """This month's LINE message limit and usage (LINE's quota and consumption)."""
+    try:
+        got = await desk.line_quota()
+    except Exception as exc:
+        log.warning("LINE quota not available: %r", exc)
+        raise PlatformUnavailable(
+            "LINE ไม่ตอบ ลองใหม่ภายหลัง / LINE did not answer; try again later"
+        ) from exc
+    limit = got["value"] if got["type"] == "limited" else None
+    used = int(got["totalUsage"])
+    return QuotaOut(
+        type=got["type"], value=limit, total_usage=used,
+        remaining=max(limit - used, 0) if limit is not None else None,
+    )  # fmt: skip
+
+
+@router.put("/conversations/{conversation_id}/tags/{tag}", response_model=list[str])
+async def tag_customer(
+    conversation_id: Id8,
+    tag: Annotated[str, Path(pattern=TAG_PATTERN)],
+    user: Admin,
+    desk: ChatDep,
+) -> Any:
+    """Put the conversation's customer in a segment (a broadcast audience)."""
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id)
+        await broadcasts.tag(
+            session=session, channel=conv.channel, customer_id=conv.customer_id, tag=tag,
+            user_id=user.id, now=desk.clock(),
+        )  # fmt: skip
+        await session.flush()
+        return await broadcasts.tags_of(
+            session=session, channel=conv.channel, customer_id=conv.customer_id
+        )
+
+
+@router.delete("/conversations/{conversation_id}/tags/{tag}", response_model=list[str])
+async def untag_customer(
+    conversation_id: Id8,
+    tag: Annotated[str, Path(pattern=TAG_PATTERN)],
+    user: Admin,
+    desk: ChatDep,
+) -> Any:
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id)
+        await broadcasts.untag(
+            session=session, channel=conv.channel, customer_id=conv.customer_id, tag=tag
+        )
+        await session.flush()
+        return await broadcasts.tags_of(
+            session=session, channel=conv.channel, customer_id=conv.customer_id
+        )
+
+
+@public.get(
+    "/images/{token}",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in IMAGE_TYPES}}},
+)
+async def broadcast_image_file(
+    token: Annotated[str, Path(max_length=64)], desk: ChatDep
+) -> Response:
+    """A broadcast's picture, fetched by LINE (and the customers' phones) by its token."""
+    async with desk.sessions() as session:
+        b = await broadcasts.image_of(session=session, token=token)
+    if b is None or b.image_bucket is None or b.image_key is None or desk.files is None:
+        raise NotFound("ไม่พบรูป / no such image")
+    data = await attachments.read(desk.files.s3, b.image_bucket, b.image_key)
+    return Response(data, media_type=b.image_type or "application/octet-stream")

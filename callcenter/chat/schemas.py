@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -81,3 +82,41 @@ class ChatCaseIn(InputModel):
     shop_name: str | None = Field(default=None, max_length=255)
     platform: str | None = Field(default=None, max_length=255)
     url: str | None = Field(default=None, max_length=2048)
+
+
+TAG_PATTERN = r"^[\w\-]{1,64}$"  # letters (Thai too), digits, _ and -
+
+
+class BroadcastIn(InputModel):
+    """A draft: to every LINE friend (no tags), or to the customers tagged with any of `tags`."""
+
+    text: str = Field(min_length=1, max_length=5000)
+    tags: list[Annotated[str, Field(pattern=TAG_PATTERN)]] = Field(default=[], max_length=20)
+
+
+class ScheduleIn(InputModel):
+    at: datetime | None = Field(default=None, description="When to send; now when left out")
+
+
+class BroadcastOut(BaseModel):
+    id: int
+    text: str
+    audience: str = Field(description="all (LINE broadcast) or tags (multicast)")
+    tags: list[str]
+    image: bool
+    status: str = Field(description="draft, scheduled, sending, sent, failed or cancelled")
+    send_at: datetime | None
+    recipients: int | None
+    requests: int
+    requests_sent: int
+    created_by: str
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+class QuotaOut(BaseModel):
+    type: str = Field(description="limited, or none (no target limit)")
+    value: int | None = Field(description="The month's target limit (when limited)")
+    total_usage: int = Field(description="Messages counted against it this month")
+    remaining: int | None

@@ -129,6 +129,7 @@ async def chat_world(
             try:
                 async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
                     line.desk_url = f"{url}/webhooks/line"
+                    desk.public_url = url  # where LINE would fetch broadcast images
                     messenger.desk_url = f"{url}/webhooks/facebook"
                     yield ChatWorld(
                         app, client, desk, line, messenger, clock, sessions, chat_settings
