@@ -29,6 +29,7 @@ from callcenter.chat import (
     emails,
     facebook_events,
     line_events,
+    rich_menu,
     sends,
     service,
 )
@@ -88,6 +89,7 @@ class ChatDesk:
             data_host=settings.line_data_api_url,
         )
         self.public_url = settings.chat_public_url
+        self.rich_menu_path = settings.chat_rich_menu or rich_menu.DEFAULT
         key = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
         self.scheduler = DueScheduler(
             url=settings.sync_database_url, key=f"chat-{key}", on_due=self._broadcast_woken,
@@ -354,6 +356,11 @@ class ChatDesk:
             broadcast_id = b.id
         await self.schedule_broadcast(broadcast_id, when)
         return broadcast_id
+
+    async def apply_rich_menu(self) -> str:
+        """The configured rich menu created, its picture uploaded, set as the default."""
+        menu = rich_menu.load(self.rich_menu_path)
+        return await rich_menu.apply(self._line, menu)
 
     async def line_quota(self) -> dict[str, Any]:
         return await self._line.quota()

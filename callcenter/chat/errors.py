@@ -43,3 +43,7 @@ class BroadcastNotEditable(AppError):
 
 class PlatformUnavailable(AppError):
     status, error_id = 502, "chat_platform_unavailable"
+
+
+class RichMenuRefused(InvalidInput):
+    error_id = "chat_rich_menu_invalid"

@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import aiohttp
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from linebot.v3.messaging import ApiException
 from sqlalchemy import select
 
 from callcenter.chat import (
@@ -20,6 +22,7 @@ from callcenter.chat import (
     facebook_events,
     inbox,
     kpi,
+    rich_menu,
     service,
     survey,
 )
@@ -32,6 +35,7 @@ from callcenter.chat.errors import (
     MalformedWebhook,
     NotStored,
     PlatformUnavailable,
+    RichMenuRefused,
     VerifyFailed,
 )
 from callcenter.chat.journal import Rows
@@ -53,9 +57,10 @@ from callcenter.chat.signature import facebook_valid, line_valid
 from callcenter.db import transaction
 from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, NotFound, errors
 from callcenter.services import chat as chat_desk
-from callcenter.users.deps import SupervisorUser, require_roles
+from callcenter.users.deps import AdminUser, SupervisorUser, require_roles
 from callcenter.users.models import Role, User
 from callcenter.validation import Id8
+from recordings import service as audit_log
 
 log = logging.getLogger(__name__)
 # signature refused 401, verify token refused 403, not LINE's format 400, not stored 503
@@ -457,3 +462,28 @@ async def broadcast_image_file(
         raise NotFound("ไม่พบรูป / no such image")
     data = await attachments.read(desk.files.s3, b.image_bucket, b.image_key)
     return Response(data, media_type=b.image_type or "application/octet-stream")
+
+
+@router.post("/rich-menu", status_code=201)
+async def rich_menu_apply(user: AdminUser, desk: ChatDep) -> dict[str, str]:
+    """Create the configured LINE rich menu, upload its picture, make it the default (audited)."""
+    try:
+        menu_id = await desk.apply_rich_menu()
+    except rich_menu.RichMenuInvalid as exc:
+        raise RichMenuRefused(
+            f"เมนูไม่ถูกต้อง / the rich menu configuration is not valid: {exc}", reason=str(exc)
+        ) from exc
+    except ApiException as exc:
+        log.warning("LINE refused the rich menu: %s %s", exc.status, exc.body)
+        raise PlatformUnavailable(
+            f"LINE ไม่รับเมนู / LINE refused the rich menu ({exc.status})", status=exc.status
+        ) from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("LINE not reached for the rich menu: %r", exc)
+        raise PlatformUnavailable("LINE ไม่ตอบ / LINE could not be reached") from exc
+    async with transaction(desk.sessions) as session:
+        await audit_log.audit(
+            session=session, user_id=user.id, username=user.username, role=user.role.value,
+            action="chat_rich_menu_applied", detail={"rich_menu_id": menu_id},
+        )  # fmt: skip
+    return {"rich_menu_id": menu_id}

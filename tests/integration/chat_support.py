@@ -104,7 +104,8 @@ async def chat_world(
                 update={
                     "line_channel_secret": SecretStr(secret),
                     "line_channel_access_token": SecretStr(token),
-                    "line_api_url": line.url, "chat_poll_s": 0.1, "chat_send_backoff_s": 5.0,
+                    "line_api_url": line.url, "line_data_api_url": line.url, "chat_poll_s": 0.1,
+                    "chat_send_backoff_s": 5.0,
                     "chat_send_attempts": 3, "fb_app_secret": SecretStr(fb_secret),
                     "fb_verify_token": SecretStr(FB_VERIFY_TOKEN),
                     "fb_page_access_token": SecretStr(fb_token), "fb_graph_url": messenger.url,
