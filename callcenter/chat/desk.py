@@ -36,6 +36,7 @@ from callcenter.chat import (
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
 from callcenter.chat.errors import FilesUnavailable
 from callcenter.chat.facebook_client import FacebookClient
+from callcenter.chat.flows import FAQ_FILE, Flows, load_faq
 from callcenter.chat.journal import Rows, WebhookJournal
 from callcenter.chat.line_client import LineClient
 from callcenter.chat.line_events import Inbound
@@ -119,6 +120,7 @@ class ChatDesk:
         )  # fmt: skip
         self.email_poll_s = settings.chat_email_poll_s
         self.survey_window_s = settings.chat_survey_window_s
+        self.flows = Flows(load_faq(settings.chat_faq or FAQ_FILE))
         self.files = (
             attachments.Store(s3, settings.s3_bucket, settings.chat_attachment_max_bytes)
             if s3 is not None
@@ -264,7 +266,7 @@ class ChatDesk:
                     conv = await service.apply_inbound(
                         session=session, channel=row.channel, action=action, event_row_id=row.id,
                         reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s["*"] / 60),
-                        now=now, survey_window_s=self.survey_window_s,
+                        now=now, survey_window_s=self.survey_window_s, flows=self.flows,
                     )  # fmt: skip
         except Exception as exc:  # one bad event must not block those behind it
             log.exception("chat event %s (%s) could not be applied", row.id, row.event_id)

@@ -114,6 +114,9 @@ class Conversation(Base):
     reply_token: Mapped[str | None] = mapped_column(String(255))
     reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     subject: Mapped[str] = mapped_column(Text, default="")  # e-mail: the thread's subject
+    # The bot's guided flow in progress: {"flow": "intake", "step": …, "answers": {…}} or
+    # {"flow": "track"}; None when the bot is at its menu.
+    bot_flow: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Message(Base):
