@@ -174,6 +174,7 @@ class Settings(BaseSettings):
     chat_public_url: str = "https://localhost"
     # The LINE rich menu (image + areas), set as the default at start-up when given.
     chat_rich_menu: Path | None = None
+    chat_canned: Path | None = None  # canned answers; empty: callcenter/chat/data/canned.toml
     chat_faq: Path | None = None  # the bot's FAQ answers; empty: callcenter/chat/data/faq.toml
     # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
     fb_app_secret: SecretStr = SecretStr("")

@@ -25,6 +25,7 @@ from callcenter.callbacks.scheduler import DueScheduler
 from callcenter.chat import (
     attachments,
     broadcasts,
+    canned,
     email_text,
     emails,
     facebook_events,
@@ -121,6 +122,7 @@ class ChatDesk:
         self.email_poll_s = settings.chat_email_poll_s
         self.survey_window_s = settings.chat_survey_window_s
         self.flows = Flows(load_faq(settings.chat_faq or FAQ_FILE))
+        self.canned = canned.load(settings.chat_canned or canned.DEFAULT)
         self.files = (
             attachments.Store(s3, settings.s3_bucket, settings.chat_attachment_max_bytes)
             if s3 is not None

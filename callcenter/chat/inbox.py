@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.cases.models import Case
 from callcenter.chat import sends, service, survey
 from callcenter.chat.errors import ConversationClosed, ConversationHeld
 from callcenter.chat.kpi import SlaS, sla_of
@@ -268,3 +270,108 @@ async def attachment(
             assigned_user_id=conv.assigned_user_id,
         )
     return found
+
+
+async def history(*, session: AsyncSession, conv: Conversation, user: User) -> dict[str, Any]:
+    """The same person's other conversations (any channel) and cases (calls too): matched by
+    the same LINE id / PSID / address, or by a phone number or e-mail address on their cases."""
+    if not sees_personal_data(user, conv):
+        raise ConversationHeld(
+            "รับการสนทนาก่อนดูประวัติ / take the conversation to see the customer's history",
+            assigned_user_id=conv.assigned_user_id,
+        )
+    same = select(Conversation).where(
+        Conversation.channel == conv.channel, Conversation.customer_id == conv.customer_id
+    )
+    convs = {c.id: c for c in (await session.scalars(same)).all()}
+    emails = {conv.customer_id.lower()} if conv.channel == "email" else set()
+    case_ids = {c.case_id for c in convs.values() if c.case_id is not None}
+    cases: dict[int, Case] = {}
+    if case_ids:
+        cases = {
+            c.id: c
+            for c in (await session.scalars(select(Case).where(Case.id.in_(case_ids)))).all()
+        }
+    phones = {c.caller_phone_norm for c in cases.values() if c.caller_phone_norm}
+    emails |= {c.caller_email.lower() for c in cases.values() if c.caller_email}
+    if phones or emails:
+        stmt = select(Case).where(
+            or_(Case.caller_phone_norm.in_(phones), func.lower(Case.caller_email).in_(emails))
+        )
+        cases |= {c.id: c for c in (await session.scalars(stmt.limit(200))).all()}
+        linked = select(Conversation).where(
+            or_(
+                Conversation.case_id.in_(list(cases)),
+                and_(Conversation.channel == "email", Conversation.customer_id.in_(emails)),
+            )
+        )
+        convs |= {c.id: c for c in (await session.scalars(linked.limit(200))).all()}
+    convs.pop(conv.id, None)
+    return {
+        "conversations": [
+            {"id": c.id, "channel": c.channel, "customer_id": c.customer_id,
+             "customer_name": c.customer_name, "state": c.state, "subject": c.subject,
+             "started_at": c.started_at, "closed_at": c.closed_at, "case_id": c.case_id}
+            for c in sorted(convs.values(), key=lambda c: c.started_at, reverse=True)
+        ],
+        "cases": [
+            {"id": c.id, "number": c.number, "channel": c.channel, "status": c.status,
+             "service_line": c.service_line, "created_at": c.created_at}
+            for c in sorted(cases.values(), key=lambda c: c.created_at, reverse=True)
+        ],
+    }  # fmt: skip
+
+
+async def supervisor_view(*, session: AsyncSession, sla_s: SlaS, now: datetime) -> dict[str, Any]:
+    """Every admin with their load and breaches, and the queue nobody holds yet.
+
+    load: open conversations they hold; waiting: of those, not answered yet; breached: of
+    those, past the first-reply SLA; late_24h: first replies of theirs in the last 24 hours
+    that came after the SLA."""
+    due = _due(sla_s)
+    open_rows = (
+        await session.execute(
+            select(Conversation.assigned_user_id, Conversation.first_human_reply_at, due).where(
+                Conversation.state.in_(OPEN[1:])
+            )
+        )
+    ).all()
+    late_rows = (
+        await session.execute(
+            select(Conversation.assigned_user_id, func.count())
+            .where(
+                Conversation.first_human_reply_at >= now - timedelta(hours=24),
+                Conversation.first_human_reply_at > due,
+            )
+            .group_by(Conversation.assigned_user_id)
+        )
+    ).all()
+    late = {uid: n for uid, n in late_rows}
+    admins = (
+        await session.scalars(
+            select(User)
+            .where(User.active, User.role.in_((Role.agent, Role.supervisor, Role.admin)))
+            .order_by(User.username)
+        )
+    ).all()
+    figures: dict[int | None, dict[str, int]] = {}
+    oldest: datetime | None = None
+    for uid, replied, due_at in open_rows:
+        f = figures.setdefault(uid, {"load": 0, "waiting": 0, "breached": 0})
+        f["load"] += 1
+        if replied is None and due_at is not None:
+            f["waiting"] += 1
+            f["breached"] += due_at < now
+            if uid is None:
+                oldest = min(oldest or due_at, due_at)
+    queue = figures.get(None, {"load": 0, "waiting": 0, "breached": 0})
+    return {
+        "admins": [
+            {"user_id": u.id, "username": u.username, "display_name": u.display_name,
+             "role": u.role.value, **figures.get(u.id, {"load": 0, "waiting": 0, "breached": 0}),
+             "late_24h": late.get(u.id, 0)}
+            for u in admins
+        ],
+        "queue": {"unassigned": queue["load"], "breached": queue["breached"],
+                  "earliest_due_at": oldest},
+    }  # fmt: skip

@@ -46,6 +46,7 @@ from callcenter.chat.schemas import (
     AssignIn,
     BroadcastIn,
     BroadcastOut,
+    CannedOut,
     ChatCaseIn,
     ConversationDetail,
     ConversationOut,
@@ -194,6 +195,16 @@ def _check_period(start: datetime, end: datetime) -> None:
         )  # fmt: skip
 
 
+@router.get("/canned", response_model=list[CannedOut])
+async def canned_answers(user: Admin, desk: ChatDep) -> Any:
+    """The canned answers an admin may send (Thai and English)."""
+    return [
+        CannedOut(id=c.id, title_th=c.title["th"], title_en=c.title["en"], text_th=c.text["th"],
+                  text_en=c.text["en"])
+        for c in desk.canned.values()
+    ]  # fmt: skip
+
+
 @router.get("/conversations", response_model=list[ConversationOut])
 async def conversations(
     user: Admin, desk: ChatDep, state: Literal["open", "waiting", "closed"] = "open"
@@ -233,6 +244,22 @@ async def attachment_file(
     return Response(
         data, media_type=found.content_type, headers={"Content-Disposition": disposition}
     )
+
+
+@router.get("/conversations/{conversation_id}/history")
+async def customer_history(conversation_id: Id8, user: Admin, desk: ChatDep) -> dict[str, Any]:
+    """The same person's other conversations and cases across channels (LINE id, PSID,
+    e-mail address, phone number); for those who see the customer's data."""
+    async with desk.sessions() as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id)
+        return await inbox.history(session=session, conv=conv, user=user)
+
+
+@router.get("/supervisor")
+async def supervisor_view(user: SupervisorUser, desk: ChatDep) -> dict[str, Any]:
+    """All admins with their load and SLA breaches, and the unassigned queue."""
+    async with desk.sessions() as session:
+        return await inbox.supervisor_view(session=session, sla_s=desk.sla_s, now=desk.clock())
 
 
 @router.post("/conversations/{conversation_id}/take", response_model=ConversationDetail)
@@ -276,7 +303,17 @@ async def reply(conversation_id: Id8, body: ReplyIn, user: Admin, desk: ChatDep)
     """Send text to the customer (reply token while valid, else push; retried, never twice)."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
-        await inbox.reply(session=session, conv=conv, user=user, text=body.text, now=desk.clock())
+        text = body.text
+        if body.canned is not None:
+            found = desk.canned.get(body.canned)
+            if found is None:
+                raise InvalidInput(
+                    f"ไม่มีคำตอบสำเร็จรูป {body.canned} / no canned answer {body.canned!r}",
+                    canned=body.canned,
+                )
+            text = found.text.get(conv.lang, found.text["th"])
+        assert text is not None  # ReplyIn: text or canned
+        await inbox.reply(session=session, conv=conv, user=user, text=text, now=desk.clock())
         out = await _detail(session, conv, user, desk)
     desk.sends_queued()
     desk.changed([conversation_id])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from callcenter.validation import Id4, InputModel
 
@@ -62,7 +62,26 @@ class ConversationDetail(ConversationOut):
 
 
 class ReplyIn(InputModel):
-    text: str = Field(min_length=1, max_length=5000, description="LINE: at most 5000 characters")
+    """The admin's own words, or a canned answer (sent in the conversation's language)."""
+
+    text: str | None = Field(
+        default=None, min_length=1, max_length=5000, description="LINE: at most 5000 characters"
+    )
+    canned: str | None = Field(default=None, max_length=64, description="A canned answer's id")
+
+    @model_validator(mode="after")
+    def _one(self) -> ReplyIn:
+        if (self.text is None) == (self.canned is None):
+            raise ValueError("send either text or canned")
+        return self
+
+
+class CannedOut(BaseModel):
+    id: str
+    title_th: str
+    title_en: str
+    text_th: str
+    text_en: str
 
 
 class AssignIn(InputModel):
