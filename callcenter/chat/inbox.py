@@ -6,6 +6,7 @@ supervisors and admins, and to the agent who holds the conversation; others see 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,6 +153,13 @@ async def reply(
 ) -> Send:
     """The admin's text, queued for the idempotent sender (an unheld conversation is taken);
     the first one stops the SLA clock."""
+    return await _admin_send(
+        session=session, conv=conv, user=user, messages=[{"type": "text", "text": text}], now=now
+    )
+
+
+def check_may_reply(conv: Conversation, user: User) -> None:
+    """Open, and not held by another admin (supervisors may answer any)."""
     _open(conv)
     held_by_other = conv.assigned_user_id not in (None, user.id)
     if held_by_other and user.role not in (Role.supervisor, Role.admin):
@@ -159,13 +167,20 @@ async def reply(
             "เจ้าหน้าที่อีกคนดูแลการสนทนานี้อยู่ / another admin holds this conversation",
             assigned_user_id=conv.assigned_user_id,
         )
+
+
+async def _admin_send(
+    *, session: AsyncSession, conv: Conversation, user: User, messages: list[dict[str, Any]],
+    now: datetime,
+) -> Send:  # fmt: skip
+    check_may_reply(conv, user)
     if conv.state != State.assigned:
         await take(session=session, conv=conv, user_id=user.id, now=now)
     if conv.first_human_reply_at is None:
         conv.first_human_reply_at = now
     return await sends.queue_send(
-        session=session, conv=conv, messages=[{"type": "text", "text": text}],
-        author=Author.admin, user_id=user.id, now=now,
+        session=session, conv=conv, messages=messages, author=Author.admin, user_id=user.id,
+        now=now,
     )  # fmt: skip
 
 
@@ -375,3 +390,44 @@ async def supervisor_view(*, session: AsyncSession, sla_s: SlaS, now: datetime) 
         "queue": {"unassigned": queue["load"], "breached": queue["breached"],
                   "earliest_due_at": oldest},
     }  # fmt: skip
+
+
+REPLY_IMAGE_TYPES = ("image/jpeg", "image/png")
+REPLY_IMAGE_MAX_BYTES = 1024 * 1024  # LINE's preview image limit: one picture serves both
+
+
+def check_reply_image(conv: Conversation, content_type: str, size: int) -> None:
+    if conv.channel not in ("line", "facebook"):
+        raise InvalidInput(
+            "ส่งรูปได้เฉพาะ LINE และ Messenger / pictures go to LINE and Messenger only",
+            channel=conv.channel,
+        )
+    if content_type not in REPLY_IMAGE_TYPES or not 0 < size <= REPLY_IMAGE_MAX_BYTES:
+        raise InvalidInput(
+            "รูปต้องเป็น JPEG หรือ PNG ไม่เกิน 1 MB / the picture must be JPEG or PNG, at most 1 MB",
+            content_type=content_type, size=size,
+        )  # fmt: skip
+
+
+async def reply_image(
+    *, session: AsyncSession, conv: Conversation, user: User, bucket: str, key: str,
+    content_type: str, size: int, public_url: str, now: datetime,
+) -> Attachment:  # fmt: skip
+    """The admin's picture (stored by the caller at `key`), queued like a text reply."""
+    token = secrets.token_urlsafe(24)
+    url = f"{public_url.rstrip('/')}/public/chat/images/{token}"
+    image = {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+    send = await _admin_send(session=session, conv=conv, user=user, messages=[image], now=now)
+    message_id = await session.scalar(select(Message.id).where(Message.send_id == send.id))
+    assert message_id is not None  # queue_send wrote it
+    found = Attachment(
+        message_id=message_id, bucket=bucket, object_key=key, filename=key.rsplit("/", 1)[-1],
+        content_type=content_type, size=size, public_token=token,
+    )  # fmt: skip
+    session.add(found)
+    return found
+
+
+async def public_image(*, session: AsyncSession, token: str) -> Attachment | None:
+    stmt = select(Attachment).where(Attachment.public_token == token)
+    return await session.scalar(stmt)

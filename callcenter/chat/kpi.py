@@ -20,6 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.chat.models import Author, Conversation, Direction, Message
 
 DEFINITION = "chat-v1"
+# How `callcenter kpi` names the figures (Thai · English), and their targets.
+LABELS = {
+    "chat_offered": "แชตที่ส่งต่อเจ้าหน้าที่ · Chats offered",
+    "chat_handled": "ตอบแล้ว · Handled",
+    "chat_abandoned": "ลูกค้าไปก่อนได้คำตอบ · Gone before a reply",
+    "chat_waiting": "รอคำตอบ · Waiting",
+    "chat_answered_within_sla": "ตอบทันเวลา · Answered within SLA",
+    "chat_sl_pct": "ระดับบริการแชต % · Chat service level %",
+    "chat_first_response_p50_s": "ตอบครั้งแรก p50 (วินาที) · First response p50 s",
+    "chat_first_response_p90_s": "ตอบครั้งแรก p90 (วินาที) · First response p90 s",
+}
+TARGETS = {"chat_sl_pct": "≥ 90"}
 # The first-reply SLA in seconds: one for every channel, or per channel with "*" for the
 # others (the desk's: LINE and Messenger 30 min, e-mail 24 h).
 SlaS = float | Mapping[str, float]

@@ -156,6 +156,8 @@ class Attachment(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
+    # An admin's picture: the platform fetches it at /public/chat/images/{public_token}.
+    public_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Satisfaction(Base):

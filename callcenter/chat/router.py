@@ -321,6 +321,43 @@ async def reply(conversation_id: Id8, body: ReplyIn, user: Admin, desk: ChatDep)
 
 
 @router.post(
+    "/conversations/{conversation_id}/reply-image",
+    response_model=ConversationDetail,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}}
+                for t in inbox.REPLY_IMAGE_TYPES
+            },
+        }
+    },
+)
+async def reply_image(conversation_id: Id8, request: Request, user: Admin, desk: ChatDep) -> Any:
+    """Send a picture (JPEG or PNG, at most 1 MB) to a LINE or Messenger customer; the
+    platform fetches it from /public/chat/images/{token}."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    data = await request.body()
+    if desk.files is None:
+        raise FilesUnavailable("ที่เก็บไฟล์ไม่พร้อม / the file store is not configured")
+    async with transaction(desk.sessions) as session:
+        conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
+        inbox.check_may_reply(conv, user)
+        inbox.check_reply_image(conv, content_type, len(data))
+        key = f"{attachments.PREFIX}/replies/{conv.id}/{uuid.uuid4().hex}"
+        await attachments.put(desk.files, key=key, data=data, content_type=content_type)
+        await inbox.reply_image(
+            session=session, conv=conv, user=user, bucket=desk.files.bucket, key=key,
+            content_type=content_type, size=len(data), public_url=desk.public_url,
+            now=desk.clock(),
+        )  # fmt: skip
+        out = await _detail(session, conv, user, desk)
+    desk.sends_queued()
+    desk.changed([conversation_id])
+    return out
+
+
+@router.post(
     "/conversations/{conversation_id}/case", response_model=ConversationDetail, status_code=201
 )
 async def open_case(conversation_id: Id8, body: ChatCaseIn, user: Admin, desk: ChatDep) -> Any:
@@ -492,13 +529,20 @@ async def untag_customer(
 async def broadcast_image_file(
     token: Annotated[str, Path(max_length=64)], desk: ChatDep
 ) -> Response:
-    """A broadcast's picture, fetched by LINE (and the customers' phones) by its token."""
+    """A broadcast's or an admin's picture, fetched by the platform by its token."""
     async with desk.sessions() as session:
         b = await broadcasts.image_of(session=session, token=token)
-    if b is None or b.image_bucket is None or b.image_key is None or desk.files is None:
+        sent = await inbox.public_image(session=session, token=token) if b is None else None
+    if b is not None and b.image_bucket and b.image_key:
+        where, media = (b.image_bucket, b.image_key), b.image_type or "application/octet-stream"
+    elif sent is not None:
+        where, media = (sent.bucket, sent.object_key), sent.content_type
+    else:
         raise NotFound("ไม่พบรูป / no such image")
-    data = await attachments.read(desk.files.s3, b.image_bucket, b.image_key)
-    return Response(data, media_type=b.image_type or "application/octet-stream")
+    if desk.files is None:
+        raise FilesUnavailable("ที่เก็บไฟล์ไม่พร้อม / the file store is not configured")
+    data = await attachments.read(desk.files.s3, *where)
+    return Response(data, media_type=media)
 
 
 @router.post("/rich-menu", status_code=201)

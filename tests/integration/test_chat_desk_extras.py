@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from callcenter.chat.standin_facebook import new_psid
@@ -115,3 +116,52 @@ async def test_the_supervisor_sees_each_admins_load_and_breaches(world: ChatWorl
     r = await world.client.get("/api/v1/chat/supervisor", headers=await world.user(Role.agent))
     assert r.status_code == 403
     assert unheld
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 256
+
+
+async def test_an_admin_sends_a_picture_the_platform_fetches_on_line_and_messenger(
+    world: ChatWorld,
+) -> None:
+    agent = await world.user(Role.agent)
+    user, conv = await world.handed_off()
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/reply-image", content=PNG,
+        headers={**agent, "Content-Type": "image/png"},
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    [sent] = [m for m in r.json()["messages"] if m["kind"] == "image"]
+    assert sent["author"] == "admin" and sent["attachments"][0]["content_type"] == "image/png"
+    image = (await poll(
+        lambda: [m for d in world.line.delivered_to(user) for m in d.messages
+                 if m["type"] == "image"], timeout_s=10, what="the picture",
+    ))[0]  # fmt: skip
+    async with httpx.AsyncClient() as platform:  # as LINE fetches it: no sign-in
+        got = await platform.get(image["originalContentUrl"])
+    assert got.status_code == 200 and got.content == PNG
+    assert world.line.refusals == []
+
+    psid = new_psid()
+    await world.messenger.send_webhook([world.messenger.message_event(psid, "admin")])
+    await poll(lambda: world.messenger.delivered_to(psid), timeout_s=10, what="hand-off")
+    boss = await world.user(Role.supervisor)
+    r = await world.client.get("/api/v1/chat/conversations?state=waiting", headers=boss)
+    [fb_conv] = [c["id"] for c in r.json() if c["customer_id"] == psid]
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{fb_conv}/reply-image", content=PNG,
+        headers={**boss, "Content-Type": "image/png"},
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    fb = await poll(
+        lambda: [d for d in world.messenger.delivered_to(psid) if "attachment" in d.message],
+        timeout_s=10, what="the picture on Messenger",
+    )  # fmt: skip
+    assert fb[0].message["attachment"]["type"] == "image"
+    assert world.messenger.refusals == []
+
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv}/reply-image", content=b"GIF89a",
+        headers={**agent, "Content-Type": "image/gif"},
+    )  # fmt: skip
+    assert r.status_code == 422 and r.json()["error_id"]
