@@ -490,17 +490,8 @@ async def tag_customer(
     user: Admin,
     desk: ChatDep,
 ) -> Any:
-    """Put the conversation's customer in a segment (a broadcast audience)."""
-    async with transaction(desk.sessions) as session:
-        conv = await inbox.get(session=session, conversation_id=conversation_id)
-        await broadcasts.tag(
-            session=session, channel=conv.channel, customer_id=conv.customer_id, tag=tag,
-            user_id=user.id, now=desk.clock(),
-        )  # fmt: skip
-        await session.flush()
-        return await broadcasts.tags_of(
-            session=session, channel=conv.channel, customer_id=conv.customer_id
-        )
+    """Put the conversation's customer in a segment (a broadcast audience); their tags."""
+    return await _retag(desk, conversation_id, tag, user_id=user.id, add=True)
 
 
 @router.delete("/conversations/{conversation_id}/tags/{tag}", response_model=list[str])
@@ -510,15 +501,25 @@ async def untag_customer(
     user: Admin,
     desk: ChatDep,
 ) -> Any:
+    """Take the customer out of a segment; their tags."""
+    return await _retag(desk, conversation_id, tag, user_id=user.id, add=False)
+
+
+async def _retag(
+    desk: ChatDesk, conversation_id: int, tag: str, *, user_id: int, add: bool
+) -> list[str]:
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id)
-        await broadcasts.untag(
-            session=session, channel=conv.channel, customer_id=conv.customer_id, tag=tag
-        )
+        channel, customer = conv.channel, conv.customer_id
+        if add:
+            await broadcasts.tag(
+                session=session, channel=channel, customer_id=customer, tag=tag,
+                user_id=user_id, now=desk.clock(),
+            )  # fmt: skip
+        else:
+            await broadcasts.untag(session=session, channel=channel, customer_id=customer, tag=tag)
         await session.flush()
-        return await broadcasts.tags_of(
-            session=session, channel=conv.channel, customer_id=conv.customer_id
-        )
+        return await broadcasts.tags_of(session=session, channel=channel, customer_id=customer)
 
 
 @public.get(

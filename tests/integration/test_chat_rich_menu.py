@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from callcenter.chat import rich_menu
@@ -23,6 +24,17 @@ pytestmark = pytest.mark.integration
 async def world(settings: Settings) -> AsyncIterator[ChatWorld]:
     async for built in chat_world(settings):
         yield built
+
+
+async def _apply(world: ChatWorld, config: Path) -> httpx.Response:
+    """POST /rich-menu with the desk reading `config` for once."""
+    before, world.desk.rich_menu_path = world.desk.rich_menu_path, config
+    try:
+        return await world.client.post(
+            "/api/v1/chat/rich-menu", headers=await world.user(Role.admin)
+        )
+    finally:
+        world.desk.rich_menu_path = before
 
 
 async def test_the_configured_menu_is_created_with_its_picture_and_made_the_default(
@@ -57,12 +69,7 @@ async def test_a_picture_of_the_wrong_size_is_refused_by_line_and_said_so(
     config = config.replace("height = 1686", "height = 843")
     (tmp_path / "menu.toml").write_text(config, encoding="utf-8")
     (tmp_path / "rich_menu.png").write_bytes(rich_menu.load().image)  # 2500×1686, not 843
-    before = world.desk.rich_menu_path
-    world.desk.rich_menu_path = tmp_path / "menu.toml"
-    try:
-        r = await world.client.post("/api/v1/chat/rich-menu", headers=await world.user(Role.admin))
-    finally:
-        world.desk.rich_menu_path = before
+    r = await _apply(world, tmp_path / "menu.toml")
     assert r.status_code == 502 and r.json()["error_id"] == "chat_platform_unavailable"
     assert world.line.refusals[-1][:2] == ("richmenu-content", 400)
 
@@ -71,12 +78,7 @@ async def test_a_broken_configuration_is_a_422_naming_the_problem(
     world: ChatWorld, tmp_path: Path
 ) -> None:
     (tmp_path / "menu.toml").write_text('chat_bar_text = "x"\nsize = {width = 100, height = 50}')
-    before = world.desk.rich_menu_path
-    world.desk.rich_menu_path = tmp_path / "menu.toml"
-    try:
-        r = await world.client.post("/api/v1/chat/rich-menu", headers=await world.user(Role.admin))
-    finally:
-        world.desk.rich_menu_path = before
+    r = await _apply(world, tmp_path / "menu.toml")
     assert r.status_code == 422 and r.json()["error_id"] == "chat_rich_menu_invalid"
     assert "size" in r.json()["message"]
 
