@@ -153,6 +153,18 @@ async function supervisor() {
     $("queue-line").textContent = `คิวที่ยังไม่มีผู้รับ · unassigned ${q.unassigned} · เกินเวลา · breached ${q.breached}`;
   } catch (e) { $("queue-line").textContent = `ผิดพลาด · error: ${e.message}`; }
   try {
+    const list = await api("/api/v1/chat/broadcasts");
+    const STATUS = {draft: "ร่าง · draft", scheduled: "ตั้งเวลาแล้ว · scheduled", sending: "กำลังส่ง · sending",
+      sent: "ส่งแล้ว · sent", failed: "ส่งไม่สำเร็จ · failed", cancelled: "ยกเลิก · cancelled"};
+    $("broadcasts").replaceChildren(...list.slice(0, 10).map((b) => {
+      const li = document.createElement("li");
+      li.dataset.id = b.id;
+      const who = b.audience === "all" ? "ผู้ติดตามทั้งหมด · all friends" : `${b.tags.join(", ")} (${b.recipients ?? "?"})`;
+      li.textContent = `${STATUS[b.status] || b.status} · ${b.send_at ? fmtTime(b.send_at) : "–"} · ${who} · ${b.text.slice(0, 60)}${b.image ? " 🖼" : ""}`;
+      return li;
+    }));
+  } catch { $("broadcasts").replaceChildren(); }
+  try {
     const quota = await api("/api/v1/chat/broadcasts/quota");
     $("quota").textContent = quota.value === null
       ? `LINE: ใช้ไป · used ${quota.total_usage} ข้อความเดือนนี้ · messages this month`
@@ -201,6 +213,23 @@ $("send-picture").addEventListener("click", async () => {
     $("reply-result").textContent = "";
     await refresh();
   } catch (e) { $("reply-result").textContent = `ผิดพลาด · error: ${e.message}`; }
+});
+$("broadcast").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("broadcast").elements;
+  try {
+    const tags = form.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
+    const draft = await post("/api/v1/chat/broadcasts", {text: form.text.value, tags});
+    const image = form.image.files[0];
+    if (image) {
+      await api(`/api/v1/chat/broadcasts/${draft.id}/image`, {method: "PUT", headers: {"Content-Type": image.type}, body: image});
+    }
+    const at = form.at.value ? new Date(form.at.value).toISOString() : undefined;
+    await post(`/api/v1/chat/broadcasts/${draft.id}/schedule`, at ? {at} : {});
+    $("broadcast").reset();
+    $("broadcast-result").textContent = "บันทึกแล้ว · saved";
+    await supervisor();
+  } catch (e) { $("broadcast-result").textContent = `ผิดพลาด · error: ${e.message}`; }
 });
 $("filter").addEventListener("change", refresh);
 $("logout").addEventListener("click", async (event) => {

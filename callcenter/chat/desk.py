@@ -326,6 +326,8 @@ class ChatDesk:
                     session, str(b.status), b, who=broadcasts.SYSTEM, user_id=None,
                     role=broadcasts.SYSTEM, recipients=b.recipients, error=b.last_error,
                 )  # fmt: skip
+        if self.publisher is not None:  # the supervisors' pages show its new status
+            self.publisher.publish(TOPIC, {"broadcast_id": broadcast_id})
 
     async def broadcast(
         self,

@@ -135,5 +135,17 @@ async def test_a_supervisor_sees_each_admins_load_and_breaches_and_sends_a_canne
             timeout_s=10, what="the canned answer at LINE",
         )  # fmt: skip
         await expect(page.locator("#messages li.outbound").last).to_contain_text("สลิปการโอนเงิน")
+
+        await page.locator("#broadcasting summary").click()
+        await page.locator("#broadcast textarea").fill("เตือนภัย: ระวังเพจปลอมขายบัตรคอนเสิร์ต")
+        await page.locator("#broadcast-send").click()
+        sent = page.locator("#broadcasts li", has_text="ระวังเพจปลอมขายบัตรคอนเสิร์ต")
+        await expect(sent).to_contain_text("ส่งแล้ว · sent")  # live, over /ws/chat
+        await expect(sent).to_contain_text("ผู้ติดตามทั้งหมด · all friends")
+        assert [
+            b
+            for p, b in world.line.calls
+            if p == "broadcast" and b["messages"][0]["text"] == "เตือนภัย: ระวังเพจปลอมขายบัตรคอนเสิร์ต"
+        ]
         await context.close()
     assert mine
