@@ -16,11 +16,15 @@ from typing import Any
 
 from minio import Minio
 from minio.sse import SseS3
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.attachments import safe_name
 from callcenter.chat.email_text import File
+from callcenter.chat.models import Attachment, Direction, Message
 
 PREFIX = "chat-attachments"
+Described = list[dict[str, Any]]  # files as JSON: filename, content_type, size, bucket, key
 ALLOWED_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "text/plain"}
 )
@@ -78,3 +82,28 @@ async def read(s3: Minio, bucket: str, key: str) -> bytes:
             response.release_conn()
 
     return await asyncio.to_thread(_read)
+
+
+async def pictures_to_fetch(*, session: AsyncSession, limit: int) -> list[tuple[int, str]]:
+    """(message row id, LINE message id) of customers' pictures not kept yet, newest first."""
+    kept = select(Attachment.id).where(Attachment.message_id == Message.id).exists()
+    stmt = (
+        select(Message.id, Message.external_id)
+        .where(
+            Message.channel == "line", Message.kind == "image",
+            Message.direction == Direction.inbound.value, Message.external_id.is_not(None), ~kept,
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [(mid, str(ext)) for mid, ext in (await session.execute(stmt)).all()]
+
+
+async def record(*, session: AsyncSession, message_id: int, kept: Described) -> None:
+    for f in kept:
+        session.add(
+            Attachment(
+                message_id=message_id, bucket=f["bucket"], object_key=f["key"],
+                filename=f["filename"], content_type=f["content_type"], size=f["size"],
+            )
+        )  # fmt: skip

@@ -130,6 +130,7 @@ class ChatDesk:
         )
         self.journal = WebhookJournal(settings.chat_journal)
         self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
+        self._pictures_tried: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -214,7 +215,7 @@ class ChatDesk:
                 for f in mail.files
             ]  # fmt: skip
             if self.files is not None:
-                kept, refused = await attachments.keep(
+                kept, _ = await attachments.keep(
                     self.files, scope=mail.message_id, files=mail.files
                 )
             body = emails.event_body(mail, key=key, kept=kept, refused=refused)
@@ -238,6 +239,7 @@ class ChatDesk:
             if rows:
                 self.sends_queued()
                 await self._name_customers()
+                await self._fetch_pictures()
             if len(rows) < EVENTS_PER_ROUND:
                 return done
 
@@ -253,6 +255,28 @@ class ChatDesk:
                 conv = await session.get(Conversation, conv_id)
                 if conv is not None and not conv.customer_name:
                     conv.customer_name = (name or "?")[:255]  # "?": asked, not given
+
+    async def _fetch_pictures(self) -> None:
+        """LINE customers' pictures into S3 (LINE keeps them only a while), once each; a
+        picture sent during the bot's intake becomes evidence on the case it opens."""
+        if self.files is None:
+            return
+        async with self.sessions() as session:
+            wanted = await attachments.pictures_to_fetch(session=session, limit=EVENTS_PER_ROUND)
+        for message_id, external_id in wanted:
+            if external_id in self._pictures_tried:
+                continue
+            self._pictures_tried.add(external_id)
+            try:
+                data, content_type = await self._line.message_content(external_id)
+            except Exception as exc:  # gone or refused: the message keeps its label
+                log.warning("LINE picture %s not fetched: %r", external_id, exc)
+                continue
+            name = f"line-{external_id}.{content_type.split('/')[-1]}"
+            file = email_text.File(name, content_type, data)
+            kept, _ = await attachments.keep(self.files, scope=f"line:{external_id}", files=[file])
+            async with transaction(self.sessions) as session:
+                await attachments.record(session=session, message_id=message_id, kept=kept)
 
     async def _apply(self, session: AsyncSession, row: WebhookEvent) -> int | None:
         """Apply one stored event; the id of the conversation it changed, if any."""

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.chat import email_text, sends, service, survey
+from callcenter.chat import attachments, email_text, sends, service, survey
 from callcenter.chat.models import (
-    Attachment,
     Author,
     Conversation,
     Direction,
@@ -101,13 +100,7 @@ async def apply_mail(
     )  # fmt: skip
     session.add(message)
     await session.flush()
-    for f in body["files"]:
-        session.add(
-            Attachment(
-                message_id=message.id, bucket=f["bucket"], object_key=f["key"],
-                filename=f["filename"], content_type=f["content_type"], size=f["size"],
-            )
-        )  # fmt: skip
+    await attachments.record(session=session, message_id=message.id, kept=body["files"])
     if kind == "email":
         conv.last_customer_at = received
     return conv

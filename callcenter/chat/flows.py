@@ -30,11 +30,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.cases import audit as case_audit
 from callcenter.cases import service as case_service
+from callcenter.cases.models import Attachment as CaseAttachment
 from callcenter.cases.models import Case, Category, Channel, ServiceLine
 from callcenter.cases.schemas import CaseCreate, CaseUpdate
 from callcenter.chat.line_events import Inbound
-from callcenter.chat.models import Conversation
+from callcenter.chat.models import Attachment, Conversation, Direction, Message
 from callcenter.users.models import Role, User
 
 FAQ_FILE = Path(__file__).parent / "data" / "faq.toml"
@@ -327,6 +329,7 @@ class Flows:
         # the case team assigns it: not left on the bot's account
         unassign = CaseUpdate.model_validate({"assigned_user_id": None})
         await case_service.update(session=session, case=case, changes=unassign, user=bot, now=now)
+        await _evidence(session, conv, case, bot, now)
         if conv.case_id is None:
             conv.case_id = case.id
         return case
@@ -390,3 +393,28 @@ async def bot_user(session: AsyncSession) -> User:
         session.add(found)
         await session.flush()
     return found
+
+
+async def _evidence(
+    session: AsyncSession, conv: Conversation, case: Case, bot: User, now: datetime
+) -> None:
+    """The customer's pictures kept from the conversation become the case's attachments
+    (the same stored objects), each in the case's audit trail like an upload."""
+    stmt = (
+        select(Attachment)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Message.conversation_id == conv.id, Message.direction == Direction.inbound.value)
+        .order_by(Attachment.id)
+    )
+    for kept in (await session.scalars(stmt)).all():
+        copy = CaseAttachment(
+            case_id=case.id, bucket=kept.bucket, object_key=kept.object_key,
+            filename=kept.filename, content_type=kept.content_type, size=kept.size,
+            uploaded_by_user_id=bot.id, uploaded_at=now,
+        )  # fmt: skip
+        session.add(copy)
+        await session.flush()
+        case_audit.record(
+            session=session, case_id=case.id, user=bot, at=now, field=f"attachment:{copy.id}",
+            old=None, new=copy.filename,
+        )  # fmt: skip

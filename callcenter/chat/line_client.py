@@ -123,6 +123,17 @@ class LineClient:
             _headers={"Content-Type": content_type},
         )  # fmt: skip
 
+    async def message_content(self, message_id: str) -> tuple[bytes, str]:
+        """A customer's picture (or file) and its media type, from api-data.line.me."""
+        if self._blob is None:
+            raise RuntimeError("LineClient.start() was not called")
+        got = await self._blob.get_message_content_with_http_info(
+            message_id, _request_timeout=REQUEST_TIMEOUT_S
+        )
+        headers = {k.lower(): v for k, v in (got.headers or {}).items()}
+        content_type = str(headers.get("content-type", "application/octet-stream"))
+        return bytes(got.data or b""), content_type.split(";")[0].strip()
+
     async def set_default_rich_menu(self, menu_id: str) -> None:
         await self._ready().set_default_rich_menu(menu_id, _request_timeout=REQUEST_TIMEOUT_S)
 

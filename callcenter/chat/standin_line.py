@@ -10,6 +10,7 @@ webhook.yml) and checks what it is sent the way LINE does:
   `X-Line-Retry-Key` (a UUID): a key already accepted answers 409 with
   `X-Line-Accepted-Request-Id`, and the message is not delivered again.
 - `GET /v2/bot/profile/{userId}`: the display name a test gave the user (`profiles`).
+- `GET /v2/bot/message/{messageId}/content`: a customer's picture a test put in `contents`.
 - Message objects: known types; text 1..5000 characters; quick reply 1..13 items of
   `type: action`; action labels 1..20 characters; postback data at most 300.
 - `POST /v2/bot/message/broadcast` (every friend) and `/multicast` (1..500 user ids): bodies
@@ -46,7 +47,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callcenter.chat import openapi_check
@@ -113,6 +114,7 @@ class StandinLine:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, body) accepted
     rich_menus: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → request, image
     default_rich_menu: str | None = None
+    contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # message id → picture
     _tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # token → user, at
     _accepted_keys: dict[str, str] = field(default_factory=dict)  # retry key → request id
     _failures: list[_Failure] = field(default_factory=list)
@@ -179,6 +181,7 @@ class StandinLine:
                 Route("/v2/bot/message/broadcast", self._broadcast, methods=["POST"]),
                 Route("/v2/bot/message/multicast", self._multicast, methods=["POST"]),
                 Route("/v2/bot/message/quota", self._quota, methods=["GET"]),
+                Route("/v2/bot/message/{message_id}/content", self._content, methods=["GET"]),
                 Route("/v2/bot/message/quota/consumption", self._consumption, methods=["GET"]),
                 Route("/v2/bot/richmenu", self._rich_menu, methods=["POST"]),
                 Route("/v2/bot/richmenu/{menu_id}/content", self._rich_image, methods=["POST"]),
@@ -269,6 +272,14 @@ class StandinLine:
             self._failures.remove(failure)
             return JSONResponse({"message": "Internal server error"}, status_code=failure.status)
         return JSONResponse({}, headers={"X-Line-Request-Id": request_id})
+
+    async def _content(self, request: Request) -> Response:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("content", 401, AUTH_FAILED)
+        found = self.contents.get(request.path_params["message_id"])
+        if found is None:
+            return self._refuse("content", 404, "Not found")
+        return Response(found[0], media_type=found[1])
 
     async def _quota(self, request: Request) -> JSONResponse:
         if request.headers.get("authorization") != f"Bearer {self.access_token}":

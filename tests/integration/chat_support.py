@@ -115,13 +115,14 @@ async def chat_world(
             db_engine = make_db_engine(chat_settings.database_url)
             sessions = make_sessionmaker(db_engine)
             hub = Hub(lambda _topic: {})  # the inbox pages' live changes
+            s3 = make_minio(chat_settings)
             desk = ChatDesk(
-                settings=chat_settings, sessions=sessions, clock=clock, publisher=hub,
-                s3=make_minio(chat_settings),
-            )  # fmt: skip
+                settings=chat_settings, sessions=sessions, clock=clock, publisher=hub, s3=s3
+            )
             app = create_app(chat_settings)  # routers only: the lifespan's AMI etc. stay off
             app.dependency_overrides[services.sessions] = lambda: sessions
             app.dependency_overrides[services.chat] = lambda: desk
+            app.dependency_overrides[services.s3] = lambda: s3  # case attachments
             limiter, layout = LoginLimiter.from_settings(chat_settings), centre.load(own.conf_dir)
             app.dependency_overrides[services.login_limiter] = lambda: limiter  # pages sign in
             app.dependency_overrides[services.layout] = lambda: layout

@@ -48,9 +48,11 @@ class Customer:
     async def taps(self, data: str) -> list[dict[str, Any]]:
         return await self._send(self.world.line.postback_event(self.user, data))
 
-    async def sends_picture(self) -> list[dict[str, Any]]:
+    async def sends_picture(self, data: bytes = b"") -> list[dict[str, Any]]:
         message = {"id": str(secrets.randbelow(10**18)), "type": "image",
                    "contentProvider": {"type": "line"}}  # fmt: skip
+        if data:  # LINE keeps the picture for the desk to fetch
+            self.world.line.contents[message["id"]] = (data, "image/jpeg")
         return await self._send(self.world.line.event("message", self.user, message=message))
 
 
@@ -79,8 +81,9 @@ async def test_the_intake_checks_each_answer_and_opens_a_case_the_customer_can_t
     assert (await c.says("ไม่ใช่ลิงก์"))[0]["text"].startswith("ลิงก์ต้องขึ้นต้น")
     await c.says("https://facebook.com/cheap-headphones")
     assert "รูปหลักฐาน" in (await c.says("12,500"))[-1]["text"]
-    assert (await c.sends_picture())[-1]["text"] == "ได้รับรูปแล้ว 1 รูป"
-    await c.sends_picture()
+    slip, shop = b"\xff\xd8\xff\xe0slip" + bytes(64), b"\xff\xd8\xff\xe0shop" + bytes(64)
+    assert (await c.sends_picture(slip))[-1]["text"] == "ได้รับรูปแล้ว 1 รูป"
+    await c.sends_picture(shop)
     summary = (await c.taps("intake=done"))[-1]["text"]
     assert "สมหญิง ใจดี" in summary and "0812345678" in summary and "12500" in summary
     created = (await c.taps("intake=confirm"))[-1]["text"]
@@ -100,6 +103,14 @@ async def test_the_intake_checks_each_answer_and_opens_a_case_the_customer_can_t
     assert case["url"] == "https://facebook.com/cheap-headphones"
     assert float(case["amount_lost"]) == 12500 and "2 evidence picture(s)" in case["description"]
     assert case["assigned_user_id"] is None  # for the case team, not the bot's account
+    files = case["attachments"]
+    assert [f["content_type"] for f in files] == ["image/jpeg", "image/jpeg"]
+    got = [
+        (await world.client.get(f"/api/v1/cases/{found['id']}/attachments/{f['id']}",
+                                headers=supervisor)).content
+        for f in files
+    ]  # fmt: skip
+    assert sorted(got) == sorted([slip, shop])  # the pictures LINE held, kept as evidence
 
     await c.taps("track")
     status = (await c.says(number))[-1]["text"]
