@@ -10,6 +10,7 @@ Test mail is delivered through IMAP APPEND.
 from __future__ import annotations
 
 import contextlib
+import grp
 import imaplib
 import os
 import pwd
@@ -96,7 +97,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal.pw_name}
-default_internal_group = {internal.pw_name}
+default_internal_group = {grp.getgrgid(internal.pw_gid).gr_name}
 first_valid_uid = {mail_uid}
 mail_location = maildir:{root}/mail/%u
 passdb {{
