@@ -226,7 +226,7 @@ async def conversation(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
 @router.get(
     "/conversations/{conversation_id}/attachments/{attachment_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"content": {t: {} for t in sorted(attachments.ALLOWED_TYPES)}}},
 )
 async def attachment_file(
     conversation_id: Id8, attachment_id: Id8, user: Admin, desk: ChatDep
