@@ -6,7 +6,7 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -168,6 +168,14 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr = SecretStr("")
     line_channel_access_token: SecretStr = SecretStr("")
     line_api_url: str = "https://api.line.me"  # the local stand-in's URL in tests and the demo
+    line_data_api_url: str = "https://api-data.line.me"  # uploads (rich menu image)
+    # Where LINE fetches broadcast images (/public/chat/images/…): this service's public
+    # HTTPS address, as the platform reaches it.
+    chat_public_url: str = "https://localhost"
+    # The LINE rich menu (image + areas), set as the default at start-up when given.
+    chat_rich_menu: Path | None = None
+    chat_canned: Path | None = None  # canned answers; empty: callcenter/chat/data/canned.toml
+    chat_faq: Path | None = None  # the bot's FAQ answers; empty: callcenter/chat/data/faq.toml
     # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
     fb_app_secret: SecretStr = SecretStr("")
     fb_verify_token: SecretStr = SecretStr("")
@@ -178,6 +186,20 @@ class Settings(BaseSettings):
     chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin
     chat_send_backoff_s: float = 2.0  # first retry after this, doubling each time
     chat_poll_s: float = 1.0  # the processor and sender look for work at least this often
+    # E-mail: the complaints mailbox over IMAP (off while chat_imap_host is empty), answers
+    # over SMTP (smtp_host/smtp_port) from chat_email_address; first reply within 24 h.
+    chat_email_sla_s: float = 86400.0
+    chat_imap_host: str = ""
+    chat_imap_port: int = 993
+    chat_imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    chat_imap_user: str = ""
+    chat_imap_password: SecretStr = SecretStr("")
+    chat_imap_folder: str = "INBOX"
+    chat_email_address: str = "complaints@localhost"
+    chat_email_poll_s: float = 30.0
+    chat_attachment_max_bytes: int = 10 * 1024 * 1024
+    # The satisfaction questionnaire after a close waits this long for the customer's answer.
+    chat_survey_window_s: float = 86400.0
     # Social listening (issue 17). The poller runs only when social_poll_s > 0; sources
     # (feeds, X searches) are rows of social_sources, added through the API.
     social_poll_s: float = 0.0

@@ -33,6 +33,7 @@ from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
 from callcenter.chat.desk import ChatDesk
+from callcenter.chat.router import public as chat_public
 from callcenter.chat.router import router as chat_router
 from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
@@ -191,7 +192,7 @@ async def _build(settings: Settings) -> Services:
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
-        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
+        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
         staffing=staffing,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
@@ -250,6 +251,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_router)
     app.include_router(chat_router)
     app.include_router(chat_webhooks)
+    app.include_router(chat_public)
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
