@@ -16,7 +16,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from callcenter.reports import fmt, thai
+from callcenter.reports import fmt, slides, thai
 from callcenter.reports.data import PackData
 from callcenter.reports.slides import CALLBACK_FIELDS, CASE_FIELDS
 from queue_metrics.kpi import FIELDS
@@ -189,6 +189,13 @@ def agent_time_sheet(b: Book) -> None:
     b.rows(ws, ["agent", b.w("reason"), "paused_s"], pauses)
 
 
+def chat_sheet(b: Book) -> None:
+    """The chat desk: chat-v1 and its questionnaires, all channels and each."""
+    ws = b.sheet(b.w("chat")[:31])
+    columns, rows = slides.chat_rows(b.data.chat, b.lang)
+    b.rows(ws, [b.w("figure"), *columns], rows)
+
+
 def callbacks_cases_sheet(b: Book) -> None:
     body, prev = b.data.body, b.data.previous
     ws = b.sheet(b.w("callbacks")[:31])
@@ -259,6 +266,7 @@ def results(data: PackData) -> bytes:
     agents_sheet(b)
     callbacks_cases_sheet(b)
     agent_time_sheet(b)
+    chat_sheet(b)
     staffing_sheet(b)
     return b.save()
 

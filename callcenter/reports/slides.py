@@ -26,6 +26,7 @@ from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.util import Inches, Pt
 
+from callcenter.chat import kpi as chat_kpi
 from callcenter.desk.schemas import PAUSE_REASONS
 from callcenter.reports import fmt, thai
 from callcenter.reports.data import PackData
@@ -361,6 +362,44 @@ def pause_reason(code: str, lang: str) -> str:
     return th if lang == "th" else en
 
 
+CSAT_FIELDS = ("csat_asked", "csat_answered", "csat_response_pct", "csat_avg")
+
+
+def chat_rows(chat: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """The chat desk's figures (chat-v1, then its questionnaires): all channels, then each;
+    the column names and, per figure, its label and values (slides and sheets alike)."""
+    kpi, csat = chat.get("kpi", {}), chat.get("satisfaction", {})
+    channels = sorted(set(kpi.get("channels", {})) | set(csat.get("channels", {})))
+    columns = [thai.word("all_channels", lang), *(thai.channel(c, lang) for c in channels)]
+    rows: list[list[Any]] = []
+    for key, label in chat_kpi.LABELS.items():
+        th, _, en = label.partition(" · ")
+        values = [kpi.get("total", {}).get(key)]
+        values += [kpi["channels"].get(c, {}).get(key) for c in channels]
+        rows.append([th if lang == "th" else en, *values])
+    for key in CSAT_FIELDS:
+        values = [csat.get("total", {}).get(key)]
+        values += [csat["channels"].get(c, {}).get(key) for c in channels]
+        rows.append([thai.field(key, lang), *values])
+    return columns, rows
+
+
+def chat(b: Builder) -> None:
+    """The chat desk beside the phones: chat-v1 per channel (SL against each channel's
+    first-reply SLA) and the questionnaires' answers (docs/kpi-v1.md §10)."""
+    kpi = b.data.chat.get("kpi", {})
+    asked = b.data.chat.get("satisfaction", {}).get("total", {}).get("csat_asked")
+    if not kpi.get("total", {}).get("chat_offered") and not asked:
+        return
+    slide = b.slide(b.w("chat"))
+    columns, rows = chat_rows(b.data.chat, b.lang)
+    table = [[label, *(fmt.number(v) for v in values)] for label, *values in rows]
+    first = f"{b.w('figure')} ({kpi.get('definition', 'chat-v1')})"
+    share = 0.7 / len(columns)
+    b.table(slide, [first, *columns], table, (0.4, 1.1, 12.5, 0.36 * (len(table) + 1)),
+            size=10, widths=(0.3, *(share for _ in columns)))  # fmt: skip
+
+
 def callbacks(b: Builder) -> None:
     body = b.data.body
     slide = b.slide(b.w("callbacks"))
@@ -462,6 +501,7 @@ FULL: tuple[Section, ...] = (
     agents,
     agent_time,
     callbacks,
+    chat,
     cases,
     staffing,
 )
