@@ -3,6 +3,7 @@ plus completeness against queue_log."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from callcenter.callbacks import figures as cb_figures
 from callcenter.calls import agent_time, tallies
 from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
+from callcenter.db import plan_for_these_values
 from callcenter.errors import InvalidInput
 from queue_metrics import period
 from queue_metrics.agent_time import AgentTime
@@ -57,41 +59,61 @@ async def period_report(
     previous period needs only its headline and cases."""
     calls_detail = detail if calls_detail is None else calls_detail
     size = INTERVALS[interval] if interval is not None else None
-    async with sessions() as session:
+    stop = min(end, now or datetime.now(UTC))
+
+    async def calls() -> tuple[period.PeriodTallies, bool]:
         sums = await tallies.period(
-            session=session, start=start, end=end, config=config, size=size, detail=calls_detail
-        )
-        theirs = await reconciler.queue_log_digest(start=start, end=end)
-        # The period is complete when the stored finished calls are queue_log's, call by call
-        # (same caller channel, queue, outcome, wait and talk: the checksum of both sides).
-        complete = theirs[0] == sums.finished and theirs == await tallies.digest(
-            session=session, start=start, end=end
-        )
-        times = (
-            await agent_time.time_in_states(
-                session=session, start=start, stop=min(end, now or datetime.now(UTC)), queue=queue
+            sessions=sessions, start=start, end=end, config=config, size=size,
+            detail=calls_detail,
+        )  # fmt: skip
+        async with sessions() as session:
+            theirs = await reconciler.queue_log_digest(start=start, end=end)
+            # Complete when the stored finished calls are queue_log's, call by call (same
+            # caller channel, queue, outcome, wait and talk: the checksum of both sides).
+            complete = theirs[0] == sums.finished and theirs == await tallies.digest(
+                session=session, start=start, end=end
             )
-            if calls_detail
-            else None
-        )
-        cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
-        callbacks = await cb_figures.kpis(
-            session=session, start=start, end=end, queue=queue, window_s=callback_window_s
-        )
-        taxonomy = (
-            await case_kpi.by_category(session=session, start=start, end=end, queue=queue)
-            if detail
-            else None
-        )
-        vault = (
-            await rec_service.retention_figures(session=session, start=start, end=end, queue=queue)
-            if detail
-            else {}
-        )
-        if detail:
-            vault["callback_outcomes"] = await cb_figures.outcomes(
-                session=session, start=start, end=end, queue=queue
+            return sums, complete
+
+    async def case_figures() -> dict[str, Any]:
+        async with sessions() as session:
+            return await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+
+    async def the_rest() -> tuple[Any, ...]:
+        async with sessions() as session:
+            await plan_for_these_values(session)
+            times = (
+                await agent_time.time_in_states(
+                    session=session, start=start, stop=stop, queue=queue
+                )
+                if calls_detail
+                else None
             )
+            callbacks = await cb_figures.kpis(
+                session=session, start=start, end=end, queue=queue, window_s=callback_window_s
+            )
+            taxonomy = (
+                await case_kpi.by_category(session=session, start=start, end=end, queue=queue)
+                if detail
+                else None
+            )
+            vault = (
+                await rec_service.retention_figures(
+                    session=session, start=start, end=end, queue=queue
+                )
+                if detail
+                else {}
+            )
+            if detail:
+                vault["callback_outcomes"] = await cb_figures.outcomes(
+                    session=session, start=start, end=end, queue=queue
+                )
+            return times, callbacks, taxonomy, vault
+
+    # Connections side by side: PostgreSQL runs the period's large queries at once.
+    (sums, complete), cases, (times, callbacks, taxonomy, vault) = await asyncio.gather(
+        calls(), case_figures(), the_rest()
+    )
     body = assemble(
         sums, config=config, queue=queue, size=size, complete=complete, detail=calls_detail,
         times=times,
@@ -249,7 +271,6 @@ async def interval_figures(
     """The `intervals` of `report` (detail: with agents answering) for a stretch of history,
     without the completeness check: what the staffing forecast reads."""
     size = INTERVALS[interval]
-    async with sessions() as session:
-        sums = await tallies.period(session=session, start=start, end=end, config=config, size=size)
+    sums = await tallies.period(sessions=sessions, start=start, end=end, config=config, size=size)
     body = assemble(sums, config=config, queue=queue, size=size, complete=False, detail=True)
     return list(body["intervals"])

@@ -201,8 +201,10 @@ async def test_sql_figures_equal_the_figures_counted_call_by_call(
     end = start + timedelta(days=30, hours=5)
     inside = [r for r in records if start.timestamp() <= r.entered_at < end.timestamp()]
     size = kpi_service.INTERVALS[interval] if interval else None
-    async with sessions() as session:  # type: ignore[attr-defined]
-        sums = await tallies.period(session=session, start=start, end=end, config=CONFIG, size=size)
+    sums = await tallies.period(
+        sessions=sessions,  # type: ignore[arg-type]
+        start=start, end=end, config=CONFIG, size=size,
+    )  # fmt: skip
     from_sql = kpi_service.assemble(
         sums, config=CONFIG, queue=queue, size=size, complete=True, detail=True
     )
@@ -241,10 +243,9 @@ async def _headline(
     sessions: Any, start: datetime, end: datetime, *, queue: str | None, size: Any
 ) -> dict[str, Any]:
     """The figures without the per-agent and wait-band detail (a pack's previous period)."""
-    async with sessions() as session:
-        sums = await tallies.period(
-            session=session, start=start, end=end, config=CONFIG, size=size, detail=False
-        )
+    sums = await tallies.period(
+        sessions=sessions, start=start, end=end, config=CONFIG, size=size, detail=False
+    )
     return kpi_service.assemble(sums, config=CONFIG, queue=queue, size=size, complete=True)
 
 
