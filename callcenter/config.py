@@ -183,6 +183,10 @@ class Settings(BaseSettings):
     social_poll_s: float = 0.0
     social_x_bearer_token: SecretStr = SecretStr("")  # X API v2 app-only bearer token
     social_x_max_wait_s: float = 60.0  # wait this long for a rate-limit reset, else next round
+    # Facebook Graph (a Page access token of the centre's pages) and YouTube Data API v3 key.
+    social_facebook_token: SecretStr = SecretStr("")
+    social_youtube_key: SecretStr = SecretStr("")
+    social_graph_wait_s: float = 600.0  # Graph rate limit without a regain time in its headers
     social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
     social_http_timeout_s: float = 20.0
     # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the

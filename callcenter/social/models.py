@@ -30,10 +30,12 @@ class Source(Base):
     __tablename__ = "social_sources"
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # 'rss' or 'x'
+    kind: Mapped[str] = mapped_column(String(16))  # 'rss', 'x', 'facebook' or 'youtube'
     name: Mapped[str] = mapped_column(String(128), unique=True)
     url: Mapped[str] = mapped_column(String(2048))  # the feed, or the X API's base URL
-    query: Mapped[str] = mapped_column(Text, default="")  # X: the recent-search query
+    query: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # X: the search; Facebook: page id; YouTube: channel
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     cursor: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -166,10 +166,15 @@ class ProvinceCount(BaseModel):
 
 
 class SourceIn(InputModel):
-    kind: str = Field(pattern=r"^(rss|x)$")
+    kind: str = Field(pattern=r"^(rss|x|facebook|youtube)$")
     name: str = Field(min_length=1, max_length=128)
     url: str = Field(pattern=r"^https?://", max_length=2048)
-    query: str = Field(default="", max_length=512, description="X: the recent-search query")
+    query: str = Field(
+        default="",
+        max_length=512,
+        description="X: the recent-search query; Facebook: the page id; YouTube: a channel id "
+        "or video:<id>",
+    )
     active: bool = True
 
 

@@ -22,17 +22,26 @@ from callcenter.social.connectors import Backoff
 from callcenter.social.models import Keyword, Mention, Source
 from callcenter.social.poller import SocialPoller, connector_factory
 from callcenter.social.standin import StandIn
+from callcenter.social.standin_platforms import PlatformStandIn
 from tests.integration.conftest import own_database
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "social" / "feeds"
 TOKEN = "x-standin-token"  # the stand-in's own, for tests only
+GRAPH_TOKEN = "graph-standin-page-token"
+YOUTUBE_KEY = "youtube-standin-key"
 
 
 @pytest.fixture(scope="module")
 def social_settings() -> Iterator[Settings]:
     with own_database(get_settings(), "callcenter_social") as own:
         yield own.model_copy(
-            update={"social_x_bearer_token": SecretStr(TOKEN), "social_x_max_wait_s": 5.0}
+            update={
+                "social_x_bearer_token": SecretStr(TOKEN),
+                "social_x_max_wait_s": 5.0,
+                "social_facebook_token": SecretStr(GRAPH_TOKEN),
+                "social_youtube_key": SecretStr(YOUTUBE_KEY),
+                "social_graph_wait_s": 1.0,
+            }
         )
 
 
@@ -53,6 +62,14 @@ def stand_in(tmp_path: Path) -> Iterator[StandIn]:
     feeds = tmp_path / "feeds"
     shutil.copytree(FEEDS, feeds)
     server = StandIn(token=TOKEN, feeds=feeds).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def platforms() -> Iterator[PlatformStandIn]:
+    """The Facebook Graph and YouTube stand-in."""
+    server = PlatformStandIn(graph_token=GRAPH_TOKEN, youtube_key=YOUTUBE_KEY).start()
     yield server
     server.stop()
 
