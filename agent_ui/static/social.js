@@ -4,7 +4,7 @@
 const $ = (id) => document.getElementById(id);
 const SENTIMENTS = ["negative", "neutral", "positive"];
 const LABEL = {negative: "ลบ · negative", neutral: "กลาง · neutral", positive: "บวก · positive"};
-const CHANNEL = {x: "X", news: "ข่าว · news"};
+const CHANNEL = {x: "X", facebook: "Facebook", youtube: "YouTube", news: "ข่าว · news"};
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "medium", timeStyle: "short"});
 let picked = null;  // a bar clicked: {from, to} narrows the mentions to its hour or day
 

@@ -150,3 +150,39 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     target: Mapped[str] = mapped_column(String(64))  # e.g. 'keyword:3', 'mention:12'
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class Content(Base):
+    """A planned post or video of the content calendar and where its publishing got to.
+
+    draft → approved (by a supervisor, not its author) → scheduled (handed to Facebook as a
+    scheduled post) → published, or failed (with the error). Editing an approved or
+    scheduled item takes it back to draft (approval again)."""
+
+    __tablename__ = "social_content"
+    __table_args__ = (Index("ix_social_content_planned_at", "planned_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # 'post' or 'video'
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    channels: Mapped[list[str]] = mapped_column(JSONB, default=list)  # 'facebook', 'line'
+    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    asset_key: Mapped[str | None] = mapped_column(String(512))  # S3
+    asset_name: Mapped[str | None] = mapped_column(String(255))
+    asset_type: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    facebook_id: Mapped[str | None] = mapped_column(String(128))  # post, photo or video id
+    facebook_post_id: Mapped[str | None] = mapped_column(String(128))
+    line_request_id: Mapped[str | None] = mapped_column(String(128))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(Text, default="")
+    reach: Mapped[int | None] = mapped_column(Integer)
+    reactions: Mapped[int | None] = mapped_column(Integer)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    results_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

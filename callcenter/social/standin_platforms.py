@@ -13,6 +13,13 @@ YouTube: `GET /youtube/v3/commentThreads` (`allThreadsRelatedToChannelId` or `vi
 quota answers 403 with reason `quotaExceeded`; errors as Google's `{"error": {code,
 message, errors: [{message, domain, reason}]}}`.
 
+Publishing: `POST /{version}/{page-id}/feed|photos|videos` (a form, multipart with a file)
+answers `{"id"}` (photos also `post_id`); `scheduled_publish_time` must be 10 minutes to 30
+days ahead of the stand-in's clock, and the post is out once that clock passes it;
+`GET /{id}?fields=is_published|published,post_id|shares,reactions.summary(true)` and
+`GET /{post-id}/insights?metric=post_impressions_unique`. LINE: `POST
+/v2/bot/message/broadcast` (messages checked; X-Line-Retry-Key: a second use answers 409).
+
 Tests drive it: add posts, comments and threads, set usage, make it rate-limit, take it
 down after so many answers.
 """
@@ -22,8 +29,13 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -49,6 +61,16 @@ class GraphState:
     down: bool = False
     down_after: int | None = None
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    placed: dict[str, dict[str, Any]] = field(default_factory=dict)  # what the centre published
+    refuse_next: int = 0  # the next this many publishing calls answer a 500
+
+
+@dataclass
+class LineState:
+    token: str
+    broadcasts: list[dict[str, Any]] = field(default_factory=list)
+    accepted: dict[str, str] = field(default_factory=dict)  # retry key → request id
+    fail_next: int = 0  # the next this many broadcasts answer 500
 
 
 @dataclass
@@ -62,9 +84,11 @@ class YouTubeState:
 
 
 class PlatformStandIn:
-    def __init__(self, *, graph_token: str, youtube_key: str) -> None:
+    def __init__(self, *, graph_token: str, youtube_key: str, line_token: str = "") -> None:
         self.graph = GraphState(token=graph_token)
         self.youtube = YouTubeState(key=youtube_key)
+        self.line = LineState(token=line_token)
+        self.clock: Callable[[], float] = time.time  # decides when scheduled posts are out
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._serial = 0
@@ -129,6 +153,8 @@ class PlatformStandIn:
                 return 400, _graph_error(_LIMIT_MESSAGES.get(g.limit_code, "Rate limit"),
                                          g.limit_code, "OAuthException")  # fmt: skip
             parts = path.strip("/").split("/")
+            if len(parts) in (2, 3) and parts[0] == VERSION and parts[1] in g.placed:
+                return 200, self._placed_get(parts[1], (parts[2:] or [""])[0], params)
             if len(parts) == 3 and parts[0] == VERSION and parts[2] == "posts":
                 if parts[1] != g.page_id:
                     return 400, _graph_error(
@@ -144,6 +170,115 @@ class PlatformStandIn:
             else:
                 return 404, _graph_error("Unknown path components", 2500, "OAuthException")
             return 200, _graph_page(path, params, items)
+
+    def graph_post(self, path: str, fields: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """`POST /{page-id}/feed|photos|videos`: a post now, unpublished, or scheduled."""
+        g = self.graph
+        with self.lock:
+            g.requests.append((path, {k: v for k, v in fields.items() if isinstance(v, str)}))
+            if fields.get("access_token") != g.token:
+                return 400, _graph_error("Invalid OAuth access token - Cannot parse access token",
+                                         190, "OAuthException")  # fmt: skip
+            if g.refuse_next > 0:
+                g.refuse_next -= 1
+                return 500, _graph_error("An unknown error has occurred.", 1, "OAuthException")
+            parts = path.strip("/").split("/")
+            if len(parts) != 3 or parts[0] != VERSION or parts[1] != g.page_id:
+                return 400, _graph_error("Unsupported post request.", 100, "GraphMethodException")
+            edge, now = parts[2], self.clock()
+            if edge not in ("feed", "photos", "videos"):
+                return 400, _graph_error("Unknown path components", 2500, "OAuthException")
+            if edge in ("photos", "videos") and not isinstance(fields.get("source"), dict):
+                return 400, _graph_error("(#324) Requires upload file", 324, "OAuthException")
+            at = fields.get("scheduled_publish_time")
+            if at is not None:
+                lead = int(at) - now
+                if fields.get("published") != "false" or not 600 <= lead <= 30 * 86400:
+                    return 400, _graph_error(
+                        "(#100) The specified scheduled publish time is invalid.", 100,
+                        "OAuthException",
+                    )  # fmt: skip
+            post_id = f"{g.page_id}_{800000 + self._next_id()}"
+            item = {
+                "edge": edge, "post_id": post_id, "message": fields.get("message", ""),
+                "title": fields.get("title", ""), "description": fields.get("description", ""),
+                "published": fields.get("published", "true") != "false",
+                "scheduled_publish_time": int(at) if at is not None else None,
+                "source": fields.get("source"), "reach": 0, "reactions": 0, "shares": 0,
+            }  # fmt: skip
+            if edge == "feed":
+                g.placed[post_id] = item
+                return 200, {"id": post_id}
+            media_id = str(600000000 + self._next_id())
+            g.placed[media_id] = item
+            g.placed[post_id] = item
+            if edge == "photos":
+                return 200, {"id": media_id, "post_id": post_id}
+            return 200, {"id": media_id}
+
+    def is_out(self, item: dict[str, Any]) -> bool:
+        at = item["scheduled_publish_time"]
+        return bool(item["published"]) or (at is not None and at <= self.clock())
+
+    def _placed_get(self, object_id: str, tail: str, params: dict[str, str]) -> dict[str, Any]:
+        item = self.graph.placed[object_id]
+        if tail == "insights":
+            reach = item["reach"] if self.is_out(item) else 0
+            return {"data": [{
+                "name": "post_impressions_unique", "period": "lifetime",
+                "values": [{"value": reach}], "title": "Lifetime Post Total Reach",
+                "description": "Lifetime: The number of people who had your Page's post enter "
+                               "their screen. (Unique Users)",
+                "id": f"{item['post_id']}/insights/post_impressions_unique/lifetime",
+            }]}  # fmt: skip
+        out: dict[str, Any] = {"id": object_id}
+        for name in params.get("fields", "").split(","):
+            name = name.split(".")[0]
+            if name == "is_published":
+                out["is_published"] = self.is_out(item)
+            elif name == "published":
+                out["published"] = self.is_out(item)
+            elif name == "post_id" and self.is_out(item):
+                out["post_id"] = item["post_id"]
+            elif name == "shares" and item["shares"]:
+                out["shares"] = {"count": item["shares"]}
+            elif name == "reactions":
+                out["reactions"] = {"data": [], "summary": {"total_count": item["reactions"],
+                                                            "viewer_reaction": "NONE"}}  # fmt: skip
+        return out
+
+    def line_broadcast(
+        self, authorization: str | None, retry_key: str | None, body: Any
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """`POST /v2/bot/message/broadcast`."""
+        line = self.line
+        with self.lock:
+            if authorization != f"Bearer {line.token}":
+                return 401, {"message": "Authentication failed. Confirm that the access token "
+                             "in the authorization header is valid."}, {}  # fmt: skip
+            problem = _line_messages_problem(
+                body.get("messages") if isinstance(body, dict) else None
+            )
+            if problem:
+                details = [{"message": problem, "property": "messages"}]
+                return 400, {"message": "The request body has 1 error(s)", "details": details}, {}
+            if retry_key is not None:
+                try:
+                    uuid.UUID(retry_key)
+                except ValueError:
+                    return 400, {"message": "The retry key must be a UUID"}, {}
+                if retry_key in line.accepted:
+                    return 409, {"message": "The retry key is already accepted"}, {
+                        "X-Line-Accepted-Request-Id": line.accepted[retry_key]}  # fmt: skip
+            if line.fail_next > 0:
+                line.fail_next -= 1
+                return 500, {"message": "An error occurred in the server"}, {}
+            request_id = str(uuid.uuid4())
+            line.broadcasts.append({"messages": body["messages"], "retry_key": retry_key,
+                                    "request_id": request_id, "at": self.clock()})  # fmt: skip
+            if retry_key is not None:
+                line.accepted[retry_key] = request_id
+            return 200, {}, {"X-Line-Request-Id": request_id}
 
     def graph_headers(self) -> dict[str, str]:
         g = self.graph
@@ -224,6 +359,27 @@ _LIMIT_MESSAGES = {
 }
 
 
+LINE_TYPES = {"text", "image", "video", "audio", "location", "sticker", "imagemap", "template",
+              "flex"}  # fmt: skip
+
+
+def _line_messages_problem(messages: Any) -> str:
+    """Why `messages` is not a valid LINE message array ("" when it is)."""
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return "Size must be between 1 and 5"
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("type") not in LINE_TYPES:
+            return f"messages[{i}].type: must be one of the message types"
+        if message["type"] == "text" and not 1 <= len(str(message.get("text") or "")) <= 5000:
+            return f"messages[{i}].text: length must be between 1 and 5000"
+        if message["type"] == "image":
+            for name in ("originalContentUrl", "previewImageUrl"):
+                url = str(message.get(name) or "")
+                if not url.startswith(("https://", "http://")) or len(url) > 2000:
+                    return f"messages[{i}].{name}: must be a URL of at most 2000 characters"
+    return ""
+
+
 def _graph_error(message: str, code: int, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": code,
                       "fbtrace_id": "AbCdEfGhIjK"}}  # fmt: skip
@@ -299,4 +455,48 @@ def _handler(stand_in: PlatformStandIn) -> type[BaseHTTPRequestHandler]:
                 send_json(self, status, body, stand_in.graph_headers(),
                           error_type="application/json")  # fmt: skip
 
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if parts.path == LINE_BROADCAST:
+                try:
+                    body = json.loads(data or b"null")
+                except ValueError:
+                    body = None
+                status, answer, headers = stand_in.line_broadcast(
+                    self.headers.get("Authorization"), self.headers.get("X-Line-Retry-Key"), body
+                )
+                send_json(self, status, answer, headers, error_type="application/json")
+                return
+            fields = _form(self.headers.get("Content-Type", ""), data)
+            status, answer = stand_in.graph_post(parts.path, fields)
+            send_json(self, status, answer, stand_in.graph_headers(), error_type="application/json")
+
     return Handler
+
+
+LINE_BROADCAST = "/v2/bot/message/broadcast"
+
+
+def _form(content_type: str, data: bytes) -> dict[str, Any]:
+    """A urlencoded or multipart form; a file part as {filename, content_type, size}."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return {k: v[-1] for k, v in parse_qs(data.decode()).items()}
+    if not content_type.startswith("multipart/form-data"):
+        return {}
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + data
+    )
+    out: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        filename = part.get_filename()
+        if filename:
+            out[name] = {"filename": filename, "content_type": part.get_content_type(),
+                         "size": len(payload)}  # fmt: skip
+        else:
+            out[name] = payload.decode()
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,12 +24,18 @@ from callcenter.social.models import Keyword, Mention, Source
 from callcenter.social.poller import SocialPoller, connector_factory
 from callcenter.social.standin import StandIn
 from callcenter.social.standin_platforms import PlatformStandIn
+from callcenter.users import security
+from callcenter.users import service as user_service
+from callcenter.users.models import Role
+from callcenter.users.schemas import UserCreate
 from tests.integration.conftest import own_database
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "social" / "feeds"
+Sessions = async_sessionmaker[AsyncSession]
 TOKEN = "x-standin-token"  # the stand-in's own, for tests only
 GRAPH_TOKEN = "graph-standin-page-token"
 YOUTUBE_KEY = "youtube-standin-key"
+LINE_TOKEN = "line-standin-channel-token"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +57,8 @@ async def sessions(social_settings: Settings) -> AsyncIterator[async_sessionmake
     db_engine = make_db_engine(social_settings.database_url)
     made = make_sessionmaker(db_engine)
     async with transaction(made) as session:  # each test starts from empty social tables
-        for table in ("social_matches", "social_labels", "social_mentions", "social_keywords",
+        for table in ("social_content", "social_matches", "social_labels", "social_mentions",
+                      "social_keywords",
                       "social_sources"):  # fmt: skip
             await session.execute(Mention.metadata.tables[table].delete())
     yield made
@@ -69,7 +77,9 @@ def stand_in(tmp_path: Path) -> Iterator[StandIn]:
 @pytest.fixture
 def platforms() -> Iterator[PlatformStandIn]:
     """The Facebook Graph and YouTube stand-in."""
-    server = PlatformStandIn(graph_token=GRAPH_TOKEN, youtube_key=YOUTUBE_KEY).start()
+    server = PlatformStandIn(
+        graph_token=GRAPH_TOKEN, youtube_key=YOUTUBE_KEY, line_token=LINE_TOKEN
+    ).start()
     yield server
     server.stop()
 
@@ -94,6 +104,23 @@ async def poller(
             sessions=sessions, connector_for=connector_factory(social_settings, client),
             interval_s=60, backoff=Backoff(base_s=30), clock=clock,
         ), clock  # fmt: skip
+
+
+async def headers(api: tuple[httpx.AsyncClient, Sessions, Settings], role: Role) -> dict[str, str]:
+    """The bearer header of a fresh user of that role (api: client, sessions, settings)."""
+    _, sessions, settings = api
+    async with transaction(sessions) as session:
+        user = await user_service.create(
+            session=session,
+            user_in=UserCreate(
+                username=f"{role.value}-{uuid.uuid4().hex[:8]}",
+                password="social-test-pass",
+                role=role,
+            ),
+        )
+        user_id = user.id
+    token = security.issue_token(settings=settings, user_id=user_id, role=role.value)
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def add_source(sessions: async_sessionmaker[AsyncSession], **fields: Any) -> int:

@@ -1,0 +1,165 @@
+"""`/api/v1/social/calendar`: the content calendar (supervisors and admins draft; a supervisor
+other than the author approves), its files in S3, and the results fetched back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from callcenter.db import transaction
+from callcenter.errors import CHANGES, SIGNED_IN, errors
+from callcenter.services import S3Dep, ServicesDep, SessionsDep, SettingsDep
+from callcenter.social import assets
+from callcenter.social import calendar as cal
+from callcenter.social.errors import AssetRefused
+from callcenter.social.publishing import Publishing
+from callcenter.users.deps import require_roles
+from callcenter.users.models import Role, User
+from callcenter.validation import Id4
+
+router = APIRouter(
+    prefix="/api/v1/social/calendar", tags=["social"], responses=errors(*SIGNED_IN, *CHANGES)
+)
+Desk = Annotated[User, Depends(require_roles(Role.supervisor))]  # and admins
+ASSET_TYPES = {"image/jpeg", "image/png", "image/gif", "video/mp4", "video/quicktime"}
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+def publishing(parts: ServicesDep) -> Publishing | None:
+    return parts.social_publishing
+
+
+PublishingDep = Annotated[Publishing | None, Depends(publishing)]
+
+
+class SendBack(BaseModel):
+    note: str = Field(default="", max_length=1000)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.get("", response_model=cal.MonthOut)
+async def month(_: Desk, sessions: SessionsDep, settings: SettingsDep, month: Month = None) -> Any:
+    """A month's items (Asia/Bangkok) with the targets: posts and videos published."""
+    async with sessions() as session:
+        return await cal.month(
+            session=session, settings=settings, name=month or cal.month_of(_now())
+        )
+
+
+@router.post("", response_model=cal.ContentOut, status_code=status.HTTP_201_CREATED)
+async def create(body: cal.ContentIn, user: Desk, sessions: SessionsDep) -> Any:
+    async with transaction(sessions) as session:
+        return await cal.create(session=session, item=body, user=user, now=_now())
+
+
+@router.patch("/{content_id}", response_model=cal.ContentOut)
+async def edit(
+    content_id: Id4, body: cal.ContentUpdate, user: Desk, sessions: SessionsDep,
+    publisher: PublishingDep,
+) -> Any:  # fmt: skip
+    """Any change takes an approved item back to draft (approval again)."""
+    async with transaction(sessions) as session:
+        row = await cal.edit(session=session, content_id=content_id, change=body, user=user,
+                             now=_now())  # fmt: skip
+    if publisher is not None:
+        await publisher.planned(content_id, None)
+    return row
+
+
+@router.post("/{content_id}/approve", response_model=cal.ContentOut)
+async def approve(
+    content_id: Id4, user: Desk, sessions: SessionsDep, publisher: PublishingDep
+) -> Any:
+    async with transaction(sessions) as session:
+        row = await cal.approve(session=session, content_id=content_id, user=user, now=_now())
+    if publisher is not None:
+        await publisher.planned(content_id, row.planned_at)
+    return row
+
+
+@router.post("/{content_id}/send-back", response_model=cal.ContentOut)
+async def send_back(
+    content_id: Id4, body: SendBack, user: Desk, sessions: SessionsDep, publisher: PublishingDep
+) -> Any:
+    async with transaction(sessions) as session:
+        row = await cal.send_back(session=session, content_id=content_id, user=user, now=_now(),
+                                  note=body.note)  # fmt: skip
+    if publisher is not None:
+        await publisher.planned(content_id, None)
+    return row
+
+
+@router.delete("/{content_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete(
+    content_id: Id4, user: Desk, sessions: SessionsDep, publisher: PublishingDep
+) -> Response:
+    async with transaction(sessions) as session:
+        await cal.remove(session=session, content_id=content_id, user=user)
+    if publisher is not None:
+        await publisher.planned(content_id, None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file's bytes; its Content-Type says what it is",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ASSET_TYPES},
+    }
+}
+
+
+@router.put("/{content_id}/asset", response_model=cal.ContentOut, openapi_extra=UPLOAD_BODY)
+async def put_asset(
+    content_id: Id4, request: Request, user: Desk, sessions: SessionsDep, settings: SettingsDep,
+    s3: S3Dep, filename: Annotated[str, Query(min_length=1, max_length=255)],
+) -> Any:  # fmt: skip
+    """The item's picture or video (the request body), kept in S3; the item goes back to
+    draft (approval again)."""
+    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if kind not in ASSET_TYPES:
+        raise AssetRefused("A JPEG, PNG or GIF picture, or an MP4 video · "
+                           "รับเฉพาะรูป JPEG PNG GIF หรือวิดีโอ MP4", content_type=kind)  # fmt: skip
+    most = settings.social_asset_max_bytes
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > most:
+            raise AssetRefused("The file is too large · ไฟล์ใหญ่เกินไป", most_bytes=most)
+        chunks.append(chunk)
+    if not size:
+        raise AssetRefused("The file is empty · ไฟล์ว่าง")
+    async with sessions() as session:
+        cal.editable(await cal.get(session, content_id))
+    data = b"".join(chunks)
+    key = await asyncio.to_thread(assets.put, s3, settings, content_id, filename, kind, data)
+    async with transaction(sessions) as session:
+        return await cal.attach(session=session, content_id=content_id, user=user, now=_now(),
+                                key=key, name=filename, content_type=kind, size=size)  # fmt: skip
+
+
+@router.get("/{content_id}/asset", response_model=None)
+async def get_asset(
+    content_id: Id4, _: Desk, sessions: SessionsDep, settings: SettingsDep, s3: S3Dep
+) -> Response:
+    async with sessions() as session:
+        row = await cal.get(session, content_id)
+    if not row.asset_key:
+        raise AssetRefused("This item has no file · รายการนี้ไม่มีไฟล์")
+    data = await asyncio.to_thread(assets.get, s3, settings, row.asset_key)
+    return Response(content=data, media_type=row.asset_type or "application/octet-stream")
+
+
+@router.post("/results", response_model=dict[str, int])
+async def refresh_results(_: Desk, publisher: PublishingDep) -> Any:
+    """Fetch reach, reactions and shares of lately published items now."""
+    if publisher is None:
+        return {"fetched": 0}
+    return {"fetched": await publisher.fetch_results(_now())}
