@@ -123,6 +123,28 @@ async def headers(api: tuple[httpx.AsyncClient, Sessions, Settings], role: Role)
     return {"Authorization": f"Bearer {token}"}
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+async def signed_in(site: tuple[str, Any], sessions: Sessions, browser: Any, role: Role) -> Any:
+    """A phone-sized Chromium page (Thai, Bangkok) signed in as a fresh user of `role`;
+    site: (base URL, settings)."""
+    url, settings = site
+    async with transaction(sessions) as session:
+        user = await user_service.create(
+            session=session,
+            user_in=UserCreate(
+                username=f"web-{uuid.uuid4().hex[:8]}", password="social-browser-pw-7", role=role
+            ),
+        )
+        token = security.issue_token(settings=settings, user_id=user.id, role=role.value)
+    context = await browser.new_context(
+        viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangkok", is_mobile=True, has_touch=True
+    )
+    await context.add_cookies([{"name": "cc_token", "value": token, "url": url}])
+    return await context.new_page()
+
+
 async def add_source(sessions: async_sessionmaker[AsyncSession], **fields: Any) -> int:
     async with transaction(sessions) as session:
         source = Source(**{"query": "", "cursor": {}, "active": True, **fields})

@@ -4,14 +4,13 @@ chart, ranked mentions linking to their source, relabelling, a case in one click
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,12 +25,15 @@ from callcenter.social import ingest
 from callcenter.social.connectors import Found
 from callcenter.social.models import Mention
 from callcenter.social.router import router as social_router
-from callcenter.users import security
-from callcenter.users import service as user_service
 from callcenter.users.models import Role
-from callcenter.users.schemas import UserCreate
 from tests.integration import browser as web
-from tests.integration.social_support import add_keyword, sessions, social_settings
+from tests.integration.social_support import (
+    PHONE,
+    add_keyword,
+    sessions,
+    signed_in,
+    social_settings,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -39,7 +41,6 @@ pytestmark = [
 ]
 __all__ = ["sessions", "social_settings"]  # fixtures used by name
 Sessions = async_sessionmaker[AsyncSession]
-PHONE = {"width": 390, "height": 844}
 
 # (hours ago, author, text, likes, shares); recorded relative to now so the page's
 # "last 7 days" holds them whatever today is.
@@ -83,23 +84,6 @@ async def site(social_settings: Settings, sessions: Sessions) -> AsyncIterator[t
         await ingest.store(session=session, found=found, source_id=None, now=now)
     async with web.serve(app) as url:
         yield url, settings
-
-
-async def signed_in(site: tuple[str, Any], sessions: Sessions, browser: Any, role: Role) -> Page:
-    url, settings = site
-    async with transaction(sessions) as session:
-        user = await user_service.create(
-            session=session,
-            user_in=UserCreate(
-                username=f"web-{uuid.uuid4().hex[:8]}", password="social-browser-pw-7", role=role
-            ),
-        )
-        token = security.issue_token(settings=settings, user_id=user.id, role=role.value)
-    context = await browser.new_context(
-        viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangkok", is_mobile=True, has_touch=True
-    )
-    await context.add_cookies([{"name": "cc_token", "value": token, "url": url}])
-    return await context.new_page()
 
 
 async def test_the_desk_works_on_a_phone(site: tuple[str, Any], sessions: Sessions) -> None:
