@@ -202,6 +202,9 @@ class Settings(BaseSettings):
     social_publish_grace_s: float = 3600.0  # a post still not out this long after its time fails
     social_results_s: float = 6 * 3600.0  # fetch reach, reactions and shares this often
     social_results_days: int = 60  # ... of what was published in these last days
+    social_digest_recipients: str = ""  # the weekly digest's e-mail addresses, comma-separated
+    social_digest_news: int = 8  # news articles in a digest
+    social_digest_posts: int = 10  # most engaging posts in a digest (e-mail only)
     social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
     social_http_timeout_s: float = 20.0
     # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the

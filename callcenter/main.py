@@ -62,6 +62,7 @@ from callcenter.services import Services
 from callcenter.social import poller as social_poller
 from callcenter.social import publishing as social_publishing
 from callcenter.social import spikes as social_spikes
+from callcenter.social.calendar_router import digests as social_digests_router
 from callcenter.social.calendar_router import router as social_calendar_router
 from callcenter.social.router import router as social_router
 from callcenter.staffing.board import StaffingBoard
@@ -259,6 +260,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts_router)
     app.include_router(social_router)
     app.include_router(social_calendar_router)
+    app.include_router(social_digests_router)
     app.include_router(reports_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())

@@ -1,19 +1,20 @@
 """`/api/v1/social/calendar`: the content calendar (supervisors and admins draft; a supervisor
-other than the author approves), its files in S3, and the results fetched back."""
+other than the author approves), its files in S3, and the results fetched back;
+`/api/v1/social/digests`: the weekly news digest (built, edited, sent)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from callcenter.db import transaction
-from callcenter.errors import CHANGES, SIGNED_IN, errors
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
 from callcenter.services import S3Dep, ServicesDep, SessionsDep, SettingsDep
-from callcenter.social import assets
+from callcenter.social import assets, digest
 from callcenter.social import calendar as cal
 from callcenter.social.errors import AssetRefused
 from callcenter.social.publishing import Publishing
@@ -163,3 +164,49 @@ async def refresh_results(_: Desk, publisher: PublishingDep) -> Any:
     if publisher is None:
         return {"fetched": 0}
     return {"fetched": await publisher.fetch_results(_now())}
+
+
+digests = APIRouter(
+    prefix="/api/v1/social/digests", tags=["social"], responses=errors(*SIGNED_IN, *CHANGES)
+)
+Week = Annotated[date | None, Query(description="the week's Monday; default: last full week")]
+
+
+@digests.get("", response_model=list[digest.DigestOut])
+async def list_digests(_: Desk, sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        return await digest.recent(session)
+
+
+@digests.post("", response_model=digest.DigestOut, status_code=status.HTTP_201_CREATED)
+async def build_digest(
+    user: Desk, sessions: SessionsDep, settings: SettingsDep, week: Week = None
+) -> Any:
+    """Build (or build again) a week's draft from its news and most engaging posts."""
+    start = week or digest.week_of(_now())
+    if start.weekday() != 0:
+        raise InvalidInput("A week starts on a Monday · สัปดาห์เริ่มวันจันทร์", week=str(start))
+    async with transaction(sessions) as session:
+        return await digest.build(session=session, settings=settings, week_start=start,
+                                  now=_now(), user=user)  # fmt: skip
+
+
+@digests.patch("/{digest_id}", response_model=digest.DigestOut)
+async def edit_digest(
+    digest_id: Id4, body: digest.DigestUpdate, user: Desk, sessions: SessionsDep
+) -> Any:
+    async with transaction(sessions) as session:
+        return await digest.edit(session=session, digest_id=digest_id, change=body, user=user,
+                                 now=_now())  # fmt: skip
+
+
+@digests.post("/{digest_id}/send", response_model=digest.DigestOut)
+async def send_digest(
+    digest_id: Id4, user: Desk, sessions: SessionsDep, settings: SettingsDep,
+    publisher: PublishingDep,
+) -> Any:  # fmt: skip
+    """E-mail it and broadcast its news on LINE; an error is shown and sending again retries
+    only what did not go out."""
+    line = publisher.line if publisher is not None else None
+    return await digest.send(sessions=sessions, settings=settings, digest_id=digest_id,
+                             user=user, now=_now(), line=line)  # fmt: skip

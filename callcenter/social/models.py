@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -186,3 +187,27 @@ class Content(Base):
     results_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Digest(Base):
+    """The weekly news digest of one week (Monday, Asia/Bangkok): built as a draft, edited by
+    staff, then sent by e-mail (news and the most engaging posts) and LINE (news only)."""
+
+    __tablename__ = "social_digests"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, unique=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)  # the e-mail
+    line_text: Mapped[str] = mapped_column(Text)  # the LINE broadcast: news only (public)
+    news: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    mentions: Mapped[list[int]] = mapped_column(JSONB, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | sent
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    edited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    emailed_to: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    line_request_id: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -10,9 +10,9 @@ A round (`run_due(now)`):
 Results (`fetch_results(now)`): reach, reactions and shares of what went out lately.
 
 APScheduler (persistent job store `social_jobs`, like the report packs') wakes the round at
-each approved item's time, every `social_publish_check_s`, and fetches results every
-`social_results_s`; a wake-up missed while the service was down runs at once. The clock is
-injected: tests move it.
+each approved item's time and every `social_publish_check_s`; it fetches results every
+`social_results_s` and builds last week's digest draft on Mondays at 08:00. A wake-up
+missed while the service was down runs at once. The clock is injected: tests move it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
-from callcenter.social import assets
+from callcenter.social import assets, digest
 from callcenter.social.line_broadcast import BroadcastError, LineBroadcaster, SdkLineBroadcaster
 from callcenter.social.models import AuditEntry, Content
 from callcenter.social.page_publish import (
@@ -84,7 +84,7 @@ class Publishing:
         self._key, self._url, self._client = key, job_store_url, client  # closed at stop
         self._scheduler: AsyncIOScheduler | None = None
         self._wake = asyncio.Event()
-        self._results_due = False
+        self._results_due = self._digest_due = False
         self._loop: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -111,6 +111,9 @@ class Publishing:
         self._scheduler.add_job(TARGET, trigger="interval", seconds=s.social_results_s,
                                 args=[self._key, "results"], id="social-results",
                                 replace_existing=True)  # fmt: skip
+        self._scheduler.add_job(TARGET, trigger="cron", day_of_week="mon", hour=8,
+                                args=[self._key, "digest"], id="social-digest",
+                                replace_existing=True)  # fmt: skip
 
     async def stop(self) -> None:
         _WAKE.pop(self._key, None)
@@ -124,6 +127,7 @@ class Publishing:
 
     def _woken(self, what: str) -> None:
         self._results_due = self._results_due or what == "results"
+        self._digest_due = self._digest_due or what == "digest"
         self._wake.set()
 
     def wake(self) -> None:
@@ -157,6 +161,9 @@ class Publishing:
                 if self._results_due:
                     self._results_due = False
                     await self.fetch_results(self.clock())
+                if self._digest_due:  # Monday 08:00: last week's digest, a draft to edit
+                    self._digest_due = False
+                    await digest.ensure_draft(self.sessions, self.settings, self.clock())
             except Exception:  # a round must not end the loop; the next one tries again
                 log.exception("social publishing round failed")
 

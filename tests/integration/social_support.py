@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,21 +13,30 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter import services
 from callcenter.config import Settings, get_settings
 from callcenter.db import make_db_engine, make_sessionmaker, transaction
+from callcenter.errors import install_handlers
+from callcenter.social import calendar_router
 from callcenter.social.connectors import Backoff
+from callcenter.social.line_broadcast import SdkLineBroadcaster
 from callcenter.social.models import Keyword, Mention, Source
+from callcenter.social.page_publish import PagePublisher
 from callcenter.social.poller import SocialPoller, connector_factory
+from callcenter.social.publishing import Publishing
+from callcenter.social.router import router as social_router
 from callcenter.social.standin import StandIn
 from callcenter.social.standin_platforms import PlatformStandIn
 from callcenter.users import security
 from callcenter.users import service as user_service
 from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
+from recordings.storage import make_minio
 from tests.integration.conftest import own_database
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "social" / "feeds"
@@ -52,14 +61,16 @@ def social_settings() -> Iterator[Settings]:
         )
 
 
+SOCIAL_TABLES = ("social_digests", "social_content", "social_matches", "social_labels",
+                 "social_mentions", "social_keywords", "social_sources")  # fmt: skip
+
+
 @pytest.fixture
 async def sessions(social_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     db_engine = make_db_engine(social_settings.database_url)
     made = make_sessionmaker(db_engine)
     async with transaction(made) as session:  # each test starts from empty social tables
-        for table in ("social_content", "social_matches", "social_labels", "social_mentions",
-                      "social_keywords",
-                      "social_sources"):  # fmt: skip
+        for table in SOCIAL_TABLES:
             await session.execute(Mention.metadata.tables[table].delete())
     yield made
     await db_engine.dispose()
@@ -214,3 +225,77 @@ def publish(stand_in: StandIn, count: int, *, first_id: int = 186000000000000000
         )  # fmt: skip
         ids.append(post_id)
     return ids
+
+
+# --- publishing: the calendar's API with Publishing against the platforms stand-in ---
+START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # the injected clock starts here
+
+
+@dataclass
+class Moment:
+    """The publishing clock (and the stand-in's): a test moves `now`."""
+
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Desk:
+    client: httpx.AsyncClient
+    sessions: Sessions
+    settings: Settings
+    publishing: Publishing
+    clock: Moment
+    platforms: PlatformStandIn
+    app: FastAPI
+
+    def configure(self, **changes: Any) -> None:
+        """Settings changed for the API and the publishing alike."""
+        self.settings = self.settings.model_copy(update=changes)
+        self.app.state.settings = self.publishing.settings = self.settings
+
+    @property
+    def api(self) -> tuple[httpx.AsyncClient, Sessions, Settings]:
+        return self.client, self.sessions, self.settings
+
+    async def at(self, when: datetime) -> list[Any]:
+        self.clock.now = when
+        return await self.publishing.run_due(when)
+
+
+def build_publishing(
+    settings: Settings, sessions: Sessions, platforms: PlatformStandIn,
+    clock: Callable[[], datetime],
+    client: httpx.AsyncClient, *, job_store_url: str | None = None,
+) -> Publishing:  # fmt: skip
+    page = PagePublisher(base_url=platforms.url, page_id=platforms.graph.page_id,
+                         access_token=GRAPH_TOKEN, client=client)  # fmt: skip
+    line = SdkLineBroadcaster(host=platforms.url, access_token=LINE_TOKEN)
+    return Publishing(settings=settings, sessions=sessions, s3=make_minio(settings), page=page,
+                      line=line, clock=clock, job_store_url=job_store_url)  # fmt: skip
+
+
+@pytest.fixture
+async def desk(
+    social_settings: Settings, sessions: Sessions, platforms: PlatformStandIn
+) -> AsyncIterator[Desk]:
+    settings = social_settings.model_copy(update={"jwt_secret": SecretStr("p" * 32)})
+    clock = Moment()
+    platforms.clock = lambda: clock.now.timestamp()
+    async with httpx.AsyncClient(timeout=10) as graph_client:
+        publishing = build_publishing(settings, sessions, platforms, clock, graph_client)
+        app = FastAPI()
+        app.state.settings = settings
+        install_handlers(app)
+        app.include_router(social_router)
+        app.include_router(calendar_router.router)
+        app.include_router(calendar_router.digests)
+        app.dependency_overrides[services.sessions] = lambda: sessions
+        app.dependency_overrides[services.s3] = lambda: publishing.s3
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            made = Desk(client, sessions, settings, publishing, clock, platforms, app)
+            app.dependency_overrides[calendar_router.publishing] = lambda: made.publishing
+            yield made

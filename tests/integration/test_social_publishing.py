@@ -7,33 +7,23 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import text
 
-from callcenter import services
 from callcenter.config import Settings
-from callcenter.errors import install_handlers
-from callcenter.social import calendar_router
-from callcenter.social.line_broadcast import SdkLineBroadcaster
-from callcenter.social.page_publish import PagePublisher
-from callcenter.social.publishing import Publishing
-from callcenter.social.router import router as social_router
 from callcenter.social.standin_platforms import PlatformStandIn
 from callcenter.users.models import Role
-from recordings.storage import make_minio
 from tests.helpers import poll
 from tests.integration.social_support import (
-    GRAPH_TOKEN,
-    LINE_TOKEN,
+    START,
+    Desk,
     Sessions,
+    build_publishing,
+    desk,
     headers,
     platforms,
     sessions,
@@ -41,36 +31,7 @@ from tests.integration.social_support import (
 )
 
 pytestmark = pytest.mark.integration
-__all__ = ["platforms", "sessions", "social_settings"]  # fixtures used by name
-START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # the injected clock starts here
-
-
-@dataclass
-class Moment:
-    """The publishing clock (and the stand-in's): a test moves `now`."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class Desk:
-    client: httpx.AsyncClient
-    sessions: Sessions
-    settings: Settings
-    publishing: Publishing
-    clock: Moment
-    platforms: PlatformStandIn
-
-    @property
-    def api(self) -> tuple[httpx.AsyncClient, Sessions, Settings]:
-        return self.client, self.sessions, self.settings
-
-    async def at(self, when: datetime) -> list[Any]:
-        self.clock.now = when
-        return await self.publishing.run_due(when)
+__all__ = ["desk", "platforms", "sessions", "social_settings"]  # fixtures used by name
 
 
 def png(width: int = 2, height: int = 2) -> bytes:
@@ -84,41 +45,6 @@ def png(width: int = 2, height: int = 2) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
             + chunk(b"IEND", b""))  # fmt: skip
-
-
-def build_publishing(
-    settings: Settings, sessions: Sessions, platforms: PlatformStandIn,
-    clock: Callable[[], datetime],
-    client: httpx.AsyncClient, *, job_store_url: str | None = None,
-) -> Publishing:  # fmt: skip
-    page = PagePublisher(base_url=platforms.url, page_id=platforms.graph.page_id,
-                         access_token=GRAPH_TOKEN, client=client)  # fmt: skip
-    line = SdkLineBroadcaster(host=platforms.url, access_token=LINE_TOKEN)
-    return Publishing(settings=settings, sessions=sessions, s3=make_minio(settings), page=page,
-                      line=line, clock=clock, job_store_url=job_store_url)  # fmt: skip
-
-
-@pytest.fixture
-async def desk(
-    social_settings: Settings, sessions: Sessions, platforms: PlatformStandIn
-) -> AsyncIterator[Desk]:
-    settings = social_settings.model_copy(update={"jwt_secret": SecretStr("p" * 32)})
-    clock = Moment()
-    platforms.clock = lambda: clock.now.timestamp()
-    async with httpx.AsyncClient(timeout=10) as graph_client:
-        publishing = build_publishing(settings, sessions, platforms, clock, graph_client)
-        app = FastAPI()
-        app.state.settings = settings
-        install_handlers(app)
-        app.include_router(social_router)
-        app.include_router(calendar_router.router)
-        app.dependency_overrides[services.sessions] = lambda: sessions
-        app.dependency_overrides[services.s3] = lambda: publishing.s3
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            made = Desk(client, sessions, settings, publishing, clock, platforms)
-            app.dependency_overrides[calendar_router.publishing] = lambda: made.publishing
-            yield made
 
 
 CAL = "/api/v1/social/calendar"
