@@ -149,3 +149,49 @@ $("new-item").addEventListener("submit", async (event) => {
 $("prev").addEventListener("click", () => shift(-1));
 $("next").addEventListener("click", () => shift(1));
 load();
+
+// The weekly digest: the newest one, edited in place, then sent.
+let digest = null;
+
+async function loadDigest() {
+  try {
+    const list = await api("/api/v1/social/digests");
+    showDigest(list[0] || null);
+  } catch (e) { $("digest-state").textContent = `ผิดพลาด · error: ${e.message}`; }
+}
+
+function showDigest(d) {
+  digest = d;
+  const form = $("digest-form");
+  if (!d) { form.hidden = true; $("digest-state").textContent = "ยังไม่มีสรุป · no digest yet"; return; }
+  form.hidden = false;
+  for (const name of ["subject", "body", "line_text"]) form.elements[name].value = d[name];
+  const sent = d.status === "sent";
+  for (const field of form.elements) field.disabled = sent;
+  const state = sent ? `ส่งแล้ว · sent ${fmtTime(d.sent_at)}` : "ร่าง แก้ไขได้ · draft, editable";
+  $("digest-state").textContent = `สัปดาห์ · week of ${d.week_start}: ${state}${d.error ? ` — ${d.error}` : ""}`;
+}
+
+async function saveDigest() {
+  const f = $("digest-form").elements;
+  const body = {subject: f.subject.value, body: f.body.value, line_text: f.line_text.value};
+  showDigest(await api(`/api/v1/social/digests/${digest.id}`, {
+    method: "PATCH", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+  }));
+}
+
+$("digest-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try { await saveDigest(); } catch (e) { $("digest-state").textContent = `ผิดพลาด · error: ${e.message}`; }
+});
+document.querySelector("#digest-form .send").addEventListener("click", async () => {
+  try {
+    await saveDigest();
+    showDigest(await api(`/api/v1/social/digests/${digest.id}/send`, {method: "POST"}));
+  } catch (e) { $("digest-state").textContent = `ผิดพลาด · error: ${e.message}`; }
+});
+$("digest-build").addEventListener("click", async () => {
+  try { showDigest(await api("/api/v1/social/digests", {method: "POST"})); }
+  catch (e) { $("digest-state").textContent = `ผิดพลาด · error: ${e.message}`; }
+});
+loadDigest();

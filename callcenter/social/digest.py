@@ -211,6 +211,8 @@ async def send(
         raise DigestSent("This digest was sent already · ส่งสรุปนี้ไปแล้ว", digest_id=row.id)
     recipients = parse_recipients(settings.social_digest_recipients)
     errors: list[str] = []
+    if not recipients and line is None:
+        errors.append("no e-mail recipients (social_digest_recipients) and no LINE set up")
     emailed = list(row.emailed_to)
     if recipients and not emailed:
         mailer = Mailer(host=settings.smtp_host, port=settings.smtp_port,

@@ -4,10 +4,11 @@ month's targets show as bars."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import struct
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from callcenter.social.router import router as social_router
 from callcenter.users.models import Role
 from recordings.storage import make_minio
 from tests.integration import browser as web
+from tests.integration.smtp_support import Sink, running_sink, text
 from tests.integration.social_support import PHONE, Sessions, sessions, signed_in, social_settings
 
 pytestmark = [
@@ -37,12 +39,23 @@ __all__ = ["sessions", "social_settings"]  # fixtures used by name
 
 
 @pytest.fixture
-async def site(social_settings: Settings, sessions: Sessions) -> AsyncIterator[tuple[str, Any]]:
-    settings = social_settings.model_copy(update={"jwt_secret": SecretStr(secrets.token_hex(16))})
+def sink() -> Iterator[Sink]:
+    with running_sink() as server:
+        yield server
+
+
+@pytest.fixture
+async def site(
+    social_settings: Settings, sessions: Sessions, sink: Sink
+) -> AsyncIterator[tuple[str, Any]]:
+    settings = social_settings.model_copy(update={
+        "jwt_secret": SecretStr(secrets.token_hex(16)), "smtp_port": sink.port,
+        "social_digest_recipients": "pr@1212.example",
+    })  # fmt: skip
     app = FastAPI()
     app.state.settings = settings
     install_handlers(app)
-    for router in (pages.router, social_router, calendar_router.router):
+    for router in (pages.router, social_router, calendar_router.router, calendar_router.digests):
         app.include_router(router)
     app.mount("/static", pages.static_files(), name="static")
     app.dependency_overrides[services.sessions] = lambda: sessions
@@ -112,3 +125,25 @@ async def test_plan_attach_and_approve_on_a_phone(
         row = (await session.scalars(select(Content))).one()
     assert row.status == "approved" and row.channels == ["facebook"]
     assert row.asset_type == "image/png" and row.approved_by != row.created_by
+
+
+async def test_the_weekly_digest_is_edited_then_sent_from_a_phone(
+    site: tuple[str, Any], sessions: Sessions, sink: Sink
+) -> None:
+    async with web.chromium() as browser:
+        page = await signed_in(site, sessions, browser, Role.supervisor)
+        await page.goto(f"{site[0]}/social/calendar")
+        await expect(page.locator("#digest-state")).to_contain_text("no digest yet")
+        await page.locator("#digest-build").click()
+        form = page.locator("#digest-form")
+        await expect(form.locator('textarea[name="body"]')).to_have_value(
+            re.compile(r"^สรุปข่าวประจำสัปดาห์ .* 25\d\d")  # Buddhist Era year
+        )
+        await form.locator('input[name="subject"]').fill("สรุปภัยออนไลน์ · Online fraud this week")
+        await form.locator('textarea[name="body"]').fill("ข่าวสำคัญสัปดาห์นี้ · This week's news")
+        await form.locator("button.send").click()
+        await expect(page.locator("#digest-state")).to_contain_text("ส่งแล้ว · sent")
+        await expect(form.locator('textarea[name="body"]')).to_be_disabled()
+    [(to, mail)] = sink.messages
+    assert to == ["pr@1212.example"] and mail["Subject"] == "สรุปภัยออนไลน์ · Online fraud this week"
+    assert text(mail).strip() == "ข่าวสำคัญสัปดาห์นี้ · This week's news"
