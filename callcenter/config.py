@@ -205,6 +205,9 @@ class Settings(BaseSettings):
     social_digest_recipients: str = ""  # the weekly digest's e-mail addresses, comma-separated
     social_digest_news: int = 8  # news articles in a digest
     social_digest_posts: int = 10  # most engaging posts in a digest (e-mail only)
+    # The monthly publishing report: built on the 10th at 10:00 for the month before.
+    social_report_langs: str = "th"  # comma-separated; "th,en" builds both
+    social_report_recipients: str = ""  # e-mailed to these (empty: listed only)
     social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
     social_http_timeout_s: float = 20.0
     # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the

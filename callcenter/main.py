@@ -63,6 +63,7 @@ from callcenter.social import poller as social_poller
 from callcenter.social import publishing as social_publishing
 from callcenter.social import spikes as social_spikes
 from callcenter.social.calendar_router import digests as social_digests_router
+from callcenter.social.calendar_router import reports as social_reports_router
 from callcenter.social.calendar_router import router as social_calendar_router
 from callcenter.social.router import router as social_router
 from callcenter.staffing.board import StaffingBoard
@@ -261,6 +262,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(social_router)
     app.include_router(social_calendar_router)
     app.include_router(social_digests_router)
+    app.include_router(social_reports_router)
     app.include_router(reports_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())

@@ -1,22 +1,26 @@
 """`/api/v1/social/calendar`: the content calendar (supervisors and admins draft; a supervisor
 other than the author approves), its files in S3, and the results fetched back;
-`/api/v1/social/digests`: the weekly news digest (built, edited, sent)."""
+`/api/v1/social/digests`: the weekly news digest (built, edited, sent);
+`/api/v1/social/reports`: the monthly publishing reports (built when due or on request)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from callcenter.db import transaction
-from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, errors
+from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, NotFound, errors
 from callcenter.services import S3Dep, ServicesDep, SessionsDep, SettingsDep
-from callcenter.social import assets, digest
+from callcenter.social import assets, digest, report
 from callcenter.social import calendar as cal
 from callcenter.social.errors import AssetRefused
+from callcenter.social.models import PublishingReport
 from callcenter.social.publishing import Publishing
 from callcenter.users.deps import require_roles
 from callcenter.users.models import Role, User
@@ -210,3 +214,57 @@ async def send_digest(
     line = publisher.line if publisher is not None else None
     return await digest.send(sessions=sessions, settings=settings, digest_id=digest_id,
                              user=user, now=_now(), line=line)  # fmt: skip
+
+
+reports = APIRouter(
+    prefix="/api/v1/social/reports", tags=["social"], responses=errors(*SIGNED_IN, *CHANGES)
+)
+Lang = Annotated[str, Query(pattern="^(th|en)$")]
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    month: str
+    lang: str
+    revision: int
+    trigger: str
+    files: list[dict[str, Any]]
+    built_at: datetime
+    built_by: str
+    emailed_at: datetime | None
+
+
+@reports.get("", response_model=list[ReportOut])
+async def list_reports(_: Desk, sessions: SessionsDep) -> Any:
+    async with sessions() as session:
+        stmt = select(PublishingReport).order_by(PublishingReport.id.desc()).limit(50)
+        return (await session.scalars(stmt)).all()
+
+
+@reports.post("", response_model=ReportOut, status_code=status.HTTP_201_CREATED)
+async def build_report(
+    user: Desk, sessions: SessionsDep, settings: SettingsDep, s3: S3Dep, month: Month = None,
+    lang: Lang = "th",
+) -> Any:  # fmt: skip
+    """Build a month's publishing report now (default: last month), Thai or English."""
+    name = month or report.previous_month(_now())
+    return await report.build(sessions=sessions, settings=settings, s3=s3, month=name, lang=lang,
+                              now=_now(), trigger="request", by=user.username)  # fmt: skip
+
+
+@reports.get("/{report_id}/files/{name}", response_model=None)
+async def report_file(
+    report_id: Id4, name: Annotated[str, Path(max_length=120)], _: Desk, sessions: SessionsDep,
+    settings: SettingsDep, s3: S3Dep,
+) -> Response:  # fmt: skip
+    async with sessions() as session:
+        row = await session.get(PublishingReport, report_id)
+    found = next((f for f in (row.files if row else []) if f["name"] == name), None)
+    if found is None:
+        raise NotFound("No such report file · ไม่พบไฟล์รายงาน", report_id=report_id, name=name)
+    data = await asyncio.to_thread(assets.get, s3, settings, found["key"])
+    disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+    return Response(content=data, media_type=found["content_type"],
+                    headers={"Content-Disposition": disposition})  # fmt: skip

@@ -211,3 +211,20 @@ class Digest(Base):
     emailed_to: Mapped[list[str]] = mapped_column(JSONB, default=list)
     line_request_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class PublishingReport(Base):
+    """A monthly publishing report built (PowerPoint and Excel in S3), one row a revision."""
+
+    __tablename__ = "social_reports"
+    __table_args__ = (UniqueConstraint("month", "lang", "revision", name="uq_social_reports"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM (Asia/Bangkok)
+    lang: Mapped[str] = mapped_column(String(2))
+    revision: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(16))  # 'schedule' or 'request'
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    built_by: Mapped[str] = mapped_column(String(64), default="")
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,8 @@ Results (`fetch_results(now)`): reach, reactions and shares of what went out lat
 
 APScheduler (persistent job store `social_jobs`, like the report packs') wakes the round at
 each approved item's time and every `social_publish_check_s`; it fetches results every
-`social_results_s` and builds last week's digest draft on Mondays at 08:00. A wake-up
+`social_results_s`, builds last week's digest draft on Mondays at 08:00 and last month's
+publishing report on the 10th at 10:00 (each round checks it is there). A wake-up
 missed while the service was down runs at once. The clock is injected: tests move it.
 """
 
@@ -33,9 +34,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
-from callcenter.social import assets, digest
+from callcenter.social import assets, digest, report
 from callcenter.social.line_broadcast import BroadcastError, LineBroadcaster, SdkLineBroadcaster
-from callcenter.social.models import AuditEntry, Content
+from callcenter.social.models import AuditEntry, Content, PublishingReport
 from callcenter.social.page_publish import (
     SCHEDULE_MAX_S,
     SCHEDULE_MIN_S,
@@ -111,6 +112,8 @@ class Publishing:
         self._scheduler.add_job(TARGET, trigger="interval", seconds=s.social_results_s,
                                 args=[self._key, "results"], id="social-results",
                                 replace_existing=True)  # fmt: skip
+        self._scheduler.add_job(TARGET, trigger="cron", day=10, hour=10, args=[self._key],
+                                id="social-report", replace_existing=True)  # fmt: skip
         self._scheduler.add_job(TARGET, trigger="cron", day_of_week="mon", hour=8,
                                 args=[self._key, "digest"], id="social-digest",
                                 replace_existing=True)  # fmt: skip
@@ -158,6 +161,7 @@ class Publishing:
             self._wake.clear()
             try:
                 await self.run_due(self.clock())
+                await self.reports_due(self.clock())
                 if self._results_due:
                     self._results_due = False
                     await self.fetch_results(self.clock())
@@ -252,6 +256,18 @@ class Publishing:
         placed = await self.page.place(kind=row.kind, message=row.body, title=row.title,
                                        asset=asset, at=at)  # fmt: skip
         row.facebook_id, row.facebook_post_id = placed.id, placed.post_id
+
+    async def reports_due(self, now: datetime) -> list[PublishingReport]:
+        """Last month's publishing report once due (the 10th, 10:00), built once, e-mailed."""
+        built = await report.due(sessions=self.sessions, settings=self.settings, s3=self.s3,
+                                 now=now)  # fmt: skip
+        for row in built:
+            try:
+                await report.mail(sessions=self.sessions, settings=self.settings, s3=self.s3,
+                                  row=row, now=now)  # fmt: skip
+            except OSError:
+                log.exception("publishing report e-mail not sent")
+        return built
 
     async def fetch_results(self, now: datetime) -> int:
         """Reach, reactions and shares of what went out to Facebook in the last days."""

@@ -61,8 +61,10 @@ def social_settings() -> Iterator[Settings]:
         )
 
 
-SOCIAL_TABLES = ("social_digests", "social_content", "social_matches", "social_labels",
-                 "social_mentions", "social_keywords", "social_sources")  # fmt: skip
+SOCIAL_TABLES = (
+    "social_reports", "social_digests", "social_content", "social_matches", "social_labels",
+    "social_mentions", "social_keywords", "social_sources",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -292,6 +294,7 @@ async def desk(
         app.include_router(social_router)
         app.include_router(calendar_router.router)
         app.include_router(calendar_router.digests)
+        app.include_router(calendar_router.reports)
         app.dependency_overrides[services.sessions] = lambda: sessions
         app.dependency_overrides[services.s3] = lambda: publishing.s3
         transport = httpx.ASGITransport(app=app)
