@@ -151,3 +151,34 @@ async def test_agents_get_a_forbidden_page(site: tuple[str, Any], sessions: Sess
         response = await page.goto(f"{site[0]}/social")
         assert response is not None and response.status == 403
         await expect(page.locator("h1")).to_contain_text("ไม่มีสิทธิ์")
+
+
+async def test_the_province_map_draws_thailand_offline_and_narrows_to_a_province(
+    site: tuple[str, Any], sessions: Sessions
+) -> None:
+    url = site[0]
+    async with web.chromium() as browser:
+        page = await signed_in(site, sessions, browser, Role.supervisor)
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
+        await page.goto(f"{url}/social")
+        shapes = page.locator("#map svg path")
+        await expect(shapes).to_have_count(77)  # every province, from the shipped outlines
+        chiang_mai = page.locator('#map path[data-province="Chiang Mai"]')
+        await expect(chiang_mai).to_have_attribute("data-count", "1")
+        await expect(chiang_mai).to_have_class("located")
+        await expect(page.locator("#map path.located")).to_have_count(1)
+        box = await page.locator("#map svg").bounding_box()
+        assert box is not None and 200 < box["width"] <= PHONE["width"]
+        assert box["height"] > box["width"]  # Thailand is tall: the outline is drawn true
+        width = await page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"], width
+
+        await chiang_mai.dispatch_event("click")
+        await expect(page.locator("#picked")).to_contain_text("เชียงใหม่ · Chiang Mai")
+        cards = page.locator("#mentions li.mention")
+        await expect(cards).to_have_count(1)
+        await expect(cards.first).to_contain_text("@nid")
+        await page.locator("#picked button").click()
+        await expect(cards).to_have_count(4)
+    assert outside == []  # no tiles, nothing fetched from elsewhere
