@@ -10,10 +10,12 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -76,7 +78,7 @@ class Mention(Base):
     quotes: Mapped[int] = mapped_column(Integer, default=0)
     province: Mapped[str | None] = mapped_column(String(64))  # English name, when located
     sentiment: Mapped[str] = mapped_column(String(16))
-    sentiment_by: Mapped[str] = mapped_column(String(16))  # 'rules', 'vader' or 'staff'
+    sentiment_by: Mapped[str] = mapped_column(String(16))  # 'rules', 'vader', 'model' or 'staff'
     sentiment_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 
@@ -228,3 +230,20 @@ class PublishingReport(Base):
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     built_by: Mapped[str] = mapped_column(String(64), default="")
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SentimentModel(Base):
+    """A Thai sentiment model trained from staff's labels, with how it did on the held-out
+    set against the lexicon; the newest `active` one classifies Thai mentions."""
+
+    __tablename__ = "social_models"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    labels: Mapped[int] = mapped_column(Integer)  # staff labels it learned from
+    heldout: Mapped[int] = mapped_column(Integer)  # mentions it was measured on
+    accuracy: Mapped[float] = mapped_column(Float)
+    lexicon_accuracy: Mapped[float] = mapped_column(Float)
+    confusion: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)  # the fitted scikit-learn pipeline
