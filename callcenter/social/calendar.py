@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,14 +36,14 @@ class ContentIn(InputModel):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=5000)
     channels: list[ChannelName] = Field(default=["facebook", "line"], min_length=1, max_length=2)
-    planned_at: datetime = Field(description="when it goes out; ISO time with its offset")
+    planned_at: AwareDatetime = Field(description="when it goes out; ISO time with its offset")
 
 
 class ContentUpdate(InputModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body: str | None = Field(default=None, min_length=1, max_length=5000)
     channels: list[ChannelName] | None = Field(default=None, min_length=1, max_length=2)
-    planned_at: datetime | None = None
+    planned_at: AwareDatetime | None = None
 
 
 class ContentOut(BaseModel):

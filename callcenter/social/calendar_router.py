@@ -115,8 +115,12 @@ async def delete(
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The file's bytes; its Content-Type says what it is",
-        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ASSET_TYPES},
+        "description": "The file's bytes; its Content-Type says what it is (one of these; "
+        "application/octet-stream and any other type is refused)",
+        "content": {
+            t: {"schema": {"type": "string", "format": "binary"}}
+            for t in ("application/octet-stream", *sorted(ASSET_TYPES))
+        },
     }
 }
 
