@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -38,6 +41,7 @@ from callcenter.users.models import Role
 from callcenter.users.schemas import UserCreate
 from recordings.storage import make_minio
 from tests.integration.conftest import own_database
+from tests.integration.smtp_support import Sink, running_sink
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "social" / "feeds"
 Sessions = async_sessionmaker[AsyncSession]
@@ -137,6 +141,26 @@ async def headers(api: tuple[httpx.AsyncClient, Sessions, Settings], role: Role)
 
 
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    """A real SMTP server on 127.0.0.1 keeping what it is sent (digests, reports)."""
+    with running_sink() as server:
+        yield server
+
+
+async def social_command(settings: Settings, *args: str) -> tuple[int, str]:
+    """`callcenter social ARGS` in a process of its own on the test's database: exit code
+    and what it printed (stdout then stderr)."""
+    env = {**os.environ, "CALLCENTER_DATABASE_URL": settings.database_url}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "callcenter", "social", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=300)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode() + err.decode()
 
 
 async def signed_in(site: tuple[str, Any], sessions: Sessions, browser: Any, role: Role) -> Any:

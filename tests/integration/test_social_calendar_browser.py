@@ -8,7 +8,7 @@ import re
 import secrets
 import struct
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +28,21 @@ from callcenter.social.router import router as social_router
 from callcenter.users.models import Role
 from recordings.storage import make_minio
 from tests.integration import browser as web
-from tests.integration.smtp_support import Sink, running_sink, text
-from tests.integration.social_support import PHONE, Sessions, sessions, signed_in, social_settings
+from tests.integration.smtp_support import Sink, text
+from tests.integration.social_support import (
+    PHONE,
+    Sessions,
+    sessions,
+    signed_in,
+    sink,
+    social_settings,
+)
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not web.chromium_available(), reason=web.MISSING),
 ]
-__all__ = ["sessions", "social_settings"]  # fixtures used by name
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with running_sink() as server:
-        yield server
+__all__ = ["sessions", "sink", "social_settings"]  # fixtures used by name
 
 
 @pytest.fixture

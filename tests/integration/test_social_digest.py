@@ -5,7 +5,6 @@ Monday job's draft."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from callcenter.db import transaction
 from callcenter.social import digest, ingest
 from callcenter.social.connectors import Found
 from callcenter.users.models import Role
-from tests.integration.smtp_support import Sink, running_sink, text
+from tests.integration.smtp_support import Sink, text
 from tests.integration.social_support import (
     Desk,
     add_keyword,
@@ -22,11 +21,12 @@ from tests.integration.social_support import (
     headers,
     platforms,
     sessions,
+    sink,
     social_settings,
 )
 
 pytestmark = pytest.mark.integration
-__all__ = ["desk", "platforms", "sessions", "social_settings"]  # fixtures used by name
+__all__ = ["desk", "platforms", "sessions", "sink", "social_settings"]  # fixtures used by name
 WEEK = date(2026, 11, 30)  # a Monday
 DIGESTS = "/api/v1/social/digests"
 
@@ -51,12 +51,6 @@ SEED = [
     found(6, "youtube", "คลิปนี้ดีมาก เตือนเรื่องมิจฉาชีพ", 5, author="@viewer", likes=5),
     found(7, "x", "แก๊ง 1212 ปลอม สัปดาห์ก่อน", -2, likes=999),  # the week before
 ]
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with running_sink() as server:
-        yield server
 
 
 async def seeded(desk: Desk, sink: Sink) -> None:

@@ -4,11 +4,8 @@ Thai mentions only when it does better; too few labels is a clear refusal."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-import os
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,7 +19,7 @@ from callcenter.db import transaction
 from callcenter.social import ingest, model
 from callcenter.social.connectors import Found
 from callcenter.social.models import Label, Mention
-from tests.integration.social_support import Sessions, sessions, social_settings
+from tests.integration.social_support import Sessions, sessions, social_command, social_settings
 
 pytestmark = pytest.mark.integration
 __all__ = ["sessions", "social_settings"]  # fixtures used by name
@@ -81,14 +78,7 @@ async def corrected(sessions: Sessions, labelled: list[tuple[str, str]]) -> None
 
 
 async def run(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {**os.environ, "CALLCENTER_DATABASE_URL": settings.database_url}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "callcenter", "social", "train", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=300)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode() + err.decode()
+    return await social_command(settings, "train", *args)
 
 
 async def test_a_model_that_beats_the_lexicon_classifies_new_thai_mentions(

@@ -5,7 +5,6 @@ PowerPoint and Excel files; Thai with Buddhist Era dates, English on request."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,18 +15,19 @@ from pptx import Presentation
 from callcenter.db import transaction
 from callcenter.social.models import Content
 from callcenter.users.models import Role
-from tests.integration.smtp_support import Sink, running_sink
+from tests.integration.smtp_support import Sink
 from tests.integration.social_support import (
     Desk,
     desk,
     headers,
     platforms,
     sessions,
+    sink,
     social_settings,
 )
 
 pytestmark = pytest.mark.integration
-__all__ = ["desk", "platforms", "sessions", "social_settings"]  # fixtures used by name
+__all__ = ["desk", "platforms", "sessions", "sink", "social_settings"]  # fixtures used by name
 NOV = datetime(2026, 11, 3, 3, 0, tzinfo=UTC)
 DUE = datetime(2026, 12, 10, 3, 0, tzinfo=UTC)  # 10 December, 10:00 in Bangkok
 # (day offset, kind, title, status, reach, reactions, shares)
@@ -40,12 +40,6 @@ ITEMS = [
     (22, "post", "ภัยโรแมนซ์สแกม", "failed", None, None, None),
     (33, "post", "ธันวาคม: ของขวัญปลอม", "approved", None, None, None),  # next month
 ]
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with running_sink() as server:
-        yield server
 
 
 async def seed(desk: Desk) -> None:
