@@ -308,10 +308,15 @@ def now() -> datetime:
 
 
 def build(
-    *, settings: Settings, sessions: async_sessionmaker[AsyncSession], s3: Minio
+    *,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    s3: Minio,
+    line: LineBroadcaster | None = None,
 ) -> Publishing:
-    """From the settings: the Page when social_page_id is set, LINE when social_line_token is;
-    a channel that is not set up fails the items meant for it (with that said)."""
+    """From the settings: the Page when social_page_id is set, LINE when social_line_token is
+    (or `line`: the chat desk's broadcast path, once it has one); a channel that is not set
+    up fails the items meant for it (with that said)."""
     client = httpx.AsyncClient(timeout=settings.social_http_timeout_s)
     page = None
     if settings.social_page_id:
@@ -319,8 +324,7 @@ def build(
             base_url=settings.social_graph_url, page_id=settings.social_page_id, client=client,
             access_token=settings.social_facebook_token.get_secret_value(),
         )  # fmt: skip
-    line = None
-    if settings.social_line_token.get_secret_value():
+    if line is None and settings.social_line_token.get_secret_value():
         line = SdkLineBroadcaster(
             host=settings.social_line_url,
             access_token=settings.social_line_token.get_secret_value(),
