@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from callcenter.db import transaction
 from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, NotFound, errors
+from callcenter.reports.router import FILE
 from callcenter.services import S3Dep, ServicesDep, SessionsDep, SettingsDep
 from callcenter.social import assets, digest, report
 from callcenter.social import calendar as cal
@@ -31,7 +32,9 @@ router = APIRouter(
 )
 Desk = Annotated[User, Depends(require_roles(Role.supervisor))]  # and admins
 ASSET_TYPES = {"image/jpeg", "image/png", "image/gif", "video/mp4", "video/quicktime"}
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 2000 to 2099")
+]
 
 
 def publishing(parts: ServicesDep) -> Publishing | None:
@@ -154,7 +157,17 @@ async def put_asset(
                                 key=key, name=filename, content_type=kind, size=size)  # fmt: skip
 
 
-@router.get("/{content_id}/asset", response_model=None)
+ASSET_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The item's picture or video as uploaded",
+        "content": {
+            t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(ASSET_TYPES)
+        },  # fmt: skip
+    }
+}
+
+
+@router.get("/{content_id}/asset", response_model=None, responses=ASSET_FILE)
 async def get_asset(
     content_id: Id4, _: Desk, sessions: SessionsDep, settings: SettingsDep, s3: S3Dep
 ) -> Response:
@@ -163,7 +176,7 @@ async def get_asset(
     if not row.asset_key:
         raise AssetRefused("This item has no file · รายการนี้ไม่มีไฟล์")
     data = await asyncio.to_thread(assets.get, s3, settings, row.asset_key)
-    return Response(content=data, media_type=row.asset_type or "application/octet-stream")
+    return Response(content=data, media_type=row.asset_type)
 
 
 @router.post("/results", response_model=dict[str, int])
@@ -258,7 +271,7 @@ async def build_report(
                               now=_now(), trigger="request", by=user.username)  # fmt: skip
 
 
-@reports.get("/{report_id}/files/{name}", response_model=None)
+@reports.get("/{report_id}/files/{name}", response_model=None, responses=FILE)
 async def report_file(
     report_id: Id4, name: Annotated[str, Path(max_length=120)], _: Desk, sessions: SessionsDep,
     settings: SettingsDep, s3: S3Dep,
