@@ -162,7 +162,7 @@ ASSET_FILE: dict[int | str, dict[str, Any]] = {
         "description": "The item's picture or video as uploaded",
         "content": {
             t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(ASSET_TYPES)
-        },  # fmt: skip
+        },
     }
 }
 
