@@ -205,6 +205,31 @@ class Settings(BaseSettings):
     social_poll_s: float = 0.0
     social_x_bearer_token: SecretStr = SecretStr("")  # X API v2 app-only bearer token
     social_x_max_wait_s: float = 60.0  # wait this long for a rate-limit reset, else next round
+    # Facebook Graph (a Page access token of the centre's pages) and YouTube Data API v3 key.
+    social_facebook_token: SecretStr = SecretStr("")
+    social_youtube_key: SecretStr = SecretStr("")
+    social_graph_wait_s: float = 600.0  # Graph rate limit without a regain time in its headers
+    # Publishing (content calendar): the centre's Page, LINE broadcast, targets a month.
+    social_graph_url: str = "https://graph.facebook.com"
+    social_page_id: str = ""  # empty: no Facebook publishing
+    social_line_url: str = "https://api.line.me"
+    social_line_token: SecretStr = SecretStr("")  # empty: no LINE broadcast
+    social_assets_bucket: str = ""  # empty: s3_bucket, under social-assets/
+    social_asset_max_bytes: int = 200 * 1024 * 1024
+    social_posts_target: int = 6  # educational posts a month
+    social_videos_target: int = 1  # videos a month: at least this many ...
+    social_videos_most: int = 2  # ... and at most this many
+    social_publish: bool = True  # publish the calendar on schedule (off: nothing goes out)
+    social_publish_check_s: float = 300.0  # a publishing round this often (and at each due time)
+    social_publish_grace_s: float = 3600.0  # a post still not out this long after its time fails
+    social_results_s: float = 6 * 3600.0  # fetch reach, reactions and shares this often
+    social_results_days: int = 60  # ... of what was published in these last days
+    social_digest_recipients: str = ""  # the weekly digest's e-mail addresses, comma-separated
+    social_digest_news: int = 8  # news articles in a digest
+    social_digest_posts: int = 10  # most engaging posts in a digest (e-mail only)
+    # The monthly publishing report: built on the 10th at 10:00 for the month before.
+    social_report_langs: str = "th"  # comma-separated; "th,en" builds both
+    social_report_recipients: str = ""  # e-mailed to these (empty: listed only)
     social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
     social_http_timeout_s: float = 20.0
     # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the

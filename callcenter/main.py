@@ -61,7 +61,11 @@ from callcenter.reports.overdue import OverduePacks
 from callcenter.reports.router import router as reports_router
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
+from callcenter.social import publishing as social_publishing
 from callcenter.social import spikes as social_spikes
+from callcenter.social.calendar_router import digests as social_digests_router
+from callcenter.social.calendar_router import reports as social_reports_router
+from callcenter.social.calendar_router import router as social_calendar_router
 from callcenter.social.router import router as social_router
 from callcenter.staffing.board import StaffingBoard
 from callcenter.supervise.router import router as supervise_router
@@ -194,6 +198,7 @@ async def _build(settings: Settings) -> Services:
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
+        social_publishing=social_publishing.build(settings=settings, sessions=sessions, s3=s3),
         staffing=staffing,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
@@ -209,7 +214,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
-            parts.social_poller, parts.reports, parts.staffing,
+            parts.social_poller, parts.social_publishing, parts.reports, parts.staffing,
         ):  # fmt: skip
             if part is not None:
                 await part.start()
@@ -257,6 +262,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(supervise_router)
     app.include_router(alerts_router)
     app.include_router(social_router)
+    app.include_router(social_calendar_router)
+    app.include_router(social_digests_router)
+    app.include_router(social_reports_router)
     app.include_router(reports_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())
