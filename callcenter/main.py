@@ -33,6 +33,7 @@ from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
 from callcenter.chat.desk import ChatDesk
+from callcenter.chat.line_client import Outcome as LineOutcome
 from callcenter.chat.router import public as chat_public
 from callcenter.chat.router import router as chat_router
 from callcenter.chat.router import webhooks as chat_webhooks
@@ -66,6 +67,7 @@ from callcenter.social import spikes as social_spikes
 from callcenter.social.calendar_router import digests as social_digests_router
 from callcenter.social.calendar_router import reports as social_reports_router
 from callcenter.social.calendar_router import router as social_calendar_router
+from callcenter.social.line_broadcast import BroadcastError
 from callcenter.social.router import router as social_router
 from callcenter.staffing.board import StaffingBoard
 from callcenter.supervise.router import router as supervise_router
@@ -147,6 +149,27 @@ def _snapshot(topic: str, pops: ScreenPop, wallboard: Wallboard) -> dict[str, An
     return wallboard.snapshot(topic) if topic == WALLBOARD_TOPIC else {}
 
 
+class ChatLineBroadcaster:
+    """The social desk's LINE posts and digests through the chat desk's LINE client: one
+    official account, one client (social.line_broadcast.LineBroadcaster)."""
+
+    def __init__(self, desk: ChatDesk) -> None:
+        self._desk = desk
+
+    async def broadcast(self, text: str, image_url: str | None, *, retry_key: str) -> str:
+        result = await self._desk.line_broadcast(text, image_url, retry_key=retry_key)
+        if result.outcome is not LineOutcome.delivered:
+            raise BroadcastError(f"LINE broadcast: {result.outcome.value} {result.detail}")
+        return result.detail or "accepted"
+
+
+def _social_line(settings: Settings, chat: ChatDesk) -> ChatLineBroadcaster | None:
+    """The chat desk's LINE when it has an account (else the social desk's own, if set)."""
+    return (
+        ChatLineBroadcaster(chat) if settings.line_channel_access_token.get_secret_value() else None
+    )
+
+
 async def _build(settings: Settings) -> Services:
     """Every part of the service, wired; nothing started yet."""
     layout = centre.load(settings.conf_dir)
@@ -175,6 +198,7 @@ async def _build(settings: Settings) -> Services:
         rules=replace(report_sources.staffing_rules(settings), interval_min=15),
     )  # fmt: skip
     wallboard.add_section("staffing", staffing.section)
+    chat = ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
@@ -196,9 +220,11 @@ async def _build(settings: Settings) -> Services:
             layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
-        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3),
+        chat=chat,
         social_poller=social_poller.build(settings=settings, sessions=sessions),
-        social_publishing=social_publishing.build(settings=settings, sessions=sessions, s3=s3),
+        social_publishing=social_publishing.build(
+            settings=settings, sessions=sessions, s3=s3, line=_social_line(settings, chat)
+        ),
         staffing=staffing,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip

@@ -39,7 +39,7 @@ from callcenter.chat.errors import FilesUnavailable
 from callcenter.chat.facebook_client import FacebookClient
 from callcenter.chat.flows import FAQ_FILE, Flows, load_faq
 from callcenter.chat.journal import Rows, WebhookJournal
-from callcenter.chat.line_client import LineClient
+from callcenter.chat.line_client import LineClient, Result
 from callcenter.chat.line_events import Inbound
 from callcenter.chat.mailbox import EmailClient, ImapConfig, Mailbox, SmtpConfig
 from callcenter.chat.models import BroadcastStatus, Conversation, WebhookEvent
@@ -386,6 +386,16 @@ class ChatDesk:
             broadcast_id = b.id
         await self.schedule_broadcast(broadcast_id, when)
         return broadcast_id
+
+    async def line_broadcast(self, text: str, image_url: str | None, *, retry_key: str) -> Result:
+        """One broadcast sent at once through the desk's LINE client, for the social desk's
+        posts and digests (they keep their own schedule, retries and audit)."""
+        messages: list[dict[str, Any]] = [{"type": "text", "text": text[:5000]}]
+        if image_url:
+            messages.append(
+                {"type": "image", "originalContentUrl": image_url, "previewImageUrl": image_url}
+            )
+        return await self._line.broadcast(messages, retry_key=retry_key)
 
     async def apply_rich_menu(self) -> str:
         """The configured rich menu created, its picture uploaded, set as the default."""

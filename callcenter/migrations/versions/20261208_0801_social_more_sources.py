@@ -1,14 +1,14 @@
 """social_sources: Facebook Page and YouTube comment sources besides feeds and X
 
 Revision ID: 20261208_0801
-Revises: 20261207_0501
+Revises: 20261208_0705
 Create Date: 2026-12-08
 """
 
 from alembic import op
 
 revision = "20261208_0801"
-down_revision = "20261207_0501"
+down_revision = "20261208_0705"
 branch_labels = None
 depends_on = None
 OLD = "ck_social_sources_ck_social_sources_kind"  # as 20261207_0014 named it (convention twice)

@@ -2,7 +2,7 @@
 answered, as queue_log wrote them (the reports' logged-in time, pause by reason, occupancy)
 
 Revision ID: 20261208_0901
-Revises: 20261208_0705
+Revises: 20261208_0805
 Create Date: 2026-12-08
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261208_0901"
-down_revision = "20261208_0705"
+down_revision = "20261208_0805"
 branch_labels = None
 depends_on = None
 
