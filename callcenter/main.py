@@ -32,6 +32,7 @@ from callcenter.callbacks.router import router as callbacks_router
 from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
+from callcenter.chat.board import ChatBoard
 from callcenter.chat.desk import ChatDesk
 from callcenter.chat.line_client import Outcome as LineOutcome
 from callcenter.chat.router import public as chat_public
@@ -199,6 +200,8 @@ async def _build(settings: Settings) -> Services:
     )  # fmt: skip
     wallboard.add_section("staffing", staffing.section)
     chat = ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3)
+    chat_board = ChatBoard(sessions=sessions, sla_s=chat.sla_s, tz=config.tz)
+    wallboard.add_section("chat", chat_board.section)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
@@ -226,6 +229,7 @@ async def _build(settings: Settings) -> Services:
             settings=settings, sessions=sessions, s3=s3, line=_social_line(settings, chat)
         ),
         staffing=staffing,
+        chat_board=chat_board,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
 
@@ -241,6 +245,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
             parts.social_poller, parts.social_publishing, parts.reports, parts.staffing,
+            parts.chat_board,
         ):  # fmt: skip
             if part is not None:
                 await part.start()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from callcenter.ami.client import AmiClient
     from callcenter.ami.store import EventWriter
     from callcenter.callbacks.wiring import Callbacks
+    from callcenter.chat.board import ChatBoard
     from callcenter.chat.desk import ChatDesk
     from callcenter.desk.screenpop import ScreenPop
     from callcenter.live.pipeline import LivePipeline
@@ -79,6 +80,7 @@ class Services:
     social_publishing: Publishing | None = None  # the content calendar goes out on time
     reports: PackScheduler | None = None  # report packs: built when due, listed, rebuilt
     staffing: StaffingBoard | None = None  # the wallboard's staffing line (Erlang C)
+    chat_board: ChatBoard | None = None  # the wallboard's chat line (chat-v1 today)
 
 
 def app_settings(conn: HTTPConnection) -> Settings:

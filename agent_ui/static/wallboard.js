@@ -193,6 +193,7 @@ function paintGrid(agents) {
 function tick() {
   paintCallbacks(board.callbacks);
   paintStaffing(board.staffing, board.centre);
+  paintChat(board.chat);
   const now = Date.now() / 1000 + clockOffset;
   for (const li of document.querySelectorAll(".calls li")) {
     li.querySelector(".wait").textContent = fmtSec(Math.max(0, now - parseFloat(li.dataset.entered)));
@@ -338,13 +339,30 @@ function paintStaffing(st, centre) {
   el.dataset.available = available;
 }
 
+// Today's chat desk (chat-v1): the share answered within each channel's first-reply SLA,
+// chats waiting for an admin; red under 90 %, hidden on a day without chats.
+function paintChat(chat) {
+  const el = document.getElementById("chat");
+  if (!el) return;
+  el.hidden = !chat;
+  if (!chat) return;
+  const t = chat.total;
+  const sl = t.chat_sl_pct;
+  el.className = `pill ${sl === null ? "unknown" : sl >= 90 ? "ok" : "bad"}`;
+  const per = Object.entries(chat.channels).map(([c, f]) => `${c} ${f.chat_offered}`).join(" · ");
+  el.textContent = `แชต · chat ${t.chat_offered} (${per}): ทันเวลา in SLA ${sl === null ? "–" : sl + " %"} · รอ waiting ${t.chat_waiting}`;
+  el.dataset.offered = t.chat_offered;
+  el.dataset.sl = sl ?? "";
+  el.dataset.waiting = t.chat_waiting;
+}
+
 function apply(message) {
   if (message.type === "snapshot") {
     board = {...message.data};
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons", "staffing"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons", "staffing", "chat"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;
