@@ -29,8 +29,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_ROUTES = (
-    re.compile(r"/api/v1/cases/[^/]+/attachments"),
-    re.compile(r"/api/v1/social/calendar/[^/]+/asset"),  # the content calendar's files
+    (re.compile(r"/api/v1/cases/[^/]+/attachments"), "attachment"),
+    (re.compile(r"/api/v1/social/calendar/[^/]+/asset"), "asset"),  # posts' pictures, videos
 )
 # Slack over the attachment limit so the route itself answers `attachment_too_large`.
 UPLOAD_SLACK_BYTES = 64 * 1024
@@ -77,12 +77,16 @@ class Guards:
         app: ASGIApp,
         *,
         upload_max: int,
+        asset_max: int | None = None,
         json_max: int = JSON_MAX_BYTES,
         csp: str = "",
         trusted_proxies: Iterable[str] = (),
     ) -> None:
         self.app, self.json_max, self.csp = app, json_max, (csp or page_policy()).encode()
-        self.upload_max = upload_max + UPLOAD_SLACK_BYTES
+        self.limits = {  # each upload route's own cap (the content calendar's videos are big)
+            "attachment": upload_max + UPLOAD_SLACK_BYTES,
+            "asset": (upload_max if asset_max is None else asset_max) + UPLOAD_SLACK_BYTES,
+        }
         self.trusted = [ip_network(p, strict=False) for p in trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -106,8 +110,10 @@ class Guards:
         await self.app(scope, _capped(receive, limit), self._with_headers(send))
 
     def _limit(self, path: str) -> int:
-        upload = any(r.fullmatch(path) for r in UPLOAD_ROUTES)
-        return self.upload_max if upload else self.json_max
+        for route, kind in UPLOAD_ROUTES:
+            if route.fullmatch(path):
+                return self.limits[kind]
+        return self.json_max
 
     def _with_headers(self, send: Send) -> Send:
         csp = self.csp

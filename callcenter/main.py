@@ -276,7 +276,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     csp = page_policy(connect=desk_service.ws_url(app.state.settings))
     upload_max = app.state.settings.case_attachment_max_bytes
     proxies = app.state.settings.trusted_proxies
-    app.add_middleware(Guards, upload_max=upload_max, csp=csp, trusted_proxies=proxies)
+    app.add_middleware(
+        Guards, upload_max=upload_max, asset_max=app.state.settings.social_asset_max_bytes,
+        csp=csp, trusted_proxies=proxies,
+    )  # fmt: skip
     app.include_router(health_router)
     app.include_router(users_router)
     app.include_router(kpi_router)

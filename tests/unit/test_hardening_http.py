@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -164,3 +164,25 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(
     peer: str, header: str | None, trusted: list[Any], client: str
 ) -> None:
     assert forwarded_for(peer, header, trusted) == client
+
+
+async def test_each_upload_route_has_its_own_cap() -> None:
+    """A 12 MB video for the content calendar gets through; a 12 MB case attachment is
+    refused at the door (10 MB), before the route reads it."""
+    inner = FastAPI()
+    install_handlers(inner)
+
+    @inner.put("/api/v1/social/calendar/{item}/asset")
+    @inner.post("/api/v1/cases/{case}/attachments")
+    async def upload(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    mb = 1024 * 1024
+    guarded = Guards(inner, upload_max=10 * mb, asset_max=200 * mb)
+    video = b"\0" * (12 * mb)
+    transport = httpx.ASGITransport(app=guarded)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        ok = await c.put("/api/v1/social/calendar/7/asset", content=video)
+        refused = await c.post("/api/v1/cases/7/attachments", content=video)
+    assert (ok.status_code, ok.json()) == (200, {"bytes": 12 * mb})
+    assert (refused.status_code, refused.json()["error_id"]) == (413, "body_too_large")
