@@ -362,3 +362,32 @@ def test_a_conf_dir_with_only_its_centre_runs_the_shipped_menu(
     config = ivrconf.load(tmp_path, layout)
     assert config.menus["main"].options["1"].target == "online-shopping"
     assert "welcome" in config.catalogue.prompts
+
+
+def test_the_carrier_trunk_defaults_to_loopback_with_rfc4733(config: ivrconf.IvrConfig) -> None:
+    trunk = config.trunk
+    assert (trunk.name, trunk.match, trunk.dtmf_mode, trunk.numbers) == (
+        "carrier", ("127.0.0.1",), "rfc4733", ("1212",),
+    )  # fmt: skip
+    assert "ulaw" in trunk.codecs
+
+
+@pytest.mark.parametrize(
+    ("trunk", "message"),
+    [
+        ('codecs = ["mp3"]', "codecs ['mp3'] unknown"),
+        ('dtmf_mode = "loud"', "dtmf_mode 'loud'"),
+        ('numbers = ["12 12"]', "number '12 12'"),
+        ("match = []", "match must be a non-empty list"),
+        ('match = ["a b"]', "match 'a b'"),
+        ('name = "agent01"', "not an agent's id"),
+        ("port = 5060", "unknown keys ['port']"),
+    ],
+)
+def test_a_bad_trunk_is_refused(
+    tmp_path: Path, layout: centre.Centre, trunk: str, message: str
+) -> None:
+    toml = f'[trunk]\n{trunk}\n[menus.main]\nprompt = "main-menu"\n'
+    with pytest.raises(ValueError, match=r"\[trunk\]") as err:
+        ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert message in str(err.value)

@@ -1,0 +1,137 @@
+"""Real SIP calls in: SIPp callers on the carrier trunk (pjsip.conf, ivr.toml [trunk]) dial 1212,
+key the menu with RFC 4733 DTMF and wait, through the real Asterisk into the service's IVR and
+the queues; the stored records and the kpi figures agree with Asterisk's queue_log."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from ari_app.client import AriEvent
+from callcenter.ami.client import AmiClient
+from callcenter.config import Settings
+from callcenter.simulate.agents import SimAgents
+from tests.helpers import is_subsequence, poll
+from tests.integration.conftest import own_database
+from tests.integration.ivr_support import (
+    ami_language,
+    ari_events_of,
+    ivr_service,
+    joined_queue,
+    of_channel,
+    prompts_played,
+)
+from tests.integration.kpi_support import kpi_cli, settle, window
+from tests.integration.sipp_support import ami_events_of, call, stasis_channel, stored_call
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def fresh(settings: Settings) -> Iterator[Settings]:
+    """A database of its own: the kpi figures are this module's calls only."""
+    with own_database(settings, "callcenter_sipp") as own:
+        yield own
+
+
+@pytest.fixture(scope="module")
+async def ivr_app(
+    fresh: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    async with ivr_service(fresh, tmp_path_factory.mktemp("sipp-conf")) as application:
+        yield application
+
+
+@pytest.fixture
+async def ari_events(ivr_app: FastAPI) -> AsyncIterator[list[AriEvent]]:
+    async with ari_events_of(ivr_app) as seen:
+        yield seen
+
+
+async def _answered_by_one_agent(
+    app: FastAPI, sim_ami: AmiClient, queue: str, scenario: str, workdir: Path
+) -> tuple[str, str, float, float]:
+    """One SIPp call with one simulated agent in `queue`: the caller's number, the agent, and
+    the period of the call (for the kpi)."""
+    agents = SimAgents(ami=sim_ami, queue=queue)
+    (agent,) = await agents.ensure(1)
+    start = window()
+    try:
+        number, _ = await call(app, scenario, workdir)
+    finally:
+        await agents.logout_all()
+    return number, agent, start, window() + 1
+
+
+async def test_thai_caller_chooses_online_shopping_and_is_answered(
+    ivr_app: FastAPI, fresh: Settings, sim_ami: AmiClient, ari_events: list[AriEvent],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = ivr_app
+    number, agent, start, end = await _answered_by_one_agent(
+        app, sim_ami, "online-shopping", "thai-online-shopping.xml", tmp_path
+    )
+    uid = stasis_channel(ari_events, number)
+    # Key 1 during the welcome: straight to the queue, in Thai.
+    assert prompts_played(ari_events, uid)[:1] == ["th/welcome"]
+    assert await joined_queue(app, uid) == "online-shopping"
+    record = await stored_call(app, uid)
+    assert (record["queue"], record["caller"], record["outcome"]) == (
+        "online-shopping", number, "answered",
+    )  # fmt: skip
+    assert record["agent"] == agent
+    wanted = ["QueueCallerJoin", "AgentConnect", "AgentComplete"]
+
+    async def stored_in_order() -> bool:
+        return is_subsequence(wanted, await ami_events_of(app, uid))
+
+    await poll(stored_in_order, timeout_s=20, what="the call's AMI events stored")
+    await settle(app, fresh, start, end, "online-shopping")
+    assert kpi_cli(fresh, start, end, "online-shopping")["answered"] == 1
+
+
+async def test_english_caller_reaches_cyber_threats_in_english(
+    ivr_app: FastAPI, fresh: Settings, sim_ami: AmiClient, ari_events: list[AriEvent],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = ivr_app
+    number, _, start, end = await _answered_by_one_agent(
+        app, sim_ami, "cyber-threats", "english-cyber-threats.xml", tmp_path
+    )
+    uid = stasis_channel(ari_events, number)
+    assert prompts_played(ari_events, uid)[:3] == ["th/welcome", "th/language", "en/main-menu"]
+    assert await joined_queue(app, uid) == "cyber-threats"
+    assert await ami_language(app, uid) == "en", "the agent's screen pop says English"
+    assert (await stored_call(app, uid))["outcome"] == "answered"
+    await settle(app, fresh, start, end, "cyber-threats")
+
+
+async def test_no_input_goes_to_the_general_queue(
+    ivr_app: FastAPI, fresh: Settings, sim_ami: AmiClient, ari_events: list[AriEvent],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = ivr_app
+    number, _, start, end = await _answered_by_one_agent(
+        app, sim_ami, "general-enquiries", "no-input.xml", tmp_path
+    )
+    uid = stasis_channel(ari_events, number)
+    assert prompts_played(ari_events, uid) == [
+        "th/welcome", "th/language", "th/main-menu", "th/invalid", "th/main-menu",
+    ]  # fmt: skip
+    assert await joined_queue(app, uid) == "general-enquiries"
+    assert (await stored_call(app, uid))["outcome"] == "answered"
+    await settle(app, fresh, start, end, "general-enquiries")
+
+
+async def test_caller_hangs_up_in_the_ivr(
+    ivr_app: FastAPI, fresh: Settings, ari_events: list[AriEvent], tmp_path: Path
+) -> None:
+    app = ivr_app
+    number, _ = await call(app, "hangup-in-ivr.xml", tmp_path)
+    uid = stasis_channel(ari_events, number)
+    assert of_channel(ari_events, uid, "StasisEnd"), "the IVR let the channel go"
+    assert "QueueCallerJoin" not in await ami_events_of(app, uid)
+    assert app.state.services.ivr.waiting == 0
