@@ -112,6 +112,20 @@ class Trunk:
 
 
 @dataclass(frozen=True)
+class QueuePrompts:
+    """What a caller waiting in one queue hears (queues.conf, rendered by `stack up`):
+    `callback_after_s`: the callback offer ("press 1 to be called back") after that many seconds
+    of waiting and again every as many (0: no offer); `announce_every_s`: position and expected
+    wait on entry and every that many seconds (0: never)."""
+
+    callback_after_s: int = 30
+    announce_every_s: int = 60
+
+
+QUEUE_PROMPT_KEYS = ("callback_after_s", "announce_every_s")
+
+
+@dataclass(frozen=True)
 class IvrConfig:
     default_language: str
     tries: int
@@ -127,6 +141,10 @@ class IvrConfig:
     catalogue: Catalogue = field(default_factory=lambda: Catalogue(prompts={}))
     hours: Hours = field(default_factory=Hours)
     trunk: Trunk = field(default_factory=Trunk)
+    queues: dict[str, QueuePrompts] = field(default_factory=dict)
+
+    def in_queue(self, queue: str) -> QueuePrompts:
+        return self.queues.get(queue, QueuePrompts())
 
     @property
     def prompt_ids(self) -> set[str]:
@@ -246,6 +264,7 @@ def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: 
         catalogue=catalogue,
         hours=_hours(data.get("hours", {}), where=f"{where} [hours]"),
         trunk=_trunk(data.get("trunk", {}), centre=centre, where=f"{where} [trunk]"),
+        queues=_queues(data.get("queues", {}), centre=centre, where=f"{where} [queues]"),
     )
     missing = sorted(config.prompt_ids - set(catalogue.prompts))
     if missing:
@@ -361,3 +380,39 @@ def _trunk(raw: object, *, centre: Centre, where: str) -> Trunk:
         if not _NUMBER.match(number):
             raise ValueError(f"{where}: number {number!r} is not digits (0-9 + * #)")
     return Trunk(name=name, match=match, codecs=codecs, dtmf_mode=dtmf, numbers=numbers)
+
+
+def _seconds(raw: dict[str, Any], key: str, default: int, *, where: str) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
+        raise ValueError(f"{where}: {key} must be whole seconds from 0 to 3600 (got {value!r})")
+    return value
+
+
+def _queues(raw: object, *, centre: Centre, where: str) -> dict[str, QueuePrompts]:
+    """[queues]: defaults for every queue; [queues.<name>]: one queue's own values."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table")
+    tables = {k: v for k, v in raw.items() if isinstance(v, dict)}
+    defaults = {k: v for k, v in raw.items() if not isinstance(v, dict)}
+    unknown = set(defaults) - set(QUEUE_PROMPT_KEYS)
+    if unknown:
+        known = ", ".join(QUEUE_PROMPT_KEYS)
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)} ({known})")
+    base = QueuePrompts(
+        **{k: _seconds(defaults, k, getattr(QueuePrompts(), k), where=where) for k in defaults}
+    )
+    out: dict[str, QueuePrompts] = {}
+    for name in tables:
+        if name not in centre.queue_names:
+            raise ValueError(f"{where}: [queues.{name}] is not a queue of centre.toml")
+    for name in centre.queue_names:
+        own = tables.get(name, {})
+        here = f"{where} [queues.{name}]"
+        bad = set(own) - set(QUEUE_PROMPT_KEYS)
+        if bad:
+            raise ValueError(f"{here}: unknown keys {sorted(bad)}")
+        out[name] = QueuePrompts(
+            **{k: _seconds(own, k, getattr(base, k), where=here) for k in QUEUE_PROMPT_KEYS}
+        )
+    return out

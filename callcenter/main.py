@@ -25,7 +25,7 @@ from callcenter.alerts import service as alert_service
 from callcenter.alerts.router import router as alerts_router
 from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
-from callcenter.ami.events import is_queue_event
+from callcenter.ami.events import is_queue_event, is_service_event
 from callcenter.ami.store import EventWriter
 from callcenter.callbacks.popup import owed_lookup
 from callcenter.callbacks.router import router as callbacks_router
@@ -79,7 +79,7 @@ BOOK_DAYS = 2  # records kept in memory for today's and the last hour's live fig
 def _build_ami(
     settings: Settings,
     *,
-    event_filter: Callable[[str], bool] = is_queue_event,
+    event_filter: Callable[[str], bool] = is_service_event,
     action_timeout_s: float = 10.0,
 ) -> AmiClient:
     return AmiClient(
@@ -112,6 +112,16 @@ def _build_ari(
     )
     ari.on_event(ivr.handle)
     return ari, ivr
+
+
+def _figures_only(handle: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The live pipeline (stored, counted) gets the figures' events, not the callers' keys."""
+
+    def only(item: Any) -> None:
+        if not isinstance(item, dict) or is_queue_event(item.get("Event", "")):
+            handle(item)
+
+    return only
 
 
 def _dialer_ami(settings: Settings) -> AmiClient | None:
@@ -165,6 +175,7 @@ async def _build(settings: Settings) -> Services:
     announcement = Announcement(sessions)
     await announcement.load()
     ari, ivr = _build_ari(settings, layout, announcement)
+    ami = _build_ami(settings)
     staffing = StaffingBoard(
         sessions=sessions, config=config,
         rules=replace(report_sources.staffing_rules(settings), interval_min=15),
@@ -172,7 +183,7 @@ async def _build(settings: Settings) -> Services:
     wallboard.add_section("staffing", staffing.section)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
-        login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
+        login_limiter=LoginLimiter.from_settings(settings), ami=ami, ari=ari,
         ivr=ivr, announcement=announcement, hub=hub, metrics=metrics, book=book,
         wallboard=wallboard, screen_pops=pops,
         event_writer=events, record_writer=records, pipeline=pipeline,
@@ -188,7 +199,8 @@ async def _build(settings: Settings) -> Services:
         ),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
-            layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
+            layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings), ami=ami,
+            offer_after_s={q: ivr.config.in_queue(q).callback_after_s for q in layout.queue_names},
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
@@ -202,7 +214,9 @@ async def _build(settings: Settings) -> Services:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     parts = app.state.services = await _build(app.state.settings)
     # Screen pops ride along the one AMI consumer, next to the live pipeline.
-    handle = fan_out(parts.pipeline.handle, parts.screen_pops.handle)
+    handle = fan_out(
+        _figures_only(parts.pipeline.handle), parts.screen_pops.handle, parts.callbacks.handle
+    )
     consumer = AmiConsumer(client=parts.ami, handle=handle, tick=parts.pipeline.tick)
     async with AsyncExitStack() as stack:
         for part in (

@@ -36,6 +36,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "callbacks_cancelled_by_supervisor": ("ยกเลิกโดยหัวหน้างาน", "Cancelled by a supervisor"),
     "callback_drops_joined": ("สายหลุดที่รวมกับงานเดิม", "Drops joined to a task"),
+    "callbacks_requested": ("ผู้โทรขอให้โทรกลับ (กด 1 ขณะรอ)", "Callbacks requested in the queue"),
+    "callbacks_from_drops": ("โทรกลับจากสายหลุด", "Callbacks from dropped calls"),
     "cases_opened": ("เรื่องที่เปิด", "Cases opened"),
     "cases_closed": ("เรื่องที่ปิด", "Cases closed"),
     "cases_fcr": ("แก้ไขจบในครั้งแรก", "Resolved at first contact"),

@@ -50,7 +50,8 @@ CALLBACK_FIELDS = (
     "callbacks_owed", "callbacks_attempted_30m", "callbacks_reached_30m", "callback_attempt_pct",
     "callback_reached_pct", "callback_first_attempt_p50_s", "callback_first_attempt_p90_s",
     "callbacks_not_callable", "callbacks_cancelled_caller_reached",
-    "callbacks_cancelled_by_supervisor", "callback_drops_joined",
+    "callbacks_cancelled_by_supervisor", "callback_drops_joined", "callbacks_requested",
+    "callbacks_from_drops",
 )  # fmt: skip
 CASE_FIELDS = (
     "cases_opened", "cases_closed", "cases_fcr", "fcr_pct", "fcr_agent_flagged",

@@ -143,6 +143,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "callbacks_cancelled_caller_reached": ("ผู้โทรติดต่อมาเอง", "Caller got through"),
     "callbacks_cancelled_by_supervisor": ("ยกเลิกโดยหัวหน้า", "Cancelled by supervisor"),
     "callback_drops_joined": ("สายหลุดซ้ำ", "Repeat drops joined"),
+    "callbacks_requested": ("ขอให้โทรกลับขณะรอ", "Callbacks requested"),
+    "callbacks_from_drops": ("โทรกลับจากสายหลุด", "Callbacks from drops"),
     "cases_opened": ("เรื่องที่เปิด", "Cases opened"),
     "cases_closed": ("เรื่องที่ปิด", "Cases closed"),
     "cases_fcr": ("แก้ไขได้ในครั้งแรก", "Resolved first contact"),

@@ -48,6 +48,7 @@ def render_context(
         "ari_password": settings.ari_password.get_secret_value(),
         "ari_app": settings.ari_app,
         "queues": centre.queues,
+        "in_queue": {q.name: ivr.in_queue(q.name) for q in centre.queues},
         "default_queue": centre.default_queue,
         "agents": centre.agents,
         "sip_passwords": secrets.get("sip_passwords", {}),

@@ -74,3 +74,35 @@ async def ami_events_of(app: FastAPI, uniqueid: str) -> list[str]:
             {"u": uniqueid},
         )
         return [str(r[0]) for r in rows]
+
+
+async def callback_task_of(app: FastAPI, number: str) -> dict[str, Any]:
+    """The callback task of a caller's number, with the end of their queue call."""
+    async with app.state.services.db_engine.connect() as conn:
+        row = await conn.execute(
+            text(
+                "SELECT t.origin, t.queue, t.callable, t.state, t.created_at, t.due_at, "
+                "(SELECT max(c.ended_at) FROM queue_calls c WHERE c.caller = t.number) "
+                "AS call_ended_at FROM callback_tasks t WHERE t.number = :n"
+            ),
+            {"n": number},
+        )
+        found = row.mappings().one()
+        return dict(found)
+
+
+async def confirmed_number(app: FastAPI, uniqueid: str) -> str | None:
+    """The number the caller confirmed after the read-back (UserEvent CallbackNumber)."""
+
+    async def stored() -> str | None:
+        async with app.state.services.db_engine.connect() as conn:
+            row = await conn.execute(
+                text(
+                    "SELECT headers->>'Number' FROM ami_events WHERE event = 'UserEvent' "
+                    "AND headers->>'UserEvent' = 'CallbackNumber' AND uniqueid = :u"
+                ),
+                {"u": uniqueid},
+            )
+            return row.scalar()
+
+    return await poll(stored, timeout_s=30, what="UserEvent CallbackNumber stored")

@@ -15,7 +15,7 @@ from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from callcenter.simulate.agents import SimAgents
 from tests.helpers import is_subsequence, poll
-from tests.integration.conftest import own_database
+from tests.integration.conftest import own_database, queue_log_verbs
 from tests.integration.ivr_support import (
     ami_language,
     ari_events_of,
@@ -25,7 +25,14 @@ from tests.integration.ivr_support import (
     prompts_played,
 )
 from tests.integration.kpi_support import kpi_cli, settle, window
-from tests.integration.sipp_support import ami_events_of, call, stasis_channel, stored_call
+from tests.integration.sipp_support import (
+    ami_events_of,
+    call,
+    callback_task_of,
+    confirmed_number,
+    stasis_channel,
+    stored_call,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -135,3 +142,41 @@ async def test_caller_hangs_up_in_the_ivr(
     assert of_channel(ari_events, uid, "StasisEnd"), "the IVR let the channel go"
     assert "QueueCallerJoin" not in await ami_events_of(app, uid)
     assert app.state.services.ivr.waiting == 0
+
+
+async def test_caller_asks_for_a_callback_from_the_queue(
+    ivr_app: FastAPI, fresh: Settings, sim_ami: AmiClient, ari_events: list[AriEvent],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Nobody free in online shopping: after 30 s the caller hears the offer and keys 1. They
+    leave the queue as WITHDRAW (not an abandon), the callback task exists at once (requested,
+    due now, their number), the dialplan reads the number back and they keep it."""
+    app = ivr_app
+    agents = SimAgents(ami=sim_ami, queue="online-shopping")
+    await agents.ensure(1)
+    await agents.pause(1)  # a member on a break: the caller waits (no LEAVEEMPTY)
+    start = window()
+    try:
+        number, _ = await call(app, "callback-request.xml", tmp_path)
+    finally:
+        await agents.logout_all()
+    end = window() + 1
+    uid = stasis_channel(ari_events, number)
+    assert "WITHDRAW" in queue_log_verbs(fresh.queue_log_file, uid)
+    assert "ABANDON" not in queue_log_verbs(fresh.queue_log_file, uid)
+    assert (await stored_call(app, uid))["outcome"] == "withdrawn"
+    task = await callback_task_of(app, number)
+    assert (task["origin"], task["queue"], task["callable"]) == (
+        "requested",
+        "online-shopping",
+        True,
+    )
+    # Made when the caller pressed 1, not when the call ended (the read-back took seconds).
+    assert task["created_at"] < task["call_ended_at"]
+    assert task["due_at"] <= task["created_at"]
+    assert task["state"] in ("pending", "dialing")
+    assert await confirmed_number(app, uid) == number, "the dialplan read back and kept it"
+    await settle(app, fresh, start, end, "online-shopping")
+    figures = kpi_cli(fresh, start, end, "online-shopping")
+    assert (figures["withdrawn"], figures["abandoned"]) == (1, 0)
+    assert (figures["callbacks_requested"], figures["callbacks_owed"]) == (1, 1)

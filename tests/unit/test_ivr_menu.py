@@ -391,3 +391,33 @@ def test_a_bad_trunk_is_refused(
     with pytest.raises(ValueError, match=r"\[trunk\]") as err:
         ivrconf.load(_conf_dir(tmp_path, toml), layout)
     assert message in str(err.value)
+
+
+def test_queue_prompts_default_for_every_queue_and_per_queue(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    toml = (
+        "[queues]\ncallback_after_s = 45\n[queues.digital-law]\ncallback_after_s = 0\n"
+        'announce_every_s = 0\n[menus.main]\nprompt = "main-menu"\n'
+    )
+    config = ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert config.in_queue("online-shopping") == ivrconf.QueuePrompts(45, 60)
+    assert config.in_queue("digital-law") == ivrconf.QueuePrompts(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("queues", "message"),
+    [
+        ("[queues]\ncallback_after_s = -1", "whole seconds from 0 to 3600"),
+        ("[queues]\nevery = 3", "unknown keys ['every']"),
+        ("[queues.nowhere]\ncallback_after_s = 3", "not a queue of centre.toml"),
+        ("[queues.digital-law]\ncallback_after_s = 1.5", "whole seconds"),
+    ],
+)
+def test_bad_queue_prompts_are_refused(
+    tmp_path: Path, layout: centre.Centre, queues: str, message: str
+) -> None:
+    toml = f'{queues}\n[menus.main]\nprompt = "main-menu"\n'
+    with pytest.raises(ValueError, match=r"\[queues") as err:
+        ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert message in str(err.value)

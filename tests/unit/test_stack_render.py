@@ -152,9 +152,9 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     text = files["extensions.conf"]
     contexts = re.findall(r"^\[([\w-]+)\]", text, flags=re.MULTILINE)
     assert contexts == [
-        "general", "globals", "inbound", "from-carrier", "ivr", "queue-entry", "record",
-        "record-end", "desk-dial", "desk-dial-end", "queue-exit", "agents-phones", "callback-agent",
-        "callback-end", "callback-answered",
+        "general", "globals", "inbound", "from-carrier", "ivr", "queue-entry",
+        "callback-confirm", "say-digits", "record", "record-end", "desk-dial", "desk-dial-end",
+        "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
         "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
     for queue in [*SERVICE_LINES, DEFAULT_QUEUE]:
@@ -325,3 +325,30 @@ def test_the_carrier_trunk_enters_the_ivr(files: dict[str, str]) -> None:
     carrier = text.split("[from-carrier]", 1)[1].split("\n[", 1)[0]
     assert "exten => 1212,1," in carrier and "Goto(inbound,1212,1)" in carrier
     assert "exten => _[0-9*#+].,1,Hangup(1)" in carrier
+
+
+def test_waiting_callers_hear_the_offer_and_their_position(files: dict[str, str]) -> None:
+    """queues.conf from ivr.toml [queues]: the callback offer every 30 s and position / wait
+    every 60 s, from the catalogue's prompts in the caller's language (CHANNEL(language) is set
+    from CC_LANG before Queue()); WITHDRAW goes on to the read-back of the number."""
+    queues = dict(sections(files["queues.conf"]))
+    for name in [*SERVICE_LINES, DEFAULT_QUEUE]:
+        q = queues[name]
+        assert (q["periodic-announce"], q["periodic-announce-frequency"]) == (
+            "callcenter/callback-offer", "30",
+        )  # fmt: skip
+        assert (q["announce-frequency"], q["announce-position"], q["announce-holdtime"]) == (
+            "60", "yes", "yes",
+        )  # fmt: skip
+        assert q["queue-thereare"] == "callcenter/queue-thereare"
+    text = files["extensions.conf"]
+    assert text.count('Set(CHANNEL(language)=${IF($["${CC_LANG}" = "en"]?en:th)})') == 6
+    assert text.count('GotoIf($["${QUEUESTATUS}" = "WITHDRAW"]?callback-confirm,s,1)') == 6
+    assert "UserEvent(CallbackNumber,Queue: ${CC_QUEUE},Number: ${CB_NUM})" in text
+    manager = dict(sections(files["manager.conf"]))
+    service = next(
+        body
+        for name, body in manager.items()
+        if name != "general" and "dtmf" in body.get("read", "")
+    )
+    assert "DTMFEnd" in service["eventfilter"]
