@@ -30,6 +30,7 @@ IVR_ARG = "ivr"
 QUEUE_CONTEXT = "queue-entry"
 FALLBACK = ("ivr", "s")
 LANGUAGE_VAR = "__CC_LANG"  # inherited by the channels the caller's channel creates
+CSAT_VAR = "CC_CSAT"  # 1: the caller stays on after the agent hangs up to rate the call
 PLAYBACK_GRACE_S = 60.0  # a prompt whose end never came: the timer runs anyway
 
 
@@ -201,6 +202,10 @@ class Ivr:
                 variable=LANGUAGE_VAR,
                 value=step.language,
             )
+            if self._config.in_queue(step.queue).csat:
+                await self._ari.request(
+                    "POST", f"/channels/{channel_id}/variable", variable=CSAT_VAR, value="1"
+                )
             await self._continue(channel_id, QUEUE_CONTEXT, step.queue)
         except httpx.HTTPError as exc:
             log.warning("IVR continue to %s failed on %s: %r", step.queue, channel_id, exc)

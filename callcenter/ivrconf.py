@@ -116,13 +116,15 @@ class QueuePrompts:
     """What a caller waiting in one queue hears (queues.conf, rendered by `stack up`):
     `callback_after_s`: the callback offer ("press 1 to be called back") after that many seconds
     of waiting and again every as many (0: no offer); `announce_every_s`: position and expected
-    wait on entry and every that many seconds (0: never)."""
+    wait on entry and every that many seconds (0: never); `csat`: the caller stays on after the
+    agent hangs up and rates the call (set on the channel by the service's IVR)."""
 
     callback_after_s: int = 30
     announce_every_s: int = 60
+    csat: bool = False
 
 
-QUEUE_PROMPT_KEYS = ("callback_after_s", "announce_every_s")
+QUEUE_PROMPT_KEYS = ("callback_after_s", "announce_every_s", "csat")
 
 
 @dataclass(frozen=True)
@@ -382,8 +384,12 @@ def _trunk(raw: object, *, centre: Centre, where: str) -> Trunk:
     return Trunk(name=name, match=match, codecs=codecs, dtmf_mode=dtmf, numbers=numbers)
 
 
-def _seconds(raw: dict[str, Any], key: str, default: int, *, where: str) -> int:
+def _seconds(raw: dict[str, Any], key: str, default: Any, *, where: str) -> Any:
     value = raw.get(key, default)
+    if key == "csat":
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: csat must be true or false (got {value!r})")
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
         raise ValueError(f"{where}: {key} must be whole seconds from 0 to 3600 (got {value!r})")
     return value

@@ -36,6 +36,7 @@ from callcenter.chat.desk import ChatDesk
 from callcenter.chat.router import router as chat_router
 from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
+from callcenter.csat.service import CsatRecorder
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.desk import service as desk_service
 from callcenter.desk.router import router as desk_router
@@ -206,6 +207,7 @@ async def _build(settings: Settings) -> Services:
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
         staffing=staffing,
+        csat=CsatRecorder(sessions),
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
 
@@ -215,14 +217,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     parts = app.state.services = await _build(app.state.settings)
     # Screen pops ride along the one AMI consumer, next to the live pipeline.
     handle = fan_out(
-        _figures_only(parts.pipeline.handle), parts.screen_pops.handle, parts.callbacks.handle
-    )
+        _figures_only(parts.pipeline.handle), parts.screen_pops.handle, parts.callbacks.handle,
+        parts.csat.handle,
+    )  # fmt: skip
     consumer = AmiConsumer(client=parts.ami, handle=handle, tick=parts.pipeline.tick)
     async with AsyncExitStack() as stack:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
-            parts.social_poller, parts.reports, parts.staffing,
+            parts.social_poller, parts.reports, parts.staffing, parts.csat,
         ):  # fmt: skip
             if part is not None:
                 await part.start()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from callcenter.ami.store import EventWriter
     from callcenter.callbacks.wiring import Callbacks
     from callcenter.chat.desk import ChatDesk
+    from callcenter.csat.service import CsatRecorder
     from callcenter.desk.screenpop import ScreenPop
     from callcenter.live.pipeline import LivePipeline
     from callcenter.live.records import RecordBook, RecordWriter
@@ -77,6 +78,7 @@ class Services:
     social_poller: SocialPoller | None = None  # None unless social_poll_s > 0
     reports: PackScheduler | None = None  # report packs: built when due, listed, rebuilt
     staffing: StaffingBoard | None = None  # the wallboard's staffing line (Erlang C)
+    csat: CsatRecorder  # post-call satisfaction answers (AMI UserEvent CsatResult)
 
 
 def app_settings(conn: HTTPConnection) -> Settings:

@@ -12,6 +12,7 @@ from callcenter.callbacks import figures as cb_figures
 from callcenter.calls import service as calls_service
 from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
+from callcenter.csat import service as csat_service
 from callcenter.errors import InvalidInput
 from queue_metrics import intervals, kpi
 from queue_metrics.config import MetricsConfig
@@ -49,6 +50,7 @@ async def period_report(
     async with sessions() as session:
         records = await records_for(session=session, start=start, end=end)
         cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+        csat = await csat_service.kpis(session=session, start=start, end=end, queue=queue)
         callbacks = await cb_figures.kpis(
             session=session, start=start, end=end, queue=queue, window_s=callback_window_s
         )
@@ -70,10 +72,13 @@ async def period_report(
     body = report(
         records, config=config, queue=queue, interval=interval, complete=complete, detail=detail
     )
+    for row in csat.pop("csat_by_queue"):  # beside each queue's other figures
+        if queue is None and row["queue"] in body.get("queues", {}):
+            body["queues"][row["queue"]].update({k: v for k, v in row.items() if k != "queue"})
     if taxonomy is not None:
         body["cases_by_category"] = [r for r in taxonomy if r["kind"] == "category"]
         body["referrals_by_agency"] = [r for r in taxonomy if r["kind"] == "referral"]
-    return body | callbacks | cases | vault
+    return body | callbacks | cases | csat | vault
 
 
 def metrics_config(layout: Centre, *, sl_threshold_s: int, short_abandon_s: int) -> MetricsConfig:

@@ -38,9 +38,11 @@ def queue_log_recount(settings: Settings, start: float, end: float, queue: str) 
     return counted.queues[queue].as_dict()
 
 
-def kpi_cli(settings: Settings, start: float, end: float, queue: str) -> dict[str, Any]:
+def kpi_cli(settings: Settings, start: float, end: float, queue: str | None) -> dict[str, Any]:
+    """`callcenter kpi --json` of the period (a queue's, or the centre's with None)."""
     env = {**os.environ, "CALLCENTER_DATABASE_URL": settings.database_url}
-    args = ["--from", iso(start), "--to", iso(end), "--queue", queue, "--json"]
+    args = ["--from", iso(start), "--to", iso(end), "--json"]
+    args += ["--queue", queue] if queue else []
     result = cli("kpi", *args, env=env)
     assert result.returncode == 0, result.stderr
     body: dict[str, Any] = json.loads(result.stdout)

@@ -106,3 +106,17 @@ async def confirmed_number(app: FastAPI, uniqueid: str) -> str | None:
             return row.scalar()
 
     return await poll(stored, timeout_s=30, what="UserEvent CallbackNumber stored")
+
+
+async def csat_of(app: FastAPI, uniqueid: str) -> dict[str, Any]:
+    """The stored CSAT answer of a caller channel."""
+
+    async def stored() -> dict[str, Any] | None:
+        async with app.state.services.db_engine.connect() as conn:
+            row = await conn.execute(
+                text("SELECT * FROM csat_responses WHERE call_id = :u"), {"u": uniqueid}
+            )
+            found = row.mappings().first()
+            return dict(found) if found else None
+
+    return await poll(stored, timeout_s=30, what="CSAT answer stored")

@@ -17,6 +17,7 @@ from callcenter.simulate.agents import SimAgents
 from tests.helpers import is_subsequence, poll
 from tests.integration.conftest import own_database, queue_log_verbs
 from tests.integration.ivr_support import (
+    SHORT_MENU,
     ami_language,
     ari_events_of,
     ivr_service,
@@ -30,6 +31,7 @@ from tests.integration.sipp_support import (
     call,
     callback_task_of,
     confirmed_number,
+    csat_of,
     stasis_channel,
     stored_call,
 )
@@ -48,7 +50,10 @@ def fresh(settings: Settings) -> Iterator[Settings]:
 async def ivr_app(
     fresh: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
-    async with ivr_service(fresh, tmp_path_factory.mktemp("sipp-conf")) as application:
+    # Digital platforms asks callers to rate the call after the agent hangs up (CSAT).
+    menu = SHORT_MENU + "[queues.digital-platforms]\ncsat = true\n"
+    conf = tmp_path_factory.mktemp("sipp-conf")
+    async with ivr_service(fresh, conf, menu=menu) as application:
         yield application
 
 
@@ -180,3 +185,34 @@ async def test_caller_asks_for_a_callback_from_the_queue(
     figures = kpi_cli(fresh, start, end, "online-shopping")
     assert (figures["withdrawn"], figures["abandoned"]) == (1, 0)
     assert (figures["callbacks_requested"], figures["callbacks_owed"]) == (1, 1)
+
+
+async def test_caller_stays_on_and_rates_the_call_4(
+    ivr_app: FastAPI, fresh: Settings, sim_ami: AmiClient, ari_events: list[AriEvent],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """After the agent hangs up the caller rates 4 and says the problem was solved: the answer
+    is stored against the call, agent and queue, and the kpi shows it (centre, queue, agent)."""
+    app = ivr_app
+    number, agent, start, end = await _answered_by_one_agent(
+        app, sim_ami, "digital-platforms", "csat-rates-4.xml", tmp_path
+    )
+    uid = stasis_channel(ari_events, number)
+    assert (await stored_call(app, uid))["outcome"] == "answered"
+    answer = await csat_of(app, uid)
+    assert (answer["rating"], answer["solved"], answer["language"]) == (4, True, "th")
+    assert (answer["queue"], answer["agent"], answer["linkedid"]) == (
+        "digital-platforms", agent, uid,
+    )  # fmt: skip
+    await settle(app, fresh, start, end, "digital-platforms")
+    figures = kpi_cli(fresh, start, end, "digital-platforms")
+    assert (figures["csat_responses"], figures["csat_avg"], figures["csat_top2_pct"]) == (
+        1, 4.0, 100.0,
+    )  # fmt: skip
+    assert figures["csat_response_rate_pct"] == 100.0
+    assert figures["csat_by_agent"] == [
+        {"agent": agent, "csat_offered": 1, "csat_responses": 1, "csat_avg": 4.0,
+         "csat_response_rate_pct": 100.0, "csat_top2_pct": 100.0},
+    ]  # fmt: skip
+    centre = kpi_cli(fresh, start, end, None)
+    assert centre["queues"]["digital-platforms"]["csat_avg"] == 4.0

@@ -190,8 +190,10 @@ async def test_the_stasis_app_plays_routes_and_keeps_the_language(
     assert ari.calls[-1][2] == {"media": "sound:callcenter/en/main-menu"}
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "1", "channel": chan})
-    assert ari.calls[-2:] == [
+    assert ari.calls[-3:] == [
         ("POST", "/channels/c1/variable", {"variable": "__CC_LANG", "value": "en"}),
+        # the shipped queues ask for CSAT after the call: the dialplan's Queue option c
+        ("POST", "/channels/c1/variable", {"variable": "CC_CSAT", "value": "1"}),
         (
             "POST",
             "/channels/c1/continue",

@@ -153,7 +153,7 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     contexts = re.findall(r"^\[([\w-]+)\]", text, flags=re.MULTILINE)
     assert contexts == [
         "general", "globals", "inbound", "from-carrier", "ivr", "queue-entry",
-        "callback-confirm", "say-digits", "record", "record-end", "desk-dial", "desk-dial-end",
+        "callback-confirm", "csat", "csat-end", "say-digits", "record", "record-end", "desk-dial", "desk-dial-end",
         "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
         "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
@@ -345,6 +345,10 @@ def test_waiting_callers_hear_the_offer_and_their_position(files: dict[str, str]
     assert text.count('Set(CHANNEL(language)=${IF($["${CC_LANG}" = "en"]?en:th)})') == 6
     assert text.count('GotoIf($["${QUEUESTATUS}" = "WITHDRAW"]?callback-confirm,s,1)') == 6
     assert "UserEvent(CallbackNumber,Queue: ${CC_QUEUE},Number: ${CB_NUM})" in text
+    # CSAT: the caller stays on after the agent hangs up only when the IVR asked for it.
+    assert text.count('Queue(${EXTEN},r${IF($["${CC_CSAT}" = "1"]?c:)},') == 6
+    assert text.count('GotoIf($["${MEMBERINTERFACE}" != ""]?csat,s,1)') == 6
+    assert "Set(CHANNEL(hangup_handler_push)=csat-end,s,1)" in text
     manager = dict(sections(files["manager.conf"]))
     service = next(
         body
