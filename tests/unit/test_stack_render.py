@@ -153,7 +153,8 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     contexts = re.findall(r"^\[([\w-]+)\]", text, flags=re.MULTILINE)
     assert contexts == [
         "general", "globals", "inbound", "from-carrier", "ivr", "queue-entry",
-        "callback-confirm", "csat", "csat-end", "say-digits", "record", "record-end", "desk-dial", "desk-dial-end",
+        "callback-confirm", "csat", "csat-end", "say-digits", "record", "record-end",
+        "desk-dial", "desk-dial-end",
         "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
         "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
