@@ -182,6 +182,8 @@ async def _build(settings: Settings) -> Services:
         rules=replace(report_sources.staffing_rules(settings), interval_min=15),
     )  # fmt: skip
     wallboard.add_section("staffing", staffing.section)
+    csat = CsatRecorder(sessions, on_change=wallboard.mark)
+    wallboard.add_section("csat", csat.board_section)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=ami, ari=ari,
@@ -207,7 +209,7 @@ async def _build(settings: Settings) -> Services:
         chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
         social_poller=social_poller.build(settings=settings, sessions=sessions),
         staffing=staffing,
-        csat=CsatRecorder(sessions),
+        csat=csat,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 
 EVENT = "CsatResult"
 TOP2 = (4, 5)
+CENTRE_TZ = ZoneInfo("Asia/Bangkok")
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight of `now`'s day in the centre's time (the wallboard's "today")."""
+    local = now.astimezone(CENTRE_TZ)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def answer(headers: dict[str, str]) -> dict[str, Any] | None:
@@ -51,11 +59,19 @@ def answer(headers: dict[str, str]) -> dict[str, Any] | None:
 
 
 class CsatRecorder:
-    """Stores each survey as its UserEvent arrives (AMI consumer fan-out; sync handle)."""
+    """Stores each survey as its UserEvent arrives (AMI consumer fan-out; sync handle), and
+    keeps today's figures for the wallboard's CSAT pill."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        on_change: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sessions, self._on_change, self._clock = sessions, on_change, clock
         self._running: set[asyncio.Task[None]] = set()
+        self.today: dict[str, Any] = _figures(0, 0, 0, 0)
 
     def handle(self, item: Any) -> None:
         if not isinstance(item, dict) or item.get("Event") != "UserEvent":
@@ -73,15 +89,34 @@ class CsatRecorder:
         try:
             async with transaction(self._sessions) as session:
                 await session.execute(insert(CsatResponse).values(**row).on_conflict_do_nothing())
+            await self.refresh()
         except Exception:
             log.exception("storing a CSAT answer failed")
+
+    async def refresh(self) -> None:
+        """Today's figures (centre time) again, then tell the wallboard."""
+        now = self._clock()
+        start = day_start(now)
+        async with self._sessions() as session:
+            figures = await kpis(
+                session=session, start=start, end=start + timedelta(days=1), queue=None
+            )
+        self.today = {k: v for k, v in figures.items() if not k.startswith("csat_by_")}
+        self._on_change()
+
+    def board_section(self, _now: float) -> dict[str, Any]:
+        """The wallboard's `csat`: today's centre figures (no caller data)."""
+        return self.today
 
     async def drain(self) -> None:
         while self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
 
     async def start(self) -> None:
-        return None
+        try:
+            await self.refresh()
+        except Exception:  # the board shows dashes until the next answer; the service starts
+            log.exception("reading today's CSAT figures failed")
 
     async def stop(self) -> None:
         await self.drain()

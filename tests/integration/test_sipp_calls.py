@@ -216,3 +216,6 @@ async def test_caller_stays_on_and_rates_the_call_4(
     ]  # fmt: skip
     centre = kpi_cli(fresh, start, end, None)
     assert centre["queues"]["digital-platforms"]["csat_avg"] == 4.0
+    # The wallboard's CSAT pill: today's figures.
+    board = app.state.services.wallboard.snapshot()["csat"]
+    assert (board["csat_responses"], board["csat_avg"]) == (1, 4.0)
