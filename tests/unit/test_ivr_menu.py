@@ -423,3 +423,26 @@ def test_bad_queue_prompts_are_refused(
     with pytest.raises(ValueError, match=r"\[queues") as err:
         ivrconf.load(_conf_dir(tmp_path, toml), layout)
     assert message in str(err.value)
+
+
+async def test_callers_left_in_the_app_by_a_dead_service_go_on_in_the_dialplan_ivr(
+    tmp_path: Path, config: ivrconf.IvrConfig
+) -> None:
+    """Killed mid-menu, the service left callers in its Stasis app (Asterisk holds them in
+    silence); when it registers again they continue in the dialplan IVR, its own are kept."""
+
+    class HeldAri(FakeAri):
+        async def request(self, method: str, path: str, **params: Any) -> Any:
+            await super().request(method, path, **params)
+            return {"channel_ids": ["mine", "orphan"]} if method == "GET" else {}
+
+    ari = HeldAri()
+    ivr = Ivr(ari=ari, config=config, prompts=PromptFiles(tmp_path))  # type: ignore[arg-type]
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": {"id": "mine"}})
+    ari.calls.clear()
+    await ivr.handle({"type": "AppRegistered", "application": "callcenter"})
+    assert ari.calls == [
+        ("GET", "/applications/callcenter", {}),
+        ("POST", "/channels/orphan/continue", {"context": "ivr", "extension": "s", "priority": 1}),
+    ]
+    assert ivr.rescued_total == 1 and ivr.waiting == 1
