@@ -22,14 +22,19 @@ def caller_number() -> str:
 
 
 async def call(
-    app: FastAPI, scenario: str, workdir: Path, *, number: str | None = None
+    app: FastAPI,
+    scenario: str,
+    workdir: Path,
+    *,
+    number: str | None = None,
+    stasis_app: str | None = None,
 ) -> tuple[str, sipp.SippResult]:
-    """One SIPp call of `scenario` (tests/fixtures/sipp/) to 1212, handed to `app`'s IVR;
-    the caller's number and SIPp's result (every step of the scenario done)."""
+    """One SIPp call of `scenario` (tests/fixtures/sipp/) to 1212, handed to `app`'s IVR (or
+    to `stasis_app`); the caller's number and SIPp's result (every step of the scenario done)."""
     number = number or caller_number()
     result = await sipp.place(
         SCENARIOS / scenario,
-        callers=[(number, app.state.settings.ari_app)],
+        callers=[(number, stasis_app or app.state.settings.ari_app)],
         workdir=workdir,
         timeout_s=120,
     )

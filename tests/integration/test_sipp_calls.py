@@ -4,11 +4,14 @@ the queues; the stored records and the kpi figures agree with Asterisk's queue_l
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from ari_app.client import AriEvent
 from callcenter.ami.client import AmiClient
@@ -63,8 +66,27 @@ async def ari_events(ivr_app: FastAPI) -> AsyncIterator[list[AriEvent]]:
         yield seen
 
 
+async def _record_of(app: FastAPI, number: str) -> dict[str, Any] | None:
+    await app.state.services.record_writer.flush()
+    async with app.state.services.db_engine.connect() as conn:
+        row = await conn.execute(
+            text(
+                "SELECT queue, outcome, agent FROM queue_calls WHERE caller = :n "
+                "AND outcome IS NOT NULL"
+            ),
+            {"n": number},
+        )
+        found = row.mappings().first()
+        return dict(found) if found else None
+
+
 async def _answered_by_one_agent(
-    app: FastAPI, sim_ami: AmiClient, queue: str, scenario: str, workdir: Path
+    app: FastAPI,
+    sim_ami: AmiClient,
+    queue: str,
+    scenario: str,
+    workdir: Path,
+    stasis_app: str | None = None,
 ) -> tuple[str, str, float, float]:
     """One SIPp call with one simulated agent in `queue`: the caller's number, the agent, and
     the period of the call (for the kpi)."""
@@ -72,7 +94,7 @@ async def _answered_by_one_agent(
     (agent,) = await agents.ensure(1)
     start = window()
     try:
-        number, _ = await call(app, scenario, workdir)
+        number, _ = await call(app, scenario, workdir, stasis_app=stasis_app)
     finally:
         await agents.logout_all()
     return number, agent, start, window() + 1
@@ -219,3 +241,23 @@ async def test_caller_stays_on_and_rates_the_call_4(
     # The wallboard's CSAT pill: today's figures.
     board = app.state.services.wallboard.snapshot()["csat"]
     assert (board["csat_responses"], board["csat_avg"]) == (1, 4.0)
+
+
+async def test_with_the_service_away_the_dialplan_ivr_takes_the_key(
+    ivr_app: FastAPI, fresh: Settings, sim_ami: AmiClient, ari_events: list[AriEvent],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """The call names a Stasis app nobody registered (as with the service down): [ivr] in plain
+    dialplan plays its menu, takes the caller's 1 and the online-shopping agent answers."""
+    app = ivr_app
+    away = f"cc-ivr-away{uuid.uuid4().hex[:6]}"
+    number, agent, start, end = await _answered_by_one_agent(
+        app, sim_ami, "online-shopping", "thai-online-shopping.xml", tmp_path, stasis_app=away
+    )
+    assert not [e for e in ari_events if e.get("type") == "StasisStart"
+                and e["channel"]["caller"]["number"] == number]  # fmt: skip
+    record = await poll(lambda: _record_of(app, number), timeout_s=30, what="call record")
+    assert (record["queue"], record["outcome"], record["agent"]) == (
+        "online-shopping", "answered", agent,
+    )  # fmt: skip
+    await settle(app, fresh, start, end, "online-shopping")
