@@ -114,6 +114,13 @@ async def social_page(role: PageRole) -> Response:
     return _guarded(role, "/social", SOCIAL_ROLES, "social.html", "social_forbidden.html")
 
 
+@router.get("/social/calendar", response_model=None)
+async def social_calendar_page(role: PageRole) -> Response:
+    """The content calendar: plan, approve, publish, results (supervisor, admin)."""
+    return _guarded(role, "/social/calendar", SOCIAL_ROLES, "social_calendar.html",
+                    "social_forbidden.html")  # fmt: skip
+
+
 @router.get("/cases", response_model=None)
 async def cases_page(role: PageRole) -> Response:
     """Every case, searched and paged (supervisor, admin); agents have their own on the desk."""

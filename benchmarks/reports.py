@@ -1,12 +1,14 @@
 """Report packs on a year of synthetic history: build time vs the bare SQL aggregates.
 
 Fills a fresh PostgreSQL database (created and dropped here) with CALLS queue calls spread
-over 2025 and CALLS/100 over 2024 (the same mix), CASES complaint cases over 2025 (the
-seeded taxonomy, some referred, some success cases) and callback tasks for the drops,
-straight in SQL (generate_series). Then, in one run:
+over 2025, CASES complaint cases (the seeded taxonomy, some referred, some success cases) and
+40 agents' log-ins, pauses and rings not answered (agent_events); 2024 is the same centre
+(the same agents' days) with CALLS/100 calls and CASES/100 cases. Straight in SQL
+(generate_series); no callback tasks (their table is read, empty). Then, in one run:
 
 - the bare SQL aggregates the annual pack shows (per month and queue: outcomes, SL, ASA,
-  AHT, max wait; per agent; wait bands; cases per category; referrals; callbacks), timed;
+  AHT, max wait; the centre's caller calls per month; per agent, and their time; wait bands;
+  cases per category; referrals; callbacks), and the previous period's headline, timed;
 - the annual pack of 2025 and the monthly pack of 2025-06, built as the service builds
   them (`callcenter.reports.build.build`), timed;
 - the annual pack of 2024 (100× fewer calls), for the scaling ratio;
@@ -68,12 +70,12 @@ INSERT INTO cases (number, channel, status, caller_name, caller_phone, caller_ph
     caller_email, caller_national_id, service_line, category_id, description, shop_name,
     platform, url, resolution, fcr_flag, success_flag, created_at, updated_at, closed_at,
     search_doc)
-SELECT 'B-' || i, 'phone', CASE WHEN i % 3 = 0 THEN 'closed' ELSE 'new' END,
+SELECT 'B' || :year || '-' || i, 'phone', CASE WHEN i % 3 = 0 THEN 'closed' ELSE 'new' END,
        '', '', '08' || lpad((i % 100000000)::text, 8, '0'), '', '', c.service_line, c.id,
        'synthetic case ' || i, '', '', '', CASE WHEN i % 500 = 0 THEN 'refund made' ELSE '' END,
        i % 4 <> 0, i % 500 = 0, t, t, CASE WHEN i % 3 = 0 THEN t END, ''
 FROM (
-  SELECT i, make_timestamptz(2025, 1, 1, 0, 0, 0, 'Asia/Bangkok')
+  SELECT i, make_timestamptz(:year, 1, 1, 0, 0, 0, 'Asia/Bangkok')
               + make_interval(secs => (i::float8 / :n) * 365 * 86400) AS t,
          (SELECT array_agg(id ORDER BY id) FROM case_categories) AS ids
   FROM generate_series(1, :n) AS i
@@ -84,6 +86,27 @@ INSERT INTO case_referrals (case_id, agency, referred_at, note, returned, return
 SELECT c.id, (SELECT code FROM case_agencies ORDER BY code LIMIT 1), c.created_at, '',
        c.id % 5 = 0, ''
 FROM cases c WHERE c.id % 7 = 0
+"""
+
+# 40 agents' days: logged in to three queues 08:00-17:00, a break, lunch and training
+# (paused in every queue), two rings not answered (agent_events, as queue_log's member lines).
+AGENTS_SQL = """
+INSERT INTO agent_events (at, agent, queue, kind, reason)
+SELECT d + make_interval(secs => o.sec + a * 7
+                         + CASE WHEN o.kind = 'rna' AND q.queue = 'cyber-threats' THEN 7200
+                                ELSE 0 END),
+       'agent' || lpad(a::text, 2, '0'), q.queue, o.kind, o.reason
+FROM generate_series(make_timestamptz(:year, 1, 1, 0, 0, 0, 'Asia/Bangkok'),
+                     make_timestamptz(:year, 12, 31, 0, 0, 0, 'Asia/Bangkok'),
+                     interval '1 day') d
+CROSS JOIN generate_series(1, :agents) a
+CROSS JOIN (VALUES ('online-shopping'), ('cyber-threats'), ('general-enquiries')) q(queue)
+CROSS JOIN (VALUES (28800, 'add', ''), (36000, 'pause', 'break'), (36900, 'unpause', ''),
+                   (43200, 'pause', 'lunch'), (46800, 'unpause', ''),
+                   (54000, 'pause', 'training'), (55800, 'unpause', ''),
+                   (39600, 'rna', ''),
+                   (61200, 'remove', '')) o(sec, kind, reason)
+WHERE o.kind <> 'rna' OR q.queue <> 'general-enquiries'
 """
 
 # What the annual pack shows, as plain SQL over the same rows (the baseline).
@@ -98,10 +121,14 @@ AGGREGATES = {
                count(*) FILTER (WHERE outcome = 'timeout'),
                count(*) FILTER (WHERE outcome = 'no_agents')
         FROM queue_calls WHERE entered_at >= :a AND entered_at < :b GROUP BY 1, 2""",
-    "centre per month": """
-        SELECT date_trunc('month', entered_at AT TIME ZONE 'Asia/Bangkok'), count(*),
-               count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= 15), max(wait_s)
-        FROM queue_calls WHERE entered_at >= :a AND entered_at < :b GROUP BY 1""",
+    # The centre counts each caller's call once (kpi-v1 section 1): its queue calls grouped
+    # by linkedid first (the bare form: no ordering of the parts), then per month.
+    "centre per month (caller calls)": """
+        SELECT date_trunc('month', t AT TIME ZONE 'Asia/Bangkok'), count(*),
+               count(*) FILTER (WHERE ans AND w <= 15), max(w)
+        FROM (SELECT min(entered_at) t, bool_or(outcome = 'answered') ans, sum(wait_s) w
+              FROM queue_calls WHERE entered_at >= :a AND entered_at < :b
+              GROUP BY coalesce(nullif(linkedid, ''), call_id)) c GROUP BY 1""",
     "per agent": """
         SELECT agent, count(*), avg(talk_s + wrapup_s), avg(wait_s) FROM queue_calls
         WHERE entered_at >= :a AND entered_at < :b AND outcome = 'answered' GROUP BY 1""",
@@ -116,10 +143,25 @@ AGGREGATES = {
         SELECT r.agency, count(*), count(*) FILTER (WHERE r.returned) FROM case_referrals r
         JOIN cases c ON c.id = r.case_id WHERE c.created_at >= :a AND c.created_at < :b
         GROUP BY 1""",
+    "agent time (lead over each member's events)": """
+        SELECT agent, kind, reason, sum(extract(epoch FROM nxt - at)), count(*)
+        FROM (SELECT agent, kind, reason, at,
+                     lead(at) OVER (PARTITION BY agent, queue ORDER BY at) AS nxt
+              FROM agent_events WHERE at >= :a AND at < :b) x
+        GROUP BY 1, 2, 3""",
     "callbacks": """
         SELECT count(*), count(*) FILTER (WHERE first_dial_at <= dropped_at + interval '30 min')
         FROM callback_tasks WHERE dropped_at >= :a AND dropped_at < :b""",
 }
+
+
+# A pack compares its period with the previous one (headline and cases by category): the
+# bare form of that is these aggregates over the previous period as well.
+PREVIOUS = (
+    "month x queue outcomes, SL, ASA, AHT, max wait",
+    "centre per month (caller calls)",
+    "cases per category, FCR",
+)
 
 
 def peak_mb() -> float:
@@ -139,12 +181,21 @@ async def main(calls: int, cases: int, agents: int) -> None:
         migrate.upgrade(sync_url)
         t0 = time.perf_counter()
         async with engine.begin() as conn:
-            for year, n in ((2025, calls), (2024, max(1, calls // 100))):
+            # 2024: the same centre (40 agents, their days) with a hundredth of the calls and
+            # of the cases they bring
+            for year, share in ((2025, 1), (2024, 100)):
+                n = max(1, calls // share)
                 await conn.execute(text(CALLS_SQL), {"year": year, "n": n, "agents": agents})
-            await conn.execute(text(CASES_SQL), {"n": cases})
+                await conn.execute(text(AGENTS_SQL), {"year": year, "agents": agents})
+                await conn.execute(text(CASES_SQL), {"year": year, "n": max(1, cases // share)})
             await conn.execute(text(REFERRALS_SQL))
+        # After the commit, as autovacuum would: inside the loading transaction ANALYZE saw
+        # almost none of the new rows, and plans made for a few rows ran for minutes.
+        async with engine.connect() as conn:
             await conn.execute(text("ANALYZE"))
-        print(f"{calls} + {calls // 100} calls, {cases} cases stored in "
+            await conn.commit()
+        print(f"{calls} + {calls // 100} calls, {cases} + {cases // 100} cases, {agents} agents' "
+              f"days stored in "
               f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         sessions = make_sessionmaker(engine)
         layout = centre.load(settings.conf_dir)
@@ -158,9 +209,12 @@ async def main(calls: int, cases: int, agents: int) -> None:
         async def bare(period: periods.Period) -> float:
             a, b = period.bounds(src.tz)
             start = time.perf_counter()
+            p_a, p_b = period.previous().bounds(src.tz)
             async with engine.connect() as conn:
                 for sql in AGGREGATES.values():
                     (await conn.execute(text(sql), {"a": a, "b": b})).all()
+                for name in PREVIOUS:
+                    (await conn.execute(text(AGGREGATES[name]), {"a": p_a, "b": p_b})).all()
             return time.perf_counter() - start
 
         async def pack(period: periods.Period) -> float:

@@ -6,7 +6,7 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -168,6 +168,14 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr = SecretStr("")
     line_channel_access_token: SecretStr = SecretStr("")
     line_api_url: str = "https://api.line.me"  # the local stand-in's URL in tests and the demo
+    line_data_api_url: str = "https://api-data.line.me"  # uploads (rich menu image)
+    # Where LINE fetches broadcast images (/public/chat/images/…): this service's public
+    # HTTPS address, as the platform reaches it.
+    chat_public_url: str = "https://localhost"
+    # The LINE rich menu (image + areas), set as the default at start-up when given.
+    chat_rich_menu: Path | None = None
+    chat_canned: Path | None = None  # canned answers; empty: callcenter/chat/data/canned.toml
+    chat_faq: Path | None = None  # the bot's FAQ answers; empty: callcenter/chat/data/faq.toml
     # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
     fb_app_secret: SecretStr = SecretStr("")
     fb_verify_token: SecretStr = SecretStr("")
@@ -178,11 +186,50 @@ class Settings(BaseSettings):
     chat_send_attempts: int = 6  # then the send is marked failed and shown to the admin
     chat_send_backoff_s: float = 2.0  # first retry after this, doubling each time
     chat_poll_s: float = 1.0  # the processor and sender look for work at least this often
+    # E-mail: the complaints mailbox over IMAP (off while chat_imap_host is empty), answers
+    # over SMTP (smtp_host/smtp_port) from chat_email_address; first reply within 24 h.
+    chat_email_sla_s: float = 86400.0
+    chat_imap_host: str = ""
+    chat_imap_port: int = 993
+    chat_imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    chat_imap_user: str = ""
+    chat_imap_password: SecretStr = SecretStr("")
+    chat_imap_folder: str = "INBOX"
+    chat_email_address: str = "complaints@localhost"
+    chat_email_poll_s: float = 30.0
+    chat_attachment_max_bytes: int = 10 * 1024 * 1024
+    # The satisfaction questionnaire after a close waits this long for the customer's answer.
+    chat_survey_window_s: float = 86400.0
     # Social listening (issue 17). The poller runs only when social_poll_s > 0; sources
     # (feeds, X searches) are rows of social_sources, added through the API.
     social_poll_s: float = 0.0
     social_x_bearer_token: SecretStr = SecretStr("")  # X API v2 app-only bearer token
     social_x_max_wait_s: float = 60.0  # wait this long for a rate-limit reset, else next round
+    # Facebook Graph (a Page access token of the centre's pages) and YouTube Data API v3 key.
+    social_facebook_token: SecretStr = SecretStr("")
+    social_youtube_key: SecretStr = SecretStr("")
+    social_graph_wait_s: float = 600.0  # Graph rate limit without a regain time in its headers
+    # Publishing (content calendar): the centre's Page, LINE broadcast, targets a month.
+    social_graph_url: str = "https://graph.facebook.com"
+    social_page_id: str = ""  # empty: no Facebook publishing
+    social_line_url: str = "https://api.line.me"
+    social_line_token: SecretStr = SecretStr("")  # empty: no LINE broadcast
+    social_assets_bucket: str = ""  # empty: s3_bucket, under social-assets/
+    social_asset_max_bytes: int = 200 * 1024 * 1024
+    social_posts_target: int = 6  # educational posts a month
+    social_videos_target: int = 1  # videos a month: at least this many ...
+    social_videos_most: int = 2  # ... and at most this many
+    social_publish: bool = True  # publish the calendar on schedule (off: nothing goes out)
+    social_publish_check_s: float = 300.0  # a publishing round this often (and at each due time)
+    social_publish_grace_s: float = 3600.0  # a post still not out this long after its time fails
+    social_results_s: float = 6 * 3600.0  # fetch reach, reactions and shares this often
+    social_results_days: int = 60  # ... of what was published in these last days
+    social_digest_recipients: str = ""  # the weekly digest's e-mail addresses, comma-separated
+    social_digest_news: int = 8  # news articles in a digest
+    social_digest_posts: int = 10  # most engaging posts in a digest (e-mail only)
+    # The monthly publishing report: built on the 10th at 10:00 for the month before.
+    social_report_langs: str = "th"  # comma-separated; "th,en" builds both
+    social_report_recipients: str = ""  # e-mailed to these (empty: listed only)
     social_backoff_s: float = 30.0  # first wait after a failed round; doubles, up to an hour
     social_http_timeout_s: float = 20.0
     # A keyword's last hour is a spike at >= social_spike_min mentions and >= factor x the

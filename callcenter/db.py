@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -80,3 +80,18 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """One unit of work: commit on success, roll back on error."""
     async with sessions() as session, session.begin():
         yield session
+
+
+async def plan_for_these_values(session: AsyncSession) -> None:
+    """Plan the rest of this transaction's statements for their own parameter values, with
+    room to sort and hash a period's calls in memory (a report's few large queries).
+
+    asyncpg prepares every statement; after five runs PostgreSQL may keep one generic plan
+    for any values. A period's query over a day and over a year want different plans: the
+    generic plan of the case KPIs scanned a week of queue calls once per case (37 s for a
+    year instead of 0.34 s, benchmarks/reports.py). With the default 4 MB the year's sums
+    were sorted on disk (0.41 s) instead of hashed (0.13 s); and compiling them with JIT
+    cost more than it saved (0.75 s of 8.6 s for a year's case KPIs)."""
+    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    await session.execute(text("SET LOCAL work_mem = '64MB'"))
+    await session.execute(text("SET LOCAL jit = off"))

@@ -28,7 +28,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 JSON_MAX_BYTES = 1024 * 1024
-UPLOAD_ROUTES = (re.compile(r"/api/v1/cases/[^/]+/attachments"),)
+UPLOAD_ROUTES = (
+    re.compile(r"/api/v1/cases/[^/]+/attachments"),
+    re.compile(r"/api/v1/social/calendar/[^/]+/asset"),  # the content calendar's files
+)
 # Slack over the attachment limit so the route itself answers `attachment_too_large`.
 UPLOAD_SLACK_BYTES = 64 * 1024
 

@@ -33,6 +33,8 @@ from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
 from callcenter.cases.router import router as cases_router
 from callcenter.chat.desk import ChatDesk
+from callcenter.chat.line_client import Outcome as LineOutcome
+from callcenter.chat.router import public as chat_public
 from callcenter.chat.router import router as chat_router
 from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
@@ -61,7 +63,12 @@ from callcenter.reports.overdue import OverduePacks
 from callcenter.reports.router import router as reports_router
 from callcenter.services import Services
 from callcenter.social import poller as social_poller
+from callcenter.social import publishing as social_publishing
 from callcenter.social import spikes as social_spikes
+from callcenter.social.calendar_router import digests as social_digests_router
+from callcenter.social.calendar_router import reports as social_reports_router
+from callcenter.social.calendar_router import router as social_calendar_router
+from callcenter.social.line_broadcast import BroadcastError
 from callcenter.social.router import router as social_router
 from callcenter.staffing.board import StaffingBoard
 from callcenter.supervise.router import router as supervise_router
@@ -153,6 +160,27 @@ def _snapshot(topic: str, pops: ScreenPop, wallboard: Wallboard) -> dict[str, An
     return wallboard.snapshot(topic) if topic == WALLBOARD_TOPIC else {}
 
 
+class ChatLineBroadcaster:
+    """The social desk's LINE posts and digests through the chat desk's LINE client: one
+    official account, one client (social.line_broadcast.LineBroadcaster)."""
+
+    def __init__(self, desk: ChatDesk) -> None:
+        self._desk = desk
+
+    async def broadcast(self, text: str, image_url: str | None, *, retry_key: str) -> str:
+        result = await self._desk.line_broadcast(text, image_url, retry_key=retry_key)
+        if result.outcome is not LineOutcome.delivered:
+            raise BroadcastError(f"LINE broadcast: {result.outcome.value} {result.detail}")
+        return result.detail or "accepted"
+
+
+def _social_line(settings: Settings, chat: ChatDesk) -> ChatLineBroadcaster | None:
+    """The chat desk's LINE when it has an account (else the social desk's own, if set)."""
+    return (
+        ChatLineBroadcaster(chat) if settings.line_channel_access_token.get_secret_value() else None
+    )
+
+
 async def _build(settings: Settings) -> Services:
     """Every part of the service, wired; nothing started yet."""
     layout = centre.load(settings.conf_dir)
@@ -184,6 +212,7 @@ async def _build(settings: Settings) -> Services:
     wallboard.add_section("staffing", staffing.section)
     csat = CsatRecorder(sessions, on_change=wallboard.mark)
     wallboard.add_section("csat", csat.board_section)
+    chat = ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=ami, ari=ari,
@@ -206,8 +235,11 @@ async def _build(settings: Settings) -> Services:
             offer_after_s={q: ivr.config.in_queue(q).callback_after_s for q in layout.queue_names},
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
-        chat=ChatDesk(settings=settings, sessions=sessions, publisher=hub),
+        chat=chat,
         social_poller=social_poller.build(settings=settings, sessions=sessions),
+        social_publishing=social_publishing.build(
+            settings=settings, sessions=sessions, s3=s3, line=_social_line(settings, chat)
+        ),
         staffing=staffing,
         csat=csat,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
@@ -227,7 +259,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
-            parts.social_poller, parts.reports, parts.staffing, parts.csat,
+            parts.social_poller, parts.social_publishing, parts.reports, parts.staffing,
+            parts.csat,
         ):  # fmt: skip
             if part is not None:
                 await part.start()
@@ -269,11 +302,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_router)
     app.include_router(chat_router)
     app.include_router(chat_webhooks)
+    app.include_router(chat_public)
     app.include_router(recordings_router)
     app.include_router(desk_router)
     app.include_router(supervise_router)
     app.include_router(alerts_router)
     app.include_router(social_router)
+    app.include_router(social_calendar_router)
+    app.include_router(social_digests_router)
+    app.include_router(social_reports_router)
     app.include_router(reports_router)
     app.include_router(pages.router)
     app.include_router(wallboard_socket())

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from callcenter.reconcile.service import Reconciler
     from callcenter.reports.scheduler import PackScheduler
     from callcenter.social.poller import SocialPoller
+    from callcenter.social.publishing import Publishing
     from callcenter.staffing.board import StaffingBoard
     from callcenter.users.ratelimit import LoginLimiter
     from queue_metrics.engine import MetricsEngine
@@ -76,6 +77,7 @@ class Services:
     uploader: Uploader | None  # None when no spool directory is configured
     chat: ChatDesk
     social_poller: SocialPoller | None = None  # None unless social_poll_s > 0
+    social_publishing: Publishing | None = None  # the content calendar goes out on time
     reports: PackScheduler | None = None  # report packs: built when due, listed, rebuilt
     staffing: StaffingBoard | None = None  # the wallboard's staffing line (Erlang C)
     csat: CsatRecorder  # post-call satisfaction answers (AMI UserEvent CsatResult)

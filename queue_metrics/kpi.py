@@ -149,6 +149,18 @@ class Tally:
             if not self.waits[longest]:
                 del self.waits[longest]
 
+    def merge(self, other: Tally) -> None:
+        """Add another set's sums to these (the max wait is the larger of the two)."""
+        self.counts.update(other.counts)
+        self.answered_wait += other.answered_wait
+        self.handled += other.handled
+        self.handle_time += other.handle_time
+        self.talk_time += other.talk_time
+        self.hold_time += other.hold_time
+        if other.waits:
+            top = max(other.waits)
+            self.waits[top] += 1
+
     def kpis(self, config: MetricsConfig) -> dict[str, Any]:
         n = {name: self.counts[name] for name in FIELDS[:9]}
         base = n["offered"] - n["short_abandoned"] - n["withdrawn"]

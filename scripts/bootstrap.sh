@@ -33,6 +33,9 @@ command -v sipp >/dev/null || need+=(sip-tester)
 # Report packs: tests and notes render a Thai slide to a picture (PowerPoint → PDF → PNG).
 command -v soffice >/dev/null || need+=(libreoffice-impress-nogui)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# The chat desk's e-mail tests read a real IMAP server: a private dovecot started by the
+# test fixture (tests/integration/imap_support.py), never the system service.
+[ -x /usr/sbin/dovecot ] && dpkg -s dovecot-imapd >/dev/null 2>&1 || need+=(dovecot-imapd)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

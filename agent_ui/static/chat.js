@@ -59,6 +59,7 @@ async function refresh() {
     $("conversations").replaceChildren(...list.map(item));
     $("status").textContent = `${list.length} บทสนทนา · conversations`;
     if (selected !== null) await show(selected);
+    await supervisor();
   } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
 }
 
@@ -75,6 +76,13 @@ function message(m) {
   const text = document.createElement("div");
   text.textContent = m.text;
   li.append(head, text);
+  for (const a of m.attachments || []) {
+    const link = document.createElement("a");
+    link.href = `/api/v1/chat/conversations/${selected}/attachments/${a.id}`;
+    link.className = "file";
+    link.textContent = `📎 ${a.filename} (${Math.ceil(a.size / 1024)} KB)`;
+    li.append(link);
+  }
   if (m.delivery) {
     const d = document.createElement("span");
     d.className = `delivery ${m.delivery}`;
@@ -91,14 +99,77 @@ async function show(id) {
   $("detail").dataset.id = c.id;
   $("detail-title").textContent = `${customer(c)} · ${STATES[c.state] || c.state}`;
   const due = c.reply_due_at ? ` · ตอบภายใน · reply by ${fmtTime(c.reply_due_at)}` : "";
-  $("detail-meta").textContent = `${c.channel.toUpperCase()} · ${c.service_line || "–"} · ${c.lang}${due}`;
+  const subject = c.subject ? ` · ${c.subject}` : "";
+  $("detail-meta").textContent = `${c.channel.toUpperCase()}${subject} · ${c.service_line || "–"} · ${c.lang}${due}`;
   const mine = me !== null && c.assigned_user_id === me.id;
   $("take").disabled = c.state === "closed" || mine;
   $("close").disabled = c.state === "closed";
-  $("send").disabled = c.state === "closed";
+  for (const id of ["send", "send-canned", "send-picture"]) $(id).disabled = c.state === "closed";
   $("messages").replaceChildren(...c.messages.map(message));
   $("open-case").disabled = c.case_id !== null;
   $("case").textContent = c.case_id === null ? "" : `เรื่องร้องเรียน · Case ${await caseNumber(c.case_id)}`;
+  await history(c.id);
+}
+
+async function history(id) {
+  // the same person on other channels and on the phone; only for those who see their data
+  try {
+    const h = await api(`/api/v1/chat/conversations/${id}/history`);
+    const rows = [
+      ...h.conversations.map((c) => `💬 ${c.channel.toUpperCase()} · ${fmtTime(c.started_at)} · ${STATES[c.state] || c.state}${c.subject ? " · " + c.subject : ""}`),
+      ...h.cases.map((c) => `📁 ${c.number || "#" + c.id} · ${c.channel} · ${c.status} · ${fmtTime(c.created_at)}`),
+    ];
+    $("history-items").replaceChildren(...rows.map((text) => Object.assign(document.createElement("li"), {textContent: text})));
+    $("history").hidden = rows.length === 0;
+  } catch { $("history").hidden = true; }
+}
+
+async function loadCanned() {
+  try {
+    const list = await api("/api/v1/chat/canned");
+    $("canned").replaceChildren(...list.map((c) => Object.assign(document.createElement("option"), {value: c.id, textContent: `${c.title_th} · ${c.title_en}`})));
+  } catch { $("canned").replaceChildren(); }
+}
+
+async function supervisor() {
+  if (!me || !["supervisor", "admin"].includes(me.role)) return;
+  try {
+    const view = await api("/api/v1/chat/supervisor");
+    $("supervisor").hidden = false;
+    const most = Math.max(1, ...view.admins.map((a) => a.load));
+    $("admins").replaceChildren(...view.admins.map((a) => {
+      const li = document.createElement("li");
+      li.dataset.user = a.user_id;
+      li.classList.toggle("late", a.breached > 0);
+      const name = Object.assign(document.createElement("span"), {className: "name", textContent: a.display_name || a.username});
+      const bar = Object.assign(document.createElement("span"), {className: "bar"});
+      bar.style.width = `${(a.load / most) * 100}%`;
+      const figures = Object.assign(document.createElement("span"), {className: "figures",
+        textContent: `ถือ · holds ${a.load} · รอตอบ · unanswered ${a.waiting} · เกินเวลา · breached ${a.breached} · ตอบช้า 24 ชม. · late 24 h ${a.late_24h}`});
+      li.append(name, bar, figures);
+      return li;
+    }));
+    const q = view.queue;
+    $("queue-line").textContent = `คิวที่ยังไม่มีผู้รับ · unassigned ${q.unassigned} · เกินเวลา · breached ${q.breached}`;
+  } catch (e) { $("queue-line").textContent = `ผิดพลาด · error: ${e.message}`; }
+  try {
+    const list = await api("/api/v1/chat/broadcasts");
+    const STATUS = {draft: "ร่าง · draft", scheduled: "ตั้งเวลาแล้ว · scheduled", sending: "กำลังส่ง · sending",
+      sent: "ส่งแล้ว · sent", failed: "ส่งไม่สำเร็จ · failed", cancelled: "ยกเลิก · cancelled"};
+    $("broadcasts").replaceChildren(...list.slice(0, 10).map((b) => {
+      const li = document.createElement("li");
+      li.dataset.id = b.id;
+      const who = b.audience === "all" ? "ผู้ติดตามทั้งหมด · all friends" : `${b.tags.join(", ")} (${b.recipients ?? "?"})`;
+      li.textContent = `${STATUS[b.status] || b.status} · ${b.send_at ? fmtTime(b.send_at) : "–"} · ${who} · ${b.text.slice(0, 60)}${b.image ? " 🖼" : ""}`;
+      return li;
+    }));
+  } catch { $("broadcasts").replaceChildren(); }
+  try {
+    const quota = await api("/api/v1/chat/broadcasts/quota");
+    $("quota").textContent = quota.value === null
+      ? `LINE: ใช้ไป · used ${quota.total_usage} ข้อความเดือนนี้ · messages this month`
+      : `LINE: ใช้ไป · used ${quota.total_usage} / ${quota.value} ข้อความเดือนนี้ · messages this month (เหลือ · left ${quota.remaining})`;
+  } catch { $("quota").textContent = "LINE: โควตาไม่ทราบ · quota unknown"; }
 }
 
 const numbers = new Map();  // case id → its number, looked up once
@@ -132,6 +203,34 @@ $("reply").addEventListener("submit", async (event) => {
   const box = $("reply").elements.text;
   if (await act("reply", {text: box.value})) box.value = "";
 });
+$("send-canned").addEventListener("click", () => $("canned").value && act("reply", {canned: $("canned").value}));
+$("send-picture").addEventListener("click", async () => {
+  const file = $("picture").files[0];
+  if (!file) { $("reply-result").textContent = "เลือกรูปก่อน · choose a picture first"; return; }
+  try {
+    await api(`/api/v1/chat/conversations/${selected}/reply-image`, {method: "POST", headers: {"Content-Type": file.type}, body: file});
+    $("picture").value = "";
+    $("reply-result").textContent = "";
+    await refresh();
+  } catch (e) { $("reply-result").textContent = `ผิดพลาด · error: ${e.message}`; }
+});
+$("broadcast").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("broadcast").elements;
+  try {
+    const tags = form.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
+    const draft = await post("/api/v1/chat/broadcasts", {text: form.text.value, tags});
+    const image = form.image.files[0];
+    if (image) {
+      await api(`/api/v1/chat/broadcasts/${draft.id}/image`, {method: "PUT", headers: {"Content-Type": image.type}, body: image});
+    }
+    const at = form.at.value ? new Date(form.at.value).toISOString() : undefined;
+    await post(`/api/v1/chat/broadcasts/${draft.id}/schedule`, at ? {at} : {});
+    $("broadcast").reset();
+    $("broadcast-result").textContent = "บันทึกแล้ว · saved";
+    await supervisor();
+  } catch (e) { $("broadcast-result").textContent = `ผิดพลาด · error: ${e.message}`; }
+});
 $("filter").addEventListener("change", refresh);
 $("logout").addEventListener("click", async (event) => {
   event.preventDefault();
@@ -161,6 +260,7 @@ function connect() {
     me = await api("/api/v1/auth/me");
     $("me").textContent = `${me.display_name || me.username} · ${me.role}`;
   } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
+  await loadCanned();
   await refresh();
   connect();
   setInterval(refresh, REFRESH_MS);

@@ -4,7 +4,7 @@
 const $ = (id) => document.getElementById(id);
 const SENTIMENTS = ["negative", "neutral", "positive"];
 const LABEL = {negative: "ลบ · negative", neutral: "กลาง · neutral", positive: "บวก · positive"};
-const CHANNEL = {x: "X", news: "ข่าว · news"};
+const CHANNEL = {x: "X", facebook: "Facebook", youtube: "YouTube", news: "ข่าว · news"};
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "medium", timeStyle: "short"});
 let picked = null;  // a bar clicked: {from, to} narrows the mentions to its hour or day
 
@@ -48,6 +48,7 @@ async function refresh() {
       api(`/api/v1/social/provinces?${params(range)}`),
     ]);
     $("provinces").replaceChildren(...located.slice(0, 15).map((p) => province(p, located[0].total)));
+    await drawMap(located);
     drawChart(volume, from, to, bucket);
     $("influencers").replaceChildren(...voices.map(influencer));
     await loadMentions();
@@ -57,9 +58,9 @@ async function refresh() {
 
 async function loadMentions() {
   const f = $("filters").elements;
-  const {from, to} = picked || period();
+  const {from, to, province} = picked || period();
   const q = params({from: from.toISOString(), to: to.toISOString(), sentiment: f.sentiment.value,
-    sort: f.sort.value, limit: 30});
+    sort: f.sort.value, limit: 30, province});
   const page = await api(`/api/v1/social/mentions?${q}`);
   $("total").textContent = `(${page.total}${page.more ? "+" : ""})`;
   $("mentions").replaceChildren(...page.items.map(mention));
@@ -159,6 +160,43 @@ function province(p, most) {
     ...SENTIMENTS.filter((s) => p[s]).map((s) => el("i", {className: s, style: `width:${(p[s] / most) * 100}%`})));
   return el("li", {className: "province"}, el("span", {textContent: `${p.province_th} · ${p.province}`}),
     el("b", {textContent: ` ${p.total}`}), bar);
+}
+
+// The province map: Natural Earth outlines (shipped, no tiles), shaded by located mentions.
+let shapes = null;
+async function drawMap(located) {
+  shapes = shapes || await api("/api/v1/social/map");
+  const counts = new Map(located.map((p) => [p.province, p]));
+  const most = Math.max(1, ...located.map((p) => p.total));
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", shapes.view_box);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "แผนที่จังหวัด · province map");
+  for (const shape of shapes.provinces) {
+    const p = counts.get(shape.province);
+    const path = document.createElementNS(svg.namespaceURI, "path");
+    path.setAttribute("d", shape.d);
+    path.dataset.province = shape.province;
+    path.dataset.count = p ? p.total : 0;
+    // more mentions, deeper red; none: the land colour
+    path.setAttribute("class", p ? "located" : "empty");
+    if (p) path.style.fillOpacity = (0.25 + 0.75 * (p.total / most)).toFixed(2);
+    const title = document.createElementNS(svg.namespaceURI, "title");
+    title.textContent = `${shape.province_th} · ${shape.province}: ${p ? p.total : 0}`;
+    path.append(title);
+    if (p) path.addEventListener("click", () => pickProvince(shape));
+    svg.append(path);
+  }
+  $("map").replaceChildren(svg);
+}
+
+async function pickProvince(shape) {
+  picked = {...period(), province: shape.province};
+  $("picked").hidden = false;
+  $("picked").replaceChildren(`เฉพาะจังหวัด · only ${shape.province_th} · ${shape.province} `,
+    el("button", {type: "button", textContent: "ทั้งหมด · all", onclick: () => {
+      picked = null; $("picked").hidden = true; loadMentions(); }}));
+  await loadMentions();
 }
 
 function influencer(v) {

@@ -34,13 +34,22 @@ async def fire(key: str, task_id: int) -> None:
 
 
 class DueScheduler:
-    """One job per open task (id `callback-<task>`), at its due time."""
+    """One job per open task (id `<prefix>-<task>`), at its due time. Other modules (the chat
+    desk's broadcasts) use it with a job table and prefix of their own."""
 
-    def __init__(self, *, url: str, key: str, on_due: Callable[[int], None]) -> None:
-        self._key = key
+    def __init__(
+        self,
+        *,
+        url: str,
+        key: str,
+        on_due: Callable[[int], None],
+        table: str = JOB_TABLE,
+        prefix: str = "callback",
+    ) -> None:
+        self._key, self._prefix = key, prefix
         self._on_due = on_due
         self._scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=url, tablename=JOB_TABLE)},
+            jobstores={"default": SQLAlchemyJobStore(url=url, tablename=table)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone="UTC",
         )
@@ -63,10 +72,10 @@ class DueScheduler:
             trigger="date",
             run_date=when,
             args=[self._key, task_id],
-            id=f"callback-{task_id}",
+            id=f"{self._prefix}-{task_id}",
             replace_existing=True,
         )
 
     async def forget(self, task_id: int) -> None:
         with contextlib.suppress(JobLookupError):
-            await asyncio.to_thread(self._scheduler.remove_job, f"callback-{task_id}")
+            await asyncio.to_thread(self._scheduler.remove_job, f"{self._prefix}-{task_id}")

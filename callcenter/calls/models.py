@@ -46,3 +46,19 @@ class QueueCall(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class AgentEvent(Base):
+    """A queue member's log-in (add), log-out (remove), pause (with reason), unpause, or a
+    ring it did not answer (rna), from queue_log (callcenter/calls/agent_time.py)."""
+
+    __tablename__ = "agent_events"
+    __table_args__ = (UniqueConstraint("agent", "queue", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    queue: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    ring_ms: Mapped[int | None] = mapped_column(Integer)

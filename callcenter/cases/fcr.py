@@ -41,7 +41,7 @@ class Contact:
     linkedid: str | None = None
 
 
-def _pct(part: int, whole: int) -> float | None:
+def pct(part: int, whole: int) -> float | None:
     return None if whole <= 0 else round(100.0 * part / whole, 2)
 
 
@@ -82,7 +82,7 @@ def compute(cases: Sequence[CaseFacts], contacts: Sequence[Contact]) -> dict[str
         "cases_opened": len(cases),
         "cases_closed": len(closed),
         "cases_fcr": fcr,
-        "fcr_pct": _pct(fcr, len(closed)),
+        "fcr_pct": pct(fcr, len(closed)),
         "fcr_agent_flagged": flagged,
-        "fcr_agent_flagged_pct": _pct(flagged, len(closed)),
+        "fcr_agent_flagged_pct": pct(flagged, len(closed)),
     }

@@ -86,6 +86,7 @@ def turn(seen: Seen, action: Inbound, *, lines: list[LineChoice], sla_minutes: i
         return result
     what, value = choice
     if what == "lang":
+        value = ("en" if seen.lang == "th" else "th") if value == "toggle" else value
         result.lang, result.failures = value, 0
         result.replies = [_menu(value, lines, TEXT["greeting"][value])]
         return result
@@ -101,7 +102,7 @@ def _understand(action: Inbound, lines: list[LineChoice]) -> tuple[str, str] | N
     data = (action.postback or "").strip()
     if data == POSTBACK_ADMIN:
         return "admin", ""
-    if data.startswith(POSTBACK_LANG) and data[len(POSTBACK_LANG) :] in ("th", "en"):
+    if data.startswith(POSTBACK_LANG) and data[len(POSTBACK_LANG) :] in ("th", "en", "toggle"):
         return "lang", data[len(POSTBACK_LANG) :]
     if data.startswith(POSTBACK_LINE):
         code = data[len(POSTBACK_LINE) :]
@@ -129,6 +130,8 @@ def shown_as(data: str, lines: list[LineChoice], lang: str) -> str:
         return "English"
     if data == POSTBACK_LANG + "th":
         return "ภาษาไทย"
+    if data == POSTBACK_LANG + "toggle":
+        return "English / ไทย"
     code = data[len(POSTBACK_LINE) :] if data.startswith(POSTBACK_LINE) else None
     line = next((x for x in lines if x.code == code), None)
     return _label(line, lang) if line else data

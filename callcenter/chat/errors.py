@@ -31,3 +31,19 @@ class ConversationClosed(Conflict):
 
 class NotStored(AppError):
     status, error_id = 503, "webhook_not_stored"
+
+
+class FilesUnavailable(AppError):
+    status, error_id = 503, "chat_files_unavailable"
+
+
+class BroadcastNotEditable(AppError):
+    status, error_id = 409, "chat_broadcast_not_editable"
+
+
+class PlatformUnavailable(AppError):
+    status, error_id = 502, "chat_platform_unavailable"
+
+
+class RichMenuRefused(InvalidInput):
+    error_id = "chat_rich_menu_invalid"

@@ -23,7 +23,12 @@ TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 613})  # Graph API: unknown, tempo
 
 
 def messenger_message(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """One Messenger message object from the bot's LINE message objects."""
+    """One Messenger message object from the bot's LINE message objects (a picture: an
+    image attachment Messenger fetches from its URL)."""
+    image = next((m for m in messages if m.get("type") == "image"), None)
+    if image is not None:
+        payload = {"url": image["originalContentUrl"], "is_reusable": True}
+        return {"attachment": {"type": "image", "payload": payload}}
     text = "\n\n".join(str(m.get("text", "")) for m in messages if m.get("type") == "text")
     out: dict[str, Any] = {"text": text[:2000]}
     quick = next((m["quickReply"] for m in reversed(messages) if m.get("quickReply")), None)

@@ -9,7 +9,7 @@ turns the facts into figures, per channel and for all channels.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +20,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.chat.models import Author, Conversation, Direction, Message
 
 DEFINITION = "chat-v1"
+# How `callcenter kpi` names the figures (Thai · English), and their targets.
+LABELS = {
+    "chat_offered": "แชตที่ส่งต่อเจ้าหน้าที่ · Chats offered",
+    "chat_handled": "ตอบแล้ว · Handled",
+    "chat_abandoned": "ลูกค้าไปก่อนได้คำตอบ · Gone before a reply",
+    "chat_waiting": "รอคำตอบ · Waiting",
+    "chat_answered_within_sla": "ตอบทันเวลา · Answered within SLA",
+    "chat_sl_pct": "ระดับบริการแชต % · Chat service level %",
+    "chat_first_response_p50_s": "ตอบครั้งแรก p50 (วินาที) · First response p50 s",
+    "chat_first_response_p90_s": "ตอบครั้งแรก p90 (วินาที) · First response p90 s",
+}
+TARGETS = {"chat_sl_pct": "≥ 90"}
+# The first-reply SLA in seconds: one for every channel, or per channel with "*" for the
+# others (the desk's: LINE and Messenger 30 min, e-mail 24 h).
+SlaS = float | Mapping[str, float]
+
+
+def sla_of(sla_s: SlaS, channel: str) -> float:
+    if isinstance(sla_s, Mapping):
+        return float(sla_s.get(channel, sla_s["*"]))
+    return float(sla_s)
 
 
 @dataclass(frozen=True)
@@ -33,18 +54,20 @@ class Facts:
     ended_at: datetime | None  # closed by an admin, or the customer blocked the account
 
 
-def kpis(facts: Iterable[Facts], *, sla_s: float, now: datetime) -> dict[str, Any]:
-    """The chat-v1 figures of conversations handed off in a period."""
+def kpis(facts: Iterable[Facts], *, sla_s: SlaS, now: datetime) -> dict[str, Any]:
+    """The chat-v1 figures of conversations handed off in a period (each against the SLA
+    of its channel)."""
     offered = handled = abandoned = waiting = within = known = 0
     waits: list[float] = []
     for f in facts:
         offered += 1
-        due = f.handed_off_at + timedelta(seconds=sla_s)
+        sla = sla_of(sla_s, f.channel)
+        due = f.handed_off_at + timedelta(seconds=sla)
         if f.first_reply_at is not None:
             handled += 1
             wait = (f.first_reply_at - f.handed_off_at).total_seconds()
             waits.append(wait)
-            within += wait <= sla_s
+            within += wait <= sla
             known += 1
         elif f.ended_at is not None:
             abandoned += 1
@@ -64,12 +87,12 @@ def kpis(facts: Iterable[Facts], *, sla_s: float, now: datetime) -> dict[str, An
     }
 
 
-def by_channel(facts: list[Facts], *, sla_s: float, now: datetime) -> dict[str, Any]:
-    """All channels together and each on its own."""
+def by_channel(facts: list[Facts], *, sla_s: SlaS, now: datetime) -> dict[str, Any]:
+    """All channels together and each on its own; `sla_s` per channel when they differ."""
     channels = sorted({f.channel for f in facts})
     return {
         "definition": DEFINITION,
-        "sla_s": sla_s,
+        "sla_s": dict(sla_s) if isinstance(sla_s, Mapping) else sla_s,
         "total": kpis(facts, sla_s=sla_s, now=now),
         "channels": {
             c: kpis([f for f in facts if f.channel == c], sla_s=sla_s, now=now) for c in channels
@@ -78,7 +101,7 @@ def by_channel(facts: list[Facts], *, sla_s: float, now: datetime) -> dict[str, 
 
 
 async def figures(
-    *, session: AsyncSession, start: datetime, end: datetime, sla_s: float, now: datetime
+    *, session: AsyncSession, start: datetime, end: datetime, sla_s: SlaS, now: datetime
 ) -> dict[str, Any]:
     """chat-v1 from the conversations' columns, for hand-offs in [start, end)."""
     stmt = select(Conversation).where(
@@ -93,7 +116,7 @@ async def figures(
 
 
 async def recount(
-    *, session: AsyncSession, start: datetime, end: datetime, sla_s: float, now: datetime
+    *, session: AsyncSession, start: datetime, end: datetime, sla_s: SlaS, now: datetime
 ) -> dict[str, Any]:
     """chat-v1 from the stored messages alone: hand-off notes, admins' messages, close notes."""
     offered = (

@@ -18,9 +18,13 @@ from linebot.v3.messaging import (
     ApiException,
     AsyncApiClient,
     AsyncMessagingApi,
+    AsyncMessagingApiBlob,
+    BroadcastRequest,
     Configuration,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -42,20 +46,29 @@ class Result:
 class LineClient:
     """LINE's Messaging API: reply and push. `start()` inside the event loop, `stop()` after."""
 
-    def __init__(self, *, host: str, access_token: str) -> None:
+    def __init__(self, *, host: str, access_token: str, data_host: str | None = None) -> None:
         self._config = Configuration(host=host, access_token=access_token)
+        # uploads (the rich menu's image) go to api-data.line.me
+        self._data_config = Configuration(host=data_host or host, access_token=access_token)
         self._client: AsyncApiClient | None = None
+        self._data_client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
+        self._blob: AsyncMessagingApiBlob | None = None
 
     async def start(self) -> None:
         if self._client is None:  # its aiohttp session belongs to the running loop
             self._client = AsyncApiClient(self._config)
             self._api = AsyncMessagingApi(self._client)
+            self._data_client = _DataClient(self._data_config)
+            self._blob = AsyncMessagingApiBlob(self._data_client)
 
     async def stop(self) -> None:
         if self._client is not None:
             await self._client.close()
             self._client = self._api = None
+        if self._data_client is not None:
+            await self._data_client.close()
+            self._data_client = self._blob = None
 
     async def reply(self, token: str, messages: list[dict[str, Any]]) -> Result:
         request = ReplyMessageRequest.from_dict({"replyToken": token, "messages": messages})
@@ -68,9 +81,61 @@ class LineClient:
         result = await self._call(
             "push", self._ready().push_message, request, x_line_retry_key=retry_key
         )
-        if result.outcome is Outcome.rejected and result.detail.startswith("409"):
-            return Result(Outcome.delivered, "409: accepted before (same retry key)")
-        return result
+        return _accepted_before(result)
+
+    async def broadcast(self, messages: list[dict[str, Any]], *, retry_key: str) -> Result:
+        """To every friend of the account."""
+        request = BroadcastRequest.from_dict({"messages": messages})
+        result = await self._call(
+            "broadcast", self._ready().broadcast, request, x_line_retry_key=retry_key
+        )
+        return _accepted_before(result)
+
+    async def multicast(
+        self, to: list[str], messages: list[dict[str, Any]], *, retry_key: str
+    ) -> Result:
+        """To up to 500 user ids."""
+        request = MulticastRequest.from_dict({"to": to, "messages": messages})
+        result = await self._call(
+            "multicast", self._ready().multicast, request, x_line_retry_key=retry_key
+        )
+        return _accepted_before(result)
+
+    async def quota(self) -> dict[str, Any]:
+        """This month's target limit and usage: {"type", "value", "totalUsage"}."""
+        api = self._ready()
+        limit = await api.get_message_quota(_request_timeout=REQUEST_TIMEOUT_S)
+        used = await api.get_message_quota_consumption(_request_timeout=REQUEST_TIMEOUT_S)
+        return {"type": str(limit.type.value if hasattr(limit.type, "value") else limit.type),
+                "value": limit.value, "totalUsage": used.total_usage}  # fmt: skip
+
+    async def create_rich_menu(self, menu: dict[str, Any]) -> str:
+        """The new rich menu's id (LINE checks the object; ApiException when it refuses)."""
+        request = RichMenuRequest.from_dict(menu)
+        created = await self._ready().create_rich_menu(request, _request_timeout=REQUEST_TIMEOUT_S)
+        return str(created.rich_menu_id)
+
+    async def set_rich_menu_image(self, menu_id: str, data: bytes, content_type: str) -> None:
+        if self._blob is None:
+            raise RuntimeError("LineClient.start() was not called")
+        await self._blob.set_rich_menu_image(
+            menu_id, bytearray(data), _request_timeout=REQUEST_TIMEOUT_S,
+            _headers={"Content-Type": content_type},
+        )  # fmt: skip
+
+    async def message_content(self, message_id: str) -> tuple[bytes, str]:
+        """A customer's picture (or file) and its media type, from api-data.line.me."""
+        if self._blob is None:
+            raise RuntimeError("LineClient.start() was not called")
+        got = await self._blob.get_message_content_with_http_info(
+            message_id, _request_timeout=REQUEST_TIMEOUT_S
+        )
+        headers = {k.lower(): v for k, v in (got.headers or {}).items()}
+        content_type = str(headers.get("content-type", "application/octet-stream"))
+        return bytes(got.data or b""), content_type.split(";")[0].strip()
+
+    async def set_default_rich_menu(self, menu_id: str) -> None:
+        await self._ready().set_default_rich_menu(menu_id, _request_timeout=REQUEST_TIMEOUT_S)
 
     async def profile_name(self, user_id: str) -> str | None:
         """The customer's LINE display name (None when LINE does not give it)."""
@@ -98,6 +163,23 @@ class LineClient:
             log.warning("LINE %s failed: %r", what, exc)
             return Result(Outcome.failed, f"network: {exc!r}")
         return Result(Outcome.delivered)
+
+
+class _DataClient(AsyncApiClient):
+    """The SDK's blob calls name https://api-data.line.me in each operation; this client sends
+    them to its configured host instead (the same one in production, the stand-in in tests)."""
+
+    def call_api(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("_host"):
+            kwargs["_host"] = self.configuration.host
+        return super().call_api(*args, **kwargs)
+
+
+def _accepted_before(result: Result) -> Result:
+    """409 to a retry key: LINE took the first try; it is not sent again."""
+    if result.outcome is Outcome.rejected and result.detail.startswith("409"):
+        return Result(Outcome.delivered, "409: accepted before (same retry key)")
+    return result
 
 
 def _body(exc: ApiException) -> str:

@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.models import ServiceLine
-from callcenter.chat import bot, sends
+from callcenter.chat import bot, sends, survey
+from callcenter.chat.flows import Flows
 from callcenter.chat.line_events import Inbound
 from callcenter.chat.models import (
     Author,
@@ -102,14 +103,23 @@ async def apply_inbound(
     reply_token_s: float,
     sla_minutes: int,
     now: datetime,
+    survey_window_s: float = 86400.0,
+    flows: Flows | None = None,
 ) -> Conversation | None:
-    """Store the customer's action in their conversation and queue the bot's answer."""
+    """Store the customer's action in their conversation and queue the bot's answer (or
+    take it as the answer to their satisfaction questionnaire)."""
     if action.external_id is not None:
         seen = select(Message.id).where(
             Message.channel == channel, Message.external_id == action.external_id
         )
         if await session.scalar(seen) is not None:
             return None  # the same message under another event id: stored already
+    rated = await survey.take_answer(
+        session=session, channel=channel, action=action, event_row_id=event_row_id, now=now,
+        window_s=survey_window_s,
+    )  # fmt: skip
+    if rated is not None:
+        return rated
     conv = await open_conversation(
         session=session, channel=channel, customer_id=action.customer_id, now=now,
         create=action.kind != "unfollow",  # a customer who leaves opens nothing
@@ -123,7 +133,9 @@ async def apply_inbound(
     if action.kind == "unfollow":  # blocked: nothing can reach them any more
         await close(session=session, conv=conv, author=Author.customer, user_id=None, now=now)
     else:
-        await _bot_answers(session, conv, action, lines=lines, sla_minutes=sla_minutes, now=now)
+        await _bot_answers(
+            session, conv, action, lines=lines, sla_minutes=sla_minutes, now=now, flows=flows
+        )
     return conv
 
 
@@ -160,8 +172,19 @@ async def _bot_answers(
     lines: list[bot.LineChoice],
     sla_minutes: int,
     now: datetime,
+    flows: Flows | None = None,
 ) -> None:
-    """The bot's turn: its answer queued, the conversation handed off when it says so."""
+    """The bot's turn: its answer queued, the conversation handed off when it says so; a
+    guided flow (intake, tracking, FAQ) answers first when it takes the turn."""
+    if flows is not None and conv.state == State.bot and action.kind not in ("follow", "unfollow"):
+        replies = await flows.handle(session=session, conv=conv, action=action, now=now)
+        if replies is not None:
+            conv.bot_failures = 0
+            await sends.queue_send(
+                session=session, conv=conv, messages=replies, author=Author.bot,
+                user_id=None, now=now,
+            )  # fmt: skip
+            return
     seen_by_bot = bot.Seen(state=conv.state, lang=conv.lang, failures=conv.bot_failures)
     answer = bot.turn(seen_by_bot, action, lines=lines, sla_minutes=sla_minutes)
     conv.lang, conv.bot_failures = answer.lang, answer.failures

@@ -160,6 +160,16 @@ class StandinMessenger:
 def _message_problem(message: Any) -> str:
     if not isinstance(message, dict):
         return "Param message must be an object"
+    if "attachment" in message:  # a picture, audio, video or file Meta fetches by URL
+        attachment = message["attachment"]
+        if "text" in message or not isinstance(attachment, dict):
+            return "Param message must have text or attachment, not both"
+        if attachment.get("type") not in ("image", "audio", "video", "file"):
+            return "Param message[attachment][type] must be image, audio, video or file"
+        url = (attachment.get("payload") or {}).get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            return "Param message[attachment][payload][url] must be a URL"
+        return ""
     text = message.get("text")
     if not isinstance(text, str) or not 1 <= len(text) <= 2000:
         return "Param message[text] must be 1..2000 characters"

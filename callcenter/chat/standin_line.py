@@ -10,8 +10,18 @@ webhook.yml) and checks what it is sent the way LINE does:
   `X-Line-Retry-Key` (a UUID): a key already accepted answers 409 with
   `X-Line-Accepted-Request-Id`, and the message is not delivered again.
 - `GET /v2/bot/profile/{userId}`: the display name a test gave the user (`profiles`).
+- `GET /v2/bot/message/{messageId}/content`: a customer's picture a test put in `contents`.
 - Message objects: known types; text 1..5000 characters; quick reply 1..13 items of
   `type: action`; action labels 1..20 characters; postback data at most 300.
+- `POST /v2/bot/message/broadcast` (every friend) and `/multicast` (1..500 user ids): bodies
+  checked against LINE's published OpenAPI description (openapi_check), retry keys as push.
+- `GET /v2/bot/message/quota` and `/quota/consumption`: the month's limit (`quota_limit`)
+  and the messages counted against it (push 1 per request, multicast per id, broadcast per
+  friend; replies are free).
+- Rich menus: `POST /v2/bot/richmenu` (the OpenAPI RichMenuRequest, and LINE's rules: width
+  800..2500, height ≥ 250, 1..20 areas inside the image, chatBarText ≤ 14), `POST
+  /v2/bot/richmenu/{id}/content` (JPEG or PNG ≤ 1 MB, once, the menu's size exactly) and
+  `POST /v2/bot/user/all/richmenu/{id}` (a menu with its image) as the default.
 
 Every accepted call is recorded (`deliveries`); every refused one too (`refusals`). A test
 can make the next calls fail (`fail_next`), optionally after accepting them (the response
@@ -37,9 +47,10 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from callcenter.chat import openapi_check
 from callcenter.chat.signature import line_signature
 
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
@@ -98,6 +109,12 @@ class StandinLine:
     deliveries: list[Delivery] = field(default_factory=list)
     refusals: list[tuple[str, int, str]] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)  # userId → displayName
+    quota_limit: int = 500  # the month's target limit (a free plan's)
+    usage: int = 0  # messages counted against it this month
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, body) accepted
+    rich_menus: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → request, image
+    default_rich_menu: str | None = None
+    contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # message id → picture
     _tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # token → user, at
     _accepted_keys: dict[str, str] = field(default_factory=dict)  # retry key → request id
     _failures: list[_Failure] = field(default_factory=list)
@@ -161,6 +178,14 @@ class StandinLine:
                 Route("/v2/bot/message/reply", self._reply, methods=["POST"]),
                 Route("/v2/bot/message/push", self._push, methods=["POST"]),
                 Route("/v2/bot/profile/{user_id}", self._profile, methods=["GET"]),
+                Route("/v2/bot/message/broadcast", self._broadcast, methods=["POST"]),
+                Route("/v2/bot/message/multicast", self._multicast, methods=["POST"]),
+                Route("/v2/bot/message/quota", self._quota, methods=["GET"]),
+                Route("/v2/bot/message/{message_id}/content", self._content, methods=["GET"]),
+                Route("/v2/bot/message/quota/consumption", self._consumption, methods=["GET"]),
+                Route("/v2/bot/richmenu", self._rich_menu, methods=["POST"]),
+                Route("/v2/bot/richmenu/{menu_id}/content", self._rich_image, methods=["POST"]),
+                Route("/v2/bot/user/all/richmenu/{menu_id}", self._rich_default, methods=["POST"]),
             ]
         )
 
@@ -204,6 +229,126 @@ class StandinLine:
                     headers={"X-Line-Accepted-Request-Id": self._accepted_keys[key]},
                 )
         return self._accept(request, "push", to, body["messages"], key)
+
+    async def _broadcast(self, request: Request) -> JSONResponse:
+        return await self._to_many(request, "broadcast")
+
+    async def _multicast(self, request: Request) -> JSONResponse:
+        return await self._to_many(request, "multicast")
+
+    async def _to_many(self, request: Request, path: str) -> JSONResponse:
+        body, refused = await self._checked(request, path, f"/v2/bot/message/{path}")
+        if refused is not None:
+            return refused
+        if path == "multicast" and not all(USER_ID.match(u) for u in body["to"]):
+            return self._refuse(path, 400, "The property, 'to', in the request body is invalid")
+        key = request.headers.get("x-line-retry-key")
+        if key is not None:
+            try:
+                uuid.UUID(key)
+            except ValueError:
+                return self._refuse(path, 400, "The retry key must be a UUID")
+            if key in self._accepted_keys:
+                return JSONResponse(
+                    {"message": "The retry key is already accepted", "sentMessages": []},
+                    status_code=409,
+                    headers={"X-Line-Accepted-Request-Id": self._accepted_keys[key]},
+                )
+        failure = next((f for f in self._failures if f.path == path), None)
+        if failure is not None and not failure.accept:
+            self._failures.remove(failure)
+            return self._refuse(path, failure.status, "Internal server error")
+        audience = list(body["to"]) if path == "multicast" else sorted(self.profiles)
+        request_id = str(uuid.uuid4())
+        self.calls.append((path, body))
+        self.usage += len(audience)
+        for to in audience:
+            self.deliveries.append(
+                Delivery(path, to, body["messages"], key, request_id, self.clock())
+            )
+        if key is not None:
+            self._accepted_keys[key] = request_id
+        if failure is not None:  # accepted, the answer lost
+            self._failures.remove(failure)
+            return JSONResponse({"message": "Internal server error"}, status_code=failure.status)
+        return JSONResponse({}, headers={"X-Line-Request-Id": request_id})
+
+    async def _content(self, request: Request) -> Response:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("content", 401, AUTH_FAILED)
+        found = self.contents.get(request.path_params["message_id"])
+        if found is None:
+            return self._refuse("content", 404, "Not found")
+        return Response(found[0], media_type=found[1])
+
+    async def _quota(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("quota", 401, AUTH_FAILED)
+        return JSONResponse({"type": "limited", "value": self.quota_limit})
+
+    async def _consumption(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("quota", 401, AUTH_FAILED)
+        return JSONResponse({"totalUsage": self.usage})
+
+    async def _rich_menu(self, request: Request) -> JSONResponse:
+        body, refused = await self._checked(request, "richmenu", "/v2/bot/richmenu")
+        if refused is not None:
+            return refused
+        problem = _rich_menu_problem(body)
+        if problem:
+            return self._refuse("richmenu", 400, problem)
+        menu_id = "richmenu-" + secrets.token_hex(16)
+        self.rich_menus[menu_id] = {"request": body, "image": None, "content_type": None}
+        self.calls.append(("richmenu", body))
+        return JSONResponse({"richMenuId": menu_id})
+
+    async def _rich_image(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("richmenu-content", 401, AUTH_FAILED)
+        menu = self.rich_menus.get(request.path_params["menu_id"])
+        if menu is None:
+            return self._refuse("richmenu-content", 404, "Not found")
+        if menu["image"] is not None:
+            return self._refuse(
+                "richmenu-content", 400, "An image has already been uploaded to the richmenu"
+            )
+        content_type = request.headers.get("content-type", "")
+        data = await request.body()
+        if content_type not in ("image/jpeg", "image/png"):
+            return self._refuse("richmenu-content", 415, "Unsupported Media Type")
+        if len(data) > 1024 * 1024:
+            return self._refuse("richmenu-content", 413, "Request Entity Too Large")
+        size = menu["request"]["size"]
+        if content_type == "image/png" and _png_size(data) != (size["width"], size["height"]):
+            return self._refuse("richmenu-content", 400, "Image size does not match the size")
+        menu["image"], menu["content_type"] = data, content_type
+        return JSONResponse({})
+
+    async def _rich_default(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._refuse("richmenu-default", 401, AUTH_FAILED)
+        menu_id = request.path_params["menu_id"]
+        menu = self.rich_menus.get(menu_id)
+        if menu is None or menu["image"] is None:
+            return self._refuse("richmenu-default", 400, "must upload richmenu image before")
+        self.default_rich_menu = menu_id
+        return JSONResponse({})
+
+    async def _checked(
+        self, request: Request, path: str, operation: str
+    ) -> tuple[dict[str, Any], Any]:
+        """The body, checked against the published OpenAPI request schema of `operation`."""
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return {}, self._refuse(path, 401, AUTH_FAILED)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return {}, self._refuse(path, 400, "The request body has 1 error(s)")
+        problems = openapi_check.problems(body, openapi_check.request_schema(operation))
+        if problems:
+            return {}, self._refuse(path, 400, "; ".join(problems))
+        return body, None
 
     async def _common(self, request: Request, path: str) -> tuple[dict[str, Any], Any]:
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
@@ -259,6 +404,34 @@ def _messages_problem(messages: Any) -> str:
         if problem:
             return problem
     return ""
+
+
+def _rich_menu_problem(menu: dict[str, Any]) -> str:
+    """LINE's rules for a rich menu beyond its schema (developers.line.biz, rich menu object)."""
+    for name in ("size", "selected", "name", "chatBarText", "areas"):
+        if name not in menu:
+            return f"{name}: required"
+    width, height = menu["size"].get("width", 0), menu["size"].get("height", 0)
+    if not 800 <= width <= 2500 or height < 250 or width / height < 1.45:
+        return "size: width 800..2500, height at least 250, width/height at least 1.45"
+    if not 1 <= len(menu["areas"]) <= 20:
+        return "areas: size must be between 1 and 20"
+    for i, area in enumerate(menu["areas"]):
+        b = area.get("bounds", {})
+        if b.get("x", 0) + b.get("width", 0) > width or b.get("y", 0) + b.get("height", 0) > height:
+            return f"areas[{i}].bounds: outside the rich menu"
+        action = area.get("action") or {}
+        if action.get("type") == "uri" and not str(action.get("uri", "")).startswith(
+            ("http://", "https://", "line://", "tel:")
+        ):
+            return f"areas[{i}].action.uri: invalid"
+    return ""
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _quick_reply_problem(quick: Any, where: str) -> str:

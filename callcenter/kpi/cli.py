@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.table import Table
 
 from callcenter import centre
+from callcenter.chat import kpi as chat_kpi
 from callcenter.cli_support import (
     MOMENTS_HELP,
     TO_HELP,
@@ -71,11 +72,18 @@ async def _report(
         layout, sl_threshold_s=settings.sl_threshold_s, short_abandon_s=settings.short_abandon_s
     )
     async with database(settings) as sessions:
-        return await kpi_service.period_report(
+        body = await kpi_service.period_report(
             sessions=sessions, config=config, callback_window_s=settings.callback_window_s,
             reconciler=Reconciler(settings=settings, sessions=sessions, config=config),
             start=start, end=end, queue=queue, interval=interval,
         )  # fmt: skip
+        if queue is None:  # the chat desk has channels, not queues
+            sla_s = {"*": settings.chat_first_reply_sla_s, "email": settings.chat_email_sla_s}
+            async with sessions() as session:
+                body["chat"] = await chat_kpi.figures(
+                    session=session, start=start, end=end, sla_s=sla_s, now=datetime.now(UTC)
+                )
+        return body
 
 
 def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], title: str) -> None:
@@ -108,6 +116,8 @@ def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], titl
         for row in agents:
             csat.add_row(row["agent"], *(_value(row.get(k)) for k in CSAT_FIELDS))
         print_table(csat)
+    if body.get("chat"):
+        _chat_table(body["chat"])
     intervals = body.get("intervals")
     if intervals:
         by = Table(title=f"ช่วงเวลา · intervals ({TZ_NAME})")
@@ -119,9 +129,31 @@ def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], titl
         print_table(by)
 
 
-NOT_FIGURES = {"queues", "intervals", "definition", "complete", "csat_by_agent"}
+NOT_FIGURES = {"queues", "intervals", "definition", "complete", "chat", "csat_by_agent"}
 CSAT_FIELDS = ("csat_offered", "csat_responses", "csat_avg", "csat_response_rate_pct",
                "csat_top2_pct")  # fmt: skip
+CHANNELS = {"line": "LINE", "facebook": "Messenger", "email": "อีเมล · E-mail"}
+
+
+def _chat_table(chat: dict[str, Any]) -> None:
+    """chat-v1: all channels and each, with the first-reply SLA of each."""
+    raw = chat["sla_s"]
+    slas: dict[str, float] = raw if isinstance(raw, dict) else {"*": float(raw)}
+    table = Table(title=f"แชต · chat ({chat['definition']}, docs/kpi-v1.md §10)")
+    table.add_column("ตัวชี้วัด · KPI")
+    table.add_column("เป้า · target", justify="right")
+    table.add_column("ทุกช่องทาง · all channels", justify="right")
+    channels = list(chat["channels"])
+    for name in channels:
+        minutes = round(float(slas.get(name, slas["*"])) / 60)
+        table.add_column(f"{CHANNELS.get(name, name)} (SLA {minutes} min)", justify="right")
+    for key, text in chat_kpi.LABELS.items():
+        row = [text, chat_kpi.TARGETS.get(key, ""), _value(chat["total"].get(key))]
+        row += [_value(chat["channels"][name].get(key)) for name in channels]
+        table.add_row(*row)
+    print_table(table)
+
+
 ORDER = {name: i for i, name in enumerate(LABELS)}
 INTERVAL_FIELDS = ("offered", "answered", "sl_pct", "abandon_rate_pct", "asa_s", "aht_s")
 

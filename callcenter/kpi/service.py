@@ -1,32 +1,38 @@
-"""The kpi-v1.1 report of a period: stored call records → queue_metrics, plus completeness."""
+"""The kpi-v1.1 report of a period: the stored calls' sums (SQL) → queue_metrics' formulas,
+plus completeness against queue_log."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.callbacks import figures as cb_figures
-from callcenter.calls import service as calls_service
+from callcenter.calls import agent_time, tallies
 from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
 from callcenter.csat import service as csat_service
+from callcenter.db import plan_for_these_values
 from callcenter.errors import InvalidInput
-from queue_metrics import intervals, kpi
+from queue_metrics import period
+from queue_metrics.agent_time import AgentTime
+from queue_metrics.agent_time import rates as agent_rates
 from queue_metrics.config import MetricsConfig
 from queue_metrics.intervals import Size
-from queue_metrics.records import CallRecord
+from queue_metrics.kpi import Tally
+from queue_metrics.records import DEFINITION, CallRecord
 from recordings import service as rec_service
 
 INTERVALS = {s.value: s for s in Size}
 
 
 class Completeness(Protocol):
-    async def is_complete(
-        self, *, start: datetime, end: datetime, records: Sequence[CallRecord]
-    ) -> bool: ...
+    async def queue_log_digest(self, *, start: datetime, end: datetime) -> tuple[int, int]:
+        """(count, checksum) of queue_log's finished calls that entered in [start, end)."""
+        ...
 
 
 async def period_report(
@@ -40,45 +46,88 @@ async def period_report(
     queue: str | None,
     interval: str | None,
     detail: bool = False,
+    calls_detail: bool | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """What `GET /api/v1/kpi` and `callcenter kpi --json` answer: the queue KPIs with
     completeness, the callback KPIs and fcr_pct beside the agent-flagged figure (docs/kpi-v1.md).
 
     `detail` adds what the report packs show beyond the headline (kpi-v1.1 "Detail"): the
     figures per agent, agents answering per interval, cases per category and referrals, and
-    the vault's recordings kept for the contract's 180 days, callbacks by state and outcome."""
-    async with sessions() as session:
-        records = await records_for(session=session, start=start, end=end)
-        cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
-        csat = await csat_service.kpis(session=session, start=start, end=end, queue=queue)
-        callbacks = await cb_figures.kpis(
-            session=session, start=start, end=end, queue=queue, window_s=callback_window_s
-        )
-        taxonomy = (
-            await case_kpi.by_category(session=session, start=start, end=end, queue=queue)
-            if detail
-            else None
-        )
-        vault = (
-            await rec_service.retention_figures(session=session, start=start, end=end, queue=queue)
-            if detail
-            else {}
-        )
-        if detail:
-            vault["callback_outcomes"] = await cb_figures.outcomes(
-                session=session, start=start, end=end, queue=queue
+    the vault's recordings kept for the contract's 180 days, callbacks by state and outcome.
+    Agents' time in a period not over yet counts up to `now` (default: the clock).
+    `calls_detail=False` leaves out the calls' part of it (per agent, by wait band): a pack's
+    previous period needs only its headline and cases."""
+    calls_detail = detail if calls_detail is None else calls_detail
+    size = INTERVALS[interval] if interval is not None else None
+    stop = min(end, now or datetime.now(UTC))
+
+    async def calls() -> tuple[period.PeriodTallies, bool]:
+        sums = await tallies.period(
+            sessions=sessions, start=start, end=end, config=config, size=size,
+            detail=calls_detail,
+        )  # fmt: skip
+        async with sessions() as session:
+            theirs = await reconciler.queue_log_digest(start=start, end=end)
+            # Complete when the stored finished calls are queue_log's, call by call (same
+            # caller channel, queue, outcome, wait and talk: the checksum of both sides).
+            complete = theirs[0] == sums.finished and theirs == await tallies.digest(
+                session=session, start=start, end=end
             )
-    complete = await reconciler.is_complete(start=start, end=end, records=records)
-    body = report(
-        records, config=config, queue=queue, interval=interval, complete=complete, detail=detail
+            return sums, complete
+
+    async def case_figures() -> dict[str, Any]:
+        async with sessions() as session:
+            cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+            csat = await csat_service.kpis(session=session, start=start, end=end, queue=queue)
+            return cases | csat
+
+    async def the_rest() -> tuple[Any, ...]:
+        async with sessions() as session:
+            await plan_for_these_values(session)
+            times = (
+                await agent_time.time_in_states(
+                    session=session, start=start, stop=stop, queue=queue
+                )
+                if calls_detail
+                else None
+            )
+            callbacks = await cb_figures.kpis(
+                session=session, start=start, end=end, queue=queue, window_s=callback_window_s
+            )
+            taxonomy = (
+                await case_kpi.by_category(session=session, start=start, end=end, queue=queue)
+                if detail
+                else None
+            )
+            vault = (
+                await rec_service.retention_figures(
+                    session=session, start=start, end=end, queue=queue
+                )
+                if detail
+                else {}
+            )
+            if detail:
+                vault["callback_outcomes"] = await cb_figures.outcomes(
+                    session=session, start=start, end=end, queue=queue
+                )
+            return times, callbacks, taxonomy, vault
+
+    # Connections side by side: PostgreSQL runs the period's large queries at once.
+    (sums, complete), cases, (times, callbacks, taxonomy, vault) = await asyncio.gather(
+        calls(), case_figures(), the_rest()
     )
-    for row in csat.pop("csat_by_queue"):  # beside each queue's other figures
+    body = assemble(
+        sums, config=config, queue=queue, size=size, complete=complete, detail=calls_detail,
+        times=times,
+    )  # fmt: skip
+    for row in cases.pop("csat_by_queue"):  # CSAT beside each queue's other figures
         if queue is None and row["queue"] in body.get("queues", {}):
             body["queues"][row["queue"]].update({k: v for k, v in row.items() if k != "queue"})
     if taxonomy is not None:
         body["cases_by_category"] = [r for r in taxonomy if r["kind"] == "category"]
         body["referrals_by_agency"] = [r for r in taxonomy if r["kind"] == "referral"]
-    return body | callbacks | cases | csat | vault
+    return body | callbacks | cases | vault
 
 
 def metrics_config(layout: Centre, *, sl_threshold_s: int, short_abandon_s: int) -> MetricsConfig:
@@ -110,78 +159,91 @@ def report(
     complete: bool,
     detail: bool = False,
 ) -> dict[str, Any]:
-    """Top level: the docs/kpi-v1.md fields of the whole period (centre, or the queue asked)."""
+    """`assemble` from call records counted in Python (the reference of the SQL path)."""
+    size = INTERVALS[interval] if interval is not None else None
+    sums = period.from_records(records, config=config, size=size)
+    return assemble(sums, config=config, queue=queue, size=size, complete=complete, detail=detail)
 
-    def pick(result: dict[str, Any]) -> dict[str, Any]:
-        return dict(result["queues"][queue] if queue else result["centre"])
 
-    result = kpi.compute(records, config=config)
+def assemble(
+    sums: period.PeriodTallies,
+    *,
+    config: MetricsConfig,
+    queue: str | None,
+    size: Size | None,
+    complete: bool,
+    detail: bool = False,
+    times: dict[str, AgentTime] | None = None,
+) -> dict[str, Any]:
+    """Top level: the docs/kpi-v1.md fields of the whole period (centre, or the queue asked),
+    with `intervals` when `size` is given and, with `detail`, per agent (with `times`, their
+    logged-in and pause time too) and by wait."""
+
+    def queue_tallies(bucket: period.Bucket | None, *, each: bool) -> dict[str, Tally]:
+        out: dict[str, Tally] = {q: Tally() for q in config.queues}
+        for (b, q), t in sums.queues.items():
+            if each or b == bucket:
+                out.setdefault(q, Tally()).merge(t)
+        return out
+
+    def figures(centre: Tally, queues: dict[str, Tally]) -> dict[str, Any]:
+        return dict(queues[queue].kpis(config) if queue else centre.kpis(config))
+
+    centre = Tally()
+    for t in sums.centre.values():
+        centre.merge(t)
+    queues = queue_tallies(None, each=True)
     body: dict[str, Any] = {
-        **pick(result),
-        "definition": result["definition"],
+        **figures(centre, queues),
+        "definition": DEFINITION,
         "complete": complete,
     }
     if queue is None:
-        body["queues"] = result["queues"]
-    if interval is not None:
-        buckets = kpi.by_interval(records, size=INTERVALS[interval], config=config)
-        body["intervals"] = [{"start": label, **pick(r)} for label, r in buckets.items()]
-        if detail:
-            staffed = agents_by_interval(
-                records, size=INTERVALS[interval], config=config, queue=queue
-            )
-            for row in body["intervals"]:
-                row["agents_answering"] = staffed.get(row["start"], 0)
+        body["queues"] = {q: t.kpis(config) for q, t in sorted(queues.items())}
+    if size is not None:
+        buckets = sorted({b for b, _ in sums.queues} | set(sums.centre), key=_local)
+        rows = []
+        for b in buckets:
+            mine = queue_tallies(b, each=False)
+            row: dict[str, Any] = {"start": period.label(_local(b), size, config)}
+            row |= figures(sums.centre.get(b, Tally()), mine)
+            if detail:
+                row["agents_answering"] = sums.answering.get((b, queue), 0)
+            rows.append(row)
+        body["intervals"] = rows
     if detail:
-        body["agents"] = agent_figures(records, config=config, queue=queue)
-        body["wait_distribution"] = wait_distribution(records, config=config, queue=queue)
+        body["agents"] = agent_figures(sums, config=config, queue=queue, times=times)
+        body["wait_distribution"] = [
+            {"up_to_s": top, "answered": a, "unanswered": u}
+            for top, (a, u) in zip((*period.WAIT_BANDS, None), sums.band_rows(queue), strict=True)
+        ]
     return body
 
 
-WAIT_BANDS = (15, 30, 60, 120, 300)  # seconds: upper bounds (inclusive) of the bands
-
-
-def wait_distribution(
-    records: Sequence[CallRecord], *, config: MetricsConfig, queue: str | None
-) -> list[dict[str, Any]]:
-    """Calls by their wait (the centre: each caller's call, kpi.caller_calls; a queue: its
-    queue calls), answered and not, in the bands of WAIT_BANDS and above the last."""
-    if queue is None:
-        rows = [c.record for c in kpi.caller_calls(records)]
-    else:
-        rows = [r for r in records if r.outcome is not None and r.queue == queue]
-    bands = [*WAIT_BANDS, None]
-    out: list[dict[str, Any]] = [{"up_to_s": b, "answered": 0, "unanswered": 0} for b in bands]
-    for r in rows:
-        if r.wait_s is None or r.outcome is None:
-            continue
-        i = next(i for i, b in enumerate(bands) if b is None or r.wait_s <= b)
-        out[i]["answered" if r.outcome.value == "answered" else "unanswered"] += 1
-    return out
-
-
-def _answered_by_agent(records: Sequence[CallRecord], queue: str | None) -> list[CallRecord]:
-    return [
-        r
-        for r in records
-        if r.outcome is not None
-        and r.agent
-        and r.outcome.value == "answered"
-        and (queue is None or r.queue == queue)
-    ]
+def _local(bucket: period.Bucket) -> datetime:
+    assert bucket is not None
+    return bucket
 
 
 def agent_figures(
-    records: Sequence[CallRecord], *, config: MetricsConfig, queue: str | None
+    sums: period.PeriodTallies,
+    *,
+    config: MetricsConfig,
+    queue: str | None,
+    times: dict[str, AgentTime] | None = None,
 ) -> list[dict[str, Any]]:
-    """Per agent (member name): the kpi-v1.1 figures of the queue calls they answered."""
-    by_agent: dict[str, list[CallRecord]] = {}
-    for r in _answered_by_agent(records, queue):
-        by_agent.setdefault(r.agent or "", []).append(r)
+    """Per agent (member name): the kpi-v1.1 figures of the queue calls they answered, and
+    with `times` their logged-in time, pauses, rings not answered, occupancy and calls per
+    hour (queue_metrics.agent_time; agents logged in without a call too)."""
+    mine: dict[str, period.AgentSums] = {agent: period.AgentSums() for agent in times or {}}
+    for (q, agent), s in sums.agents.items():
+        if queue is None or q == queue:
+            total = mine.setdefault(agent, period.AgentSums())
+            total.tally.merge(s.tally)
+            total.wrapup_s += s.wrapup_s
     rows = []
-    for agent, mine in sorted(by_agent.items()):
-        figures = kpi.kpis(mine, config)
-        handle = sum((r.talk_s or 0) + r.wrapup_s for r in mine if r.talk_s is not None)
+    for agent, s in sorted(mine.items()):
+        figures = s.tally.kpis(config)
         rows.append(
             {
                 "agent": agent,
@@ -190,30 +252,17 @@ def agent_figures(
                 "avg_talk_s": figures["avg_talk_s"],
                 "avg_hold_s": figures["avg_hold_s"],
                 "asa_s": figures["asa_s"],
-                "handle_s": handle,
-                "wrapup_s": sum(r.wrapup_s for r in mine),
+                "handle_s": s.tally.handle_time,
+                "wrapup_s": s.wrapup_s,
             }
         )
+        if times is not None:
+            rows[-1] |= agent_rates(
+                times.get(agent, AgentTime()),
+                answered=figures["answered"],
+                handle_s=s.tally.handle_time,
+            )
     return rows
-
-
-def agents_by_interval(
-    records: Sequence[CallRecord], *, size: intervals.Size, config: MetricsConfig, queue: str | None
-) -> dict[str, int]:
-    """Distinct agents who answered a call entered in each interval (its label)."""
-    tz = intervals.zone(config.tz)
-    seen: dict[str, set[str]] = {}
-    for r in _answered_by_agent(records, queue):
-        w = intervals.bucket(r.entered_at, size, tz)
-        seen.setdefault(intervals.label(w[0], size, tz), set()).add(r.agent or "")
-    return {label: len(names) for label, names in seen.items()}
-
-
-async def records_for(
-    *, session: AsyncSession, start: datetime, end: datetime
-) -> Sequence[CallRecord]:
-    """Every stored queue call that entered in [start, end) (all queues: the centre needs them)."""
-    return await calls_service.between(session=session, start=start, end=end)
 
 
 async def interval_figures(
@@ -227,9 +276,7 @@ async def interval_figures(
 ) -> list[dict[str, Any]]:
     """The `intervals` of `report` (detail: with agents answering) for a stretch of history,
     without the completeness check: what the staffing forecast reads."""
-    async with sessions() as session:
-        records = await records_for(session=session, start=start, end=end)
-    body = report(
-        records, config=config, queue=queue, interval=interval, complete=False, detail=True
-    )
+    size = INTERVALS[interval]
+    sums = await tallies.period(sessions=sessions, start=start, end=end, config=config, size=size)
+    body = assemble(sums, config=config, queue=queue, size=size, complete=False, detail=True)
     return list(body["intervals"])

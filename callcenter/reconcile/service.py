@@ -14,6 +14,7 @@ are needed again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -25,11 +26,14 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.background import Background
+from callcenter.calls import agent_time
 from callcenter.calls import service as calls_service
 from callcenter.config import Settings
 from callcenter.live.records import RecordBook
+from callcenter.reconcile.members import member_event
 from callcenter.reconcile.recount import Builder
 from callcenter.reconcile.tailer import QueueLogTailer, TailPosition
+from queue_metrics.agent_time import MemberEvent
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord
 
@@ -71,6 +75,30 @@ def agree(stored: Sequence[CallRecord], queue_log: Sequence[CallRecord]) -> bool
     if len(mine) != len(theirs):
         return False
     return all((m := _match(index, r)) is not None and _same(m, r) for r in theirs)
+
+
+def digest(records: Iterable[CallRecord]) -> tuple[int, int]:
+    """(count, checksum) of the finished calls: the sum of a 60-bit md5 prefix of each one's
+    caller channel, queue, outcome, wait and talk. Equal for two sources exactly when they hold
+    the same calls with the same figures (as `agree` judges them; one caller channel does not
+    enter one queue twice within MATCH_S). callcenter.calls.tallies.digest is its SQL twin."""
+    n = total = 0
+    for r in records:
+        if not r.finished:
+            continue
+        assert r.outcome is not None
+        key = "|".join(
+            (
+                r.call_id,
+                r.queue,
+                r.outcome.value,
+                "" if r.wait_s is None else str(r.wait_s),
+                "" if r.talk_s is None else str(r.talk_s),
+            )
+        )
+        n += 1
+        total += int(hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()[:15], 16)
+    return n, total
 
 
 def missing(
@@ -120,6 +148,7 @@ class Reconciler(Background):
         self._book, self._wallboard, self._interval = book, wallboard, interval_s
         self._tailer = QueueLogTailer(settings.queue_log_file)
         self._builder = Builder(config.wrapup_s)
+        self._members: list[MemberEvent] = []  # read from queue_log, not stored yet
         self._reading = threading.Lock()  # rounds and API requests read from worker threads
         self._settled: set[tuple[str, str, float]] = set()  # queue_log calls the book has
         self._pruned_at = 0.0
@@ -147,6 +176,8 @@ class Reconciler(Background):
                     self._builder.forget_ended_before(self._clock() - LOOKBACK_S)
                 for entry in batch.entries:
                     self._builder.add(entry)
+                    if (member := member_event(entry)) is not None:
+                        self._members.append(member)
                 if not batch.more:
                     break
             return list(self._builder.records)
@@ -164,6 +195,11 @@ class Reconciler(Background):
         ql = queue_log if queue_log is not None else await self._read()
         lo, hi = start.timestamp(), end.timestamp()
         return agree(records, [r for r in ql if lo <= r.entered_at < hi])
+
+    async def queue_log_digest(self, *, start: datetime, end: datetime) -> tuple[int, int]:
+        """`digest` of queue_log's calls that entered in [start, end)."""
+        lo, hi = start.timestamp(), end.timestamp()
+        return digest(r for r in await self._read() if lo <= r.entered_at < hi)
 
     async def _read(self) -> list[CallRecord]:
         return await asyncio.to_thread(self.queue_log_records)
@@ -223,11 +259,25 @@ class Reconciler(Background):
             except Exception:
                 log.exception("reconciliation round failed")
 
+    async def store_members(self) -> int:
+        """Store the member events read from queue_log since the last call (kept for the next
+        call if the store fails: none is lost)."""
+        with self._reading:
+            events, self._members = self._members, []
+        try:
+            async with self._sessions() as session, session.begin():
+                return await agent_time.store(session=session, events=events)
+        except Exception:
+            with self._reading:
+                self._members = events + self._members
+            raise
+
     async def _round(self) -> None:
         now = self._clock()
         ql = await self._read()  # once per round, for both the fill and the agreement
         if await self.fill(now=now, queue_log=ql):
             log.info("filled calls from queue_log")
+        await self.store_members()
         if self._book is not None:
             self._book.forget_before(now - LOOKBACK_S)
         if self._wallboard is not None and self._book is not None:

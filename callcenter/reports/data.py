@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.cases.models import Case, Category, Referral, ServiceLine
+from callcenter.chat import kpi as chat_kpi
+from callcenter.chat import survey
 from callcenter.kpi import service as kpi_service
 from callcenter.privacy import mask_number
 from callcenter.reports.periods import INTERVAL, Kind, Period
@@ -30,6 +32,8 @@ class Sources:
     tz: tzinfo
     staffing: Rules
     centre_name: dict[str, str]  # per language
+    # the chat desk's first-reply SLA per channel ("*": the others), chat-v1
+    chat_sla_s: dict[str, float] = field(default_factory=lambda: {"*": 1800.0})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,9 @@ class PackData:
     built_at: datetime
     revision: int = 1
     contract: list[Judged] = field(default_factory=list)
+    # the chat desk: chat-v1 ("kpi": total and per channel) and its questionnaires
+    # ("satisfaction": total and per channel, no answers' text)
+    chat: dict[str, Any] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -114,10 +121,12 @@ async def gather(
         "detail": True,
     }
     body = await kpi_service.period_report(
-        start=start, end=end, interval=INTERVAL[period.kind], **common
+        start=start, end=end, interval=INTERVAL[period.kind], now=built_at, **common
     )
     p_start, p_end = period.previous().bounds(sources.tz)
-    previous = await kpi_service.period_report(start=p_start, end=p_end, interval=None, **common)
+    previous = await kpi_service.period_report(
+        start=p_start, end=p_end, interval=None, calls_detail=False, **common
+    )
     success = []
     if period.kind is not Kind.daily:
         async with sources.sessions() as session:
@@ -125,6 +134,15 @@ async def gather(
     staffing: list[IntervalPlan] = []
     if period.kind is Kind.daily:
         staffing = await staffing_plan(sources, period.first, body)
+    async with sources.sessions() as session:
+        chat_kpis = await chat_kpi.figures(
+            session=session, start=start, end=end, sla_s=sources.chat_sla_s, now=built_at
+        )
+        answers = await survey.report(session=session, start=start, end=end)
+    chat = {
+        "kpi": chat_kpis,
+        "satisfaction": {k: answers[k] for k in ("definition", "total", "channels")},
+    }
     return PackData(
         period=period,
         lang=lang,
@@ -136,6 +154,7 @@ async def gather(
         built_at=built_at,
         revision=revision,
         contract=judge(body),
+        chat=chat,
     )
 
 

@@ -16,9 +16,9 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from callcenter.reports import fmt, thai
+from callcenter.reports import fmt, slides, thai
 from callcenter.reports.data import PackData
-from callcenter.reports.slides import CALLBACK_FIELDS, CASE_FIELDS, CSAT_FIELDS
+from callcenter.reports.slides import CALL_CSAT_FIELDS, CALLBACK_FIELDS, CASE_FIELDS
 from queue_metrics.kpi import FIELDS
 
 HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -177,10 +177,34 @@ def csat_sheet(b: Book) -> None:
     body = b.data.body
     ws = b.sheet(b.w("csat")[:31])
     b.rows(ws, ["field", b.w("figure"), b.w("value")],
-           [[k, b.f(k), body.get(k)] for k in CSAT_FIELDS])  # fmt: skip
+           [[k, b.f(k), body.get(k)] for k in CALL_CSAT_FIELDS])  # fmt: skip
     people = body.get("csat_by_agent", [])
-    b.rows(ws, ["agent", *CSAT_FIELDS],
-           [[a["agent"], *(a.get(k) for k in CSAT_FIELDS)] for a in people])  # fmt: skip
+    b.rows(ws, ["agent", *CALL_CSAT_FIELDS],
+           [[a["agent"], *(a.get(k) for k in CALL_CSAT_FIELDS)] for a in people])  # fmt: skip
+
+
+TIME_COLS = ("logged_in_s", "paused_s", "occupancy_pct", "calls_per_hour", "ring_no_answer")
+
+
+def agent_time_sheet(b: Book) -> None:
+    """Each agent's logged-in and pause time (queue_log's member lines), occupancy, calls per
+    hour and rings not answered; then their pauses by reason."""
+    ws = b.sheet(b.w("agent_time")[:31])
+    people = [a for a in b.data.body.get("agents", []) if "logged_in_s" in a]
+    b.rows(ws, ["agent", *TIME_COLS], [[a["agent"], *(a[k] for k in TIME_COLS)] for a in people])
+    pauses = [
+        [a["agent"], reason, seconds]
+        for a in people
+        for reason, seconds in a["paused_by_reason"].items()
+    ]
+    b.rows(ws, ["agent", b.w("reason"), "paused_s"], pauses)
+
+
+def chat_sheet(b: Book) -> None:
+    """The chat desk: chat-v1 and its questionnaires, all channels and each."""
+    ws = b.sheet(b.w("chat")[:31])
+    columns, rows = slides.chat_rows(b.data.chat, b.lang)
+    b.rows(ws, [b.w("figure"), *columns], rows)
 
 
 def callbacks_cases_sheet(b: Book) -> None:
@@ -253,6 +277,8 @@ def results(data: PackData) -> bytes:
     agents_sheet(b)
     callbacks_cases_sheet(b)
     csat_sheet(b)
+    agent_time_sheet(b)
+    chat_sheet(b)
     staffing_sheet(b)
     return b.save()
 

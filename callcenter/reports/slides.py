@@ -26,6 +26,8 @@ from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.util import Inches, Pt
 
+from callcenter.chat import kpi as chat_kpi
+from callcenter.desk.schemas import PAUSE_REASONS
 from callcenter.reports import fmt, thai
 from callcenter.reports.data import PackData
 from callcenter.reports.periods import Kind
@@ -53,7 +55,7 @@ CALLBACK_FIELDS = (
     "callbacks_cancelled_by_supervisor", "callback_drops_joined", "callbacks_requested",
     "callbacks_from_drops",
 )  # fmt: skip
-CSAT_FIELDS = (
+CALL_CSAT_FIELDS = (
     "csat_offered", "csat_responses", "csat_avg", "csat_response_rate_pct", "csat_top2_pct",
 )  # fmt: skip
 CASE_FIELDS = (
@@ -127,10 +129,17 @@ class Builder:
         *,
         size: float = 11,
         colors: Sequence[RGBColor | None] | None = None,
+        widths: Sequence[float] | None = None,
     ) -> None:
+        """`widths`: each column's share of the box, headings on two lines (else the first
+        takes what a label needs and the others share the rest)."""
         shape = slide.shapes.add_table(len(rows) + 1, len(header), *(Inches(v) for v in box))
         table = shape.table
-        if len(header) > 2:  # the label column takes what its words need
+        if widths is not None:
+            for c, share in enumerate(widths):
+                table.columns[c].width = int(Inches(box[2]) * share)
+            table.rows[0].height = Inches(0.62)  # narrow columns: two-line headings
+        elif len(header) > 2:  # the label column takes what its words need
             total = Inches(box[2])
             first = int(total * (0.45 if len(header) <= 4 else 0.16))
             table.columns[0].width = first
@@ -329,6 +338,72 @@ def agents(b: Builder) -> None:
         b.table(slide, header, rows, (0.4, 1.1, 12.5, 0.4 * (len(rows) + 1)), size=11)
 
 
+def agent_time(b: Builder) -> None:
+    """Logged-in and pause hours, occupancy, calls per hour, rings not answered; the pause
+    reasons beside (queue_log's member lines, kpi-v1 §12)."""
+    people = [a for a in b.data.body.get("agents", []) if "logged_in_s" in a]
+    if not people:
+        return
+    for start in range(0, len(people), ROWS_PER_SLIDE):
+        slide = b.slide(b.w("agent_time"))
+        rows = [
+            [a["agent"], fmt.number(round(a["logged_in_s"] / 3600, 2)),
+             fmt.number(round(a["paused_s"] / 3600, 2)), fmt.number(a["occupancy_pct"]),
+             fmt.number(a["calls_per_hour"]), fmt.number(a["ring_no_answer"]),
+             " · ".join(f"{pause_reason(r, b.lang)} {s / 60:.0f} {b.w('minutes')}"
+                        for r, s in a["paused_by_reason"].items())]
+            for a in people[start : start + ROWS_PER_SLIDE]
+        ]  # fmt: skip
+        header = [b.w("agent"), b.f("logged_in_h"), b.f("paused_h"), b.f("occupancy_pct"),
+                  b.f("calls_per_hour"), b.f("ring_no_answer"), b.w("reason")]  # fmt: skip
+        b.table(slide, header, rows, (0.4, 1.1, 12.5, 0.6 + 0.4 * len(rows)), size=10,
+                widths=(0.12, 0.1, 0.1, 0.11, 0.1, 0.1, 0.37))  # fmt: skip
+
+
+def pause_reason(code: str, lang: str) -> str:
+    """A pause reason code as the desk names it (its code if the desk has no such reason)."""
+    th, en = PAUSE_REASONS.get(code, (code or "–", code or "–"))
+    return th if lang == "th" else en
+
+
+CSAT_FIELDS = ("csat_asked", "csat_answered", "csat_response_pct", "csat_avg")
+
+
+def chat_rows(chat: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """The chat desk's figures (chat-v1, then its questionnaires): all channels, then each;
+    the column names and, per figure, its label and values (slides and sheets alike)."""
+    kpi, csat = chat.get("kpi", {}), chat.get("satisfaction", {})
+    channels = sorted(set(kpi.get("channels", {})) | set(csat.get("channels", {})))
+    columns = [thai.word("all_channels", lang), *(thai.channel(c, lang) for c in channels)]
+    rows: list[list[Any]] = []
+    for key, label in chat_kpi.LABELS.items():
+        th, _, en = label.partition(" · ")
+        values = [kpi.get("total", {}).get(key)]
+        values += [kpi["channels"].get(c, {}).get(key) for c in channels]
+        rows.append([th if lang == "th" else en, *values])
+    for key in CSAT_FIELDS:
+        values = [csat.get("total", {}).get(key)]
+        values += [csat["channels"].get(c, {}).get(key) for c in channels]
+        rows.append([thai.field(key, lang), *values])
+    return columns, rows
+
+
+def chat(b: Builder) -> None:
+    """The chat desk beside the phones: chat-v1 per channel (SL against each channel's
+    first-reply SLA) and the questionnaires' answers (docs/kpi-v1.md §10)."""
+    kpi = b.data.chat.get("kpi", {})
+    asked = b.data.chat.get("satisfaction", {}).get("total", {}).get("csat_asked")
+    if not kpi.get("total", {}).get("chat_offered") and not asked:
+        return
+    slide = b.slide(b.w("chat"))
+    columns, rows = chat_rows(b.data.chat, b.lang)
+    table = [[label, *(fmt.number(v) for v in values)] for label, *values in rows]
+    first = f"{b.w('figure')} ({kpi.get('definition', 'chat-v1')})"
+    share = 0.7 / len(columns)
+    b.table(slide, [first, *columns], table, (0.4, 1.1, 12.5, 0.36 * (len(table) + 1)),
+            size=10, widths=(0.3, *(share for _ in columns)))  # fmt: skip
+
+
 def callbacks(b: Builder) -> None:
     body = b.data.body
     slide = b.slide(b.w("callbacks"))
@@ -346,12 +421,14 @@ def csat(b: Builder) -> None:
     """Post-call satisfaction: the centre's figures, then per agent (docs/kpi-v1.md 6b)."""
     body = b.data.body
     slide = b.slide(b.w("csat"))
-    rows = [[b.f(k), fmt.number(body.get(k))] for k in CSAT_FIELDS]
+    rows = [[b.f(k), fmt.number(body.get(k))] for k in CALL_CSAT_FIELDS]
     b.table(slide, [b.w("figure"), b.w("value")], rows, (0.4, 1.1, 5.4, 0.4 * (len(rows) + 1)))
     people = body.get("csat_by_agent", [])[:ROWS_PER_SLIDE]
     if people:
-        table = [[a["agent"], *(fmt.number(a.get(k)) for k in CSAT_FIELDS[1:])] for a in people]
-        header = [b.w("agent"), *(b.f(k) for k in CSAT_FIELDS[1:])]
+        table = [
+            [a["agent"], *(fmt.number(a.get(k)) for k in CALL_CSAT_FIELDS[1:])] for a in people
+        ]
+        header = [b.w("agent"), *(b.f(k) for k in CALL_CSAT_FIELDS[1:])]
         b.table(slide, header, table, (6.0, 1.1, 7.0, 0.4 * (len(table) + 1)), size=10)
 
 
@@ -436,8 +513,18 @@ def success_list(b: Builder) -> None:
 Section = Callable[[Builder], None]
 # Chat channels add their sections here (an issue of its own).
 FULL: tuple[Section, ...] = (
-    headline, queues, over_time, waits, agents, callbacks, csat, cases, staffing,
-)  # fmt: skip
+    headline,
+    queues,
+    over_time,
+    waits,
+    agents,
+    agent_time,
+    callbacks,
+    csat,
+    chat,
+    cases,
+    staffing,
+)
 SUMMARY: tuple[Section, ...] = (headline, over_time)
 
 

@@ -46,4 +46,5 @@ def sources(
         tz=intervals.zone(config.tz),
         staffing=staffing_rules(settings),
         centre_name={"th": settings.report_centre_name_th, "en": settings.report_centre_name_en},
+        chat_sla_s={"*": settings.chat_first_reply_sla_s, "email": settings.chat_email_sla_s},
     )

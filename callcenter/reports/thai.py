@@ -104,6 +104,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "required": ("ต้องการตามสายจริง", "Required for actual calls"),
     "returned": ("ส่งกลับ", "Returned"),
     "attempts": ("ครั้งที่โทร", "Dial attempts"),
+    "agent_time": ("เวลาของเจ้าหน้าที่", "Agent time"),
+    "chat": ("แชต: LINE, Facebook, อีเมล", "Chat: LINE, Facebook, e-mail"),
+    "all_channels": ("ทุกช่องทาง", "All channels"),
+    "reason": ("เหตุผลที่พัก", "Pause reasons"),
+    "minutes": ("นาที", "min"),
     "centre_name": ("ศูนย์รับเรื่องร้องเรียนออนไลน์ 1212", "1212 Online Complaint Centre"),
 }
 
@@ -147,7 +152,6 @@ FIELDS: dict[str, tuple[str, str]] = {
     "callbacks_requested": ("ขอให้โทรกลับขณะรอ", "Callbacks requested"),
     "csat_offered": ("เสนอแบบประเมิน", "Surveys offered"),
     "csat_responses": ("ผู้ตอบ", "Responses"),
-    "csat_avg": ("คะแนนเฉลี่ย (1-5)", "Average (1-5)"),
     "csat_response_rate_pct": ("อัตราการตอบ %", "Response rate %"),
     "csat_top2_pct": ("พึงพอใจมาก (4-5) %", "Top-2 (4-5) %"),
     "callbacks_from_drops": ("โทรกลับจากสายหลุด", "Callbacks from drops"),
@@ -165,7 +169,28 @@ FIELDS: dict[str, tuple[str, str]] = {
     "recordings_pending": ("กำลังจัดเก็บ", "Still uploading"),
     "recordings_incomplete": ("ไฟล์ไม่สมบูรณ์", "Incomplete"),
     "recordings_kept_pct": ("เก็บครบ 180 วัน (%)", "Kept 180 days (%)"),
+    "csat_asked": ("ส่งแบบสอบถาม", "Questionnaires sent"),
+    "csat_answered": ("ตอบแบบสอบถาม", "Answered"),
+    "csat_response_pct": ("อัตราการตอบ (%)", "Response rate (%)"),
+    "csat_avg": ("ความพึงพอใจเฉลี่ย (1-5)", "Average satisfaction (1-5)"),
+    "logged_in_h": ("เข้าระบบ (ชม.)", "Logged in (h)"),
+    "paused_h": ("พัก (ชม.)", "Paused (h)"),
+    "occupancy_pct": ("ใช้เวลากับสาย (%)", "Occupancy (%)"),
+    "calls_per_hour": ("สายต่อชั่วโมง", "Calls per hour"),
+    "ring_no_answer": ("ไม่รับสายที่ดัง", "Rings not answered"),
 }
+
+
+CHANNELS: dict[str, tuple[str, str]] = {
+    "line": ("LINE", "LINE"),
+    "facebook": ("Facebook Messenger", "Facebook Messenger"),
+    "email": ("อีเมล", "E-mail"),
+}
+
+
+def channel(name: str, lang: str) -> str:
+    th, en = CHANNELS.get(name, (name, name))
+    return th if lang == "th" else en
 
 
 def field(key: str, lang: str) -> str:

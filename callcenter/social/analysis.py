@@ -42,6 +42,7 @@ class Filters:
     sort: str = "published"
     limit: int = 50
     offset: int = 0
+    province: str | None = None
 
 
 def check_period(start: datetime | None, end: datetime | None, *, most: timedelta) -> None:
@@ -63,6 +64,8 @@ def _where(stmt: Any, f: Filters) -> Any:
         stmt = stmt.where(Mention.channel == f.channel)
     if f.sentiment:
         stmt = stmt.where(Mention.sentiment == f.sentiment)
+    if f.province:
+        stmt = stmt.where(Mention.province == f.province)
     if f.start is not None:
         stmt = stmt.where(Mention.published_at >= f.start)
     if f.end is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from callcenter.cli_support import database, fail, print_json
 from callcenter.config import Settings, get_settings
 from callcenter.social import evaluate as evaluation
+from callcenter.social import model
 from callcenter.social.connectors import Backoff
+from callcenter.social.model import MIN_LABELS, NotEnoughLabels, Trained
 from callcenter.social.poller import Outcome, SocialPoller, connector_factory
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -44,6 +47,51 @@ def evaluate(
         }))  # fmt: skip
     else:
         typer.echo(result.report())
+
+
+@app.command("train")
+def train(
+    heldout: Annotated[
+        Path, typer.Option(help="JSON lines with text and label to measure on")
+    ] = evaluation.HELDOUT,
+    min_labels: Annotated[int, typer.Option(min=10, help="Staff labels needed")] = MIN_LABELS,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Train a Thai sentiment model from staff's corrected labels; it is used only when it
+    beats the lexicon on the held-out set (accuracy and confusion matrix of both shown)."""
+    try:
+        examples = evaluation.load(heldout)
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"cannot read {heldout}: {exc}", code=1)
+    try:
+        done = asyncio.run(_train(get_settings(), examples, min_labels))
+    except NotEnoughLabels as exc:
+        fail(f"not enough labels to train / ป้ายกำกับยังไม่พอ: {exc}", code=1)
+    except (OSError, SQLAlchemyError) as exc:
+        fail(f"cannot reach the database: {exc}", code=1)
+    if as_json:
+        print_json({
+            "model_id": done.row_id, "labels": done.labels, "heldout": done.model.total,
+            "accuracy": round(done.model.accuracy, 4),
+            "lexicon_accuracy": round(done.lexicon.accuracy, 4), "active": done.active,
+            "confusion": done.model.matrix(), "lexicon_confusion": done.lexicon.matrix(),
+        })  # fmt: skip
+        return
+    verdict = ("the model is used for Thai mentions / ใช้โมเดลนี้จัดข้อความภาษาไทย" if done.active
+               else "the lexicon stays / ยังใช้พจนานุกรมและกฎเดิม")  # fmt: skip
+    typer.echo("\n".join([
+        f"labels / ป้ายกำกับจากเจ้าหน้าที่: {done.labels}",
+        f"model / โมเดล (held-out {done.model.total}): accuracy {done.model.accuracy:.3f}",
+        done.model.table(), "",
+        f"lexicon / พจนานุกรม: accuracy {done.lexicon.accuracy:.3f}",
+        done.lexicon.table(), "", verdict,
+    ]))  # fmt: skip
+
+
+async def _train(settings: Settings, heldout: list[evaluation.Example], min_labels: int) -> Trained:
+    async with database(settings) as sessions:
+        return await model.train(sessions=sessions, heldout=heldout, now=datetime.now(UTC),
+                                 min_labels=min_labels)  # fmt: skip
 
 
 @app.command("poll")

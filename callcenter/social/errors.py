@@ -19,3 +19,23 @@ class MentionHasCase(Conflict):
 
 class InvalidPeriod(InvalidInput):
     error_id = "invalid_period"
+
+
+class ContentLocked(Conflict):
+    """Handed to Facebook or published already: it cannot change any more."""
+
+    error_id = "social_content_locked"
+
+
+class ContentNotDraft(Conflict):
+    error_id = "social_content_not_draft"
+
+
+class OwnContent(Conflict):
+    """A supervisor approves someone else's content, never their own."""
+
+    error_id = "social_content_own"
+
+
+class AssetRefused(InvalidInput):
+    error_id = "social_asset_refused"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,9 @@ class Evaluation:
         ]
         return "\n".join([head, *rows])
 
+    def matrix(self) -> dict[str, dict[str, int]]:
+        return {g.value: {p.value: self.confusion[(g, p)] for p in LABELS} for g in LABELS}
+
     def report(self) -> str:
         return "\n".join([
             f"mentions / ข้อความ: {self.total}",
@@ -65,11 +68,18 @@ def load(path: Path) -> list[Example]:
     return out
 
 
-def evaluate(examples: Iterable[Example], *, lang: str | None = None) -> Evaluation:
+def evaluate(
+    examples: Iterable[Example],
+    *,
+    lang: str | None = None,
+    predict: Callable[[str], Sentiment] | None = None,
+) -> Evaluation:
+    """`predict`: another classifier than the lexicon and VADER (a trained model)."""
     confusion: Counter[tuple[Sentiment, Sentiment]] = Counter()
     given: Counter[Sentiment] = Counter()
     for example in examples:
-        confusion[(example.label, classify(example.text, lang))] += 1
+        said = predict(example.text) if predict else classify(example.text, lang, rules_only=True)
+        confusion[(example.label, said)] += 1
         given[example.label] += 1
     majority, count = given.most_common(1)[0] if given else (Sentiment.neutral, 0)
     return Evaluation(

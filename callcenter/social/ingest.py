@@ -17,7 +17,7 @@ from sqlalchemy import delete, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.social import rollup, sentiment, text
+from callcenter.social import model, rollup, sentiment, text
 from callcenter.social.connectors import Found
 from callcenter.social.models import Keyword, Match, Mention
 
@@ -28,6 +28,7 @@ class Analysed:
     language: str
     sentiment: sentiment.Sentiment
     matches: dict[int, list[str]]
+    thai_by: str = "rules"  # what classified it when it is not English: 'rules' or 'model'
 
 
 async def matcher(*, session: AsyncSession) -> text.Matcher:
@@ -48,7 +49,7 @@ def analyse(found: Sequence[Found], rules: text.Matcher) -> list[Analysed]:
     for item in found:
         lang = text.language(item.text)
         out.append(Analysed(item, lang, sentiment.classify(item.text, lang),
-                            rules.match(item.text, lang)))  # fmt: skip
+                            rules.match(item.text, lang), sentiment.thai_by()))  # fmt: skip
     return out
 
 
@@ -64,6 +65,7 @@ async def store(
     if not found:
         return 0
     rules = await matcher(session=session)
+    await model.ensure(session)
     done = await asyncio.to_thread(analyse, _unique(found), rules)
     new = 0
     for at in range(0, len(done), CHUNK):
@@ -84,7 +86,7 @@ def _row(item: Analysed, source_id: int | None, now: datetime) -> dict[str, Any]
         "author_followers": f.author_followers, "text": f.text, "language": item.language,
         "published_at": f.published_at, "fetched_at": now, "province": f.province,
         "sentiment": item.sentiment.value,
-        "sentiment_by": "vader" if item.language == "en" else "rules",
+        "sentiment_by": "vader" if item.language == "en" else item.thai_by,
         "likes": f.likes, "shares": f.shares, "replies": f.replies, "quotes": f.quotes,
     }  # fmt: skip
 

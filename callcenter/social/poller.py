@@ -26,9 +26,11 @@ from callcenter.config import Settings
 from callcenter.db import transaction
 from callcenter.social import ingest
 from callcenter.social.connectors import Backoff, Batch, Connector, ConnectorError, RateLimited
+from callcenter.social.facebook import FacebookConnector
 from callcenter.social.models import Source
 from callcenter.social.rss import RssConnector
 from callcenter.social.x import XConnector
+from callcenter.social.youtube import YouTubeConnector
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,19 @@ def connector_factory(settings: Settings, client: httpx.AsyncClient) -> Connecto
             return XConnector(
                 base_url=source.url, query=source.query, client=client,
                 bearer_token=settings.social_x_bearer_token.get_secret_value(),
+                max_wait_s=settings.social_x_max_wait_s,
+            )  # fmt: skip
+        if source.kind == "facebook":  # url: the Graph API's base URL; query: the page id
+            return FacebookConnector(
+                base_url=source.url, page_id=source.query, client=client,
+                access_token=settings.social_facebook_token.get_secret_value(),
+                default_wait_s=settings.social_graph_wait_s,
+                max_wait_s=settings.social_x_max_wait_s,
+            )  # fmt: skip
+        if source.kind == "youtube":  # query: a channel id, or video:<id>
+            return YouTubeConnector(
+                base_url=source.url, query=source.query, client=client,
+                api_key=settings.social_youtube_key.get_secret_value(),
                 max_wait_s=settings.social_x_max_wait_s,
             )  # fmt: skip
         return RssConnector(url=source.url, client=client, name=source.name)

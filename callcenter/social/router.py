@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from callcenter.db import transaction
 from callcenter.errors import CHANGES, SIGNED_IN, errors
 from callcenter.services import SessionsDep
-from callcenter.social import analysis, ingest, places
+from callcenter.social import analysis, ingest, places, provmap
 from callcenter.social import service as social_service
 from callcenter.social.models import Mention
 from callcenter.social.schemas import (
@@ -25,6 +25,7 @@ from callcenter.social.schemas import (
     MentionOut,
     MentionsOut,
     ProvinceCount,
+    ProvinceMap,
     RelabelIn,
     SourceIn,
     SourceOut,
@@ -58,6 +59,7 @@ async def list_mentions(
     keyword_id: Id4 | None = None,
     channel: Channel = None,
     sentiment: Sentiment | None = None,
+    province: Annotated[str | None, Query(max_length=64, description="English name")] = None,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     sort: Literal["published", "likes", "shares"] = "published",
@@ -67,7 +69,7 @@ async def list_mentions(
     """Mentions matching every filter, newest first or ranked by likes or by shares."""
     filters = analysis.Filters(
         keyword_id=keyword_id, channel=channel, sentiment=sentiment.value if sentiment else None,
-        start=start, end=end, sort=sort, limit=limit, offset=offset,
+        start=start, end=end, sort=sort, limit=limit, offset=offset, province=province,
     )  # fmt: skip
     async with sessions() as session:
         total, rows, keywords = await analysis.mentions(session=session, filters=filters)
@@ -161,6 +163,14 @@ async def influencers(
         )
         for v, rows in found
     ]
+
+
+@router.get("/map", response_model=ProvinceMap)
+async def province_map(_: Desk, response: Response) -> Any:
+    """Thailand's 77 provinces as SVG paths (Natural Earth, public domain): the map the
+    desk colours with /provinces, drawn without online tiles."""
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return provmap.shapes()
 
 
 @router.get("/provinces", response_model=list[ProvinceCount])

@@ -165,11 +165,28 @@ class ProvinceCount(BaseModel):
     positive: int
 
 
+class ProvinceShape(BaseModel):
+    province: str
+    province_th: str
+    iso: str  # ISO 3166-2, e.g. TH-50
+    d: str  # the SVG path, in the map's viewBox
+
+
+class ProvinceMap(BaseModel):
+    view_box: str
+    provinces: list[ProvinceShape]
+
+
 class SourceIn(InputModel):
-    kind: str = Field(pattern=r"^(rss|x)$")
+    kind: str = Field(pattern=r"^(rss|x|facebook|youtube)$")
     name: str = Field(min_length=1, max_length=128)
     url: str = Field(pattern=r"^https?://", max_length=2048)
-    query: str = Field(default="", max_length=512, description="X: the recent-search query")
+    query: str = Field(
+        default="",
+        max_length=512,
+        description="X: the recent-search query; Facebook: the page id; YouTube: a channel id "
+        "or video:<id>",
+    )
     active: bool = True
 
 

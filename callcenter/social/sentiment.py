@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -80,12 +80,28 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
-def classify(body: str, lang: str | None = None) -> Sentiment:
-    """The sentiment of one mention (English by VADER, anything else by the Thai rules)."""
+_THAI_MODEL: list[Callable[[str], Sentiment]] = []  # the trained model in use, if any
+
+
+def use_thai_model(predict: Callable[[str], Sentiment] | None) -> None:
+    """From now on Thai mentions are classified by `predict` (None: by the rules again)."""
+    _THAI_MODEL[:] = [predict] if predict is not None else []
+
+
+def thai_by() -> str:
+    """What classifies Thai mentions now: 'model' or 'rules' (kept as sentiment_by)."""
+    return "model" if _THAI_MODEL else "rules"
+
+
+def classify(body: str, lang: str | None = None, *, rules_only: bool = False) -> Sentiment:
+    """The sentiment of one mention (English by VADER, anything else by the trained Thai model
+    when one is in use, else by the Thai rules)."""
     lang = lang or text.language(body)
     if lang == "en":
         compound = float(_vader().polarity_scores(body)["compound"])
         return _label(compound, VADER_THRESHOLD)
+    if _THAI_MODEL and not rules_only:
+        return _THAI_MODEL[0](body)
     return _label(thai_score(body), THRESHOLD)
 
 

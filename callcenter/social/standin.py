@@ -177,6 +177,25 @@ def _untoken(token: str) -> tuple[int | None, int]:
         return None, 0
 
 
+def send_json(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: Any,
+    headers: dict[str, str] | None = None,
+    *,
+    error_type: str = "application/problem+json",
+) -> None:
+    """One JSON answer (errors as `error_type`), with extra headers."""
+    data = json.dumps(body, ensure_ascii=False).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", error_type if status >= 400 else "application/json")
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 def _handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -228,14 +247,6 @@ def _handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            content_type = "application/problem+json" if status >= 400 else "application/json"
-            self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body, headers)
 
     return Handler

@@ -100,3 +100,52 @@ async def sign_in_expecting_403(page: Page, url: str, username: str) -> None:
     await page.locator("#password").fill(PASSWORD)
     await page.locator("#submit").click()
     await page.wait_for_url(f"{url}/chat")
+
+
+async def test_a_supervisor_sees_each_admins_load_and_breaches_and_sends_a_canned_answer(
+    world: ChatWorld,
+) -> None:
+    agent_name, agent_id = await world.account(Role.agent)
+    boss_name, _ = await world.account(Role.supervisor)
+    boss = await world.user(Role.supervisor)
+    _, held = await world.handed_off()
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{held}/assign", json={"user_id": agent_id}, headers=boss
+    )
+    assert r.status_code == 200, r.text
+    customer, mine = await world.handed_off()
+    world.clock.advance(31 * 60)  # both past LINE's 30 minutes
+    url = str(world.client.base_url).rstrip("/")
+    async with web.chromium() as browser:
+        context = await browser.new_context(locale="th-TH", timezone_id="Asia/Bangkok")
+        page = await context.new_page()
+        await sign_in(page, url, boss_name)
+        row = page.locator(f"#admins li[data-user='{agent_id}']")
+        await expect(row).to_contain_text(agent_name)
+        await expect(row).to_contain_text("breached 1")
+        await expect(row).to_have_class("late")
+        await expect(page.locator("#quota")).to_contain_text("messages this month")
+
+        await page.locator("#conversations li", has_text=customer[-4:]).click()
+        await page.locator("#canned").select_option("evidence")
+        await page.locator("#send-canned").click()
+        await poll(
+            lambda: [m for d in world.line.delivered_to(customer) for m in d.messages
+                     if "สลิปการโอนเงิน" in m.get("text", "")],
+            timeout_s=10, what="the canned answer at LINE",
+        )  # fmt: skip
+        await expect(page.locator("#messages li.outbound").last).to_contain_text("สลิปการโอนเงิน")
+
+        await page.locator("#broadcasting summary").click()
+        await page.locator("#broadcast textarea").fill("เตือนภัย: ระวังเพจปลอมขายบัตรคอนเสิร์ต")
+        await page.locator("#broadcast-send").click()
+        sent = page.locator("#broadcasts li", has_text="ระวังเพจปลอมขายบัตรคอนเสิร์ต")
+        await expect(sent).to_contain_text("ส่งแล้ว · sent")  # live, over /ws/chat
+        await expect(sent).to_contain_text("ผู้ติดตามทั้งหมด · all friends")
+        assert [
+            b
+            for p, b in world.line.calls
+            if p == "broadcast" and b["messages"][0]["text"] == "เตือนภัย: ระวังเพจปลอมขายบัตรคอนเสิร์ต"
+        ]
+        await context.close()
+    assert mine

@@ -25,13 +25,7 @@ async def world(settings: Settings) -> AsyncIterator[ChatWorld]:
 
 async def _handed_off(world: ChatWorld, text: str = "แอดมิน") -> tuple[str, int]:
     """A customer who asked for an admin (the bot told them the reply time): (LINE id, conv)."""
-    user = new_user_id()
-    await world.line.send_webhook([world.line.text_event(user, text)])
-    await poll(lambda: world.line.delivered_to(user), timeout_s=10, what="the hand-off message")
-    supervisor = await world.user(Role.supervisor)
-    r = await world.client.get("/api/v1/chat/conversations?state=waiting", headers=supervisor)
-    [conv] = [c for c in r.json() if c["customer_id"] == user]
-    return user, int(conv["id"])
+    return await world.handed_off(text)
 
 
 async def _post(world: ChatWorld, path: str, headers: dict[str, str], **body: Any) -> Any:

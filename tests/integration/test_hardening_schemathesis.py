@@ -38,8 +38,13 @@ CHECKS = ",".join(
 # a softphone to queues, ring the agent's phone for the dial pad): their inputs are tested
 # by their own API tests.
 # Prompt uploads take raw audio bodies (audio/wav, audio/mpeg), which schemathesis cannot
-# generate; tests/integration/test_prompts.py sends real and refused files instead.
-EXCLUDED = r"^/api/v1/(supervise|desk/(login|logout|pause|ready|dial)|prompts/[^/]+/[^/]+)$"
+# generate; tests/integration/test_prompts.py sends real and refused files instead. The same
+# for the chat desk's picture uploads (image/png, image/jpeg): test_chat_broadcast.py and
+# test_chat_desk_extras.py send real and refused pictures.
+EXCLUDED = (
+    r"^/api/v1/(supervise|desk/(login|logout|pause|ready|dial)|prompts/[^/]+/[^/]+"
+    r"|chat/broadcasts/[^/]+/image|chat/conversations/[^/]+/reply-image)$"
+)
 
 
 def _schemathesis(base_url: str, token: str, report: Path) -> subprocess.CompletedProcess[str]:

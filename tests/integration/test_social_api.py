@@ -5,7 +5,6 @@ mention made a complaint case."""
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,11 +27,8 @@ from callcenter.social import analysis, ingest
 from callcenter.social.connectors import Found
 from callcenter.social.models import Label, Mention
 from callcenter.social.router import router as social_router
-from callcenter.users import security
-from callcenter.users import service as user_service
 from callcenter.users.models import Role
-from callcenter.users.schemas import UserCreate
-from tests.integration.social_support import add_keyword, sessions, social_settings
+from tests.integration.social_support import add_keyword, headers, sessions, social_settings
 
 pytestmark = pytest.mark.integration
 __all__ = ["sessions", "social_settings"]  # fixtures used by name
@@ -159,22 +155,6 @@ async def api(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client, sessions, settings
-
-
-async def headers(api: tuple[httpx.AsyncClient, Sessions, Settings], role: Role) -> dict[str, str]:
-    _, sessions, settings = api
-    async with transaction(sessions) as session:
-        user = await user_service.create(
-            session=session,
-            user_in=UserCreate(
-                username=f"{role.value}-{uuid.uuid4().hex[:8]}",
-                password="social-test-pass",
-                role=role,
-            ),
-        )
-        user_id = user.id
-    token = security.issue_token(settings=settings, user_id=user_id, role=role.value)
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def ids_by_external(sessions: Sessions) -> dict[str, int]:

@@ -4,14 +4,13 @@ chart, ranked mentions linking to their source, relabelling, a case in one click
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,12 +25,15 @@ from callcenter.social import ingest
 from callcenter.social.connectors import Found
 from callcenter.social.models import Mention
 from callcenter.social.router import router as social_router
-from callcenter.users import security
-from callcenter.users import service as user_service
 from callcenter.users.models import Role
-from callcenter.users.schemas import UserCreate
 from tests.integration import browser as web
-from tests.integration.social_support import add_keyword, sessions, social_settings
+from tests.integration.social_support import (
+    PHONE,
+    add_keyword,
+    sessions,
+    signed_in,
+    social_settings,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -39,7 +41,6 @@ pytestmark = [
 ]
 __all__ = ["sessions", "social_settings"]  # fixtures used by name
 Sessions = async_sessionmaker[AsyncSession]
-PHONE = {"width": 390, "height": 844}
 
 # (hours ago, author, text, likes, shares); recorded relative to now so the page's
 # "last 7 days" holds them whatever today is.
@@ -83,23 +84,6 @@ async def site(social_settings: Settings, sessions: Sessions) -> AsyncIterator[t
         await ingest.store(session=session, found=found, source_id=None, now=now)
     async with web.serve(app) as url:
         yield url, settings
-
-
-async def signed_in(site: tuple[str, Any], sessions: Sessions, browser: Any, role: Role) -> Page:
-    url, settings = site
-    async with transaction(sessions) as session:
-        user = await user_service.create(
-            session=session,
-            user_in=UserCreate(
-                username=f"web-{uuid.uuid4().hex[:8]}", password="social-browser-pw-7", role=role
-            ),
-        )
-        token = security.issue_token(settings=settings, user_id=user.id, role=role.value)
-    context = await browser.new_context(
-        viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangkok", is_mobile=True, has_touch=True
-    )
-    await context.add_cookies([{"name": "cc_token", "value": token, "url": url}])
-    return await context.new_page()
 
 
 async def test_the_desk_works_on_a_phone(site: tuple[str, Any], sessions: Sessions) -> None:
@@ -167,3 +151,34 @@ async def test_agents_get_a_forbidden_page(site: tuple[str, Any], sessions: Sess
         response = await page.goto(f"{site[0]}/social")
         assert response is not None and response.status == 403
         await expect(page.locator("h1")).to_contain_text("ไม่มีสิทธิ์")
+
+
+async def test_the_province_map_draws_thailand_offline_and_narrows_to_a_province(
+    site: tuple[str, Any], sessions: Sessions
+) -> None:
+    url = site[0]
+    async with web.chromium() as browser:
+        page = await signed_in(site, sessions, browser, Role.supervisor)
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
+        await page.goto(f"{url}/social")
+        shapes = page.locator("#map svg path")
+        await expect(shapes).to_have_count(77)  # every province, from the shipped outlines
+        chiang_mai = page.locator('#map path[data-province="Chiang Mai"]')
+        await expect(chiang_mai).to_have_attribute("data-count", "1")
+        await expect(chiang_mai).to_have_class("located")
+        await expect(page.locator("#map path.located")).to_have_count(1)
+        box = await page.locator("#map svg").bounding_box()
+        assert box is not None and 200 < box["width"] <= PHONE["width"]
+        assert box["height"] > box["width"]  # Thailand is tall: the outline is drawn true
+        width = await page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"], width
+
+        await chiang_mai.dispatch_event("click")
+        await expect(page.locator("#picked")).to_contain_text("เชียงใหม่ · Chiang Mai")
+        cards = page.locator("#mentions li.mention")
+        await expect(cards).to_have_count(1)
+        await expect(cards.first).to_contain_text("@nid")
+        await page.locator("#picked button").click()
+        await expect(cards).to_have_count(4)
+    assert outside == []  # no tiles, nothing fetched from elsewhere

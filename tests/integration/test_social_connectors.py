@@ -3,11 +3,8 @@ Atom, parsed by feedparser) and X API v2 recent search (paging, rate limits, out
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
-import sys
 import time
 
 import pytest
@@ -30,6 +27,7 @@ from tests.integration.social_support import (
     poller,
     publish,
     sessions,
+    social_command,
     social_settings,
     source,
     stand_in,
@@ -252,16 +250,9 @@ async def test_the_poll_command_runs_one_round_and_says_what_came(
 ) -> None:
     await add_source(sessions, kind="rss", name="thainews",
                      url=f"{stand_in.url}/feeds/thainews-tech.rss")  # fmt: skip
-    env = {**os.environ, "CALLCENTER_DATABASE_URL": social_settings.database_url}
 
     async def run(*args: str) -> tuple[int, str]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "callcenter", "social", "poll", *args, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-        assert proc.returncode is not None
-        return proc.returncode, out.decode() + err.decode()
+        return await social_command(social_settings, "poll", *args)
 
     code, out = await run("--json")
     assert code == 0, out

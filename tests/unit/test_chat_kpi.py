@@ -45,3 +45,17 @@ def test_gone_before_a_reply_is_abandoned_and_each_channel_is_counted_apart() ->
     assert split["total"]["chat_abandoned"] == 1 and split["total"]["chat_handled"] == 2
     assert split["channels"]["line"]["chat_offered"] == 2
     assert split["channels"]["facebook"]["chat_handled"] == 1
+
+
+def test_each_channel_is_judged_by_its_own_sla() -> None:
+    # both answered after 2 hours: late on LINE (30 min), in time on e-mail (24 h)
+    answered = [
+        Facts(1, "line", T, T + timedelta(hours=2), None),
+        Facts(2, "email", T, T + timedelta(hours=2), None),
+    ]
+    slas = {"*": 1800.0, "email": 86400.0}
+    split = by_channel(answered, sla_s=slas, now=T + timedelta(hours=3))
+    assert split["channels"]["line"]["chat_sl_pct"] == 0.0
+    assert split["channels"]["email"]["chat_sl_pct"] == 100.0
+    assert split["sla_s"]["email"] == 86400.0
+    assert split["total"]["chat_answered_within_sla"] == 1

@@ -14,12 +14,14 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
+from callcenter.chat import kpi as chat_kpi
 from callcenter.errors import InvalidInput
 from callcenter.kpi import service as kpi_service
 from callcenter.reports import fmt, sheets, slides, thai
 from callcenter.reports.data import PackData, judge, mask_text
 from callcenter.reports.periods import Kind, Period, containing, last_due, parse
 from callcenter.staffing.forecast import IntervalPlan, Observed, Rules, plan_day
+from queue_metrics.agent_time import AgentTime, MemberEvent, rates, time_in_states
 from queue_metrics.config import MetricsConfig
 from queue_metrics.records import CallRecord, Outcome
 
@@ -239,3 +241,58 @@ def test_the_csat_slide_and_sheet_carry_the_centre_and_each_agent() -> None:
     rows = list(ws.iter_rows(values_only=True))
     assert ("csat_top2_pct", thai.field("csat_top2_pct", "en"), 75, None, None, None) in rows
     assert ("agent07", 5, 4, 4.25, 80, 75) in rows
+
+
+def test_agents_time_pause_reasons_and_occupancy_reach_the_sheet_and_the_slide() -> None:
+    data = pack_data(complete=True)
+    shift = [
+        MemberEvent(at, "agent1", "q-a", kind, reason)
+        for at, kind, reason in (
+            (0.0, "add", ""), (3600.0, "pause", "meal"), (5400.0, "unpause", ""),
+            (7200.0, "rna", ""), (28800.0, "remove", ""),
+        )
+    ]  # fmt: skip
+    times = time_in_states(shift, start=0.0, stop=86400.0)
+    for row in data.body["agents"]:
+        row |= rates(times.get(row["agent"], AgentTime()), answered=row["answered"],
+                     handle_s=row["handle_s"])  # fmt: skip
+    wb = load_workbook(io.BytesIO(sheets.results(data)))
+    ws = wb[thai.word("agent_time", "th")]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("agent", *sheets.TIME_COLS)
+    agent1 = next(r for r in rows if r[0] == "agent1")
+    assert agent1[1:3] == (28800.0, 1800.0) and agent1[5] == 1  # 8 h in, 30 min paused
+    assert ("agent1", "meal", 1800.0) in [r[:3] for r in rows]
+    deck = Presentation(io.BytesIO(slides.report(data)))
+    texts = [t for s in deck.slides for t in slide_texts(s)]
+    assert thai.field("logged_in_h", "th") in texts and "8" in texts
+    assert any("พักรับประทานอาหาร 30 นาที" in t for t in texts)  # the desk's name of it
+
+
+def test_the_chat_desk_has_its_slide_and_sheet_with_each_channel() -> None:
+    data = pack_data(complete=True)
+    t = datetime(2026, 12, 6, 9, tzinfo=BKK)
+    facts = [
+        chat_kpi.Facts(1, "line", t, t + timedelta(minutes=10), None),
+        chat_kpi.Facts(2, "line", t, t + timedelta(minutes=45), None),  # late: 30 min SLA
+        chat_kpi.Facts(3, "email", t, t + timedelta(hours=20), None),  # e-mail: 24 h
+        chat_kpi.Facts(4, "facebook", t, None, t + timedelta(minutes=5)),  # gone first
+    ]
+    sla = {"*": 1800.0, "email": 86400.0}
+    data.chat = {
+        "kpi": chat_kpi.by_channel(facts, sla_s=sla, now=t + timedelta(days=1)),
+        "satisfaction": {"definition": "chat-csat-v1", "total": {"csat_asked": 2,
+                         "csat_answered": 1, "csat_response_pct": 50.0, "csat_avg": 4.0},
+                         "channels": {"line": {"csat_asked": 2, "csat_answered": 1,
+                                               "csat_response_pct": 50.0, "csat_avg": 4.0}}},
+    }  # fmt: skip
+    wb = load_workbook(io.BytesIO(sheets.results(data)))
+    rows = list(wb["แชต"].iter_rows(values_only=True))  # the tab: the title before ":"
+    assert rows[0][1:] == ("ทุกช่องทาง", "อีเมล", "Facebook Messenger", "LINE")
+    by_label = {r[0]: r[1:] for r in rows[1:]}
+    assert by_label["แชตที่ส่งต่อเจ้าหน้าที่"] == (4, 1, 1, 2)
+    assert by_label["ระดับบริการแชต %"] == (50.0, 100.0, 0.0, 50.0)  # the late LINE reply
+    assert by_label[thai.field("csat_avg", "th")] == (4.0, None, None, 4.0)
+    deck = Presentation(io.BytesIO(slides.report(data)))
+    chat = [s for s in deck.slides if thai.word("chat", "th") in slide_texts(s)]
+    assert len(chat) == 1 and "ระดับบริการแชต %" in slide_texts(chat[0])

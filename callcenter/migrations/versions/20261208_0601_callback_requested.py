@@ -1,7 +1,7 @@
 """callback_tasks.origin: a drop (abandon, timeout, ...) or the caller's own request in the queue
 
 Revision ID: 20261208_0601
-Revises: 20261207_0501
+Revises: 20261208_0901
 Create Date: 2026-12-08
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261208_0601"
-down_revision = "20261207_0501"
+down_revision = "20261208_0901"
 branch_labels = None
 depends_on = None
 
