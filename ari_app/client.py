@@ -22,6 +22,9 @@ AriEvent = dict[str, Any]
 AriHandler = Callable[[AriEvent], Awaitable[None]]
 
 
+REGISTERED = "AppRegistered"  # our own event: the websocket is up, the app registered
+
+
 class AriClient(Background):
     """Registers the Stasis app by holding its events websocket; REST calls through httpx."""
 
@@ -84,6 +87,8 @@ class AriClient(Background):
                 ) as ws:
                     self.connected, self.last_error, attempt = True, None, 0
                     log.info("ARI app %r registered at %s", self.app, self.base_url)
+                    # Handlers may take over what the app held before (a restart, a blip).
+                    await self._dispatch({"type": REGISTERED, "application": self.app})
                     async for raw in ws:
                         await self._dispatch(json.loads(raw))
             except asyncio.CancelledError:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from ari_app.client import AriClient, AriEvent
+from ari_app.client import REGISTERED, AriClient, AriEvent
 from ari_app.menu import CLOSED_STAGE, Hangup, MenuWalk, Play, PromptFiles, Route, Step
 from callcenter.ivrconf import IvrConfig
 
@@ -30,6 +30,7 @@ IVR_ARG = "ivr"
 QUEUE_CONTEXT = "queue-entry"
 FALLBACK = ("ivr", "s")
 LANGUAGE_VAR = "__CC_LANG"  # inherited by the channels the caller's channel creates
+CSAT_VAR = "CC_CSAT"  # 1: the caller stays on after the agent hangs up to rate the call
 PLAYBACK_GRACE_S = 60.0  # a prompt whose end never came: the timer runs anyway
 
 
@@ -60,12 +61,14 @@ class Ivr:
         self._announcement = announcement  # the emergency announcement on now, if any
         self._prompts = prompts
         self._callers: dict[str, _Caller] = {}
+        self.rescued_total = 0  # callers taken over from a previous run of the app
         self._playback_channel: dict[str, str] = {}
         self._handlers: dict[str, Callable[[AriEvent], Awaitable[None]]] = {
             "StasisStart": self._on_start,
             "ChannelDtmfReceived": self._on_dtmf,
             "PlaybackFinished": self._on_playback_finished,
             "StasisEnd": self._on_end,
+            REGISTERED: self._on_registered,
         }
 
     @property
@@ -91,6 +94,21 @@ class Ivr:
             await self._perform(
                 channel_id, caller, caller.walk.start(self._announcement(), now=self._clock())
             )
+
+    async def _on_registered(self, event: AriEvent) -> None:
+        """The app (re)registered: callers Asterisk kept in it while the service was away
+        (killed mid-menu: Asterisk holds them, silent) go on in the dialplan IVR."""
+        try:
+            app = await self._ari.request("GET", f"/applications/{event['application']}")
+        except httpx.HTTPError as exc:
+            log.warning("IVR: cannot list the app's channels: %r", exc)
+            return
+        orphans = [c for c in app.get("channel_ids", []) if c not in self._callers]
+        for channel_id in orphans:
+            log.warning("IVR: %s was left in the app while the service was away", channel_id)
+            with contextlib.suppress(httpx.HTTPError):  # gone meanwhile
+                await self._continue(channel_id, *FALLBACK[:2])
+        self.rescued_total += len(orphans)
 
     async def _on_dtmf(self, event: AriEvent) -> None:
         channel_id = event["channel"]["id"]
@@ -201,6 +219,10 @@ class Ivr:
                 variable=LANGUAGE_VAR,
                 value=step.language,
             )
+            if self._config.in_queue(step.queue).csat:
+                await self._ari.request(
+                    "POST", f"/channels/{channel_id}/variable", variable=CSAT_VAR, value="1"
+                )
             await self._continue(channel_id, QUEUE_CONTEXT, step.queue)
         except httpx.HTTPError as exc:
             log.warning("IVR continue to %s failed on %s: %r", step.queue, channel_id, exc)

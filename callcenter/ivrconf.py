@@ -92,6 +92,41 @@ class Hours:
         return any(start <= now < end for start, end in self.days.get(local.weekday(), []))
 
 
+CODECS = frozenset({"ulaw", "alaw", "g722", "gsm", "opus", "g729"})
+DTMF_MODES = frozenset({"rfc4733", "inband", "info", "auto"})
+_NUMBER = re.compile(r"^[0-9+*#]{1,32}$")
+_HOST = re.compile(r"^[0-9A-Za-z.:-]+(/[0-9.]+)?$")
+
+
+@dataclass(frozen=True)
+class Trunk:
+    """The carrier trunk that delivers 1212 calls (pjsip.conf): an endpoint without
+    registration or password, known by the carrier's source address (`match`); calls to one
+    of `numbers` enter the IVR. Loopback by default (SIPp in the tests and the benchmark)."""
+
+    name: str = "carrier"
+    match: tuple[str, ...] = ("127.0.0.1",)
+    codecs: tuple[str, ...] = ("ulaw", "alaw")
+    dtmf_mode: str = "rfc4733"
+    numbers: tuple[str, ...] = ("1212",)
+
+
+@dataclass(frozen=True)
+class QueuePrompts:
+    """What a caller waiting in one queue hears (queues.conf, rendered by `stack up`):
+    `callback_after_s`: the callback offer ("press 1 to be called back") after that many seconds
+    of waiting and again every as many (0: no offer); `announce_every_s`: position and expected
+    wait on entry and every that many seconds (0: never); `csat`: the caller stays on after the
+    agent hangs up and rates the call (set on the channel by the service's IVR)."""
+
+    callback_after_s: int = 30
+    announce_every_s: int = 60
+    csat: bool = False
+
+
+QUEUE_PROMPT_KEYS = ("callback_after_s", "announce_every_s", "csat")
+
+
 @dataclass(frozen=True)
 class IvrConfig:
     default_language: str
@@ -107,6 +142,11 @@ class IvrConfig:
     start: str = "main"
     catalogue: Catalogue = field(default_factory=lambda: Catalogue(prompts={}))
     hours: Hours = field(default_factory=Hours)
+    trunk: Trunk = field(default_factory=Trunk)
+    queues: dict[str, QueuePrompts] = field(default_factory=dict)
+
+    def in_queue(self, queue: str) -> QueuePrompts:
+        return self.queues.get(queue, QueuePrompts())
 
     @property
     def prompt_ids(self) -> set[str]:
@@ -225,6 +265,8 @@ def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: 
         start=start,
         catalogue=catalogue,
         hours=_hours(data.get("hours", {}), where=f"{where} [hours]"),
+        trunk=_trunk(data.get("trunk", {}), centre=centre, where=f"{where} [trunk]"),
+        queues=_queues(data.get("queues", {}), centre=centre, where=f"{where} [queues]"),
     )
     missing = sorted(config.prompt_ids - set(catalogue.prompts))
     if missing:
@@ -302,3 +344,81 @@ def _hours(raw: object, *, where: str) -> Hours:
         closed_dates=frozenset(closed),
         closed_prompt=str(raw.get("closed_prompt", "closed")),
     )
+
+
+def _strings(
+    raw: dict[str, Any], key: str, default: tuple[str, ...], *, where: str
+) -> tuple[str, ...]:
+    value = raw.get(key, list(default))
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where}: {key} must be a non-empty list of strings")
+    return tuple(value)
+
+
+def _trunk(raw: object, *, centre: Centre, where: str) -> Trunk:
+    """[trunk]: name, match (source addresses), codecs, dtmf_mode, numbers."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table")
+    default = Trunk()
+    unknown = set(raw) - {"name", "match", "codecs", "dtmf_mode", "numbers"}
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    name = str(raw.get("name", default.name))
+    if not MENU_ID.match(name) or name in {a.id for a in centre.agents}:
+        raise ValueError(f"{where}: name {name!r} must be a-z, 0-9, - and not an agent's id")
+    match = _strings(raw, "match", default.match, where=where)
+    for host in match:
+        if not _HOST.match(host):
+            raise ValueError(f"{where}: match {host!r} is not an address, network or host name")
+    codecs = _strings(raw, "codecs", default.codecs, where=where)
+    bad = sorted(set(codecs) - CODECS)
+    if bad:
+        raise ValueError(f"{where}: codecs {bad} unknown (one of {sorted(CODECS)})")
+    dtmf = str(raw.get("dtmf_mode", default.dtmf_mode))
+    if dtmf not in DTMF_MODES:
+        raise ValueError(f"{where}: dtmf_mode {dtmf!r} is not one of {sorted(DTMF_MODES)}")
+    numbers = _strings(raw, "numbers", default.numbers, where=where)
+    for number in numbers:
+        if not _NUMBER.match(number):
+            raise ValueError(f"{where}: number {number!r} is not digits (0-9 + * #)")
+    return Trunk(name=name, match=match, codecs=codecs, dtmf_mode=dtmf, numbers=numbers)
+
+
+def _seconds(raw: dict[str, Any], key: str, default: Any, *, where: str) -> Any:
+    value = raw.get(key, default)
+    if key == "csat":
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: csat must be true or false (got {value!r})")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
+        raise ValueError(f"{where}: {key} must be whole seconds from 0 to 3600 (got {value!r})")
+    return value
+
+
+def _queues(raw: object, *, centre: Centre, where: str) -> dict[str, QueuePrompts]:
+    """[queues]: defaults for every queue; [queues.<name>]: one queue's own values."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table")
+    tables = {k: v for k, v in raw.items() if isinstance(v, dict)}
+    defaults = {k: v for k, v in raw.items() if not isinstance(v, dict)}
+    unknown = set(defaults) - set(QUEUE_PROMPT_KEYS)
+    if unknown:
+        known = ", ".join(QUEUE_PROMPT_KEYS)
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)} ({known})")
+    base = QueuePrompts(
+        **{k: _seconds(defaults, k, getattr(QueuePrompts(), k), where=where) for k in defaults}
+    )
+    out: dict[str, QueuePrompts] = {}
+    for name in tables:
+        if name not in centre.queue_names:
+            raise ValueError(f"{where}: [queues.{name}] is not a queue of centre.toml")
+    for name in centre.queue_names:
+        own = tables.get(name, {})
+        here = f"{where} [queues.{name}]"
+        bad = set(own) - set(QUEUE_PROMPT_KEYS)
+        if bad:
+            raise ValueError(f"{here}: unknown keys {sorted(bad)}")
+        out[name] = QueuePrompts(
+            **{k: _seconds(own, k, getattr(base, k), where=here) for k in QUEUE_PROMPT_KEYS}
+        )
+    return out

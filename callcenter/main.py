@@ -25,7 +25,7 @@ from callcenter.alerts import service as alert_service
 from callcenter.alerts.router import router as alerts_router
 from callcenter.ami.client import AmiClient
 from callcenter.ami.consumer import AmiConsumer
-from callcenter.ami.events import is_queue_event
+from callcenter.ami.events import is_queue_event, is_service_event
 from callcenter.ami.store import EventWriter
 from callcenter.callbacks.popup import owed_lookup
 from callcenter.callbacks.router import router as callbacks_router
@@ -39,6 +39,7 @@ from callcenter.chat.router import public as chat_public
 from callcenter.chat.router import router as chat_router
 from callcenter.chat.router import webhooks as chat_webhooks
 from callcenter.config import Settings, get_settings
+from callcenter.csat.service import CsatRecorder
 from callcenter.db import make_db_engine, make_sessionmaker
 from callcenter.desk import service as desk_service
 from callcenter.desk.router import router as desk_router
@@ -87,7 +88,7 @@ BOOK_DAYS = 2  # records kept in memory for today's and the last hour's live fig
 def _build_ami(
     settings: Settings,
     *,
-    event_filter: Callable[[str], bool] = is_queue_event,
+    event_filter: Callable[[str], bool] = is_service_event,
     action_timeout_s: float = 10.0,
 ) -> AmiClient:
     return AmiClient(
@@ -120,6 +121,16 @@ def _build_ari(
     )
     ari.on_event(ivr.handle)
     return ari, ivr
+
+
+def _figures_only(handle: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The live pipeline (stored, counted) gets the figures' events, not the callers' keys."""
+
+    def only(item: Any) -> None:
+        if not isinstance(item, dict) or is_queue_event(item.get("Event", "")):
+            handle(item)
+
+    return only
 
 
 def _dialer_ami(settings: Settings) -> AmiClient | None:
@@ -194,17 +205,20 @@ async def _build(settings: Settings) -> Services:
     announcement = Announcement(sessions)
     await announcement.load()
     ari, ivr = _build_ari(settings, layout, announcement)
+    ami = _build_ami(settings)
     staffing = StaffingBoard(
         sessions=sessions, config=config,
         rules=replace(report_sources.staffing_rules(settings), interval_min=15),
     )  # fmt: skip
     wallboard.add_section("staffing", staffing.section)
+    csat = CsatRecorder(sessions, on_change=wallboard.mark)
+    wallboard.add_section("csat", csat.board_section)
     chat = ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3)
     chat_board = ChatBoard(sessions=sessions, sla_s=chat.sla_s, tz=config.tz)
     wallboard.add_section("chat", chat_board.section)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
-        login_limiter=LoginLimiter.from_settings(settings), ami=_build_ami(settings), ari=ari,
+        login_limiter=LoginLimiter.from_settings(settings), ami=ami, ari=ari,
         ivr=ivr, announcement=announcement, hub=hub, metrics=metrics, book=book,
         wallboard=wallboard, screen_pops=pops,
         event_writer=events, record_writer=records, pipeline=pipeline,
@@ -220,7 +234,8 @@ async def _build(settings: Settings) -> Services:
         ),
         callbacks=Callbacks(
             settings=settings, sessions=sessions, metrics=metrics, hub=hub, wallboard=wallboard,
-            layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings),
+            layout=layout, tz=config.tz, dialer_ami=_dialer_ami(settings), ami=ami,
+            offer_after_s={q: ivr.config.in_queue(q).callback_after_s for q in layout.queue_names},
         ),
         uploader=build_uploader(settings=settings, s3=s3, sessions=sessions),
         chat=chat,
@@ -229,6 +244,7 @@ async def _build(settings: Settings) -> Services:
             settings=settings, sessions=sessions, s3=s3, line=_social_line(settings, chat)
         ),
         staffing=staffing,
+        csat=csat,
         chat_board=chat_board,
         reports=report_wiring.build(settings=settings, sessions=sessions, s3=s3, config=config),
     )  # fmt: skip
@@ -238,13 +254,17 @@ async def _build(settings: Settings) -> Services:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     parts = app.state.services = await _build(app.state.settings)
     # Screen pops ride along the one AMI consumer, next to the live pipeline.
-    handle = fan_out(parts.pipeline.handle, parts.screen_pops.handle)
+    handle = fan_out(
+        _figures_only(parts.pipeline.handle), parts.screen_pops.handle, parts.callbacks.handle,
+        parts.csat.handle,
+    )  # fmt: skip
     consumer = AmiConsumer(client=parts.ami, handle=handle, tick=parts.pipeline.tick)
     async with AsyncExitStack() as stack:
         for part in (
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
             parts.social_poller, parts.social_publishing, parts.reports, parts.staffing,
+            parts.csat,
             parts.chat_board,
         ):  # fmt: skip
             if part is not None:

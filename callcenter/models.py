@@ -6,6 +6,7 @@ from callcenter.callbacks.models import CallbackDrop, CallbackEvent, CallbackTas
 from callcenter.calls.models import QueueCall
 from callcenter.cases.models import Case, CaseAuditEntry
 from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
+from callcenter.csat.models import CsatResponse
 from callcenter.db import Base
 from callcenter.desk.models import Disposition
 from callcenter.prompts.announcement import AnnouncementAction
@@ -21,7 +22,7 @@ metadata = Base.metadata
 __all__ = [
     "AgentAction", "AlertAction", "AlertIncident", "AlertThreshold", "AmiEvent",
     "AnnouncementAction", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "Conversation", "Disposition", "Keyword", "Label", "Match",
-    "Mention", "Message", "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack",
+    "Case", "CaseAuditEntry", "Conversation", "CsatResponse", "Disposition", "Keyword", "Label",
+    "Match", "Mention", "Message", "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack",
     "Send", "SocialAuditEntry", "Source", "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from callcenter.callbacks.wiring import Callbacks
     from callcenter.chat.board import ChatBoard
     from callcenter.chat.desk import ChatDesk
+    from callcenter.csat.service import CsatRecorder
     from callcenter.desk.screenpop import ScreenPop
     from callcenter.live.pipeline import LivePipeline
     from callcenter.live.records import RecordBook, RecordWriter
@@ -76,6 +77,7 @@ class Services:
     callbacks: Callbacks
     uploader: Uploader | None  # None when no spool directory is configured
     chat: ChatDesk
+    csat: CsatRecorder  # post-call satisfaction answers (AMI UserEvent CsatResult)
     social_poller: SocialPoller | None = None  # None unless social_poll_s > 0
     social_publishing: Publishing | None = None  # the content calendar goes out on time
     reports: PackScheduler | None = None  # report packs: built when due, listed, rebuilt

@@ -28,6 +28,8 @@ command -v psql >/dev/null || need+=(postgresql-client)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
 dpkg -s libsox-fmt-mp3 >/dev/null 2>&1 || need+=(libsox-fmt-mp3)
+# Real SIP callers through the carrier trunk (tests, benchmarks/ivr.py): SIPp.
+command -v sipp >/dev/null || need+=(sip-tester)
 # Report packs: tests and notes render a Thai slide to a picture (PowerPoint → PDF → PNG).
 command -v soffice >/dev/null || need+=(libreoffice-impress-nogui)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)

@@ -192,6 +192,7 @@ function paintGrid(agents) {
 
 function tick() {
   paintCallbacks(board.callbacks);
+  paintCsat(board.csat);
   paintStaffing(board.staffing, board.centre);
   paintChat(board.chat);
   const now = Date.now() / 1000 + clockOffset;
@@ -307,6 +308,21 @@ function alertButton(kind, text, path, body) {
   return b;
 }
 
+// Today's post-call ratings (1-5): the mean, how many rated, the share of 4-5 and the response rate.
+function paintCsat(c) {
+  const el = document.getElementById("csat");
+  if (!el || !c) return;
+  if (!c.csat_responses) {
+    el.className = "pill unknown";
+    el.textContent = `ความพึงพอใจวันนี้ · CSAT today – (${c.csat_offered} offered)`;
+  } else {
+    el.className = `pill ${c.csat_avg >= 4 ? "ok" : c.csat_avg >= 3 ? "unknown" : "bad"}`;
+    el.textContent = `ความพึงพอใจวันนี้ · CSAT today ${c.csat_avg.toFixed(2)}/5 · ${c.csat_responses} ตอบ rated · 4-5: ${c.csat_top2_pct}% · ตอบ response ${c.csat_response_rate_pct}%`;
+  }
+  el.dataset.avg = c.csat_avg ?? "";
+  el.dataset.responses = c.csat_responses;
+}
+
 // Open callbacks, the oldest one's age; red when one is close to its 30-minute deadline.
 function paintCallbacks(cb) {
   const el = document.getElementById("callbacks");
@@ -362,7 +378,7 @@ function apply(message) {
   } else {
     const d = message.data;
     board.queues = {...board.queues, ...(d.queues || {})};
-    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons", "staffing", "chat"]) if (key in d) board[key] = d[key];
+    for (const key of ["centre", "complete", "alerts", "as_of", "definition", "callbacks", "order", "agents", "pause_reasons", "staffing", "chat", "csat"]) if (key in d) board[key] = d[key];
   }
   if (board.as_of) clockOffset = board.as_of - Date.now() / 1000;
   lastSeq = message.seq;

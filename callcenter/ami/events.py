@@ -15,9 +15,19 @@ CALL_EVENTS = frozenset(
 )
 
 
+# A caller's key while waiting in a queue (the callback offer, callcenter/callbacks/offer.py):
+# handed to that part only, never stored (a keyed phone number is personal data).
+KEY_EVENTS = frozenset({"DTMFEnd"})
+
+
 def is_queue_event(name: str) -> bool:
     """True for the events the contact-centre figures are built from."""
     return name.startswith(QUEUE_EVENT_PREFIXES) or name in CALL_EVENTS
+
+
+def is_service_event(name: str) -> bool:
+    """What the service's AMI login reads: the figures' events and the callers' keys."""
+    return is_queue_event(name) or name in KEY_EVENTS
 
 
 def manager_event_filter() -> str:
@@ -29,7 +39,7 @@ def manager_event_filter() -> str:
     Without it most of what Asterisk sends per call (Newchannel, Newstate, Bridge*, Dial*,
     MixMonitor*, ...) is read, framed and thrown away by the service.
     """
-    names = sorted([*QUEUE_EVENT_PREFIXES, *CALL_EVENTS, "Shutdown"])
+    names = sorted([*QUEUE_EVENT_PREFIXES, *CALL_EVENTS, *KEY_EVENTS, "Shutdown"])
     return f"Event: ({'|'.join(names)})|ActionID: "
 
 

@@ -30,6 +30,7 @@ async def kpis(
             dropped_at=t.dropped_at,
             first_dial_at=t.first_dial_at,
             reached_at=t.reached_at,
+            requested=t.origin == "requested",
         )
         for t in (await session.scalars(query)).all()
     ]

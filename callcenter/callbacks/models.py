@@ -66,6 +66,8 @@ class CallbackTask(Base):
     agent: Mapped[str | None] = mapped_column(String(64))
     assigned_to: Mapped[str | None] = mapped_column(String(64))  # only this agent dials it
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # "drop": made from a dropped call; "requested": the caller pressed 1 at the queue's offer
+    origin: Mapped[str] = mapped_column(String(16), default="drop", server_default="drop")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -81,6 +81,7 @@ class TaskFacts:
     dropped_at: datetime
     first_dial_at: datetime | None
     reached_at: datetime | None
+    requested: bool = False  # the caller pressed 1 at the queue's offer (not a drop)
 
 
 def _within(at: datetime | None, start: datetime, window_s: float) -> bool:
@@ -121,4 +122,6 @@ def kpis(tasks: Iterable[TaskFacts], *, window_s: float, drops_joined: int) -> d
         "callbacks_cancelled_caller_reached": len(cancelled),
         "callbacks_cancelled_by_supervisor": sum(1 for t in owed if t.outcome == "cancelled"),
         "callback_drops_joined": drops_joined,
+        "callbacks_requested": sum(1 for t in tasks if t.requested),
+        "callbacks_from_drops": sum(1 for t in tasks if not t.requested),
     }

@@ -98,6 +98,65 @@ async def record_drop(
     return task
 
 
+async def record_request(
+    *,
+    session: AsyncSession,
+    number: str,
+    queue: str,
+    call_id: str,
+    policy: Policy,
+    at: datetime | None = None,
+) -> CallbackTask:
+    """The caller asked to be called back from the queue (and was withdrawn): a task at once,
+    due now, in the same window as a drop's; a caller with an open task joins it."""
+    at = at or utcnow()
+    reason = rules.not_callable_reason(number, pattern=policy.number_pattern)
+    detail = f"requested {call_id}"
+    if reason is None:
+        open_task = await session.scalar(
+            select(CallbackTask)
+            .where(CallbackTask.number == number, CallbackTask.state.in_(OPEN_STATES))
+            .with_for_update()
+        )
+        if open_task is not None:
+            open_task.drops += 1
+            add_event(session, open_task.id, "joined", detail=detail)
+            return open_task
+    task = CallbackTask(
+        number=number,
+        callable=reason is None,
+        queue=queue,
+        origin="requested",
+        state=State.pending if reason is None else State.not_callable,
+        outcome=reason,
+        dropped_at=at,
+        deadline_at=at + timedelta(seconds=policy.window_s),
+        due_at=at if reason is None else None,
+        attempts=0,
+        drops=1,
+        closed_at=None if reason is None else at,
+    )
+    session.add(task)
+    await session.flush()
+    add_event(session, task.id, "created", state=task.state, detail=detail)
+    return task
+
+
+async def change_number(
+    *, session: AsyncSession, task_id: int, number: str, policy: Policy
+) -> CallbackTask | None:
+    """The caller keyed another number to be called back on (before the task was dialled)."""
+    task = await session.get(CallbackTask, task_id, with_for_update=True)
+    if task is None or task.number == number or task.state not in DUE_STATES:
+        return task
+    if rules.not_callable_reason(number, pattern=policy.number_pattern) is not None:
+        return task
+    task.number = number
+    task.callable = True
+    add_event(session, task.id, "number_changed", state=task.state, detail="keyed by the caller")
+    return task
+
+
 async def _task_for(
     session: AsyncSession, call: QueueCall, policy: Policy, dropped_at: datetime, kind: str
 ) -> CallbackTask:

@@ -11,6 +11,7 @@ from callcenter.ami.client import AmiClient
 from callcenter.callbacks import rules
 from callcenter.callbacks.detector import Detector
 from callcenter.callbacks.dialer import DialConfig, Dialer
+from callcenter.callbacks.offer import CallbackOffer
 from callcenter.callbacks.service import Policy
 from callcenter.centre import Centre
 from callcenter.config import Settings
@@ -45,6 +46,8 @@ class Callbacks:
         layout: Centre,
         tz: str,
         dialer_ami: AmiClient | None,
+        ami: AmiClient | None = None,
+        offer_after_s: dict[str, int] | None = None,
     ) -> None:
         self.policy = policy_of(settings)
         self.dialer: Dialer | None = None
@@ -75,6 +78,13 @@ class Callbacks:
             interval_s=settings.callback_poll_s,
             soon_s=settings.callback_soon_s,
         )
+        # The offer in the queue (key 1: withdrawn, a task at once) rides the service's AMI login.
+        self.offer: CallbackOffer | None = None
+        if ami is not None and offer_after_s:
+            self.offer = CallbackOffer(
+                ami=ami, sessions=sessions, policy=self.policy, after_s=offer_after_s,
+                on_task=self._due,
+            )  # fmt: skip
         wallboard.add_section("callbacks", self.detector.board_section)
         wallboard.set_owed(self.detector.owes)
 
@@ -91,7 +101,14 @@ class Callbacks:
             await self.dialer.start()
         await self.detector.start()
 
+    def handle(self, item: object) -> None:
+        """AMI events for the callback offer."""
+        if self.offer is not None:
+            self.offer.handle(item)
+
     async def stop(self) -> None:
+        if self.offer is not None:
+            await self.offer.stop()
         await self.detector.stop()
         if self.dialer is not None:
             await self.dialer.stop()

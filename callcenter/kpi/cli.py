@@ -107,6 +107,15 @@ def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], titl
         row += [_value(per_queue[name].get(key, "")) for name in per_queue]
         table.add_row(*row)
     print_table(table)
+    agents = body.get("csat_by_agent")
+    if agents:
+        csat = Table(title="ความพึงพอใจรายเจ้าหน้าที่ · CSAT per agent")
+        csat.add_column("เจ้าหน้าที่ · agent")
+        for key in CSAT_FIELDS:
+            csat.add_column(label(key), justify="right")
+        for row in agents:
+            csat.add_row(row["agent"], *(_value(row.get(k)) for k in CSAT_FIELDS))
+        print_table(csat)
     if body.get("chat"):
         _chat_table(body["chat"])
     intervals = body.get("intervals")
@@ -120,7 +129,9 @@ def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], titl
         print_table(by)
 
 
-NOT_FIGURES = {"queues", "intervals", "definition", "complete", "chat"}
+NOT_FIGURES = {"queues", "intervals", "definition", "complete", "chat", "csat_by_agent"}
+CSAT_FIELDS = ("csat_offered", "csat_responses", "csat_avg", "csat_response_rate_pct",
+               "csat_top2_pct")  # fmt: skip
 CHANNELS = {"line": "LINE", "facebook": "Messenger", "email": "อีเมล · E-mail"}
 
 

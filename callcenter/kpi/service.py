@@ -14,6 +14,7 @@ from callcenter.callbacks import figures as cb_figures
 from callcenter.calls import agent_time, tallies
 from callcenter.cases import kpi as case_kpi
 from callcenter.centre import Centre
+from callcenter.csat import service as csat_service
 from callcenter.db import plan_for_these_values
 from callcenter.errors import InvalidInput
 from queue_metrics import period
@@ -77,7 +78,9 @@ async def period_report(
 
     async def case_figures() -> dict[str, Any]:
         async with sessions() as session:
-            return await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+            cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
+            csat = await csat_service.kpis(session=session, start=start, end=end, queue=queue)
+            return cases | csat
 
     async def the_rest() -> tuple[Any, ...]:
         async with sessions() as session:
@@ -118,6 +121,9 @@ async def period_report(
         sums, config=config, queue=queue, size=size, complete=complete, detail=calls_detail,
         times=times,
     )  # fmt: skip
+    for row in cases.pop("csat_by_queue"):  # CSAT beside each queue's other figures
+        if queue is None and row["queue"] in body.get("queues", {}):
+            body["queues"][row["queue"]].update({k: v for k, v in row.items() if k != "queue"})
     if taxonomy is not None:
         body["cases_by_category"] = [r for r in taxonomy if r["kind"] == "category"]
         body["referrals_by_agency"] = [r for r in taxonomy if r["kind"] == "referral"]

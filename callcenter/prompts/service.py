@@ -21,13 +21,33 @@ def load(settings: Settings) -> Catalogue:
 
 def render_all(settings: Settings, s3: Minio) -> dict[str, int]:
     """Every prompt per language into settings.prompts_path: uploads, else placeholders."""
-    return catalogue.render(
+    counts = catalogue.render(
         load(settings),
         settings.prompts_path,
         uploaded=store.uploaded(s3, settings),
         fetch=lambda pid, lang: store.get(s3, settings, pid, lang),
         speak=audio.speak,
     )
+    link_thai_digits(settings.prompts_path)
+    return counts
+
+
+def link_thai_digits(prompts: Path) -> list[Path]:
+    """Asterisk says numbers (queue position, minutes) in the channel's language from
+    sounds/<lang>/digits/<n>; it ships none in Thai: link the catalogue's digit-0..9 there
+    (relative links inside the sounds folder). An existing real file is left alone."""
+    made = []
+    folder = prompts.parent / "th" / "digits"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(10):
+        link = folder / f"{n}.wav"
+        if link.exists() and not link.is_symlink():
+            continue
+        target = Path("..", "..", prompts.name, "th", f"digit-{n}.wav")
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+        made.append(link)
+    return made
 
 
 def check(book: Catalogue, prompt_id: str, language: str) -> None:

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from callcenter.reports import fmt, slides, thai
 from callcenter.reports.data import PackData
-from callcenter.reports.slides import CALLBACK_FIELDS, CASE_FIELDS
+from callcenter.reports.slides import CALL_CSAT_FIELDS, CALLBACK_FIELDS, CASE_FIELDS
 from queue_metrics.kpi import FIELDS
 
 HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -172,6 +172,17 @@ def agents_sheet(b: Book) -> None:
     b.rows(ws, ["agent", *cols], [[a["agent"], *(a.get(k) for k in cols)] for a in people])
 
 
+def csat_sheet(b: Book) -> None:
+    """Post-call satisfaction: the centre's figures, then per agent."""
+    body = b.data.body
+    ws = b.sheet(b.w("csat")[:31])
+    b.rows(ws, ["field", b.w("figure"), b.w("value")],
+           [[k, b.f(k), body.get(k)] for k in CALL_CSAT_FIELDS])  # fmt: skip
+    people = body.get("csat_by_agent", [])
+    b.rows(ws, ["agent", *CALL_CSAT_FIELDS],
+           [[a["agent"], *(a.get(k) for k in CALL_CSAT_FIELDS)] for a in people])  # fmt: skip
+
+
 TIME_COLS = ("logged_in_s", "paused_s", "occupancy_pct", "calls_per_hour", "ring_no_answer")
 
 
@@ -265,6 +276,7 @@ def results(data: PackData) -> bytes:
     waits_sheet(b)
     agents_sheet(b)
     callbacks_cases_sheet(b)
+    csat_sheet(b)
     agent_time_sheet(b)
     chat_sheet(b)
     staffing_sheet(b)

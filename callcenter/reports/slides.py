@@ -5,7 +5,7 @@ chart's text and the theme's major/minor fonts also name the Thai face in `a:cs`
 runs say `lang="th-TH"`): PowerPoint and LibreOffice then shape Thai with it, not a fallback.
 
 A pack is a list of sections; each is a function of (deck, data) that adds its slides.
-Sections for chat channels and satisfaction (CSAT) join SECTIONS when their issues land.
+Sections for chat channels join SECTIONS when their issue lands.
 """
 
 from __future__ import annotations
@@ -52,7 +52,11 @@ CALLBACK_FIELDS = (
     "callbacks_owed", "callbacks_attempted_30m", "callbacks_reached_30m", "callback_attempt_pct",
     "callback_reached_pct", "callback_first_attempt_p50_s", "callback_first_attempt_p90_s",
     "callbacks_not_callable", "callbacks_cancelled_caller_reached",
-    "callbacks_cancelled_by_supervisor", "callback_drops_joined",
+    "callbacks_cancelled_by_supervisor", "callback_drops_joined", "callbacks_requested",
+    "callbacks_from_drops",
+)  # fmt: skip
+CALL_CSAT_FIELDS = (
+    "csat_offered", "csat_responses", "csat_avg", "csat_response_rate_pct", "csat_top2_pct",
 )  # fmt: skip
 CASE_FIELDS = (
     "cases_opened", "cases_closed", "cases_fcr", "fcr_pct", "fcr_agent_flagged",
@@ -413,6 +417,21 @@ def callbacks(b: Builder) -> None:
         b.table(slide, header, table, (8.0, 1.1, 5.0, 0.4 * (len(table) + 1)), size=10)
 
 
+def csat(b: Builder) -> None:
+    """Post-call satisfaction: the centre's figures, then per agent (docs/kpi-v1.md 6b)."""
+    body = b.data.body
+    slide = b.slide(b.w("csat"))
+    rows = [[b.f(k), fmt.number(body.get(k))] for k in CALL_CSAT_FIELDS]
+    b.table(slide, [b.w("figure"), b.w("value")], rows, (0.4, 1.1, 5.4, 0.4 * (len(rows) + 1)))
+    people = body.get("csat_by_agent", [])[:ROWS_PER_SLIDE]
+    if people:
+        table = [
+            [a["agent"], *(fmt.number(a.get(k)) for k in CALL_CSAT_FIELDS[1:])] for a in people
+        ]
+        header = [b.w("agent"), *(b.f(k) for k in CALL_CSAT_FIELDS[1:])]
+        b.table(slide, header, table, (6.0, 1.1, 7.0, 0.4 * (len(table) + 1)), size=10)
+
+
 def cases(b: Builder) -> None:
     d = b.data
     slide = b.slide(b.w("cases"))
@@ -492,7 +511,7 @@ def success_list(b: Builder) -> None:
 
 
 Section = Callable[[Builder], None]
-# Chat channels and CSAT add their sections here (issues of their own).
+# Chat channels add their sections here (an issue of its own).
 FULL: tuple[Section, ...] = (
     headline,
     queues,
@@ -501,6 +520,7 @@ FULL: tuple[Section, ...] = (
     agents,
     agent_time,
     callbacks,
+    csat,
     chat,
     cases,
     staffing,

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from callcenter import ivrconf
 from callcenter.centre import Centre, load
 from callcenter.config import Settings
 from callcenter.stack import chroot, pjdns, procs
@@ -65,10 +64,10 @@ class AsteriskService:
         settings = apply_secrets(self.settings, secrets)
         try:
             centre = self._centre or load(settings.conf_dir)
-            ivrconf.load(settings.conf_dir, centre)  # the service would refuse to start
+            # a broken ivr.toml: the service would refuse to start (render_context reads it)
+            context = render_context(settings=settings, secrets=secrets, centre=centre)
         except ValueError as exc:
             raise StackError(str(exc)) from exc
-        context = render_context(settings=settings, secrets=secrets, centre=centre)
         files = render_all(context=context, templates_dir=settings.conf_dir)
         return write_config(files=files, dest=self.paths.conf_dir)
 

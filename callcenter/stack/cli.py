@@ -162,9 +162,9 @@ def render_conf(
     merged = apply_secrets(settings, secrets)
     try:
         centre = load_centre(merged.conf_dir)
+        context = render_context(settings=merged, secrets=secrets, centre=centre)
     except ValueError as exc:
         _fail(str(exc))
-    context = render_context(settings=merged, secrets=secrets, centre=centre)
     try:
         files = render_all(context=context, templates_dir=merged.conf_dir)
         changed = write_config(files=files, dest=out)

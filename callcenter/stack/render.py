@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from callcenter import ivrconf
 from callcenter.ami.events import manager_event_filter
 from callcenter.centre import Centre
 from callcenter.config import Settings
@@ -28,8 +29,10 @@ def http_port(settings: Settings) -> int:
 def render_context(
     *, settings: Settings, secrets: dict[str, Any], centre: Centre
 ) -> dict[str, Any]:
-    """Everything the templates may use; secrets revealed."""
+    """Everything the templates may use; secrets revealed. A broken ivr.toml raises ValueError."""
+    ivr = ivrconf.load(settings.conf_dir, centre)
     return {
+        "trunk": ivr.trunk,
         "bind": LOOPBACK,
         "sip_port": SIP_PORT,
         "http_port": http_port(settings),
@@ -45,6 +48,7 @@ def render_context(
         "ari_password": settings.ari_password.get_secret_value(),
         "ari_app": settings.ari_app,
         "queues": centre.queues,
+        "in_queue": {q.name: ivr.in_queue(q.name) for q in centre.queues},
         "default_queue": centre.default_queue,
         "agents": centre.agents,
         "sip_passwords": secrets.get("sip_passwords", {}),

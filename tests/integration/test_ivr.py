@@ -4,8 +4,6 @@ that queue with their language; with the service away, the dialplan IVR does the
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -19,76 +17,37 @@ from sqlalchemy.exc import DBAPIError
 from ari_app.client import AriEvent
 from callcenter import centre
 from callcenter.ami.client import AmiClient
-from callcenter.ami.translate import chan_var
 from callcenter.config import Settings
-from callcenter.main import create_app
 from callcenter.simulate.runner import Simulation, network_id
 from callcenter.simulate.spec import Distribution, RunSpec, plan
 from callcenter.users.models import Role
 from tests.helpers import poll
+from tests.integration.ivr_support import (
+    ami_language,
+    ari_events_of,
+    ivr_service,
+    joined_queue,
+    language_of,
+    of_channel,
+    prompts_played,
+)
 from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
-
-
-SHORT_MENU = """
-[ivr]
-tries = 2
-timeout_s = 1.5
-[language]
-prompt = "language"
-timeout_s = 1.5
-keys = { "9" = "en" }
-[menus.main]
-prompt = "main-menu"
-"""
 
 
 @pytest.fixture(scope="module")
 async def ivr_app(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
-    """The service under a Stasis app name of its own: other services on the shared Asterisk
-    (each registers `callcenter`) would replace it; calls name it in ARI_APP (below). Its menu
-    waits 1.5 s for a key; its prompts are short tones of their own in the chroot."""
-    tag = uuid.uuid4().hex[:8]
-    conf = tmp_path_factory.mktemp("ivr-conf")
-    for name in ("centre.toml", "prompts.toml"):
-        shutil.copy(settings.conf_dir / name, conf / name)
-    (conf / "ivr.toml").write_text(SHORT_MENU)
-    folder = settings.asterisk_root / f"usr/share/asterisk/sounds/cc-ivr-{tag}"
-    for prompt in ("welcome", "language", "main-menu", "invalid", "announce-scam-wave"):
-        for lang in ("th", "en"):
-            (folder / lang).mkdir(parents=True, exist_ok=True)
-            tone = [
-                "sox", "-n", "-r", "8000", "-c", "1", "-b", "16",
-                str(folder / lang / f"{prompt}.wav"), "synth", "0.3", "sine", "440",
-            ]  # fmt: skip
-            await asyncio.to_thread(subprocess.run, tone, check=True)
-    own = settings.model_copy(
-        update={"ari_app": f"cc-ivr-{tag}", "conf_dir": conf, "prompts_dir": folder}
-    )
-    application = create_app(own)
-    try:
-        async with application.router.lifespan_context(application):
-            yield application
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    async with ivr_service(settings, tmp_path_factory.mktemp("ivr-conf")) as application:
+        yield application
 
 
 @pytest.fixture
 async def ari_events(ivr_app: FastAPI) -> AsyncIterator[list[AriEvent]]:
-    """Every event the service's Stasis app receives while the test runs."""
-    app = ivr_app
-    await poll(lambda: app.state.services.ari.connected, timeout_s=20, what="ARI app registered")
-    seen: list[AriEvent] = []
-
-    async def keep(event: AriEvent) -> None:
-        seen.append(event)
-
-    app.state.services.ari.on_event(keep)
-    yield seen
-    app.state.services.ari.off_event(keep)
+    async with ari_events_of(ivr_app) as seen:
+        yield seen
 
 
 async def _call(
@@ -131,78 +90,16 @@ async def _call(
     return state
 
 
-async def _joined_queue(app: FastAPI, uniqueid: str) -> str:
-    async def joined() -> str | None:
-        async with app.state.services.db_engine.connect() as conn:
-            row = await conn.execute(
-                text(
-                    "SELECT queue FROM ami_events WHERE event = 'QueueCallerJoin' "
-                    "AND headers->>'Uniqueid' = :u"
-                ),
-                {"u": uniqueid},
-            )
-            found = row.scalar()
-            return str(found) if found else None
-
-    return await poll(joined, timeout_s=10, what="QueueCallerJoin stored")
-
-
-async def _ami_language(app: FastAPI, uniqueid: str) -> str | None:
-    """CC_LANG as the stored QueueCallerJoin of this channel carried it (manager.conf
-    channelvars; the AMI client joins several with commas)."""
-    async with app.state.services.db_engine.connect() as conn:
-        row = await conn.execute(
-            text(
-                "SELECT headers FROM ami_events WHERE event = 'QueueCallerJoin' "
-                "AND headers->>'Uniqueid' = :u"
-            ),
-            {"u": uniqueid},
-        )
-        headers = row.scalar()
-    return chan_var(headers, "CC_LANG") if headers else None
-
-
-def _prompts_played(events: list[AriEvent], channel_id: str) -> list[str]:
-    """The prompts a caller heard, as lang/id, in order."""
-    return [
-        "/".join(e["playback"]["media_uri"].split("/")[-2:])
-        for e in _of_channel(events, channel_id, "PlaybackStarted")
-    ]
-
-
-async def _language_of(app: FastAPI, channel_id: str) -> str | None:
-    try:
-        found = await app.state.services.ari.request(
-            "GET", f"/channels/{channel_id}/variable", variable="CC_LANG"
-        )
-    except httpx.HTTPError:
-        return None
-    return str(found.get("value") or "") or None
-
-
-def _of_channel(
-    events: list[AriEvent], channel_id: str, kind: str, *, any_channel: bool = False
-) -> list[AriEvent]:
-    out = []
-    for event in events:
-        target = event.get("channel", {}).get("id") or event.get("playback", {}).get(
-            "target_uri", ""
-        ).removeprefix("channel:")
-        if event.get("type") == kind and (any_channel or target == channel_id):
-            out.append(event)
-    return out
-
-
 async def test_digit_routes_the_caller_to_its_service_queue(
     ivr_app: FastAPI, sim_ami: AmiClient, settings: Settings, ari_events: list[AriEvent]
 ) -> None:
     app = ivr_app
     state = await _call(sim_ami, settings, app=app, queue="digital-platforms")
     uid = network_id(state.plan.call_id)
-    assert await _joined_queue(app, uid) == "digital-platforms"
-    assert _of_channel(ari_events, uid, "StasisStart"), "the service's IVR took the call"
+    assert await joined_queue(app, uid) == "digital-platforms"
+    assert of_channel(ari_events, uid, "StasisStart"), "the service's IVR took the call"
     # The caller keyed 5 during the welcome: the menu acted on it at once.
-    assert _of_channel(ari_events, uid, "PlaybackStarted")
+    assert of_channel(ari_events, uid, "PlaybackStarted")
 
 
 async def test_english_key_then_service_line(
@@ -216,18 +113,18 @@ async def test_english_key_then_service_line(
         )
     )  # fmt: skip # 9: English, half a second, then 3
     uid = await poll(
-        lambda: next(iter(_of_channel(ari_events, "", "StasisStart", any_channel=True)), None),
+        lambda: next(iter(of_channel(ari_events, "", "StasisStart", any_channel=True)), None),
         timeout_s=15,
         what="the call in the Stasis app",
     )
     uid = uid["channel"]["id"]
     # While the caller waits or talks, the channel carries the language for what comes next.
-    assert await poll(lambda: _language_of(app, uid), timeout_s=20, what="CC_LANG") == "en"
+    assert await poll(lambda: language_of(app, uid), timeout_s=20, what="CC_LANG") == "en"
     state = await calling
     assert network_id(state.plan.call_id) == uid
-    assert await _joined_queue(app, uid) == "cyber-threats"
-    assert await _ami_language(app, uid) == "en", "AMI events carry it (channelvars)"
-    assert _prompts_played(ari_events, uid)[:3] == ["th/welcome", "th/language", "en/main-menu"]
+    assert await joined_queue(app, uid) == "cyber-threats"
+    assert await ami_language(app, uid) == "en", "AMI events carry it (channelvars)"
+    assert prompts_played(ari_events, uid)[:3] == ["th/welcome", "th/language", "en/main-menu"]
 
 
 async def test_no_input_repeats_the_menu_then_the_general_queue(
@@ -238,11 +135,11 @@ async def test_no_input_repeats_the_menu_then_the_general_queue(
         sim_ami, settings, app=app, queue="general-enquiries", digits={"": "general-enquiries"}
     )
     uid = network_id(state.plan.call_id)
-    assert await _joined_queue(app, uid) == "general-enquiries"
-    assert _prompts_played(ari_events, uid) == [
+    assert await joined_queue(app, uid) == "general-enquiries"
+    assert prompts_played(ari_events, uid) == [
         "th/welcome", "th/language", "th/main-menu", "th/invalid", "th/main-menu",
     ]  # fmt: skip
-    assert await _language_of(app, uid) in (None, "th")
+    assert await language_of(app, uid) in (None, "th")
 
 
 async def test_dialplan_ivr_routes_when_the_service_app_is_away(
@@ -256,8 +153,8 @@ async def test_dialplan_ivr_routes_when_the_service_app_is_away(
         sim_ami, settings, app=app, queue="digital-law", variables=[f"ARI_APP={away}"]
     )
     uid = network_id(state.plan.call_id)
-    assert await _joined_queue(app, uid) == "digital-law"
-    assert not _of_channel(ari_events, uid, "StasisStart"), "the service must not have seen it"
+    assert await joined_queue(app, uid) == "digital-law"
+    assert not of_channel(ari_events, uid, "StasisStart"), "the service must not have seen it"
 
 
 async def test_emergency_announcement_switched_by_a_supervisor(
@@ -279,7 +176,7 @@ async def test_emergency_announcement_switched_by_a_supervisor(
 
         state = await _call(sim_ami, settings, app=app, queue="digital-law")
         uid = network_id(state.plan.call_id)
-        assert _prompts_played(ari_events, uid)[:2] == ["th/welcome", "th/announce-scam-wave"]
+        assert prompts_played(ari_events, uid)[:2] == ["th/welcome", "th/announce-scam-wave"]
 
         r = await client.post(url, json={"prompt": None, "reason": "over"}, headers=boss.headers)
         assert r.status_code == 200 and r.json()["prompt"] is None
@@ -290,7 +187,7 @@ async def test_emergency_announcement_switched_by_a_supervisor(
         ]
         state = await _call(sim_ami, settings, app=app, queue="digital-law")
         uid = network_id(state.plan.call_id)
-        assert "th/announce-scam-wave" not in _prompts_played(ari_events, uid)
+        assert "th/announce-scam-wave" not in prompts_played(ari_events, uid)
 
     # The trail is append-only.
     with pytest.raises(DBAPIError):

@@ -190,8 +190,10 @@ async def test_the_stasis_app_plays_routes_and_keeps_the_language(
     assert ari.calls[-1][2] == {"media": "sound:callcenter/en/main-menu"}
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "1", "channel": chan})
-    assert ari.calls[-2:] == [
+    assert ari.calls[-3:] == [
         ("POST", "/channels/c1/variable", {"variable": "__CC_LANG", "value": "en"}),
+        # the shipped queues ask for CSAT after the call: the dialplan's Queue option c
+        ("POST", "/channels/c1/variable", {"variable": "CC_CSAT", "value": "1"}),
         (
             "POST",
             "/channels/c1/continue",
@@ -362,3 +364,85 @@ def test_a_conf_dir_with_only_its_centre_runs_the_shipped_menu(
     config = ivrconf.load(tmp_path, layout)
     assert config.menus["main"].options["1"].target == "online-shopping"
     assert "welcome" in config.catalogue.prompts
+
+
+def test_the_carrier_trunk_defaults_to_loopback_with_rfc4733(config: ivrconf.IvrConfig) -> None:
+    trunk = config.trunk
+    assert (trunk.name, trunk.match, trunk.dtmf_mode, trunk.numbers) == (
+        "carrier", ("127.0.0.1",), "rfc4733", ("1212",),
+    )  # fmt: skip
+    assert "ulaw" in trunk.codecs
+
+
+@pytest.mark.parametrize(
+    ("trunk", "message"),
+    [
+        ('codecs = ["mp3"]', "codecs ['mp3'] unknown"),
+        ('dtmf_mode = "loud"', "dtmf_mode 'loud'"),
+        ('numbers = ["12 12"]', "number '12 12'"),
+        ("match = []", "match must be a non-empty list"),
+        ('match = ["a b"]', "match 'a b'"),
+        ('name = "agent01"', "not an agent's id"),
+        ("port = 5060", "unknown keys ['port']"),
+    ],
+)
+def test_a_bad_trunk_is_refused(
+    tmp_path: Path, layout: centre.Centre, trunk: str, message: str
+) -> None:
+    toml = f'[trunk]\n{trunk}\n[menus.main]\nprompt = "main-menu"\n'
+    with pytest.raises(ValueError, match=r"\[trunk\]") as err:
+        ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert message in str(err.value)
+
+
+def test_queue_prompts_default_for_every_queue_and_per_queue(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    toml = (
+        "[queues]\ncallback_after_s = 45\n[queues.digital-law]\ncallback_after_s = 0\n"
+        'announce_every_s = 0\n[menus.main]\nprompt = "main-menu"\n'
+    )
+    config = ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert config.in_queue("online-shopping") == ivrconf.QueuePrompts(45, 60)
+    assert config.in_queue("digital-law") == ivrconf.QueuePrompts(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("queues", "message"),
+    [
+        ("[queues]\ncallback_after_s = -1", "whole seconds from 0 to 3600"),
+        ("[queues]\nevery = 3", "unknown keys ['every']"),
+        ("[queues.nowhere]\ncallback_after_s = 3", "not a queue of centre.toml"),
+        ("[queues.digital-law]\ncallback_after_s = 1.5", "whole seconds"),
+    ],
+)
+def test_bad_queue_prompts_are_refused(
+    tmp_path: Path, layout: centre.Centre, queues: str, message: str
+) -> None:
+    toml = f'{queues}\n[menus.main]\nprompt = "main-menu"\n'
+    with pytest.raises(ValueError, match=r"\[queues") as err:
+        ivrconf.load(_conf_dir(tmp_path, toml), layout)
+    assert message in str(err.value)
+
+
+async def test_callers_left_in_the_app_by_a_dead_service_go_on_in_the_dialplan_ivr(
+    tmp_path: Path, config: ivrconf.IvrConfig
+) -> None:
+    """Killed mid-menu, the service left callers in its Stasis app (Asterisk holds them in
+    silence); when it registers again they continue in the dialplan IVR, its own are kept."""
+
+    class HeldAri(FakeAri):
+        async def request(self, method: str, path: str, **params: Any) -> Any:
+            await super().request(method, path, **params)
+            return {"channel_ids": ["mine", "orphan"]} if method == "GET" else {}
+
+    ari = HeldAri()
+    ivr = Ivr(ari=ari, config=config, prompts=PromptFiles(tmp_path))  # type: ignore[arg-type]
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": {"id": "mine"}})
+    ari.calls.clear()
+    await ivr.handle({"type": "AppRegistered", "application": "callcenter"})
+    assert ari.calls == [
+        ("GET", "/applications/callcenter", {}),
+        ("POST", "/channels/orphan/continue", {"context": "ivr", "extension": "s", "priority": 1}),
+    ]
+    assert ivr.rescued_total == 1 and ivr.waiting == 1

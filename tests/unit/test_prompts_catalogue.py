@@ -11,6 +11,7 @@ import pytest
 
 from callcenter.ivrconf import Catalogue, Prompt, load_catalogue
 from callcenter.prompts import audio, catalogue
+from callcenter.prompts.service import link_thai_digits
 
 CONF = Path(__file__).resolve().parents[2] / "asterisk_conf"
 
@@ -119,3 +120,19 @@ def test_conversion_refuses_what_is_not_audio(tmp_path: Path) -> None:
         audio.convert(bad)
     with pytest.raises(audio.AudioInvalid, match="only WAV or MP3"):
         audio.convert(tmp_path / "x.ogg")
+
+
+def test_thai_digits_for_asterisks_say_link_to_the_catalogue(tmp_path: Path) -> None:
+    """Position announcements say numbers from sounds/th/digits/<n>: the catalogue's digits."""
+    prompts = tmp_path / "sounds" / "callcenter"
+    (prompts / "th").mkdir(parents=True)
+    for n in range(10):
+        (prompts / "th" / f"digit-{n}.wav").write_bytes(b"RIFF" + bytes([n]))
+    (tmp_path / "sounds" / "th" / "digits").mkdir(parents=True)
+    (tmp_path / "sounds" / "th" / "digits" / "0.wav").write_bytes(b"real")  # a recording kept
+    made = link_thai_digits(prompts)
+    assert len(made) == 9
+    digits = tmp_path / "sounds" / "th" / "digits"
+    assert (digits / "7.wav").read_bytes() == b"RIFF\x07"
+    assert (digits / "0.wav").read_bytes() == b"real"
+    assert link_thai_digits(prompts) and (digits / "3.wav").read_bytes() == b"RIFF\x03"

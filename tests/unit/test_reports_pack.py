@@ -221,6 +221,28 @@ def test_a_thai_slide_renders_in_a_thai_face(tmp_path: Path) -> None:
     assert faces and faces <= thai_faces, faces
 
 
+def test_the_csat_slide_and_sheet_carry_the_centre_and_each_agent() -> None:
+    data = pack_data(complete=True, lang="en")
+    data.body |= {
+        "csat_offered": 5, "csat_responses": 4, "csat_avg": 4.25,
+        "csat_response_rate_pct": 80.0, "csat_top2_pct": 75.0,
+        "csat_by_agent": [{"agent": "agent07", "csat_offered": 5, "csat_responses": 4,
+                           "csat_avg": 4.25, "csat_response_rate_pct": 80.0,
+                           "csat_top2_pct": 75.0}],
+    }  # fmt: skip
+    deck = Presentation(io.BytesIO(slides.report(data)))
+    title = thai.word("csat", "en")
+    (slide,) = [s for s in deck.slides if title in slide_texts(s)]
+    texts = slide_texts(slide)
+    assert fmt.parse(texts[texts.index(thai.field("csat_avg", "en")) + 1]) == 4.25
+    assert "agent07" in texts
+    wb = load_workbook(io.BytesIO(sheets.results(data)))
+    ws = wb[title[:31]]
+    rows = list(ws.iter_rows(values_only=True))
+    assert ("csat_top2_pct", thai.field("csat_top2_pct", "en"), 75, None, None, None) in rows
+    assert ("agent07", 5, 4, 4.25, 80, 75) in rows
+
+
 def test_agents_time_pause_reasons_and_occupancy_reach_the_sheet_and_the_slide() -> None:
     data = pack_data(complete=True)
     shift = [

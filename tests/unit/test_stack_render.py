@@ -117,9 +117,11 @@ def test_listeners_bind_loopback_only(files: dict[str, str]) -> None:
     transport = dict(pjsip)["transport-udp"]
     assert transport["bind"] == "127.0.0.1:5060"
     endpoints = [body for _, body in pjsip if body.get("type") == "endpoint"]
-    assert len(endpoints) == 40
+    phones = [e for e in endpoints if e["context"] == "agents-phones"]
+    assert len(phones) == 40 and len(endpoints) == 41  # and the carrier trunk
     assert all(e["media_address"] == "127.0.0.1" for e in endpoints)
-    assert all(e["bind_rtp_to_media_address"] == "yes" and e["webrtc"] == "yes" for e in endpoints)
+    assert all(e["bind_rtp_to_media_address"] == "yes" for e in endpoints)
+    assert all(e["webrtc"] == "yes" for e in phones)
 
 
 def test_secrets_reach_the_config(files: dict[str, str], secrets: dict[str, object]) -> None:
@@ -150,9 +152,10 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     text = files["extensions.conf"]
     contexts = re.findall(r"^\[([\w-]+)\]", text, flags=re.MULTILINE)
     assert contexts == [
-        "general", "globals", "inbound", "ivr", "queue-entry", "record", "record-end",
-        "desk-dial", "desk-dial-end", "queue-exit", "agents-phones", "callback-agent",
-        "callback-end", "callback-answered",
+        "general", "globals", "inbound", "from-carrier", "ivr", "queue-entry",
+        "callback-confirm", "csat", "csat-end", "say-digits", "record", "record-end",
+        "desk-dial", "desk-dial-end",
+        "queue-exit", "agents-phones", "callback-agent", "callback-end", "callback-answered",
         "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
     for queue in [*SERVICE_LINES, DEFAULT_QUEUE]:
@@ -305,3 +308,52 @@ def test_the_service_login_receives_only_the_events_it_uses(files: dict[str, str
     assert wanted.search(answer)
     assert not any(wanted.search(f"Event: {name}\r\nPrivilege: call,all\r\n") for name in unused)
     assert "eventfilter" not in dict(sections(files["manager.conf"]))["simulator"]
+
+
+def test_the_carrier_trunk_enters_the_ivr(files: dict[str, str]) -> None:
+    """pjsip.conf: an IP-identified endpoint (no auth) with the codecs and RFC 4733 DTMF of
+    ivr.toml [trunk]; phones are matched by user name before it. Its context sends the 1212
+    number into the IVR and refuses the rest."""
+    found = {f"{name}/{body.get('type')}": body for name, body in sections(files["pjsip.conf"])}
+    endpoint, identify = found["carrier/endpoint"], found["carrier/identify"]
+    assert endpoint["context"] == "from-carrier"
+    assert (endpoint["allow"], endpoint["dtmf_mode"]) == ("ulaw,alaw", "rfc4733")
+    assert "auth" not in endpoint and "carrier/auth" not in found
+    assert (identify["endpoint"], identify["match"]) == ("carrier", "127.0.0.1")
+    assert found["global/global"]["endpoint_identifier_order"].startswith("username,ip")
+    text = files["extensions.conf"]
+    assert re.search(r"^\[from-carrier\]", text, flags=re.MULTILINE)
+    carrier = text.split("[from-carrier]", 1)[1].split("\n[", 1)[0]
+    assert "exten => 1212,1," in carrier and "Goto(inbound,1212,1)" in carrier
+    assert "exten => _[0-9*#+].,1,Hangup(1)" in carrier
+
+
+def test_waiting_callers_hear_the_offer_and_their_position(files: dict[str, str]) -> None:
+    """queues.conf from ivr.toml [queues]: the callback offer every 30 s and position / wait
+    every 60 s, from the catalogue's prompts in the caller's language (CHANNEL(language) is set
+    from CC_LANG before Queue()); WITHDRAW goes on to the read-back of the number."""
+    queues = dict(sections(files["queues.conf"]))
+    for name in [*SERVICE_LINES, DEFAULT_QUEUE]:
+        q = queues[name]
+        assert (q["periodic-announce"], q["periodic-announce-frequency"]) == (
+            "callcenter/callback-offer", "30",
+        )  # fmt: skip
+        assert (q["announce-frequency"], q["announce-position"], q["announce-holdtime"]) == (
+            "60", "yes", "yes",
+        )  # fmt: skip
+        assert q["queue-thereare"] == "callcenter/queue-thereare"
+    text = files["extensions.conf"]
+    assert text.count('Set(CHANNEL(language)=${IF($["${CC_LANG}" = "en"]?en:th)})') == 6
+    assert text.count('GotoIf($["${QUEUESTATUS}" = "WITHDRAW"]?callback-confirm,s,1)') == 6
+    assert "UserEvent(CallbackNumber,Queue: ${CC_QUEUE},Number: ${CB_NUM})" in text
+    # CSAT: the caller stays on after the agent hangs up only when the IVR asked for it.
+    assert text.count('Queue(${EXTEN},r${IF($["${CC_CSAT}" = "1"]?c:)},') == 6
+    assert text.count('GotoIf($["${MEMBERINTERFACE}" != ""]?csat,s,1)') == 6
+    assert "Set(CHANNEL(hangup_handler_push)=csat-end,s,1)" in text
+    manager = dict(sections(files["manager.conf"]))
+    service = next(
+        body
+        for name, body in manager.items()
+        if name != "general" and "dtmf" in body.get("read", "")
+    )
+    assert "DTMFEnd" in service["eventfilter"]

@@ -1,0 +1,1 @@
+"""Post-call satisfaction (CSAT): the caller rates the call after the agent hangs up."""
