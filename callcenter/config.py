@@ -240,6 +240,16 @@ class Settings(BaseSettings):
     social_negative_jump_points: float = 20.0  # negative share this far above usual fires
     social_influencer_followers: int = 50_000  # an author this followed fires on a mention
 
+    @field_validator(
+        "queue_log_path", "spool_dir", "prompts_dir", "chat_rich_menu", "chat_canned", "chat_faq",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable (`callcenter stack env` exports unset paths as '') is no path: as
+        Path('') it would be '.', the working directory."""
+        return None if value == "" else value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: list[str]) -> list[str]:
