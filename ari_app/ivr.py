@@ -30,6 +30,9 @@ IVR_ARG = "ivr"
 QUEUE_CONTEXT = "queue-entry"
 FALLBACK = ("ivr", "s")
 LANGUAGE_VAR = "__CC_LANG"  # inherited by the channels the caller's channel creates
+# The Stasis app whose menu the caller went through: a service acts on the caller's keys in
+# the queue (the callback offer) only for its own menu's callers (manager.conf channelvars).
+IVR_APP_VAR = "CC_IVR_APP"
 CSAT_VAR = "CC_CSAT"  # 1: the caller stays on after the agent hangs up to rate the call
 PLAYBACK_GRACE_S = 60.0  # a prompt whose end never came: the timer runs anyway
 
@@ -219,6 +222,10 @@ class Ivr:
                 variable=LANGUAGE_VAR,
                 value=step.language,
             )
+            await self._ari.request(
+                "POST", f"/channels/{channel_id}/variable", variable=IVR_APP_VAR,
+                value=self._ari.app,
+            )  # fmt: skip
             if self._config.in_queue(step.queue).csat:
                 await self._ari.request(
                     "POST", f"/channels/{channel_id}/variable", variable=CSAT_VAR, value="1"

@@ -23,7 +23,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ari_app.ivr import IVR_APP_VAR
 from callcenter.ami.client import AmiClient
+from callcenter.ami.translate import chan_var
 from callcenter.callbacks import service as cb_service
 from callcenter.db import transaction
 
@@ -58,8 +60,12 @@ class CallbackOffer:
         after_s: dict[str, int],
         on_task: OnTask | None = None,
         clock: Callable[[], float] = time.monotonic,
+        ivr_app: str | None = None,
     ) -> None:
         self._ami, self._sessions, self._policy = ami, sessions, policy
+        # This service's Stasis app: callers another service's menu sent are that one's to
+        # withdraw (two services on one Asterisk both hear the key; the tests run so).
+        self._ivr_app = ivr_app
         self._after = {queue: s for queue, s in after_s.items() if s > 0}
         self._on_task, self._clock = on_task, clock
         self._waiting: dict[str, _Waiting] = {}  # Uniqueid → caller in a queue with an offer
@@ -73,6 +79,9 @@ class CallbackOffer:
             return
         kind, uid = item.get("Event", ""), item.get("Uniqueid", "")
         if kind == "QueueCallerJoin" and item.get("Queue") in self._after:
+            menu = chan_var(item, IVR_APP_VAR)
+            if menu and self._ivr_app and menu != self._ivr_app:
+                return
             self._waiting[uid] = _Waiting(
                 queue=item["Queue"], channel=item.get("Channel", ""),
                 number=item.get("CallerIDNum", ""), joined=self._clock(),

@@ -83,7 +83,7 @@ class Callbacks:
         if ami is not None and offer_after_s:
             self.offer = CallbackOffer(
                 ami=ami, sessions=sessions, policy=self.policy, after_s=offer_after_s,
-                on_task=self._due,
+                on_task=self._due, ivr_app=settings.ari_app,
             )  # fmt: skip
         wallboard.add_section("callbacks", self.detector.board_section)
         wallboard.set_owed(self.detector.owes)

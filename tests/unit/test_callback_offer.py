@@ -22,7 +22,7 @@ class FakeAmi:
         return {"Response": "Error", "Message": "Unable to find caller"}
 
 
-def _offer(now: list[float]) -> tuple[CallbackOffer, FakeAmi]:
+def _offer(now: list[float], ivr_app: str | None = None) -> tuple[CallbackOffer, FakeAmi]:
     ami = FakeAmi()
     offer = CallbackOffer(
         ami=ami,  # type: ignore[arg-type]
@@ -30,6 +30,7 @@ def _offer(now: list[float]) -> tuple[CallbackOffer, FakeAmi]:
         policy=POLICY,
         after_s={"online-shopping": 30, "digital-law": 0},
         clock=lambda: now[0],
+        ivr_app=ivr_app,
     )
     return offer, ami
 
@@ -79,6 +80,23 @@ async def test_no_offer_in_a_queue_without_one_nor_after_leaving() -> None:
     offer.handle({"Event": "DTMFEnd", "Uniqueid": "u1", "Digit": "1", "Direction": "Sent"})
     await offer.drain()
     assert ami.actions == []
+
+
+async def test_a_caller_another_services_menu_sent_is_left_to_that_service() -> None:
+    """Two services on one Asterisk both hear the key: only the one whose menu (Stasis app,
+    CC_IVR_APP on the channel) sent the caller withdraws them and owes the callback."""
+    now = [0.0]
+    offer, ami = _offer(now, ivr_app="callcenter")
+    offer.handle(_join() | {"ChanVariable": "CC_IVR_APP=cc-ivr-test1"})
+    now[0] += 40
+    offer.handle(_key("1"))
+    await offer.drain()
+    assert ami.actions == []
+    offer.handle(_join() | {"ChanVariable": "CC_IVR_APP=callcenter"})
+    now[0] += 40
+    offer.handle(_key("1"))
+    await offer.drain()
+    assert [a["Action"] for a in ami.actions] == ["QueueWithdrawCaller"]
 
 
 def test_keys_reach_the_service_but_are_never_stored() -> None:

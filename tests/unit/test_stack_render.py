@@ -170,7 +170,7 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
     assert len(entries) == len([*SERVICE_LINES, DEFAULT_QUEUE])
     # ... and the caller's IVR language (the agent's screen pop shows it).
     assert re.search(
-        r"^channelvars = CC_ENTERED,CC_LANG$", files["manager.conf"], flags=re.MULTILINE
+        r"^channelvars = CC_ENTERED,CC_LANG,CC_IVR_APP$", files["manager.conf"], flags=re.MULTILINE
     )
     assert 'exten => s,1,GotoIf($["${CC_REC}" != ""]?running)' in text
     for variable in ("SIM_TICKS", "SIM_DIGIT", "RING", "TALK", "QUEUE_TIMEOUT", "MEMBERINTERFACE"):
