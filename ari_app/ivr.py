@@ -222,10 +222,11 @@ class Ivr:
                 variable=LANGUAGE_VAR,
                 value=step.language,
             )
-            await self._ari.request(
-                "POST", f"/channels/{channel_id}/variable", variable=IVR_APP_VAR,
-                value=self._ari.app,
-            )  # fmt: skip
+            app = getattr(self._ari, "app", "")  # the Stasis app this menu runs in
+            if app:
+                await self._ari.request(
+                    "POST", f"/channels/{channel_id}/variable", variable=IVR_APP_VAR, value=app
+                )
             if self._config.in_queue(step.queue).csat:
                 await self._ari.request(
                     "POST", f"/channels/{channel_id}/variable", variable=CSAT_VAR, value="1"
