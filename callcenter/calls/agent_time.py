@@ -39,12 +39,15 @@ async def store(*, session: AsyncSession, events: Iterable[MemberEvent]) -> int:
     return len(rows)
 
 
+# Partitions and sorts on text compare bytes (COLLATE "C": the same groups, the database's
+# C.UTF-8 collation compared a year's 350,000 events' names through strcoll, without
+# abbreviated keys).
 _TIME_SQL = """
 WITH before AS (
-  SELECT DISTINCT ON (agent, queue) id, at, agent, queue, kind, reason
+  SELECT DISTINCT ON (agent COLLATE "C", queue COLLATE "C") id, at, agent, queue, kind, reason
   FROM agent_events
   WHERE at < :a AND at >= :since AND kind IN ('add', 'remove', 'pause', 'unpause') {queue}
-  ORDER BY agent, queue, at DESC, id DESC
+  ORDER BY agent COLLATE "C", queue COLLATE "C", at DESC, id DESC
 ), ev AS (
   SELECT id, at, agent, queue, kind, reason FROM before
   UNION ALL
@@ -52,7 +55,8 @@ WITH before AS (
   WHERE at >= :a AND at < :stop AND kind IN ('add', 'remove', 'pause', 'unpause') {queue}
 ), seg AS (
   SELECT agent, kind, reason, greatest(at, :a) AS s,
-         least(coalesce(lead(at) OVER (PARTITION BY agent, queue ORDER BY at, id), :stop),
+         least(coalesce(lead(at) OVER (PARTITION BY agent COLLATE "C", queue COLLATE "C"
+                                       ORDER BY at, id), :stop),
                :stop) AS e
   FROM ev
 ), span AS (  -- the same span in several queues (paused in all at once) once
@@ -62,12 +66,14 @@ WITH before AS (
   UNION
   SELECT 'reason', agent, reason, s, e FROM seg WHERE kind = 'pause' AND e > s
 ), reach AS (
-  SELECT *, max(e) OVER (PARTITION BY what, agent, reason ORDER BY s, e
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_e
+  SELECT *, max(e) OVER (PARTITION BY what COLLATE "C", agent COLLATE "C", reason COLLATE "C"
+                         ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+              AS before_e
   FROM span
 ), island AS (
   SELECT *, sum(CASE WHEN before_e IS NULL OR s > before_e THEN 1 ELSE 0 END)
-              OVER (PARTITION BY what, agent, reason ORDER BY s, e) AS n
+              OVER (PARTITION BY what COLLATE "C", agent COLLATE "C", reason COLLATE "C"
+                    ORDER BY s, e) AS n
   FROM reach
 )
 SELECT what, agent, reason, sum(extract(epoch FROM (e - s)))::float8 AS seconds

@@ -183,19 +183,22 @@ async def by_category(
     if queue is not None:
         lines = await taxonomy.queues_by_line(session=session)
         where.append(Case.service_line == lines.get(queue, ""))
+    # Counted first, labelled after: grouping a year of cases by their labels' text sorted
+    # them on disk (0.3 s a month; counted by ids, 0.02 s).
+    counts = (
+        select(Case.service_line, Case.category_id, func.count(Case.id).label("n"))
+        .where(*where)
+        .group_by(Case.service_line, Case.category_id)
+        .subquery()
+    )
     stmt = (
         select(
-            Case.service_line, ServiceLine.label_th, ServiceLine.label_en,
-            Category.code, Category.label_th, Category.label_en, func.count(Case.id),
+            counts.c.service_line, ServiceLine.label_th, ServiceLine.label_en,
+            Category.code, Category.label_th, Category.label_en, counts.c.n,
         )
-        .join(ServiceLine, ServiceLine.code == Case.service_line)
-        .outerjoin(Category, Category.id == Case.category_id)
-        .where(*where)
-        .group_by(
-            Case.service_line, ServiceLine.label_th, ServiceLine.label_en,
-            Category.code, Category.label_th, Category.label_en,
-        )
-        .order_by(func.count(Case.id).desc(), Case.service_line, Category.code)
+        .join(ServiceLine, ServiceLine.code == counts.c.service_line)
+        .outerjoin(Category, Category.id == counts.c.category_id)
+        .order_by(counts.c.n.desc(), counts.c.service_line, Category.code)
     )  # fmt: skip
     rows = [
         {
@@ -205,17 +208,22 @@ async def by_category(
         }
         for line, line_th, line_en, code, label_th, label_en, n in (await session.execute(stmt))
     ]  # fmt: skip
-    ref = (
+    refs = (
         select(
-            Referral.agency, Agency.label_th, Agency.label_en,
-            func.count(Referral.id), func.count(Referral.id).filter(Referral.returned),
+            Referral.agency,
+            func.count(Referral.id).label("n"),
+            func.count(Referral.id).filter(Referral.returned).label("back"),
         )
         .join(Case, Case.id == Referral.case_id)
-        .join(Agency, Agency.code == Referral.agency)
         .where(*where)
-        .group_by(Referral.agency, Agency.label_th, Agency.label_en)
-        .order_by(func.count(Referral.id).desc(), Referral.agency)
-    )  # fmt: skip
+        .group_by(Referral.agency)
+        .subquery()
+    )
+    ref = (
+        select(refs.c.agency, Agency.label_th, Agency.label_en, refs.c.n, refs.c.back)
+        .join(Agency, Agency.code == refs.c.agency)
+        .order_by(refs.c.n.desc(), refs.c.agency)
+    )
     for agency, label_th, label_en, n, back in await session.execute(ref):
         rows.append(
             {
