@@ -19,6 +19,7 @@ const ERRORS = {
   forbidden: "เฉพาะผู้ดูแลระบบอัปโหลดได้ · only admins upload",
   not_authenticated: "หมดเวลาเข้าระบบ · signed out",
 };
+const TECHNICAL = new Set(["prompt_audio_invalid"]);
 const TYPES = {wav: "audio/wav", mp3: "audio/mpeg"};
 const MB = 1024 * 1024;
 let admin = false;
@@ -59,6 +60,7 @@ function say(form, text, kind) {
   const msg = form.querySelector(".msg");
   msg.textContent = text;
   msg.className = `msg ${kind}`;
+  msg.title = "";
 }
 
 function upload(id, lang, form, block) {
@@ -92,7 +94,10 @@ function upload(id, lang, form, block) {
     } else {
       if (xhr.status === 401) { location.assign("/login?next=/prompts"); return; }
       const headline = ERRORS[data.error_id] || `ผิดพลาด · error HTTP ${xhr.status}`;
-      say(form, `${headline}${data.message ? ` — ${data.message}` : ""} (${data.error_id || xhr.status})`, "bad");
+      // sox's own words (temporary paths and all) stay in the tooltip; short messages show.
+      const shown = data.message && !TECHNICAL.has(data.error_id) ? ` — ${data.message}` : "";
+      say(form, `${headline}: ${file.name}${shown} (${data.error_id || xhr.status})`, "bad");
+      form.querySelector(".msg").title = data.message || "";
     }
   });
   xhr.addEventListener("error", () => {

@@ -60,6 +60,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 async def site(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
     base = settings.model_copy(
         update={
@@ -141,6 +142,15 @@ async def test_audio_door_needs_a_supervisor_or_admin_and_says_what_is_missing(
         assert other.status_code == 200  # the English one is still there
         bad = await client.get("/api/v1/prompts/welcome/fr/audio", headers=sup)
         assert bad.status_code == 422
+        # The upload's refusals the page explains: unknown prompt, too large (the route's own
+        # limit; past its slack the door refuses: tests/unit/test_hardening_http.py).
+        wav = {**bearer(site, Role.admin), "content-type": "audio/wav"}
+        r = await client.put("/api/v1/prompts/no-such-prompt/th", content=b"RIFF", headers=wav)
+        assert (r.status_code, r.json()["error_id"]) == (404, "not_found")
+        big = b"\0" * (MAX_UPLOAD_BYTES + 1)
+        r = await client.put("/api/v1/prompts/welcome/th", content=big, headers=wav)
+        assert (r.status_code, r.json()["error_id"]) == (413, "prompt_too_large")
+        assert "20 MB" in r.json()["message"]
         listing = await client.get("/api/v1/prompts", headers=sup)
         states = {(p["id"], p["language"]): p["state"] for p in listing.json()["prompts"]}
         assert states[(GONE, "th")] == "none" and states[("welcome", "th")] == "placeholder"
@@ -206,11 +216,20 @@ async def test_admin_uploads_a_missing_thai_prompt_from_the_page(
         await form.locator("button").click()
         await expect(form.locator(".msg")).to_contain_text("อ่านไฟล์เสียงนี้ไม่ได้")
         await expect(form.locator(".msg")).to_contain_text("prompt_audio_invalid")
+        name = "desktop" if viewport is DESKTOP else "phone"
+        await card.screenshot(path=str(SHOTS / f"admin-refused-{name}.png"))
         (tmp_path / "empty.mp3").write_bytes(b"")
         await form.locator("input[type=file]").set_input_files(tmp_path / "empty.mp3")
         await form.locator("button").click()
         await expect(form.locator(".msg")).to_contain_text("ไฟล์เสียงว่างเปล่า")
         await expect(form.locator(".msg")).to_contain_text("invalid_input")
+        big = tmp_path / "long.wav"
+        with big.open("wb") as f:
+            f.truncate(MAX_UPLOAD_BYTES + 1)  # refused before it is sent
+        await form.locator("input[type=file]").set_input_files(big)
+        await form.locator("button").click()
+        await expect(form.locator(".msg")).to_contain_text("ไฟล์ใหญ่เกินกำหนด")
+        await expect(form.locator(".msg")).to_contain_text("prompt_too_large")
         await expect(thai.locator(".state")).to_have_text("เสียงสังเคราะห์ · placeholder")
 
         # A real recording, 8 s of CD-quality WAV: larger than the 1 MB JSON body cap.
@@ -235,7 +254,6 @@ async def test_admin_uploads_a_missing_thai_prompt_from_the_page(
         assert stored is not None and served.ok and await served.body() == stored == on_disk
         await thai.locator(".play").click()
         await expect(thai).to_have_attribute("data-playing", "yes", timeout=15_000)
-        name = "desktop" if viewport is DESKTOP else "phone"
         await card.scroll_into_view_if_needed()
         await page.screenshot(path=str(SHOTS / f"admin-uploaded-{name}.png"))
         await thai.locator(".play").click()  # stop
