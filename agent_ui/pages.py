@@ -1,4 +1,5 @@
-"""HTML pages: login, the wallboard (data over /ws/wallboard), desk, QA and the chat inbox."""
+"""HTML pages: login, the wallboard (data over /ws/wallboard), desk, QA, the chat inbox, the
+reports and the IVR prompts."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ CHAT_ROLES = {Role.agent.value, Role.supervisor.value, Role.admin.value}
 SOCIAL_ROLES = {Role.supervisor.value, Role.admin.value}
 CASES_ROLES = {Role.supervisor.value, Role.admin.value}  # every case (agents: the desk's own)
 REPORT_ROLES = {Role.supervisor.value, Role.viewer.value, Role.admin.value}
+PROMPT_ROLES = {Role.supervisor.value, Role.admin.value}  # admins upload, supervisors listen
 
 router = APIRouter(include_in_schema=False)
 
@@ -137,6 +139,13 @@ async def reports_page(role: PageRole) -> Response:
 async def dashboard_page(role: PageRole) -> Response:
     """Figures and charts of any period (supervisor, viewer, admin; viewers: no agent rows)."""
     return _guarded(role, "/dashboard", REPORT_ROLES, "dashboard.html", "reports_forbidden.html")
+
+
+@router.get("/prompts", response_model=None)
+async def prompts_page(role: PageRole) -> Response:
+    """The IVR prompts: what is still missing a recording per language, listen (supervisor,
+    admin), upload WAV or MP3 (admin)."""
+    return _guarded(role, "/prompts", PROMPT_ROLES, "prompts.html", "prompts_forbidden.html")
 
 
 def _guarded(

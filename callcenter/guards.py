@@ -3,7 +3,7 @@
 - a URL (path or query) holding NUL is refused (422) before any handler: PostgreSQL text
   cannot hold it, and every text parameter would otherwise need its own check;
 - request bodies are capped before authentication and parsing (413): JSON at `json_max`,
-  attachment uploads at the attachment limit;
+  attachment, content-calendar and IVR prompt uploads at their own limits;
 - the client address (login limiter, audit) is the socket's peer; X-Forwarded-For is read
   only when that peer is one of the configured trusted proxies;
 - every response says `nosniff`, may not be framed, and leaks no referrer; pages get a
@@ -31,6 +31,7 @@ JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_ROUTES = (
     (re.compile(r"/api/v1/cases/[^/]+/attachments"), "attachment"),
     (re.compile(r"/api/v1/social/calendar/[^/]+/asset"), "asset"),  # posts' pictures, videos
+    (re.compile(r"/api/v1/prompts/[^/]+/[^/]+"), "prompt"),  # IVR prompt recordings (WAV, MP3)
 )
 # Slack over the attachment limit so the route itself answers `attachment_too_large`.
 UPLOAD_SLACK_BYTES = 64 * 1024
@@ -78,6 +79,7 @@ class Guards:
         *,
         upload_max: int,
         asset_max: int | None = None,
+        prompt_max: int | None = None,
         json_max: int = JSON_MAX_BYTES,
         csp: str = "",
         trusted_proxies: Iterable[str] = (),
@@ -86,6 +88,7 @@ class Guards:
         self.limits = {  # each upload route's own cap (the content calendar's videos are big)
             "attachment": upload_max + UPLOAD_SLACK_BYTES,
             "asset": (upload_max if asset_max is None else asset_max) + UPLOAD_SLACK_BYTES,
+            "prompt": (upload_max if prompt_max is None else prompt_max) + UPLOAD_SLACK_BYTES,
         }
         self.trusted = [ip_network(p, strict=False) for p in trusted_proxies]
 

@@ -55,6 +55,7 @@ from callcenter.live.router import router as live_router
 from callcenter.live.wallboard import TOPIC as WALLBOARD_TOPIC
 from callcenter.live.wallboard import Wallboard
 from callcenter.prompts.announcement import Announcement
+from callcenter.prompts.router import MAX_UPLOAD_BYTES as PROMPT_UPLOAD_MAX
 from callcenter.prompts.router import announcement_router
 from callcenter.prompts.router import router as prompts_router
 from callcenter.reconcile.service import Reconciler
@@ -298,7 +299,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     proxies = app.state.settings.trusted_proxies
     app.add_middleware(
         Guards, upload_max=upload_max, asset_max=app.state.settings.social_asset_max_bytes,
-        csp=csp, trusted_proxies=proxies,
+        prompt_max=PROMPT_UPLOAD_MAX, csp=csp, trusted_proxies=proxies,
     )  # fmt: skip
     app.include_router(health_router)
     app.include_router(users_router)

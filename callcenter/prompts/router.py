@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.errors import CHANGES, SIGNED_IN, InvalidInput, NotFound, errors
@@ -21,18 +22,22 @@ from callcenter.users.deps import SupervisorUser as Supervisor
 from callcenter.validation import InputModel
 
 ANNOUNCE_PREFIX = "announce-"  # the catalogue's prompts a supervisor may switch on
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a few minutes of WAV
 router = APIRouter(prefix="/api/v1/prompts", tags=["prompts"], responses=errors(*SIGNED_IN))
 
 
 @router.get("")
 async def list_prompts(_user: Supervisor, settings: SettingsDep, s3: S3Dep) -> dict[str, Any]:
-    """Each prompt per language (recording, placeholder or none), and per language the prompts
-    with no uploaded recording yet (placeholders count as missing)."""
+    """Each prompt per language (recording, placeholder or none), per language the prompts
+    with no uploaded recording yet (placeholders count as missing), and the upload limit."""
     rows = await asyncio.to_thread(service.states, settings, s3)
-    return {"prompts": [r.as_dict() for r in rows], "missing": catalogue.missing(rows)}
+    return {
+        "prompts": [r.as_dict() for r in rows],
+        "missing": catalogue.missing(rows),
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    }
 
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a few minutes of WAV
 FORMATS = {"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/mpeg": ".mp3"}
 UPLOAD_BODY = {
     "requestBody": {
@@ -68,7 +73,11 @@ async def upload_prompt(
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
-            raise TooLarge(f"recordings are limited to {MAX_UPLOAD_BYTES} bytes", limit=size)
+            raise TooLarge(
+                f"recordings are limited to {MAX_UPLOAD_BYTES // 2**20} MB / "
+                f"ไฟล์เสียงต้องไม่เกิน {MAX_UPLOAD_BYTES // 2**20} MB",
+                limit=MAX_UPLOAD_BYTES,
+            )
         chunks.append(chunk)
     if not size:
         raise InvalidInput("the recording is empty / ไฟล์เสียงว่างเปล่า")
@@ -77,6 +86,29 @@ async def upload_prompt(
         source.write_bytes(b"".join(chunks))
         key = await asyncio.to_thread(service.upload, settings, s3, prompt_id, language, source)
     return {"id": prompt_id, "language": language, "key": key, "by": user.username}
+
+
+@router.get(
+    "/{prompt_id}/{language}/audio",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/wav": {}}, "description": "The WAV Asterisk plays"},
+               **errors(404)},
+)  # fmt: skip
+async def prompt_audio(
+    prompt_id: Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")],
+    language: Literal["th", "en"],
+    _user: Supervisor,
+    settings: SettingsDep,
+) -> FileResponse:
+    """The recording callers hear for a prompt in a language now (the upload, else the
+    placeholder), as 8 kHz WAV: supervisors and admins listen on the prompts page.
+    404 `prompt_audio_missing` when there is nothing to play in that language."""
+    path = await asyncio.to_thread(service.played_file, settings, prompt_id, language)
+    return FileResponse(
+        path,
+        media_type="audio/wav",
+        headers={"Cache-Control": "no-store"},  # a new upload plays at once
+    )
 
 
 announcement_router = APIRouter(

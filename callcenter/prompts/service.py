@@ -15,6 +15,10 @@ from callcenter.prompts import audio, catalogue, store
 log = logging.getLogger(__name__)
 
 
+class AudioMissing(NotFound):
+    error_id = "prompt_audio_missing"
+
+
 def load(settings: Settings) -> Catalogue:
     return load_catalogue(catalogue_file(settings.conf_dir))
 
@@ -79,6 +83,21 @@ def upload(settings: Settings, s3: Minio, prompt_id: str, language: str, source:
     )
     log.info("prompt %s (%s) uploaded from %s as %s", prompt_id, language, source.name, key)
     return key
+
+
+def played_file(settings: Settings, prompt_id: str, language: str) -> Path:
+    """The file Asterisk plays for a prompt in a language now (the upload, else the
+    placeholder); NotFound for a prompt not in the catalogue, AudioMissing when none is there."""
+    check(load(settings), prompt_id, language)
+    path = settings.prompts_path / language / f"{prompt_id}.wav"
+    if not path.is_file():
+        raise AudioMissing(
+            f"{prompt_id!r} has no recording in {language} yet / "
+            f"ข้อความเสียง {prompt_id!r} ยังไม่มีไฟล์เสียงภาษา {language}",
+            id=prompt_id,
+            language=language,
+        )
+    return path
 
 
 def states(settings: Settings, s3: Minio) -> list[catalogue.PromptState]:

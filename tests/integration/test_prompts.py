@@ -1,5 +1,7 @@
 """IVR prompts end to end: render placeholders, upload a recording (CLI, sox, S3), list what is
-missing (CLI and API), and hear them: the played file is read from ARI's PlaybackStarted."""
+missing (CLI and API), and hear them: the played file is read from ARI's PlaybackStarted, and
+the files Asterisk played for the CLI's and the API's (the prompts page's) uploads are those
+uploads."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from callcenter import centre
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from callcenter.main import create_app
+from callcenter.prompts import store
 from callcenter.simulate.runner import Simulation, network_id
 from callcenter.simulate.spec import Distribution, RunSpec, plan
 from callcenter.users.models import Role
@@ -115,12 +118,13 @@ async def test_missing_list_upload_and_play(
         r = await client.get("/api/v1/prompts", headers={"Authorization": f"Bearer {agent}"})
         assert r.status_code == 403
 
-        # An admin uploads the English "invalid" prompt over HTTP (a WAV at 16 kHz).
-        wav = tmp_path / "invalid.wav"
+        # An admin uploads the Thai "language" prompt over HTTP as the prompts page does (a WAV
+        # at 16 kHz): callers hear it second, after the welcome.
+        wav = tmp_path / "language.wav"
         tone = ["sox", "-n", "-r", "16000", "-c", "1", str(wav), "synth", "0.5", "sine", "660"]
         await asyncio.to_thread(subprocess.run, tone, check=True)
         admin = await token_for(prompts_app, client, Role.admin)
-        url = "/api/v1/prompts/invalid/en"
+        url = "/api/v1/prompts/language/th"
         as_admin = {"Authorization": f"Bearer {admin}", "content-type": "audio/wav"}
         r = await client.put(url, content=wav.read_bytes(), headers=as_admin)
         assert r.status_code == 200, r.text
@@ -134,8 +138,8 @@ async def test_missing_list_upload_and_play(
         r = await client.put(url, content=b"not audio at all", headers=as_admin)
         assert r.status_code == 422 and r.json()["error_id"] == "prompt_audio_invalid"
         r = await client.get("/api/v1/prompts", headers={"Authorization": f"Bearer {token}"})
-        assert "invalid" not in r.json()["missing"]["en"]
-        played = folder / "en" / "invalid.wav"
+        assert "language" not in r.json()["missing"]["th"]
+        played = folder / "th" / "language.wav"
         info = await asyncio.to_thread(
             subprocess.run, ["soxi", "-r", str(played)], capture_output=True, text=True
         )
@@ -161,6 +165,18 @@ async def test_missing_list_upload_and_play(
     ]
     media = f"sound:{folder.name}"
     assert played[:3] == [f"{media}/th/welcome", f"{media}/th/language", f"{media}/th/main-menu"]
+    finished = {
+        e["playback"]["media_uri"]: e["playback"]["state"]
+        for e in seen
+        if e.get("type") == "PlaybackFinished" and e["playback"]["target_uri"] == f"channel:{uid}"
+    }
+    for prompt in ("welcome", "language"):  # Asterisk says "failed" for a file it cannot play
+        assert finished[f"{media}/th/{prompt}"] != "failed", finished
+    # The files behind those media URIs are the uploads (CLI and HTTP, as S3 holds them).
+    s3 = make_minio(settings)
+    for prompt in ("welcome", "language"):
+        stored = await asyncio.to_thread(store.get, s3, settings, prompt, "th")
+        assert stored is not None and (folder / "th" / f"{prompt}.wav").read_bytes() == stored
 
 
 async def _call_pressing(app: FastAPI, sim_ami: AmiClient, settings: Settings, keys: str) -> str:

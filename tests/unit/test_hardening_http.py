@@ -186,3 +186,23 @@ async def test_each_upload_route_has_its_own_cap() -> None:
         refused = await c.post("/api/v1/cases/7/attachments", content=video)
     assert (ok.status_code, ok.json()) == (200, {"bytes": 12 * mb})
     assert (refused.status_code, refused.json()["error_id"]) == (413, "body_too_large")
+
+
+async def test_prompt_recordings_have_their_own_upload_limit() -> None:
+    """A 3 MB WAV for an IVR prompt reaches the route (the JSON cap of 1 MB would refuse a
+    few seconds of CD-quality audio); past the prompts' own limit it is refused at the door."""
+    inner = FastAPI()
+    install_handlers(inner)
+
+    @inner.put("/api/v1/prompts/{prompt_id}/{language}")
+    async def upload(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    mb = 1024 * 1024
+    guarded = Guards(inner, upload_max=10 * mb, prompt_max=4 * mb, json_max=mb)
+    transport = httpx.ASGITransport(app=guarded)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        ok = await c.put("/api/v1/prompts/welcome/th", content=b"\0" * (3 * mb))
+        refused = await c.put("/api/v1/prompts/welcome/th", content=b"\0" * (5 * mb))
+    assert (ok.status_code, ok.json()) == (200, {"bytes": 3 * mb})
+    assert (refused.status_code, refused.json()["error_id"]) == (413, "body_too_large")
