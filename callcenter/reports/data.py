@@ -34,6 +34,8 @@ class Sources:
     centre_name: dict[str, str]  # per language
     # the chat desk's first-reply SLA per channel ("*": the others), chat-v1
     chat_sla_s: dict[str, float] = field(default_factory=lambda: {"*": 1800.0})
+    # queue → its service line's name (th, en), from the centre's layout
+    queue_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +104,15 @@ class PackData:
     # the chat desk: chat-v1 ("kpi": total and per channel) and its questionnaires
     # ("satisfaction": total and per channel, no answers' text)
     chat: dict[str, Any] = field(default_factory=dict)
+    queue_labels: dict[str, str] = field(default_factory=dict)  # queue → name, in `lang`
 
     @property
     def complete(self) -> bool:
         return bool(self.body["complete"])
+
+    def queue_name(self, queue: str) -> str:
+        """The service line's name a reader knows (the queue's own name if the layout has none)."""
+        return self.queue_labels.get(queue) or queue
 
 
 async def gather(
@@ -155,6 +162,7 @@ async def gather(
         revision=revision,
         contract=judge(body),
         chat=chat,
+        queue_labels={q: names[lang == "en"] for q, names in sources.queue_labels.items()},
     )
 
 

@@ -119,7 +119,8 @@ def kpi_sheet(b: Book) -> None:
 def queues_sheet(b: Book) -> None:
     ws = b.sheet(b.w("queues")[:31])
     qs = b.data.body.get("queues", {})
-    b.rows(ws, [b.w("queue"), *FIELDS], [[q, *(qs[q].get(k) for k in FIELDS)] for q in sorted(qs)])
+    rows = [[q, b.data.queue_name(q), *(qs[q].get(k) for k in FIELDS)] for q in sorted(qs)]
+    b.rows(ws, ["queue", b.w("queue"), *FIELDS], rows)
 
 
 def intervals_sheet(b: Book) -> None:

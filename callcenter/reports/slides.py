@@ -276,7 +276,7 @@ def queues(b: Builder) -> None:
     for start in range(0, max(len(names), 1), ROWS_PER_SLIDE):
         slide = b.slide(b.w("queues"))
         rows = [
-            [name, *(fmt.number(qs[name].get(k)) for k in QUEUE_COLUMNS)]
+            [b.data.queue_name(name), *(fmt.number(qs[name].get(k)) for k in QUEUE_COLUMNS)]
             for name in names[start : start + ROWS_PER_SLIDE]
         ]
         header = [b.w("queue"), *(b.f(k) for k in QUEUE_COLUMNS)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter import centre
 from callcenter.centre import Centre
 from callcenter.config import Settings
 from callcenter.kpi import service as kpi_service
@@ -32,8 +33,9 @@ def sources(
     layout: Centre | None = None,
     config: MetricsConfig | None = None,
 ) -> Sources:
+    if layout is None:
+        layout = centre.load(settings.conf_dir)
     if config is None:
-        assert layout is not None
         config = kpi_service.metrics_config(
             layout, sl_threshold_s=settings.sl_threshold_s,
             short_abandon_s=settings.short_abandon_s,
@@ -47,4 +49,5 @@ def sources(
         staffing=staffing_rules(settings),
         centre_name={"th": settings.report_centre_name_th, "en": settings.report_centre_name_en},
         chat_sla_s={"*": settings.chat_first_reply_sla_s, "email": settings.chat_email_sla_s},
+        queue_labels={q.name: (q.label_th, q.label_en) for q in layout.queues},
     )

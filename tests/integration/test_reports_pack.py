@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 from pptx import Presentation
 
+from callcenter import centre as layout
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from callcenter.reports import fmt, slides, thai
@@ -132,10 +133,12 @@ async def test_daily_pack_equals_the_kpi_api(
             raise AssertionError("the day's figures moved during every build")
     finally:
         await service.stop()
-    check_pack(tmp_path, f"daily-{day.date().isoformat()}-th", api)
+    names = {q.name: q.label_th for q in layout.load(fresh.conf_dir).queues}
+    check_pack(tmp_path, f"daily-{day.date().isoformat()}-th", api, names)
 
 
-def check_pack(tmp_path: Path, name: str, api: dict[str, Any]) -> None:
+def check_pack(tmp_path: Path, name: str, api: dict[str, Any], names: dict[str, str]) -> None:
+    """`names`: each queue's service line in Thai, as the pack shows it."""
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == sorted(
         f"{name}-{stem}" for stem in ("daily-report.pptx", "service-results.xlsx",
@@ -152,8 +155,9 @@ def check_pack(tmp_path: Path, name: str, api: dict[str, Any]) -> None:
     header = [c.value for c in sheet[1]]
     for row in sheet.iter_rows(min_row=2, values_only=True):
         queue = api["queues"][row[0]]
-        assert {h: v for h, v in zip(header[1:], row[1:], strict=True)} == {
-            h: queue[h] for h in header[1:]
+        assert row[1] == names[row[0]]  # the service line's Thai name beside its queue
+        assert {h: v for h, v in zip(header[2:], row[2:], strict=True)} == {
+            h: queue[h] for h in header[2:]
         }, row[0]
     sheet = wb[wb.sheetnames[3]]
     header = [c.value for c in sheet[1]]
@@ -177,10 +181,10 @@ def check_pack(tmp_path: Path, name: str, api: dict[str, Any]) -> None:
     centre = {r[0]: r[1] for r in rows_of(deck.slides[1])}
     for key in slides.HEADLINE:
         assert fmt.parse(centre[thai.field(key, "th")]) == api[key], key
-    queue_rows = rows_of(deck.slides[2])
-    assert {r[0] for r in queue_rows} == set(api["queues"])
-    for r in queue_rows:
-        for key, text in zip(slides.QUEUE_COLUMNS, r[1:], strict=True):
-            assert fmt.parse(text) == api["queues"][r[0]][key], (r[0], key)
+    queue_rows = {r[0]: r for r in rows_of(deck.slides[2])}  # by the line's Thai name
+    assert set(queue_rows) == {names[q] for q in api["queues"]}
+    for queue, figures in api["queues"].items():
+        for key, text in zip(slides.QUEUE_COLUMNS, queue_rows[names[queue]][1:], strict=True):
+            assert fmt.parse(text) == figures[key], (queue, key)
     summary = Presentation(io.BytesIO((tmp_path / f"{name}-centre-summary.pptx").read_bytes()))
     assert rows_of(summary.slides[1]) == rows_of(deck.slides[1])
