@@ -21,7 +21,17 @@ from datetime import UTC, datetime
 import httpx
 
 from ari_app.client import REGISTERED, AriClient, AriEvent
-from ari_app.menu import CLOSED_STAGE, Hangup, MenuWalk, Play, PromptFiles, Route, Step
+from ari_app.menu import (
+    CallerPath,
+    Hangup,
+    Listen,
+    Lookup,
+    MenuWalk,
+    Play,
+    PromptFiles,
+    Route,
+    Step,
+)
 from callcenter.ivrconf import IvrConfig
 
 log = logging.getLogger(__name__)
@@ -35,11 +45,37 @@ LANGUAGE_VAR = "__CC_LANG"  # inherited by the channels the caller's channel cre
 IVR_APP_VAR = "CC_IVR_APP"
 CSAT_VAR = "CC_CSAT"  # 1: the caller stays on after the agent hangs up to rate the call
 PLAYBACK_GRACE_S = 60.0  # a prompt whose end never came: the timer runs anyway
+# The caller's path as Asterisk's CEL records it (cel.conf): the independent recount's source.
+USERFIELD_VAR = "CHANNEL(userfield)"
+
+
+@dataclass(frozen=True)
+class IvrExit:
+    """One caller leaving the IVR (routed, hung up, closed), as the service stores it."""
+
+    call_id: str  # the caller's channel (Uniqueid): the queue call's call_id
+    linkedid: str
+    caller: str
+    started_at: datetime
+    ended_at: datetime
+    path: CallerPath
+
+
+CaseStatus = Callable[[str], Awaitable[str | None]]  # case number keyed → its status, or None
+
+
+async def _no_cases(_: str) -> str | None:
+    return None
 
 
 @dataclass
 class _Caller:
     walk: MenuWalk
+    started_at: datetime
+    caller: str = ""
+    linkedid: str = ""
+    wait_s: float = 0.0  # after the last prompt of the current step, how long to wait
+    marked: str = ""  # the userfield last written on the channel
     playbacks: list[str] = field(default_factory=list)
     timer: asyncio.Task[None] | None = None
     # A key and the timer may act at once: one step at a time, each on the state the last left.
@@ -57,7 +93,11 @@ class Ivr:
         prompts: PromptFiles,
         announcement: Callable[[], str | None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        case_status: CaseStatus = _no_cases,
+        on_leave: Callable[[IvrExit], None] = lambda _: None,
     ) -> None:
+        self._case_status = case_status  # the case-status sub-menu's look-up (read-only)
+        self._on_leave = on_leave  # stores the caller's path (callcenter.ivrcalls)
         self._clock = clock  # opening hours are read against it
         self._ari = ari
         self._config = config
@@ -91,12 +131,22 @@ class Ivr:
     async def _on_start(self, event: AriEvent) -> None:
         if event.get("args") != [IVR_ARG]:
             return
-        channel_id = event["channel"]["id"]
-        caller = self._callers[channel_id] = _Caller(walk=MenuWalk(self._config))
+        channel = event["channel"]
+        channel_id = channel["id"]
+        now = self._clock()
+        caller = self._callers[channel_id] = _Caller(
+            walk=MenuWalk(self._config), started_at=now, linkedid=channel_id,
+            caller=str(channel.get("caller", {}).get("number", ""))[:64],
+        )  # fmt: skip
         async with caller.lock:
             await self._perform(
-                channel_id, caller, caller.walk.start(self._announcement(), now=self._clock())
+                channel_id, caller, caller.walk.start(self._announcement(), now=now)
             )
+            with contextlib.suppress(httpx.HTTPError):  # gone already: StasisEnd tells
+                found = await self._ari.request(
+                    "GET", f"/channels/{channel_id}/variable", variable="CHANNEL(linkedid)"
+                )
+                caller.linkedid = str(found.get("value") or channel_id)[:64]
 
     async def _on_registered(self, event: AriEvent) -> None:
         """The app (re)registered: callers Asterisk kept in it while the service was away
@@ -135,22 +185,26 @@ class Ivr:
             last = caller.playbacks[-1] == playback_id
             caller.playbacks.remove(playback_id)
             if last and not caller.walk.done:
-                self._arm(channel_id, caller, self._current_timeout(caller))
+                self._arm(channel_id, caller, caller.wait_s)
 
     async def _on_end(self, event: AriEvent) -> None:
-        caller = self._callers.pop(event["channel"]["id"], None)
+        channel_id = event["channel"]["id"]
+        caller = self._callers.pop(channel_id, None)
         if caller is None:
             return
         if caller.timer is not None:
             caller.timer.cancel()
         for playback_id in caller.playbacks:
             self._playback_channel.pop(playback_id, None)
-
-    def _current_timeout(self, caller: _Caller) -> float:
-        stage = caller.walk.stage
-        if stage == CLOSED_STAGE:
-            return 0.5
-        return self._config.language_timeout_s if stage == "" else self._config.timeout_s
+        left = IvrExit(
+            call_id=channel_id, linkedid=caller.linkedid or channel_id, caller=caller.caller,
+            started_at=caller.started_at, ended_at=self._clock(),
+            path=caller.walk.path(hung_up=True),
+        )  # fmt: skip
+        try:
+            self._on_leave(left)
+        except Exception:  # storing is the recorder's business; the IVR goes on
+            log.exception("IVR: recording the path of %s failed", channel_id)
 
     def _arm(self, channel_id: str, caller: _Caller, delay_s: float) -> None:
         if caller.timer is not None:
@@ -176,16 +230,47 @@ class Ivr:
             caller.timer.cancel()
         caller.timer = None
         await self._stop_prompts(caller)
+        if isinstance(step, Lookup):
+            step = await self._look_up(caller, step)
         if isinstance(step, Route):
+            await self._mark(channel_id, caller)
             await self._route(channel_id, step)
         elif isinstance(step, Hangup):
+            await self._mark(channel_id, caller)
             with contextlib.suppress(httpx.HTTPError):  # gone already: nothing to end
                 await self._ari.request("DELETE", f"/channels/{channel_id}")
-        else:
+        elif isinstance(step, Listen):
+            caller.wait_s = step.timeout_s
+            self._arm(channel_id, caller, step.timeout_s)
+        elif isinstance(step, Play):
             await self._play(channel_id, caller, step)
+            await self._mark(channel_id, caller)
+
+    async def _look_up(self, caller: _Caller, step: Lookup) -> Step:
+        """The case-status sub-menu's look-up; what the walk does with its answer."""
+        try:
+            status = await self._case_status(step.number)
+        except Exception:  # the caller is not left waiting: an agent can help
+            log.exception("IVR: looking up a case failed")
+            return caller.walk.lookup_failed()
+        return caller.walk.found(status)
+
+    async def _mark(self, channel_id: str, caller: _Caller) -> None:
+        """The caller's path on the channel (CHANNEL(userfield)): CEL's record of it."""
+        mark = caller.walk.userfield()
+        if mark == caller.marked:
+            return
+        try:
+            await self._ari.request(
+                "POST", f"/channels/{channel_id}/variable", variable=USERFIELD_VAR, value=mark
+            )
+            caller.marked = mark
+        except httpx.HTTPError as exc:  # gone: CEL keeps the last mark
+            log.debug("IVR: marking %s failed: %r", channel_id, exc)
 
     async def _play(self, channel_id: str, caller: _Caller, step: Play) -> None:
         # Queued playbacks play one after another; the timer starts when the last one ends.
+        caller.wait_s = step.timeout_s
         self._arm(channel_id, caller, step.timeout_s + PLAYBACK_GRACE_S)
         for prompt in step.prompts:
             playback_id = uuid.uuid4().hex

@@ -291,6 +291,11 @@ class Settings(BaseSettings):
         return self.asterisk_root / "var/log/asterisk/queue_log"
 
     @property
+    def cel_file(self) -> Path:
+        """Asterisk's CEL lines of the IVR (asterisk_conf/cel_custom.conf), the local stack's."""
+        return self.asterisk_root / "var/log/asterisk/cel-custom/ivr.csv"
+
+    @property
     def spool_path(self) -> Path:
         """Where MixMonitor writes recordings (explicit setting, else the local stack's)."""
         if self.spool_dir is not None:

@@ -45,15 +45,53 @@ class Catalogue:
 class Action:
     """What a key does: go to a queue, or to another menu."""
 
-    kind: str  # "queue" | "menu"
+    kind: str  # "queue" | "menu" | "case" (the case-status sub-menu: [case_status])
     target: str
 
     @classmethod
     def parse(cls, raw: object, *, where: str) -> Action:
+        if raw == CASE_STATUS_ACTION:
+            return cls(kind="case", target="status")
         kind, _, target = str(raw).partition(":")
         if kind not in ("queue", "menu") or not target:
-            raise ValueError(f"{where}: {raw!r} is not 'queue:<name>' or 'menu:<id>'")
+            raise ValueError(
+                f"{where}: {raw!r} is not 'queue:<name>', 'menu:<id>' or '{CASE_STATUS_ACTION}'"
+            )
         return cls(kind=kind, target=target)
+
+
+CASE_STATUS_ACTION = "case-status"
+# The statuses of callcenter/cases (Status), each with its prompt `case-status-<status>`.
+CASE_STATUSES = ("new", "in_progress", "referred", "waiting_for_caller", "resolved", "closed")
+DIGIT_PROMPTS = tuple(f"digit-{d}" for d in range(10))
+
+
+def status_prompt(status: str) -> str:
+    return "case-status-" + status.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class CaseStatusMenu:
+    """ "Track an existing complaint" ([case_status]): the caller keys the case number and #;
+    they hear the number back digit by digit and the case's status (no personal data), then
+    `agent_key` sends them to `agent_queue`; another key or none goes `after`: "menu" (the
+    main menu again) or "fallback" (the fallback queue). An unknown number is said so and
+    the caller keys again, as many tries as the menu."""
+
+    prompt: str = "case-enter"
+    unknown: str = "case-unknown"
+    intro: str = "case-number-is"
+    offer: str = "case-agent-offer"
+    agent_key: str = "0"
+    agent_queue: str = ""
+    after: str = "menu"
+    timeout_s: float = 8.0
+    max_digits: int = 20
+
+    @property
+    def prompt_ids(self) -> set[str]:
+        ids = {self.prompt, self.unknown, self.intro, self.offer, *DIGIT_PROMPTS}
+        return ids | {status_prompt(s) for s in CASE_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -144,6 +182,12 @@ class IvrConfig:
     hours: Hours = field(default_factory=Hours)
     trunk: Trunk = field(default_factory=Trunk)
     queues: dict[str, QueuePrompts] = field(default_factory=dict)
+    case_status: CaseStatusMenu = field(default_factory=CaseStatusMenu)
+
+    @property
+    def has_case_status(self) -> bool:
+        """A menu option leads to the case-status sub-menu."""
+        return any(a.kind == "case" for m in self.menus.values() for a in m.options.values())
 
     def in_queue(self, queue: str) -> QueuePrompts:
         return self.queues.get(queue, QueuePrompts())
@@ -154,6 +198,8 @@ class IvrConfig:
         ids = {self.welcome, self.invalid, self.language_prompt}
         if not self.hours.always:
             ids.add(self.hours.closed_prompt)
+        if self.has_case_status:
+            ids |= self.case_status.prompt_ids
         return ids | {m.prompt for m in self.menus.values()}
 
 
@@ -267,6 +313,12 @@ def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: 
         hours=_hours(data.get("hours", {}), where=f"{where} [hours]"),
         trunk=_trunk(data.get("trunk", {}), centre=centre, where=f"{where} [trunk]"),
         queues=_queues(data.get("queues", {}), centre=centre, where=f"{where} [queues]"),
+        case_status=_case_status(
+            data.get("case_status", {}),
+            fallback=fallback,
+            centre=centre,
+            where=f"{where} [case_status]",
+        ),
     )
     missing = sorted(config.prompt_ids - set(catalogue.prompts))
     if missing:
@@ -422,3 +474,39 @@ def _queues(raw: object, *, centre: Centre, where: str) -> dict[str, QueuePrompt
             **{k: _seconds(own, k, getattr(base, k), where=here) for k in QUEUE_PROMPT_KEYS}
         )
     return out
+
+
+def _case_status(raw: object, *, fallback: str, centre: Centre, where: str) -> CaseStatusMenu:
+    """[case_status]: the prompts, agent_key, agent_queue (default: the fallback queue), after
+    ("menu" | "fallback"), timeout_s (for the first key and between keys), max_digits."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: must be a table")
+    default = CaseStatusMenu()
+    known = {"prompt", "unknown", "intro", "offer", "agent_key", "agent_queue", "after",
+             "timeout_s", "max_digits"}  # fmt: skip
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    agent_key = str(raw.get("agent_key", default.agent_key))
+    if agent_key not in DIGITS - {"#"}:
+        raise ValueError(f"{where}: agent_key {agent_key!r} is not a phone key (0-9, *)")
+    queue = str(raw.get("agent_queue") or fallback)
+    if queue not in centre.queue_names:
+        raise ValueError(f"{where}: agent_queue {queue!r} is not a queue of centre.toml")
+    after = str(raw.get("after", default.after))
+    if after not in ("menu", "fallback"):
+        raise ValueError(f'{where}: after must be "menu" or "fallback" (got {after!r})')
+    max_digits = raw.get("max_digits", default.max_digits)
+    if isinstance(max_digits, bool) or not isinstance(max_digits, int) or not 4 <= max_digits <= 32:
+        raise ValueError(f"{where}: max_digits must be a whole number from 4 to 32")
+    return CaseStatusMenu(
+        prompt=str(raw.get("prompt", default.prompt)),
+        unknown=str(raw.get("unknown", default.unknown)),
+        intro=str(raw.get("intro", default.intro)),
+        offer=str(raw.get("offer", default.offer)),
+        agent_key=agent_key,
+        agent_queue=queue,
+        after=after,
+        timeout_s=_number(raw, "timeout_s", default.timeout_s, where=where),
+        max_digits=max_digits,
+    )

@@ -31,6 +31,7 @@ from callcenter.callbacks.popup import owed_lookup
 from callcenter.callbacks.router import router as callbacks_router
 from callcenter.callbacks.wiring import Callbacks
 from callcenter.calls import service as calls_service
+from callcenter.cases import service as case_service
 from callcenter.cases.router import router as cases_router
 from callcenter.chat.board import ChatBoard
 from callcenter.chat.desk import ChatDesk
@@ -47,6 +48,7 @@ from callcenter.desk.screenpop import ScreenPop, fan_out
 from callcenter.errors import install_handlers
 from callcenter.guards import Guards, page_policy
 from callcenter.health.router import router as health_router
+from callcenter.ivrcalls.service import IvrRecorder
 from callcenter.kpi import service as kpi_service
 from callcenter.kpi.router import router as kpi_router
 from callcenter.live.pipeline import LivePipeline
@@ -104,8 +106,22 @@ def _build_ami(
     )
 
 
+def _case_status(sessions: async_sessionmaker[AsyncSession]) -> Callable[[str], Any]:
+    """The IVR's case-status look-up (read-only): a keyed case number → its status or None."""
+
+    async def status(digits: str) -> str | None:
+        async with sessions() as session:
+            return await case_service.status_by_keyed_number(session=session, digits=digits)
+
+    return status
+
+
 def _build_ari(
-    settings: Settings, layout: centre.Centre, announcement: Announcement
+    settings: Settings,
+    layout: centre.Centre,
+    announcement: Announcement,
+    sessions: async_sessionmaker[AsyncSession],
+    recorder: IvrRecorder,
 ) -> tuple[AriClient, Ivr]:
     ari = AriClient(
         base_url=settings.ari_url,
@@ -119,6 +135,8 @@ def _build_ari(
         config=menu,
         prompts=PromptFiles(settings.prompts_path),
         announcement=lambda: announcement.current,
+        case_status=_case_status(sessions),
+        on_leave=recorder.record,
     )
     ari.on_event(ivr.handle)
     return ari, ivr
@@ -205,7 +223,8 @@ async def _build(settings: Settings) -> Services:
     )
     announcement = Announcement(sessions)
     await announcement.load()
-    ari, ivr = _build_ari(settings, layout, announcement)
+    ivr_calls = IvrRecorder(sessions)
+    ari, ivr = _build_ari(settings, layout, announcement, sessions, ivr_calls)
     ami = _build_ami(settings)
     staffing = StaffingBoard(
         sessions=sessions, config=config,
@@ -220,7 +239,8 @@ async def _build(settings: Settings) -> Services:
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,
         login_limiter=LoginLimiter.from_settings(settings), ami=ami, ari=ari,
-        ivr=ivr, announcement=announcement, hub=hub, metrics=metrics, book=book,
+        ivr=ivr, ivr_calls=ivr_calls, announcement=announcement, hub=hub, metrics=metrics,
+        book=book,
         wallboard=wallboard, screen_pops=pops,
         event_writer=events, record_writer=records, pipeline=pipeline,
         reconciler=Reconciler(
@@ -265,7 +285,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             parts.event_writer, parts.record_writer, parts.wallboard, consumer, parts.ami,
             parts.ari, parts.reconciler, parts.alerts, parts.callbacks, parts.uploader, parts.chat,
             parts.social_poller, parts.social_publishing, parts.reports, parts.staffing,
-            parts.csat,
+            parts.csat, parts.ivr_calls,
             parts.chat_board,
         ):  # fmt: skip
             if part is not None:

@@ -9,6 +9,7 @@ from callcenter.chat.models import Conversation, Message, Send, WebhookEvent
 from callcenter.csat.models import CsatResponse
 from callcenter.db import Base
 from callcenter.desk.models import Disposition
+from callcenter.ivrcalls.models import IvrCall
 from callcenter.prompts.announcement import AnnouncementAction
 from callcenter.reports.models import ReportPack
 from callcenter.social.models import AuditEntry as SocialAuditEntry
@@ -22,7 +23,8 @@ metadata = Base.metadata
 __all__ = [
     "AgentAction", "AlertAction", "AlertIncident", "AlertThreshold", "AmiEvent",
     "AnnouncementAction", "AuditEntry", "CallbackDrop", "CallbackEvent", "CallbackTask",
-    "Case", "CaseAuditEntry", "Conversation", "CsatResponse", "Disposition", "Keyword", "Label",
+    "Case", "CaseAuditEntry", "Conversation", "CsatResponse", "Disposition", "IvrCall", "Keyword",
+    "Label",
     "Match", "Mention", "Message", "QaEvaluation", "QaForm", "QueueCall", "Recording", "ReportPack",
     "Send", "SocialAuditEntry", "Source", "SpyAction", "User", "WebhookEvent", "metadata",
 ]  # fmt: skip

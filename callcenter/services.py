@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from callcenter.chat.desk import ChatDesk
     from callcenter.csat.service import CsatRecorder
     from callcenter.desk.screenpop import ScreenPop
+    from callcenter.ivrcalls.service import IvrRecorder
     from callcenter.live.pipeline import LivePipeline
     from callcenter.live.records import RecordBook, RecordWriter
     from callcenter.live.wallboard import Wallboard
@@ -63,6 +64,7 @@ class Services:
     ami: AmiClient
     ari: AriClient
     ivr: Ivr
+    ivr_calls: IvrRecorder
     announcement: Announcement  # the IVR's emergency announcement (on/off, audited)
     hub: Hub
     metrics: MetricsEngine  # queue_metrics' live KPI engine

@@ -291,3 +291,29 @@ async def void(
     audit.record(session=session, case_id=case.id, user=user, at=now, field="void",
                  old=None, new=reason)  # fmt: skip
     await session.flush()
+
+
+def keyed_number(digits: str) -> str | None:
+    """The case number a caller keyed on the phone (the digits of 1212-YYYYMMDD-NNNNNN, with or
+    without the leading 1212), as cases store it; None when the digits cannot be one."""
+    if not digits.isdigit():
+        return None
+    if len(digits) == 14:
+        digits = "1212" + digits
+    if len(digits) != 18 or not digits.startswith("1212"):
+        return None
+    return f"{digits[:4]}-{digits[4:12]}-{digits[12:]}"
+
+
+async def status_by_keyed_number(*, session: AsyncSession, digits: str) -> str | None:
+    """The IVR's "track an existing complaint": the status of the case whose number the caller
+    keyed, else None (no such case, or voided). Read-only; nothing about the caller or the
+    complaint leaves this function but the status."""
+    number = keyed_number(digits)
+    if number is None:
+        return None
+    found = await session.execute(
+        select(Case.status).where(Case.number == number, Case.voided_at.is_(None))
+    )
+    status = found.scalar()
+    return str(status) if status is not None else None

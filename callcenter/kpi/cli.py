@@ -116,6 +116,8 @@ def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], titl
         for row in agents:
             csat.add_row(row["agent"], *(_value(row.get(k)) for k in CSAT_FIELDS))
         print_table(csat)
+    if body.get("ivr_calls"):
+        _ivr_table(body)
     if body.get("chat"):
         _chat_table(body["chat"])
     intervals = body.get("intervals")
@@ -129,10 +131,27 @@ def _table(body: dict[str, Any], queue: str | None, labels: dict[str, str], titl
         print_table(by)
 
 
-NOT_FIGURES = {"queues", "intervals", "definition", "complete", "chat", "csat_by_agent"}
+NOT_FIGURES = {"queues", "intervals", "definition", "complete", "chat", "csat_by_agent",
+               "ivr_definition", "ivr_by_language", "ivr_by_option"}  # fmt: skip
 CSAT_FIELDS = ("csat_offered", "csat_responses", "csat_avg", "csat_response_rate_pct",
                "csat_top2_pct")  # fmt: skip
 CHANNELS = {"line": "LINE", "facebook": "Messenger", "email": "อีเมล · E-mail"}
+
+
+LANGUAGES = {"th": "ไทย · Thai", "en": "อังกฤษ · English"}
+
+
+def _ivr_table(body: dict[str, Any]) -> None:
+    """ivr-v1: the routed callers by their language and the main menu's key they chose."""
+    table = Table(title=f"IVR ({body['ivr_definition']}, docs/kpi-v1.md §6c)")
+    table.add_column("ส่งเข้าคิว · routed")
+    table.add_column("สาย · calls", justify="right")
+    for code, n in body["ivr_by_language"].items():
+        table.add_row(f"ภาษา · language: {LANGUAGES.get(code, code)}", str(n))
+    for key, n in body["ivr_by_option"].items():
+        shown = "ไม่ได้เลือก · none" if key == "none" else key
+        table.add_row(f"ปุ่มเมนูหลัก · main-menu key: {shown}", str(n))
+    print_table(table)
 
 
 def _chat_table(chat: dict[str, Any]) -> None:

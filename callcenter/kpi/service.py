@@ -17,6 +17,7 @@ from callcenter.centre import Centre
 from callcenter.csat import service as csat_service
 from callcenter.db import plan_for_these_values
 from callcenter.errors import InvalidInput
+from callcenter.ivrcalls import service as ivr_service
 from queue_metrics import period
 from queue_metrics.agent_time import AgentTime
 from queue_metrics.agent_time import rates as agent_rates
@@ -80,7 +81,8 @@ async def period_report(
         async with sessions() as session:
             cases = await case_kpi.figures(session=session, start=start, end=end, queue=queue)
             csat = await csat_service.kpis(session=session, start=start, end=end, queue=queue)
-            return cases | csat
+            ivr = await ivr_service.kpis(session=session, start=start, end=end, queue=queue)
+            return cases | csat | ivr
 
     async def the_rest() -> tuple[Any, ...]:
         async with sessions() as session:
@@ -121,7 +123,8 @@ async def period_report(
         sums, config=config, queue=queue, size=size, complete=complete, detail=calls_detail,
         times=times,
     )  # fmt: skip
-    for row in cases.pop("csat_by_queue"):  # CSAT beside each queue's other figures
+    # CSAT and the IVR's routing beside each queue's other figures
+    for row in [*cases.pop("csat_by_queue"), *cases.pop("ivr_by_queue")]:
         if queue is None and row["queue"] in body.get("queues", {}):
             body["queues"][row["queue"]].update({k: v for k, v in row.items() if k != "queue"})
     if taxonomy is not None:

@@ -36,18 +36,32 @@ def render_all(settings: Settings, s3: Minio) -> dict[str, int]:
     return counts
 
 
+# What Asterisk's Thai `say` plays (say.c ast_say_number_full_th: sounds/th/digits/<name>) →
+# the catalogue's prompt that speaks it.
+THAI_SAY_NAMES = (
+    *(str(n) for n in range(21)), *(str(t * 10) for t in range(3, 10)),
+    *(str(t * 10 + 1) for t in range(2, 10)), "roi", "pan", "muan", "san", "larn", "lop",
+)  # fmt: skip
+
+
+def thai_say_prompt(name: str) -> str:
+    """The catalogue id of Asterisk's Thai digits/<name>: digit-0..9, else say-<name>."""
+    return f"digit-{name}" if len(name) == 1 and name.isdigit() else f"say-{name}"
+
+
 def link_thai_digits(prompts: Path) -> list[Path]:
     """Asterisk says numbers (queue position, minutes) in the channel's language from
-    sounds/<lang>/digits/<n>; it ships none in Thai: link the catalogue's digit-0..9 there
-    (relative links inside the sounds folder). An existing real file is left alone."""
+    sounds/<lang>/digits/<name>; it ships none in Thai: link the catalogue's Thai recordings
+    (`thai_say_prompt`) there (relative links inside the sounds folder). An existing real file
+    is left alone; links are made again (one to a folder gone, a test's, would be silence)."""
     made = []
     folder = prompts.parent / "th" / "digits"
     folder.mkdir(parents=True, exist_ok=True)
-    for n in range(10):
-        link = folder / f"{n}.wav"
+    for name in THAI_SAY_NAMES:
+        link = folder / f"{name}.wav"
         if link.exists() and not link.is_symlink():
             continue
-        target = Path("..", "..", prompts.name, "th", f"digit-{n}.wav")
+        target = Path("..", "..", prompts.name, "th", f"{thai_say_prompt(name)}.wav")
         link.unlink(missing_ok=True)
         link.symlink_to(target)
         made.append(link)

@@ -20,7 +20,7 @@ from pathlib import Path
 SIPP = "sipp"
 LOOPBACK = "127.0.0.1"
 DTMF_DIR = "dtmf"  # scenarios play `dtmf/<slot>-<key>.pcap` (made in the run's folder)
-DTMF_SLOTS = 4  # keys per call: each slot's RTP runs on from the last (sequence, timestamp)
+DTMF_SLOTS = 24  # keys per call (a case number and #): each slot's RTP runs on from the last
 KEYS = "0123456789*#"
 
 
@@ -84,7 +84,7 @@ def dtmf_pcap(key: str, slot: int) -> bytes:
 
 
 def write_dtmf_pcaps(folder: Path) -> Path:
-    """Every key in every slot: `<folder>/dtmf/<slot>-<key>.pcap` (slot 1..4; '*' is 'star',
+    """Every key in every slot: `<folder>/dtmf/<slot>-<key>.pcap` (slot 1..24; '*' is 'star',
     '#' is 'pound' in the name)."""
     out = folder / DTMF_DIR
     out.mkdir(parents=True, exist_ok=True)

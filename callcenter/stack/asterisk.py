@@ -30,6 +30,7 @@ _VERSION_RE = re.compile(r"Asterisk (\d+\.\d+\.\d+)")
 _DPKG_VERSION_RE = re.compile(r"^Version: (?:\d+:)?(\d+\.\d+\.\d+)", re.MULTILINE)
 
 
+CEL_DIR = "var/log/asterisk/cel-custom"  # cel_custom.conf writes ivr.csv here
 PORT_WAIT_S = 90.0  # covers tcp_fin_timeout (60 s) of the old process's closing sockets
 
 
@@ -105,7 +106,7 @@ class AsteriskService:
 
     def _prepare_run_dirs(self) -> None:
         """No systemd: create the run dirs and drop stale pid file and socket."""
-        for path in (self.root / "run/asterisk", self.paths.run_dir):
+        for path in (self.root / "run/asterisk", self.paths.run_dir, self.root / CEL_DIR):
             path.mkdir(parents=True, exist_ok=True)
         for name in ("asterisk.pid", "asterisk.ctl"):
             (self.paths.run_dir / name).unlink(missing_ok=True)
@@ -167,7 +168,10 @@ class AsteriskService:
             self.start()
             return f"restarted ({', '.join(changed)} changed)"
         if changed:
+            (self.root / CEL_DIR).mkdir(parents=True, exist_ok=True)
             self.rx("core reload")
+            if "cel_custom.conf" in changed:  # declined at start without its file: load it now
+                self.rx("module load cel_custom.so")
             return f"reloaded ({', '.join(changed)} changed)"
         return "running, config unchanged"
 

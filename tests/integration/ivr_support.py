@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from ari_app.client import AriEvent
+from callcenter import ivrconf
 from callcenter.ami.translate import chan_var
 from callcenter.config import Settings
 from callcenter.main import create_app
@@ -36,6 +37,11 @@ prompt = "main-menu"
 
 
 TONE_PROMPTS = ("welcome", "language", "main-menu", "invalid", "announce-scam-wave")
+# The case-status sub-menu's prompts ("track an existing complaint") and the digits it reads back.
+CASE_PROMPTS = (
+    "case-enter", "case-unknown", "case-number-is", "case-agent-offer",
+    *(ivrconf.status_prompt(s) for s in ivrconf.CASE_STATUSES), *ivrconf.DIGIT_PROMPTS,
+)  # fmt: skip
 
 
 @contextlib.asynccontextmanager

@@ -49,7 +49,7 @@ def kpi_cli(settings: Settings, start: float, end: float, queue: str | None) -> 
     return body
 
 
-async def kpi_api(app: FastAPI, start: float, end: float, queue: str) -> dict[str, Any]:
+async def kpi_api(app: FastAPI, start: float, end: float, queue: str | None) -> dict[str, Any]:
     name = f"sup{uuid.uuid4().hex[:6]}"
     async with app.state.services.sessions() as session, session.begin():
         user = UserCreate(username=name, password="correct-horse-1", role=Role.supervisor)
@@ -62,7 +62,7 @@ async def kpi_api(app: FastAPI, start: float, end: float, queue: str) -> dict[st
         token = login.json()["access_token"]
         r = await client.get(
             "/api/v1/kpi",
-            params={"from": iso(start), "to": iso(end), "queue": queue},
+            params={"from": iso(start), "to": iso(end), **({"queue": queue} if queue else {})},
             headers={"Authorization": f"Bearer {token}"},
         )
     assert r.status_code == 200, r.text

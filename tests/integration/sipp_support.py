@@ -16,6 +16,37 @@ from tests.helpers import poll
 SCENARIOS = Path(__file__).resolve().parent.parent / "fixtures" / "sipp"
 
 
+def keyed_scenario(folder: Path, keys: str, *, gap_ms: int = 400, hold_ms: int = 6000) -> Path:
+    """A scenario (keyed-then-hangup.xml) whose caller presses `keys` one after another, each
+    `gap_ms` apart (the first a second after the answer), listens `hold_ms`, then hangs up."""
+    template = (SCENARIOS / "keyed-then-hangup.xml").read_text()
+    presses = []
+    for slot, key in enumerate(keys, start=1):
+        name = {"*": "star", "#": "pound"}.get(key, key)
+        presses.append(
+            f'  <nop><action><exec play_pcap_audio="dtmf/{slot}-{name}.pcap"/></action></nop>\n'
+            f'  <pause milliseconds="{gap_ms}"/>'
+        )
+    text = template.replace("<!--KEYS-->", "\n".join(presses)).replace("HOLD_MS", str(hold_ms))
+    path = folder / "keyed.xml"
+    path.write_text(text)
+    return path
+
+
+async def ivr_row(app: FastAPI, uniqueid: str) -> dict[str, Any]:
+    """The stored IVR path (ivr_calls) of a caller channel."""
+
+    async def stored() -> dict[str, Any] | None:
+        async with app.state.services.db_engine.connect() as conn:
+            row = await conn.execute(
+                text("SELECT * FROM ivr_calls WHERE call_id = :u"), {"u": uniqueid}
+            )
+            found = row.mappings().first()
+            return dict(found) if found else None
+
+    return await poll(stored, timeout_s=30, what="IVR path stored")
+
+
 def caller_number() -> str:
     """A Thai mobile number of its own for one test call."""
     return "08" + str(uuid.uuid4().int)[:8]

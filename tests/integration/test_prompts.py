@@ -24,8 +24,11 @@ from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
 from callcenter.main import create_app
 from callcenter.prompts import store
+from callcenter.prompts.service import THAI_SAY_NAMES, link_thai_digits, thai_say_prompt
+from callcenter.simulate.agents import SimAgents
 from callcenter.simulate.runner import Simulation, network_id
 from callcenter.simulate.spec import Distribution, RunSpec, plan
+from callcenter.stack.asterisk import AsteriskService
 from callcenter.users.models import Role
 from recordings.storage import make_minio
 from tests.helpers import poll
@@ -57,6 +60,9 @@ def prompt_settings(settings: Settings) -> Iterator[Settings]:
             s3.remove_object(own.prompts_bucket, str(obj.object_name))
         s3.remove_bucket(own.prompts_bucket)
         shutil.rmtree(folder, ignore_errors=True)
+        # Its render linked sounds/th/digits to this folder: back to the stack's own prompts
+        # (links into a folder gone would leave Thai callers' numbers in English).
+        link_thai_digits(settings.prompts_path)
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -206,3 +212,56 @@ async def _call_pressing(app: FastAPI, sim_ami: AmiClient, settings: Settings, k
     (state,) = sim.states
     assert state.entered and state.answered, state.as_dict()
     return network_id(state.plan.call_id)
+
+
+async def test_a_thai_callers_position_is_said_with_the_thai_number_recordings(
+    prompts_app: FastAPI, prompt_settings: Settings, sim_ami: AmiClient
+) -> None:
+    """After the render every file Asterisk's Thai `say` plays (say.c: digits/0-20, the tens,
+    21 ... 91, roi, pan, muan, san, larn, lop) is in sounds/th/digits, a placeholder of the
+    catalogue (marked so). Two Thai callers wait in a queue whose only agent is on a break: the
+    second hears its position, and Asterisk's log says the number came from those Thai files,
+    not from its English recordings: Asterisk names the format it plays, `slin` for the
+    catalogue's WAV, `gsm` for the English sounds it ships (asterisk-core-sounds-en-gsm)."""
+    digits = prompt_settings.prompts_path.parent / "th" / "digits"
+    manifest = json.loads((prompt_settings.prompts_path / "manifest.json").read_text())
+    for name in THAI_SAY_NAMES:
+        assert (digits / f"{name}.wav").is_file(), name  # the link resolves
+        assert manifest[f"th/{thai_say_prompt(name)}"]["source"] == "placeholder", name
+    asterisk = AsteriskService(prompt_settings)
+    log_name = f"cc-say-{uuid.uuid4().hex[:8]}.log"
+    log_file = prompt_settings.asterisk_root / "var/log/asterisk" / log_name
+    queue = "digital-law"
+    agents = SimAgents(ami=sim_ami, queue=queue)
+    await agents.ensure(1)
+    await agents.pause(1)  # callers wait: position announcements on entry
+    await asyncio.to_thread(asterisk.rx, f"logger add channel {log_name} verbose(3)")
+    ids = [uuid.uuid4().hex[:16] for _ in range(2)]
+    try:
+        for call_id in ids:
+            response = await sim_ami.action(
+                {
+                    "Action": "Originate", "Channel": f"Local/{queue}@callers",
+                    "Context": "callerphone", "Exten": "s", "Priority": "1",
+                    "ChannelId": call_id, "OtherChannelId": network_id(call_id),
+                    "Timeout": "30000", "Async": "true",
+                    "Variable": ["SIM_CALLER=0812345678", "SIM_TICKS=40"],  # 10 s, then gone
+                },
+                as_list=True,
+            )  # fmt: skip
+            assert response[-1].get("Response") in (None, "Success"), response
+        second = await prompts_app.state.services.ari.request(
+            "GET", f"/channels/{network_id(ids[1])}"
+        )
+        name = str(second["name"])  # Local/digital-law@callers-...;2: the one in the queue
+
+        def said() -> list[str]:
+            lines = log_file.read_text(errors="replace").splitlines() if log_file.exists() else []
+            return [line for line in lines if f"<{name}> Playing 'digits/" in line]
+
+        heard = await poll(lambda: said() or None, timeout_s=15, what="the position said")
+    finally:
+        await asyncio.to_thread(asterisk.rx, f"logger remove channel {log_name}")
+        log_file.unlink(missing_ok=True)
+        await agents.logout_all()
+    assert all(".slin' (language 'th')" in line for line in heard), heard

@@ -1,14 +1,17 @@
 """Real SIP calls in: SIPp callers on the carrier trunk (pjsip.conf, ivr.toml [trunk]) dial 1212,
 key the menu with RFC 4733 DTMF and wait, through the real Asterisk into the service's IVR and
-the queues; the stored records and the kpi figures agree with Asterisk's queue_log."""
+the queues; the stored records and the kpi figures agree with Asterisk's queue_log, and the IVR
+figures (ivr-v1) with Asterisk's CEL."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -16,11 +19,16 @@ from sqlalchemy import text
 from ari_app.client import AriEvent
 from callcenter.ami.client import AmiClient
 from callcenter.config import Settings
+from callcenter.ivrcalls import recount as cel_recount
 from callcenter.simulate.agents import SimAgents
+from callcenter.users.models import Role
 from tests.helpers import is_subsequence, poll
+from tests.integration.cases_support import case_body
 from tests.integration.conftest import own_database, queue_log_verbs
 from tests.integration.ivr_support import (
+    CASE_PROMPTS,
     SHORT_MENU,
+    TONE_PROMPTS,
     ami_language,
     ari_events_of,
     ivr_service,
@@ -28,16 +36,19 @@ from tests.integration.ivr_support import (
     of_channel,
     prompts_played,
 )
-from tests.integration.kpi_support import kpi_cli, settle, window
+from tests.integration.kpi_support import kpi_api, kpi_cli, settle, window
 from tests.integration.sipp_support import (
     ami_events_of,
     call,
     callback_task_of,
     confirmed_number,
     csat_of,
+    ivr_row,
+    keyed_scenario,
     stasis_channel,
     stored_call,
 )
+from tests.integration.users_support import person
 
 pytestmark = pytest.mark.integration
 
@@ -53,10 +64,16 @@ def fresh(settings: Settings) -> Iterator[Settings]:
 async def ivr_app(
     fresh: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
-    # Digital platforms asks callers to rate the call after the agent hangs up (CSAT).
-    menu = SHORT_MENU + "[queues.digital-platforms]\ncsat = true\n"
+    # Digital platforms asks callers to rate the call after the agent hangs up (CSAT); key 8
+    # tracks an existing complaint.
+    menu = (
+        SHORT_MENU + 'options = { "8" = "case-status" }\n[queues.digital-platforms]\ncsat = true\n'
+    )
     conf = tmp_path_factory.mktemp("sipp-conf")
-    async with ivr_service(fresh, conf, menu=menu) as application:
+    async with ivr_service(
+        fresh, conf, menu=menu, prompts=TONE_PROMPTS + CASE_PROMPTS
+    ) as application:
+        application.state.since = window()  # the IVR figures' period: this module's calls
         yield application
 
 
@@ -261,3 +278,68 @@ async def test_with_the_service_away_the_dialplan_ivr_takes_the_key(
         "online-shopping", "answered", agent,
     )  # fmt: skip
     await settle(app, fresh, start, end, "online-shopping")
+
+
+IVR_FIELDS = (
+    "ivr_calls", "ivr_routed", "ivr_hangups", "ivr_closed", "ivr_fallbacks", "ivr_case_status",
+    "ivr_by_language", "ivr_by_option", "ivr_by_queue",
+)  # fmt: skip
+
+
+def _ivr_figures(body: dict[str, Any]) -> dict[str, Any]:
+    figures = {k: body[k] for k in IVR_FIELDS if k != "ivr_by_queue"}
+    figures["ivr_by_queue"] = {
+        q: f["ivr_routed"] for q, f in body.get("queues", {}).items() if f.get("ivr_routed")
+    }
+    return figures
+
+
+def _cel_figures(settings: Settings, app: str, start: float, end: float) -> dict[str, Any]:
+    counted = cel_recount.recount(
+        cel_recount.lines(settings.cel_file), start=start, end=end, app=app
+    )
+    counted["ivr_by_queue"] = {r["queue"]: r["ivr_routed"] for r in counted["ivr_by_queue"]}
+    return counted
+
+
+async def test_caller_tracks_a_case_by_its_number_and_the_ivr_figures_equal_the_cel_recount(
+    ivr_app: FastAPI, fresh: Settings, ari_events: list[AriEvent], tmp_path: Path
+) -> None:
+    """A caller keys 8 (track an existing complaint), the 14 digits of a real case's number and
+    #: they hear the number back digit by digit and the case's status (in progress), then hang
+    up. The IVR stored their path; and the IVR figures of `callcenter kpi` and the API for this
+    module's calls (calls, hang-ups in the IVR, per queue, language, option, fallbacks,
+    case-status use) equal a recount from Asterisk's CEL file alone."""
+    app = ivr_app
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        supervisor = await person(app, client, Role.supervisor)
+        made = await client.post(
+            "/api/v1/cases", json=case_body(status="in_progress"), headers=supervisor.headers
+        )
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]  # 1212-YYYYMMDD-NNNNNN
+    keyed = number.replace("-", "")[4:]  # the date and serial: 14 keys
+    scenario = keyed_scenario(tmp_path, "8" + keyed + "#", hold_ms=6000)
+    caller, _ = await call(app, str(scenario), tmp_path)
+    uid = stasis_channel(ari_events, caller)
+    heard = prompts_played(ari_events, uid)
+    at = heard.index("th/case-enter")
+    said = ["th/case-number-is", *(f"th/digit-{d}" for d in keyed), "th/case-status-in-progress"]
+    assert heard[at + 1 : at + 1 + len(said)] == said
+    assert heard[at + 1 + len(said)] == "th/case-agent-offer"
+    row = await ivr_row(app, uid)
+    assert (row["option"], row["case_lookups"], row["outcome"]) == ("8", 1, "hung_up")
+
+    start, app_name = app.state.since, app.state.settings.ari_app
+    end = time.time() + 1
+    truth: dict[str, Any] = {}
+
+    async def agreed() -> bool:
+        truth.update(_cel_figures(fresh, app_name, start, end))
+        return _ivr_figures(await kpi_api(app, start, end, None)) == truth
+
+    await poll(agreed, timeout_s=30, what="the IVR figures equal CEL's")
+    assert truth["ivr_case_status"] >= 1 and truth["ivr_hangups"] >= 1
+    assert _ivr_figures(kpi_cli(fresh, start, end, None)) == truth
+    assert kpi_cli(fresh, start, end, None)["ivr_definition"] == "ivr-v1"

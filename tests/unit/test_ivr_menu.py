@@ -11,8 +11,17 @@ from typing import Any
 
 import pytest
 
-from ari_app.ivr import Ivr
-from ari_app.menu import LAST_RESORT, Hangup, MenuWalk, Play, PromptFiles, Route
+from ari_app.ivr import Ivr, IvrExit
+from ari_app.menu import (
+    LAST_RESORT,
+    Hangup,
+    Listen,
+    Lookup,
+    MenuWalk,
+    Play,
+    PromptFiles,
+    Route,
+)
 from callcenter import centre, ivrconf
 from tests.helpers import poll
 
@@ -44,8 +53,10 @@ def test_shipped_menu_has_the_service_lines_and_english_key(config: ivrconf.IvrC
         "3": "cyber-threats",
         "4": "digital-law",
         "5": "digital-platforms",
+        "8": "status",  # track an existing complaint: the case-status sub-menu
         "0": "general-enquiries",
     }
+    assert main.options["8"].kind == "case"
     assert config.default_language == "th"
     assert config.language_keys == {"9": "en"}
     assert config.fallback_queue == "general-enquiries"
@@ -180,14 +191,21 @@ async def test_the_stasis_app_plays_routes_and_keeps_the_language(
     ivr = Ivr(ari=ari, config=config, prompts=PromptFiles(tmp_path))  # type: ignore[arg-type]
     chan = {"id": "c1"}
     await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
-    played = [p["media"] for m, _, p in ari.calls if m == "POST"]
+    played = [p["media"] for _, path, p in ari.calls if "/play/" in path]
     assert played == [LAST_RESORT, LAST_RESORT]  # no recordings at all: a tone, not silence
+    # Then the caller's path goes on the channel (CEL records it) and its linkedid is read.
+    assert ari.calls[-2:] == [
+        ("POST", "/channels/c1/variable",
+         {"variable": "CHANNEL(userfield)", "value": "lang=th;opt=;tries=0;fb=0;cases=0;out="}),
+        ("GET", "/channels/c1/variable", {"variable": "CHANNEL(linkedid)"}),
+    ]  # fmt: skip
     (tmp_path / "en").mkdir(parents=True)
     (tmp_path / "en" / "main-menu.wav").write_bytes(b"RIFF")
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "9", "channel": chan})
-    assert [m for m, _, _ in ari.calls] == ["DELETE", "DELETE", "POST"]
-    assert ari.calls[-1][2] == {"media": "sound:callcenter/en/main-menu"}
+    assert [m for m, _, _ in ari.calls] == ["DELETE", "DELETE", "POST", "POST"]
+    assert ari.calls[-2][2] == {"media": "sound:callcenter/en/main-menu"}
+    assert ari.calls[-1][2]["value"] == "lang=en;opt=;tries=1;fb=0;cases=0;out="
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "1", "channel": chan})
     assert ari.calls[-3:] == [
@@ -262,7 +280,7 @@ async def test_a_key_during_the_timers_step_waits_for_it_and_routes_once(
     ivr = Ivr(ari=ari, config=config, prompts=PromptFiles(tmp_path / "x"))  # type: ignore[arg-type]
     chan = {"id": "c3"}
     await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
-    last = next(p for m, p, _ in reversed(ari.calls) if m == "POST").rsplit("/", 1)[1]
+    last = next(p for m, p, _ in reversed(ari.calls) if "/play/" in p).rsplit("/", 1)[1]
     await ivr.handle({"type": "PlaybackFinished", "playback": {"id": last}})
     # The language wait (0.01 s) ends; while its step queues the menu prompt, a key comes.
     for _ in range(100):
@@ -346,7 +364,7 @@ async def test_the_stasis_app_hangs_up_after_the_closed_message(
     )
     chan = {"id": "c4"}
     await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
-    plays = [path for m, path, _ in ari.calls if m == "POST"]
+    plays = [path for m, path, _ in ari.calls if "/play/" in path]
     assert len(plays) == 2
     await ivr.handle({"type": "PlaybackFinished", "playback": {"id": plays[-1].rsplit("/", 1)[1]}})
 
@@ -446,3 +464,172 @@ async def test_callers_left_in_the_app_by_a_dead_service_go_on_in_the_dialplan_i
         ("POST", "/channels/orphan/continue", {"context": "ivr", "extension": "s", "priority": 1}),
     ]
     assert ivr.rescued_total == 1 and ivr.waiting == 1
+
+
+# -- track an existing complaint (ivr.toml [case_status], key 8 of the shipped main menu) ------
+
+
+def _to_case_entry(config: ivrconf.IvrConfig) -> MenuWalk:
+    walk = MenuWalk(config)
+    walk.start()
+    assert walk.key("8") == Play(prompts=("case-enter",), language="th", timeout_s=8.0)
+    return walk
+
+
+def test_a_known_case_is_read_back_digit_by_digit_with_its_status(
+    config: ivrconf.IvrConfig,
+) -> None:
+    walk = _to_case_entry(config)
+    assert walk.key("4") == Listen(timeout_s=8.0)  # keying: prompts stop, the next key awaited
+    assert walk.key("2") == Listen(timeout_s=8.0)
+    assert walk.key("#") == Lookup(number="42")
+    assert walk.found("in_progress") == Play(
+        prompts=("case-number-is", "digit-4", "digit-2", "case-status-in-progress",
+                 "case-agent-offer"),
+        language="th", timeout_s=5.0,
+    )  # fmt: skip
+    assert walk.key("0") == Route(queue="general-enquiries", language="th")
+    path = walk.path()
+    assert (path.outcome, path.option, path.case_lookups, path.fallback) == (
+        "routed",
+        "8",
+        1,
+        False,
+    )
+    assert walk.userfield() == "lang=th;opt=8;tries=1;fb=0;cases=1;out=routed"
+
+
+def test_after_the_status_no_key_goes_back_to_the_main_menu(config: ivrconf.IvrConfig) -> None:
+    walk = _to_case_entry(config)
+    walk.key("7")
+    assert walk.timeout() == Lookup(number="7"), "no # after the digits: looked up anyway"
+    walk.found("resolved")
+    assert walk.timeout() == Play(prompts=("main-menu",), language="th", timeout_s=5.0)
+    assert walk.key("3") == Route(queue="cyber-threats", language="th")
+    assert walk.path().option == "8", "the first choice of the main menu is kept"
+
+
+def test_an_unknown_number_is_said_and_keyed_again_then_the_fallback(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    toml = (
+        '[ivr]\ntries = 2\n[menus.main]\nprompt = "main-menu"\noptions = { "7" = "case-status" }\n'
+        '[case_status]\nafter = "fallback"\ntimeout_s = 4\n'
+    )
+    walk = MenuWalk(ivrconf.load(_conf_dir(tmp_path, toml), layout))
+    walk.start()
+    walk.key("7")
+    walk.key("5")
+    assert walk.key("#") == Lookup(number="5")
+    unknown = Play(prompts=("case-unknown", "case-enter"), language="th", timeout_s=4.0)
+    assert walk.found(None) == unknown
+    assert walk.key("#") == Route(queue="general-enquiries", language="th", fallback=True)
+    assert walk.path().case_lookups == 1
+
+
+def test_after_the_status_can_send_to_the_fallback_queue(
+    tmp_path: Path, layout: centre.Centre
+) -> None:
+    toml = (
+        '[menus.main]\nprompt = "main-menu"\noptions = { "7" = "case-status" }\n'
+        '[case_status]\nafter = "fallback"\nagent_key = "1"\nagent_queue = "digital-law"\n'
+    )
+    walk = MenuWalk(ivrconf.load(_conf_dir(tmp_path, toml), layout))
+    walk.start()
+    walk.key("7")
+    walk.key("1")
+    walk.key("#")
+    walk.found("new")
+    assert walk.key("5") == Route(queue="general-enquiries", language="th")
+    again = MenuWalk(walk.config)
+    again.start()
+    again.key("7")
+    again.key("1")
+    again.key("#")
+    again.found("new")
+    assert again.key("1") == Route(queue="digital-law", language="th")
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ('after = "queue"', "after must be"),
+        ('agent_queue = "nowhere"', "agent_queue 'nowhere' is not a queue"),
+        ('agent_key = "#"', "agent_key"),
+        ("max_digits = 2", "max_digits"),
+        ("colour = 1", "unknown keys"),
+    ],
+)
+def test_a_bad_case_status_section_is_refused(
+    tmp_path: Path, layout: centre.Centre, section: str, message: str
+) -> None:
+    toml = f'[menus.main]\nprompt = "main-menu"\n[case_status]\n{section}\n'
+    with pytest.raises(ValueError, match=message):
+        ivrconf.load(_conf_dir(tmp_path, toml), layout)
+
+
+async def test_the_stasis_app_looks_the_case_up_and_stores_the_path(
+    tmp_path: Path, config: ivrconf.IvrConfig
+) -> None:
+    ari = FakeAri()
+    asked: list[str] = []
+    left: list[IvrExit] = []
+
+    async def status(number: str) -> str | None:
+        asked.append(number)
+        return "referred" if number == "121220261208000001" else None
+
+    ivr = Ivr(
+        ari=ari, config=config, prompts=PromptFiles(tmp_path / "callcenter"),  # type: ignore[arg-type]
+        case_status=status, on_leave=left.append,
+    )  # fmt: skip
+    chan = {"id": "c9", "caller": {"number": "0812345678"}}
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
+    for digit in "8121220261208000001#":
+        await ivr.handle({"type": "ChannelDtmfReceived", "digit": digit, "channel": chan})
+    assert asked == ["121220261208000001"]
+    plays = [p["media"] for _, path, p in ari.calls if "/play/" in path]
+    assert plays[-3:] == [LAST_RESORT] * 3  # no recordings here: tones, never silence
+    marks = [p["value"] for _, _, p in ari.calls if p.get("variable") == "CHANNEL(userfield)"]
+    assert marks[-1] == "lang=th;opt=8;tries=1;fb=0;cases=1;out="
+    await ivr.handle({"type": "ChannelDtmfReceived", "digit": "0", "channel": chan})
+    await ivr.handle({"type": "StasisEnd", "channel": chan})
+    (gone,) = left
+    assert (gone.call_id, gone.caller, gone.path.outcome, gone.path.queue) == (
+        "c9", "0812345678", "routed", "general-enquiries",
+    )  # fmt: skip
+
+
+async def test_a_caller_who_hangs_up_in_the_menu_is_stored_as_a_hang_up(
+    tmp_path: Path, config: ivrconf.IvrConfig
+) -> None:
+    left: list[IvrExit] = []
+    ivr = Ivr(
+        ari=FakeAri(), config=config, prompts=PromptFiles(tmp_path),  # type: ignore[arg-type]
+        on_leave=left.append,
+    )  # fmt: skip
+    chan = {"id": "c10"}
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
+    await ivr.handle({"type": "ChannelDtmfReceived", "digit": "9", "channel": chan})
+    await ivr.handle({"type": "StasisEnd", "channel": chan})
+    (gone,) = left
+    assert (gone.path.outcome, gone.path.language, gone.path.queue) == ("hung_up", "en", None)
+
+
+async def test_a_failed_case_look_up_sends_the_caller_to_an_agent(
+    tmp_path: Path, config: ivrconf.IvrConfig
+) -> None:
+    ari = FakeAri()
+
+    async def broken(_: str) -> str | None:
+        raise ConnectionError("database away")
+
+    ivr = Ivr(
+        ari=ari, config=config, prompts=PromptFiles(tmp_path),  # type: ignore[arg-type]
+        case_status=broken,
+    )  # fmt: skip
+    chan = {"id": "c11"}
+    await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
+    for digit in "812#":
+        await ivr.handle({"type": "ChannelDtmfReceived", "digit": digit, "channel": chan})
+    assert ari.calls[-1][2]["extension"] == "general-enquiries"

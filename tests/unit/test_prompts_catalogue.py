@@ -11,7 +11,7 @@ import pytest
 
 from callcenter.ivrconf import Catalogue, Prompt, load_catalogue
 from callcenter.prompts import audio, catalogue
-from callcenter.prompts.service import link_thai_digits
+from callcenter.prompts.service import THAI_SAY_NAMES, link_thai_digits, thai_say_prompt
 
 CONF = Path(__file__).resolve().parents[2] / "asterisk_conf"
 
@@ -131,8 +131,19 @@ def test_thai_digits_for_asterisks_say_link_to_the_catalogue(tmp_path: Path) -> 
     (tmp_path / "sounds" / "th" / "digits").mkdir(parents=True)
     (tmp_path / "sounds" / "th" / "digits" / "0.wav").write_bytes(b"real")  # a recording kept
     made = link_thai_digits(prompts)
-    assert len(made) == 9
+    assert len(made) == len(THAI_SAY_NAMES) - 1
     digits = tmp_path / "sounds" / "th" / "digits"
+    # Numbers from 10 up: the catalogue's say-<name> (Thai), as say.c names them.
+    assert (digits / "21.wav").readlink() == Path("..", "..", "callcenter", "th", "say-21.wav")
+    assert (digits / "roi.wav").readlink().name == "say-roi.wav"
     assert (digits / "7.wav").read_bytes() == b"RIFF\x07"
     assert (digits / "0.wav").read_bytes() == b"real"
     assert link_thai_digits(prompts) and (digits / "3.wav").read_bytes() == b"RIFF\x03"
+
+
+def test_every_file_of_asterisks_thai_say_has_a_thai_placeholder_in_the_catalogue() -> None:
+    """say.c's Thai numbers: 0-20, 21/31/.../91, the tens, roi, pan, muan, san, larn, lop."""
+    book = load_catalogue(CONF / "prompts.toml")
+    assert {"11", "21", "91", "30", "roi", "pan", "larn", "lop"} <= set(THAI_SAY_NAMES)
+    for name in THAI_SAY_NAMES:
+        assert book.prompts[thai_say_prompt(name)].text["th"], name

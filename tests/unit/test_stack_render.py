@@ -32,7 +32,7 @@ DEFAULT_QUEUE = "general-enquiries"
 CONF_FILES = {
     "asterisk.conf", "modules.conf", "logger.conf", "manager.conf", "http.conf", "ari.conf",
     "pjsip.conf", "rtp.conf", "queues.conf", "extensions.conf", "musiconhold.conf",
-    "indications.conf",
+    "indications.conf", "cel.conf", "cel_custom.conf",
 }  # fmt: skip
 
 
@@ -357,3 +357,18 @@ def test_waiting_callers_hear_the_offer_and_their_position(files: dict[str, str]
         if name != "general" and "dtmf" in body.get("read", "")
     )
     assert "DTMFEnd" in service["eventfilter"]
+
+
+def test_cel_writes_the_ivr_lines_the_recount_reads(files: dict[str, str]) -> None:
+    """Asterisk's CEL: APP_START of Stasis and Queue and CHAN_END, as the CSV columns that
+    callcenter/ivrcalls/recount.py reads (docs/kpi-v1.md 6c)."""
+    from callcenter.ivrcalls.recount import COLUMNS
+
+    cel = files["cel.conf"]
+    assert "enable = yes" in cel and "apps = stasis,queue" in cel
+    assert "events = APP_START,CHAN_END" in cel
+    mapping = next(line for line in files["cel_custom.conf"].splitlines() if "=>" in line)
+    name, _, fields = mapping.partition("=>")
+    assert name.strip() == "ivr.csv"
+    assert fields.count("CSV_QUOTE") == len(COLUMNS)
+    assert fields.index("eventtype") < fields.index("uniqueid") < fields.index("userfield")
