@@ -31,6 +31,8 @@ JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_ROUTES = (
     (re.compile(r"/api/v1/cases/[^/]+/attachments"), "attachment"),
     (re.compile(r"/api/v1/social/calendar/[^/]+/asset"), "asset"),  # posts' pictures, videos
+    # an admin's picture: 1 MB to LINE/Messenger, up to the attachment limit on e-mail
+    (re.compile(r"/api/v1/chat/conversations/[^/]+/reply-image"), "attachment"),
 )
 # Slack over the attachment limit so the route itself answers `attachment_too_large`.
 UPLOAD_SLACK_BYTES = 64 * 1024
