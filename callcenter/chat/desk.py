@@ -292,26 +292,46 @@ class ChatDesk:
                     conv.customer_name = (name or "?")[:255]  # "?": asked, not given
 
     async def _fetch_pictures(self) -> None:
-        """LINE customers' pictures into S3 (LINE keeps them only a while), once each; a
-        picture sent during the bot's intake becomes evidence on the case it opens."""
+        """Customers' pictures into S3, once each (the platforms keep them only a while):
+        LINE's by message id from its content API, Messenger's from the `payload.url` of
+        their webhook event; the attachment limits (types, size) apply. A picture sent
+        during the bot's intake becomes evidence on the case it opens."""
         if self.files is None:
             return
         async with self.sessions() as session:
             wanted = await attachments.pictures_to_fetch(session=session, limit=EVENTS_PER_ROUND)
-        for message_id, external_id in wanted:
-            if external_id in self._pictures_tried:
+        for picture in wanted:
+            if picture.external_id in self._pictures_tried:
                 continue
-            self._pictures_tried.add(external_id)
+            self._pictures_tried.add(picture.external_id)
             try:
-                data, content_type = await self._line.message_content(external_id)
+                files = await self._picture_files(picture)
             except Exception as exc:  # gone or refused: the message keeps its label
-                log.warning("LINE picture %s not fetched: %r", external_id, exc)
+                log.warning("%s picture %s not fetched: %r", picture.channel,
+                            picture.external_id, exc)  # fmt: skip
                 continue
-            name = f"line-{external_id}.{content_type.split('/')[-1]}"
-            file = email_text.File(name, content_type, data)
-            kept, _ = await attachments.keep(self.files, scope=f"line:{external_id}", files=[file])
+            scope = f"{picture.channel}:{picture.external_id}"
+            kept, refused = await attachments.keep(self.files, scope=scope, files=files)
+            for f in refused:
+                log.warning("%s picture %s refused: %s", picture.channel, f["filename"], f["why"])
             async with transaction(self.sessions) as session:
-                await attachments.record(session=session, message_id=message_id, kept=kept)
+                await attachments.record(session=session, message_id=picture.message_id, kept=kept)
+            if kept:
+                self.changed([picture.conversation_id])  # the inbox shows it
+
+    async def _picture_files(self, picture: attachments.Wanted) -> list[email_text.File]:
+        if picture.channel == LINE:
+            data, content_type = await self._line.message_content(picture.external_id)
+            name = f"line-{picture.external_id}.{content_type.split('/')[-1]}"
+            return [email_text.File(name, content_type, data)]
+        files = []
+        urls = facebook_events.image_urls(picture.event or {})
+        for i, url in enumerate(urls):
+            max_bytes = self.files.max_bytes if self.files is not None else 0
+            data, content_type = await self._facebook.fetch_media(url, max_bytes=max_bytes)
+            name = f"messenger-{i + 1}.{content_type.split('/')[-1]}"
+            files.append(email_text.File(name, content_type, data))
+        return files
 
     async def _apply(self, session: AsyncSession, row: WebhookEvent) -> int | None:
         """Apply one stored event; the id of the conversation it changed, if any."""
