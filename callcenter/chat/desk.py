@@ -305,7 +305,7 @@ class ChatDesk:
                 continue
             self._pictures_tried.add(picture.external_id)
             try:
-                files = await self._picture_files(picture)
+                files = await self._picture_files(picture, max_bytes=self.files.max_bytes)
             except Exception as exc:  # gone or refused: the message keeps its label
                 log.warning("%s picture %s not fetched: %r", picture.channel,
                             picture.external_id, exc)  # fmt: skip
@@ -319,7 +319,9 @@ class ChatDesk:
             if kept:
                 self.changed([picture.conversation_id])  # the inbox shows it
 
-    async def _picture_files(self, picture: attachments.Wanted) -> list[email_text.File]:
+    async def _picture_files(
+        self, picture: attachments.Wanted, *, max_bytes: int
+    ) -> list[email_text.File]:
         if picture.channel == LINE:
             data, content_type = await self._line.message_content(picture.external_id)
             name = f"line-{picture.external_id}.{content_type.split('/')[-1]}"
@@ -327,7 +329,6 @@ class ChatDesk:
         files = []
         urls = facebook_events.image_urls(picture.event or {})
         for i, url in enumerate(urls):
-            max_bytes = self.files.max_bytes if self.files is not None else 0
             data, content_type = await self._facebook.fetch_media(url, max_bytes=max_bytes)
             name = f"messenger-{i + 1}.{content_type.split('/')[-1]}"
             files.append(email_text.File(name, content_type, data))
