@@ -176,6 +176,9 @@ class Settings(BaseSettings):
     chat_rich_menu: Path | None = None
     chat_canned: Path | None = None  # canned answers; empty: callcenter/chat/data/canned.toml
     chat_faq: Path | None = None  # the bot's FAQ answers; empty: callcenter/chat/data/faq.toml
+    # The first-reply SLA's per-channel targets and business hours; empty: the shipped
+    # callcenter/chat/data/sla.toml (24/7, the targets below).
+    chat_sla: Path | None = None
     # Facebook Messenger: the app secret signs webhooks, the verify token answers hub.challenge.
     fb_app_secret: SecretStr = SecretStr("")
     fb_verify_token: SecretStr = SecretStr("")
@@ -242,7 +245,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "queue_log_path", "spool_dir", "prompts_dir", "chat_rich_menu", "chat_canned", "chat_faq",
-        mode="before",
+        "chat_sla", mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -32,6 +32,8 @@ UPLOAD_ROUTES = (
     (re.compile(r"/api/v1/cases/[^/]+/attachments"), "attachment"),
     (re.compile(r"/api/v1/social/calendar/[^/]+/asset"), "asset"),  # posts' pictures, videos
     (re.compile(r"/api/v1/prompts/[^/]+/[^/]+"), "prompt"),  # IVR prompt recordings (WAV, MP3)
+    # an admin's picture: 1 MB to LINE/Messenger, up to the attachment limit on e-mail
+    (re.compile(r"/api/v1/chat/conversations/[^/]+/reply-image"), "attachment"),
 )
 # Slack over the attachment limit so the route itself answers `attachment_too_large`.
 UPLOAD_SLACK_BYTES = 64 * 1024

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,6 +104,8 @@ class Menu:
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CENTRE_TZ = ZoneInfo("Asia/Bangkok")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_END_OF_DAY = time(23, 59, 59, 999999)  # "24:00" as a range's end
+OPEN_AFTER_DAYS = 3 * 366  # Hours.open_after gives up (ValueError) past this many days
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,47 @@ class Hours:
             return True
         now = local.time()
         return any(start <= now < end for start, end in self.days.get(local.weekday(), []))
+
+    def open_after(self, start: datetime, seconds: float) -> datetime:
+        """The moment `seconds` of open time have passed since `start` (UTC): the clock runs
+        only while `open_at` is true (24/7: plain addition). Asia/Bangkok keeps no summer
+        time, so an open hour is always 3600 s."""
+        if self.always:
+            return start + timedelta(seconds=seconds)
+        left = timedelta(seconds=seconds)
+        start = start.astimezone(UTC)
+        day = start.astimezone(CENTRE_TZ).date()
+        for _ in range(OPEN_AFTER_DAYS):
+            for opens, closes in self.spans(day):
+                opens = max(opens, start)
+                if closes <= opens:
+                    continue
+                if closes - opens >= left:
+                    return opens + left
+                left -= closes - opens
+            day += timedelta(days=1)
+        raise ValueError(f"no open hours within {OPEN_AFTER_DAYS} days of {start.isoformat()}")
+
+    def spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The open spans of one local day (UTC, in order, overlaps merged; 24:00 is the
+        next midnight)."""
+        if day in self.closed_dates:
+            return []
+        ranges = self.days.get(day.weekday(), []) if self.days else [(time(0), _END_OF_DAY)]
+        midnight = datetime.combine(day, time(0), tzinfo=CENTRE_TZ)
+        merged: list[tuple[datetime, datetime]] = []
+        for begin, end in sorted(ranges):
+            a = datetime.combine(day, begin, tzinfo=CENTRE_TZ).astimezone(UTC)
+            b = (
+                (midnight + timedelta(days=1)).astimezone(UTC)
+                if end == _END_OF_DAY
+                else datetime.combine(day, end, tzinfo=CENTRE_TZ).astimezone(UTC)
+            )
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
 
 
 CODECS = frozenset({"ulaw", "alaw", "g722", "gsm", "opus", "g729"})
@@ -310,7 +353,7 @@ def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: 
         menus=menus,
         start=start,
         catalogue=catalogue,
-        hours=_hours(data.get("hours", {}), where=f"{where} [hours]"),
+        hours=parse_hours(data.get("hours", {}), where=f"{where} [hours]"),
         trunk=_trunk(data.get("trunk", {}), centre=centre, where=f"{where} [trunk]"),
         queues=_queues(data.get("queues", {}), centre=centre, where=f"{where} [queues]"),
         case_status=_case_status(
@@ -360,11 +403,13 @@ def _menus(raw: object, *, centre: Centre, where: str) -> dict[str, Menu]:
     return menus
 
 
-def _hours(raw: object, *, where: str) -> Hours:
-    """[hours]: mon = "08:30-16:30" (or a list of ranges), closed_dates = ["2026-12-31"]."""
+def parse_hours(raw: object, *, where: str, prompt: bool = True) -> Hours:
+    """[hours]: mon = "08:30-16:30" (or a list of ranges), closed_dates = ["2026-12-31"]
+    (and, for the IVR, closed_prompt; `prompt=False`: refused). Also the chat desk's SLA
+    hours (callcenter/chat/sla.py)."""
     if not isinstance(raw, dict):
         raise ValueError(f"{where}: must be a table")
-    unknown = set(raw) - {*DAYS, "closed_dates", "closed_prompt"}
+    unknown = set(raw) - {*DAYS, "closed_dates", *(["closed_prompt"] if prompt else [])}
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)} (days are {', '.join(DAYS)})")
     days: dict[int, list[tuple[time, time]]] = {}
@@ -377,7 +422,7 @@ def _hours(raw: object, *, where: str) -> Hours:
             if found is None:
                 raise ValueError(f"{where}: {day} = {text!r} is not HH:MM-HH:MM")
             h1, m1, h2, m2 = (int(g) for g in found.groups())
-            end = time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else None
+            end = _END_OF_DAY if (h2, m2) == (24, 0) else None
             try:
                 start, end = time(h1, m1), end or time(h2, m2)
             except ValueError as exc:
@@ -386,7 +431,10 @@ def _hours(raw: object, *, where: str) -> Hours:
                 raise ValueError(f"{where}: {day} = {text!r} ends before it starts")
             days.setdefault(index, []).append((start, end))
     closed: set[date] = set()
-    for value in raw.get("closed_dates", []):
+    dates = raw.get("closed_dates", [])
+    if not isinstance(dates, list):
+        raise ValueError(f"{where}: closed_dates must be a list of dates (YYYY-MM-DD)")
+    for value in dates:
         try:
             closed.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
         except ValueError as exc:

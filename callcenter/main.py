@@ -234,7 +234,7 @@ async def _build(settings: Settings) -> Services:
     csat = CsatRecorder(sessions, on_change=wallboard.mark)
     wallboard.add_section("csat", csat.board_section)
     chat = ChatDesk(settings=settings, sessions=sessions, publisher=hub, s3=s3)
-    chat_board = ChatBoard(sessions=sessions, sla_s=chat.sla_s, tz=config.tz)
+    chat_board = ChatBoard(sessions=sessions, sla=chat.sla, tz=config.tz)
     wallboard.add_section("chat", chat_board.section)
     return Services(
         layout=layout, metrics_config=config, db_engine=db_engine, sessions=sessions, s3=s3,

@@ -243,10 +243,26 @@ function changed() {
   if (pending === null) pending = setTimeout(() => { pending = null; refresh(); }, 150);
 }
 
+// The desk says when an unanswered conversation's due time comes near ("soon") or passes
+// ("late"), by the due time stored at its hand-off (business hours counted).
+function slaAlert(raw) {
+  let frames = [];
+  try { frames = JSON.parse(raw); } catch { return; }
+  for (const frame of Array.isArray(frames) ? frames : [frames]) {
+    const d = frame && frame.data;
+    if (!d || !d.sla) continue;
+    const alert = $("sla-alert");
+    alert.hidden = false;
+    alert.textContent = d.sla === "late"
+      ? `⚠ บทสนทนา #${d.conversation_id} เกินเวลาตอบ · conversation #${d.conversation_id} is past its reply time (${fmtTime(d.due_at)})`
+      : `⏳ บทสนทนา #${d.conversation_id} ใกล้ครบเวลาตอบ · conversation #${d.conversation_id} is due at ${fmtTime(d.due_at)}`;
+  }
+}
+
 function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat`);
   ws.onopen = () => { $("link").className = "pill ok"; $("link").textContent = "สด · live"; changed(); };
-  ws.onmessage = changed;
+  ws.onmessage = (event) => { slaAlert(event.data); changed(); };
   ws.onclose = (event) => {
     $("link").className = "pill bad";
     $("link").textContent = "ขาดการเชื่อมต่อ · disconnected";

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.attachments import safe_name
 from callcenter.chat.email_text import File
-from callcenter.chat.models import Attachment, Direction, Message
+from callcenter.chat.models import Attachment, Direction, Message, WebhookEvent
 
 PREFIX = "chat-attachments"
 Described = list[dict[str, Any]]  # files as JSON: filename, content_type, size, bucket, key
@@ -84,19 +84,36 @@ async def read(s3: Minio, bucket: str, key: str) -> bytes:
     return await asyncio.to_thread(_read)
 
 
-async def pictures_to_fetch(*, session: AsyncSession, limit: int) -> list[tuple[int, str]]:
-    """(message row id, LINE message id) of customers' pictures not kept yet, newest first."""
+@dataclass(frozen=True)
+class Wanted:
+    """A customer's picture not kept yet: LINE's is fetched by its message id, Messenger's
+    from the URLs in its stored webhook event."""
+
+    message_id: int  # the row
+    conversation_id: int
+    channel: str
+    external_id: str  # LINE message id, Messenger mid
+    event: dict[str, Any] | None  # Messenger: the stored messaging event
+
+
+async def pictures_to_fetch(*, session: AsyncSession, limit: int) -> list[Wanted]:
+    """Customers' pictures on LINE and Messenger not kept yet, newest first."""
     kept = select(Attachment.id).where(Attachment.message_id == Message.id).exists()
     stmt = (
-        select(Message.id, Message.external_id)
+        select(Message.id, Message.conversation_id, Message.channel, Message.external_id)
+        .add_columns(WebhookEvent.body)
+        .outerjoin(WebhookEvent, WebhookEvent.id == Message.event_id)
         .where(
-            Message.channel == "line", Message.kind == "image",
+            Message.channel.in_(("line", "facebook")), Message.kind == "image",
             Message.direction == Direction.inbound.value, Message.external_id.is_not(None), ~kept,
         )
         .order_by(Message.id.desc())
         .limit(limit)
     )  # fmt: skip
-    return [(mid, str(ext)) for mid, ext in (await session.execute(stmt)).all()]
+    return [
+        Wanted(mid, cid, channel, str(ext), body if channel == "facebook" else None)
+        for mid, cid, channel, ext, body in (await session.execute(stmt)).all()
+    ]
 
 
 async def record(*, session: AsyncSession, message_id: int, kept: Described) -> None:

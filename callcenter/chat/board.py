@@ -1,5 +1,5 @@
 """The wallboard's chat line: today's chat-v1 (conversations handed to the admins since
-local midnight, each against its channel's first-reply SLA), all channels and each, with the
+local midnight, each against its stored first-reply due time), all channels and each, with the
 conversations waiting now and the ones already late. Refreshed in the background; the
 wallboard's section reads the last figures (docs/kpi-v1.md §10)."""
 
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.chat import kpi
+from callcenter.chat.sla import Rules as SlaRules
 from queue_metrics import intervals
 
 
@@ -23,12 +24,12 @@ class ChatBoard:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
-        sla_s: kpi.SlaS,
+        sla: SlaRules,
         tz: str,
         clock: Callable[[], float] = time.time,
         refresh_s: float = 15.0,
     ) -> None:
-        self._sessions, self._sla_s, self._clock = sessions, sla_s, clock
+        self._sessions, self._sla, self._clock = sessions, sla, clock
         self._tz, self._refresh_s = intervals.zone(tz), refresh_s
         self._figures: dict[str, Any] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -54,7 +55,7 @@ class ChatBoard:
         async with self._sessions() as session:
             figures = await kpi.figures(
                 session=session, start=start, end=start + timedelta(days=1),
-                sla_s=self._sla_s, now=now,
+                sla=self._sla, now=now,
             )  # fmt: skip
         self._figures = figures
 

@@ -9,9 +9,11 @@ the admin queue; while it is queued or an admin holds it, the bot says nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from callcenter.chat.line_events import Inbound
+from callcenter.ivrconf import CENTRE_TZ
 
 HANDOFF_AFTER_FAILURES = 2
 LABEL_MAX = 20  # LINE: an action label is at most 20 characters
@@ -63,13 +65,26 @@ TEXT = {
         "th": "ส่งเรื่องให้เจ้าหน้าที่แล้วค่ะ เจ้าหน้าที่จะตอบกลับภายใน {minutes} นาที",
         "en": "An admin has your conversation and will reply within {minutes} minutes.",
     },
+    # handed off out of business hours (callcenter/chat/sla.py): the reply's due time instead
+    "handoff_later": {
+        "th": "ส่งเรื่องให้เจ้าหน้าที่แล้วค่ะ ขณะนี้อยู่นอกเวลาทำการ เจ้าหน้าที่จะตอบกลับภายใน {when}",
+        "en": "An admin has your conversation. We are closed now; an admin will reply by {when}.",
+    },
     "line_chosen": {"th": "เรื่อง: {label}", "en": "Topic: {label}"},
     "admin_button": {"th": "คุยกับเจ้าหน้าที่", "en": "Talk to an admin"},
 }
 
 
-def turn(seen: Seen, action: Inbound, *, lines: list[LineChoice], sla_minutes: int) -> Turn:
-    """The bot's answer to one customer action."""
+def turn(
+    seen: Seen,
+    action: Inbound,
+    *,
+    lines: list[LineChoice],
+    sla_minutes: int,
+    reply_by: datetime | None = None,
+) -> Turn:
+    """The bot's answer to one customer action; a hand-off tells the customer when to expect
+    the reply: within `sla_minutes`, or by `reply_by` when that is later (out of hours)."""
     result = Turn(lang=seen.lang, failures=seen.failures)
     if seen.state in ("queued", "assigned") or action.kind == "unfollow":
         return result  # an admin has it (or the customer left): the bot stays silent
@@ -81,7 +96,7 @@ def turn(seen: Seen, action: Inbound, *, lines: list[LineChoice], sla_minutes: i
     if choice is None:
         result.failures += 1
         if result.failures >= HANDOFF_AFTER_FAILURES:
-            return _handoff(result, sla_minutes)
+            return _handoff(result, sla_minutes, reply_by)
         result.replies = [_menu(result.lang, lines, TEXT["not_understood"][result.lang])]
         return result
     what, value = choice
@@ -94,7 +109,7 @@ def turn(seen: Seen, action: Inbound, *, lines: list[LineChoice], sla_minutes: i
         result.service_line = value
         label = next(_label(line, result.lang) for line in lines if line.code == value)
         result.replies = [_text(TEXT["line_chosen"][result.lang].format(label=label))]
-    return _handoff(result, sla_minutes)
+    return _handoff(result, sla_minutes, reply_by)
 
 
 def _understand(action: Inbound, lines: list[LineChoice]) -> tuple[str, str] | None:
@@ -137,10 +152,22 @@ def shown_as(data: str, lines: list[LineChoice], lang: str) -> str:
     return _label(line, lang) if line else data
 
 
-def _handoff(result: Turn, sla_minutes: int) -> Turn:
+def _handoff(result: Turn, sla_minutes: int, reply_by: datetime | None) -> Turn:
     result.handoff, result.failures = True, 0
-    result.replies.append(_text(TEXT["handoff"][result.lang].format(minutes=sla_minutes)))
+    if reply_by is None:
+        said = TEXT["handoff"][result.lang].format(minutes=sla_minutes)
+    else:
+        said = TEXT["handoff_later"][result.lang].format(when=local_time(reply_by, result.lang))
+    result.replies.append(_text(said))
     return result
+
+
+def local_time(moment: datetime, lang: str) -> str:
+    """Bangkok time for a customer: '14/12/2569 09:00 น.' (Buddhist Era) / '2026-12-14 09:00'."""
+    when = moment.astimezone(CENTRE_TZ)
+    if lang == "th":
+        return f"{when.day}/{when.month}/{when.year + 543} {when:%H:%M} น."
+    return f"{when:%Y-%m-%d %H:%M}"
 
 
 def _label(line: LineChoice, lang: str) -> str:

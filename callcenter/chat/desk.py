@@ -13,7 +13,8 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from minio import Minio
@@ -29,10 +30,12 @@ from callcenter.chat import (
     email_text,
     emails,
     facebook_events,
+    inbox,
     line_events,
     rich_menu,
     sends,
     service,
+    sla,
 )
 from callcenter.chat.delivery import Platform, RetryPolicy, attempt
 from callcenter.chat.errors import FilesUnavailable
@@ -53,6 +56,7 @@ Clock = Callable[[], datetime]
 EVENTS_PER_ROUND = 50
 BROADCAST_JOBS = "chat_broadcast_jobs"  # APScheduler's job table for broadcasts' times
 TOPIC = "chat"  # the hub topic the inbox pages follow (agent_ui.ws.chat_socket)
+SLA_SOON_S = 300.0  # an unanswered conversation is "soon" this long before its due time
 LINE, FACEBOOK, EMAIL = service.LINE, service.FACEBOOK, sends.EMAIL
 PARSERS: dict[str, Callable[[dict[str, Any]], Inbound | None]] = {
     LINE: line_events.inbound,
@@ -79,8 +83,9 @@ class ChatDesk:
         self.sessions, self.clock, self.publisher = sessions, clock, publisher
         self.line_secret = settings.line_channel_secret.get_secret_value()
         self.reply_token_s = settings.chat_reply_token_s
-        # the first-reply SLA per channel (kpi.SlaS): e-mail's own, the chats' for the rest
-        self.sla_s = {"*": settings.chat_first_reply_sla_s, EMAIL: settings.chat_email_sla_s}
+        # the first-reply SLA per channel: its target and business hours (none: 24/7); a
+        # broken file stops the start, named
+        self.sla = sla.from_settings(settings)
         self.poll_s = settings.chat_poll_s
         self.policy = RetryPolicy(settings.chat_send_attempts, settings.chat_send_backoff_s)
         self.fb_secret = settings.fb_app_secret.get_secret_value()
@@ -107,7 +112,9 @@ class ChatDesk:
             settings.smtp_host, settings.smtp_port, settings.chat_email_address,
             settings.smtp_timeout_s,
         )  # fmt: skip
-        self.platforms[EMAIL] = EmailClient(smtp)
+        self.platforms[EMAIL] = EmailClient(
+            smtp, read_file=partial(attachments.read, s3) if s3 is not None else None
+        )
         self.mailbox = (
             Mailbox(
                 ImapConfig(
@@ -131,6 +138,9 @@ class ChatDesk:
         self.journal = WebhookJournal(settings.chat_journal)
         self._events_due, self._sends_due = asyncio.Event(), asyncio.Event()
         self._pictures_tried: set[str] = set()
+        self._sla_told: dict[int, str] = {}  # conversation id → the SLA stage announced
+        self._sla_due = asyncio.Event()  # never set: the SLA round runs every poll
+        self._sla_round = asyncio.Lock()  # one round at a time (a test may call one too)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -143,6 +153,7 @@ class ChatDesk:
             ),
             asyncio.create_task(self._loop(self._events_due, self.process), name="chat-events"),
             asyncio.create_task(self._loop(self._sends_due, self.send_due), name="chat-sender"),
+            asyncio.create_task(self._loop(self._sla_due, self.sla_warnings), name="chat-sla"),
         ]
         if self.mailbox is not None:
             self._tasks.append(asyncio.create_task(self._read_mail(), name="chat-mailbox"))
@@ -160,6 +171,30 @@ class ChatDesk:
         if self.publisher is not None:
             for conversation_id in sorted(set(conversation_ids)):
                 self.publisher.publish(TOPIC, {"conversation_id": conversation_id})
+
+    async def sla_warnings(self) -> int:
+        """Tell the inbox pages (/ws/chat) when an unanswered conversation's stored due time
+        comes near ({"sla": "soon"}, SLA_SOON_S before it) and when it passes ("late"),
+        once per stage (after a restart, once more); how many were told."""
+        async with self._sla_round:
+            return await self._sla_round_once()
+
+    async def _sla_round_once(self) -> int:
+        now = self.clock()
+        async with self.sessions() as session:
+            found = await inbox.unanswered_due(
+                session=session, until=now + timedelta(seconds=SLA_SOON_S)
+            )
+        told = 0
+        stages = {cid: ("late" if due < now else "soon", due) for cid, due in found}
+        for cid, (stage, due) in stages.items():
+            if self._sla_told.get(cid) != stage and self.publisher is not None:
+                self.publisher.publish(
+                    TOPIC, {"conversation_id": cid, "sla": stage, "due_at": due.isoformat()}
+                )
+                told += 1
+        self._sla_told = {cid: stage for cid, (stage, _) in stages.items()}
+        return told
 
     def events_stored(self) -> None:
         self._events_due.set()
@@ -257,26 +292,47 @@ class ChatDesk:
                     conv.customer_name = (name or "?")[:255]  # "?": asked, not given
 
     async def _fetch_pictures(self) -> None:
-        """LINE customers' pictures into S3 (LINE keeps them only a while), once each; a
-        picture sent during the bot's intake becomes evidence on the case it opens."""
+        """Customers' pictures into S3, once each (the platforms keep them only a while):
+        LINE's by message id from its content API, Messenger's from the `payload.url` of
+        their webhook event; the attachment limits (types, size) apply. A picture sent
+        during the bot's intake becomes evidence on the case it opens."""
         if self.files is None:
             return
         async with self.sessions() as session:
             wanted = await attachments.pictures_to_fetch(session=session, limit=EVENTS_PER_ROUND)
-        for message_id, external_id in wanted:
-            if external_id in self._pictures_tried:
+        for picture in wanted:
+            if picture.external_id in self._pictures_tried:
                 continue
-            self._pictures_tried.add(external_id)
+            self._pictures_tried.add(picture.external_id)
             try:
-                data, content_type = await self._line.message_content(external_id)
+                files = await self._picture_files(picture, max_bytes=self.files.max_bytes)
             except Exception as exc:  # gone or refused: the message keeps its label
-                log.warning("LINE picture %s not fetched: %r", external_id, exc)
+                log.warning("%s picture %s not fetched: %r", picture.channel,
+                            picture.external_id, exc)  # fmt: skip
                 continue
-            name = f"line-{external_id}.{content_type.split('/')[-1]}"
-            file = email_text.File(name, content_type, data)
-            kept, _ = await attachments.keep(self.files, scope=f"line:{external_id}", files=[file])
+            scope = f"{picture.channel}:{picture.external_id}"
+            kept, refused = await attachments.keep(self.files, scope=scope, files=files)
+            for f in refused:
+                log.warning("%s picture %s refused: %s", picture.channel, f["filename"], f["why"])
             async with transaction(self.sessions) as session:
-                await attachments.record(session=session, message_id=message_id, kept=kept)
+                await attachments.record(session=session, message_id=picture.message_id, kept=kept)
+            if kept:
+                self.changed([picture.conversation_id])  # the inbox shows it
+
+    async def _picture_files(
+        self, picture: attachments.Wanted, *, max_bytes: int
+    ) -> list[email_text.File]:
+        if picture.channel == LINE:
+            data, content_type = await self._line.message_content(picture.external_id)
+            name = f"line-{picture.external_id}.{content_type.split('/')[-1]}"
+            return [email_text.File(name, content_type, data)]
+        files = []
+        urls = facebook_events.image_urls(picture.event or {})
+        for i, url in enumerate(urls):
+            data, content_type = await self._facebook.fetch_media(url, max_bytes=max_bytes)
+            name = f"messenger-{i + 1}.{content_type.split('/')[-1]}"
+            files.append(email_text.File(name, content_type, data))
+        return files
 
     async def _apply(self, session: AsyncSession, row: WebhookEvent) -> int | None:
         """Apply one stored event; the id of the conversation it changed, if any."""
@@ -286,12 +342,13 @@ class ChatDesk:
                 action = PARSERS[row.channel](row.body) if row.channel in PARSERS else None
                 if row.channel == EMAIL:
                     conv = await emails.apply_mail(
-                        session=session, row=row, now=now, survey_window_s=self.survey_window_s
-                    )
+                        session=session, row=row, now=now, survey_window_s=self.survey_window_s,
+                        sla=self.sla,
+                    )  # fmt: skip
                 elif action is not None:
                     conv = await service.apply_inbound(
                         session=session, channel=row.channel, action=action, event_row_id=row.id,
-                        reply_token_s=self.reply_token_s, sla_minutes=round(self.sla_s["*"] / 60),
+                        reply_token_s=self.reply_token_s, sla=self.sla,
                         now=now, survey_window_s=self.survey_window_s, flows=self.flows,
                     )  # fmt: skip
         except Exception as exc:  # one bad event must not block those behind it

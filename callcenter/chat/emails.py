@@ -24,6 +24,7 @@ from callcenter.chat.models import (
     State,
     WebhookEvent,
 )
+from callcenter.chat.sla import Rules as SlaRules
 
 EMAIL = sends.EMAIL
 
@@ -59,7 +60,12 @@ async def thread_of(*, session: AsyncSession, ids: list[str]) -> Conversation | 
 
 
 async def apply_mail(
-    *, session: AsyncSession, row: WebhookEvent, now: datetime, survey_window_s: float
+    *,
+    session: AsyncSession,
+    row: WebhookEvent,
+    now: datetime,
+    survey_window_s: float,
+    sla: SlaRules,
 ) -> Conversation | None:
     """Store the mail of `row` in its thread (a new conversation if none, or if the thread is
     closed; unless the mail answers the closed thread's questionnaire); None when known."""
@@ -89,8 +95,9 @@ async def apply_mail(
         await session.flush()
         # no bot on e-mail: the admins have it, and its SLA runs, from receipt
         await service.hand_off(
-            session=session, conv=conv, author=Author.customer, user_id=None, now=received
-        )
+            session=session, conv=conv, author=Author.customer, user_id=None, now=received,
+            sla=sla,
+        )  # fmt: skip
     for refused in body["refused"]:
         text += f"\n[ไฟล์ไม่รับ / attachment refused: {refused['filename']} ({refused['why']})]"
     message = Message(

@@ -74,6 +74,22 @@ class FacebookClient:
             return None
         return name if isinstance(name, str) else None
 
+    async def fetch_media(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """A customer's picture from its webhook `payload.url` (Meta's CDN) and its media
+        type. Reads at most `max_bytes` + 1 bytes: a longer body comes back that long, for
+        the caller's size check to refuse. httpx.HTTPError when it cannot be had."""
+        if self._http is None:
+            raise RuntimeError("FacebookClient.start() was not called")
+        async with self._http.stream("GET", url, follow_redirects=True) as r:
+            r.raise_for_status()
+            content_type = r.headers.get("content-type", "application/octet-stream")
+            data = bytearray()
+            async for chunk in r.aiter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    break
+        return bytes(data[: max_bytes + 1]), content_type.split(";")[0].strip()
+
     async def reply(self, token: str, messages: list[dict[str, Any]]) -> Result:
         return Result(Outcome.rejected, "Messenger has no reply tokens")
 

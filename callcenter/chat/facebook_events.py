@@ -79,10 +79,28 @@ def _content(event: dict[str, Any]) -> tuple[str, str, str | None]:
 
 
 def _attachment(attachments: Any) -> tuple[str, str]:
-    first = attachments[0] if isinstance(attachments, list) and attachments else {}
-    kind = str(first.get("type", "other")) if isinstance(first, dict) else "other"
-    payload = first.get("payload") if isinstance(first, dict) else None
-    if kind == "image" and isinstance(payload, dict) and payload.get("sticker_id"):
-        return "sticker", f"[sticker {payload['sticker_id']}]"
+    items = [a for a in attachments if isinstance(a, dict)] if isinstance(attachments, list) else []
+    for item in items:  # a sticker: its own type, or (until Meta's change) an image with an id
+        payload = item.get("payload")
+        sticker = payload.get("sticker_id") if isinstance(payload, dict) else None
+        if item.get("type") == "sticker" or (item.get("type") == "image" and sticker):
+            return "sticker", f"[sticker {sticker}]" if sticker else "[sticker]"
+    kind = str(items[0].get("type", "other")) if items else "other"
     kind = kind if kind in ("image", "video", "audio", "file", "location") else "other"
     return kind, f"[{kind}]"
+
+
+def image_urls(event: dict[str, Any]) -> list[str]:
+    """The URLs of a stored message event's pictures (`attachments` of type image with
+    `payload.url`, Meta's CDN), stickers left out: what the desk fetches and keeps."""
+    message = event.get("message")
+    attachments = message.get("attachments") if isinstance(message, dict) else None
+    if _attachment(attachments)[0] != "image":
+        return []
+    urls = []
+    for item in attachments if isinstance(attachments, list) else []:
+        payload = item.get("payload") if isinstance(item, dict) else None
+        url = payload.get("url") if isinstance(payload, dict) else None
+        if item.get("type") == "image" and isinstance(url, str) and url.startswith("http"):
+            urls.append(url)
+    return urls

@@ -7,18 +7,17 @@ supervisors and admins, and to the agent who holds the conversation; others see 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.cases.models import Case
 from callcenter.chat import sends, service, survey
 from callcenter.chat.errors import ConversationClosed, ConversationHeld
-from callcenter.chat.kpi import SlaS, sla_of
 from callcenter.chat.models import (
     Attachment,
     Author,
@@ -30,6 +29,7 @@ from callcenter.chat.models import (
     State,
 )
 from callcenter.chat.schemas import AttachmentOut, ConversationDetail, ConversationOut, MessageOut
+from callcenter.chat.sla import Rules as SlaRules
 from callcenter.errors import InvalidInput, NotFound
 from callcenter.privacy import mask_number
 from callcenter.users.models import Role, User
@@ -57,17 +57,17 @@ def _shown(message: Message, clear: bool) -> str:
 
 
 async def listing(
-    *, session: AsyncSession, user: User, states: Sequence[str], sla_s: SlaS, now: datetime
+    *, session: AsyncSession, user: User, states: Sequence[str], now: datetime
 ) -> list[ConversationOut]:
-    """Conversations in `states`, the most urgent first (waiting for a first reply, due first)."""
-    due = _due(sla_s)
+    """Conversations in `states`, the most urgent first (waiting for a first reply, the
+    earliest stored due time first)."""
     stmt = (
         select(Conversation)
         .where(Conversation.state.in_(states))
         .order_by(
             Conversation.first_human_reply_at.is_not(None),
             Conversation.handed_off_at.is_(None),
-            due,
+            Conversation.reply_due_at,
             Conversation.last_customer_at,
             Conversation.id,
         )
@@ -80,14 +80,14 @@ async def listing(
     return [
         _out(
             c, user=user, last=_last_text(last.get(c.id), sees_personal_data(user, c)),
-            failed=failed.get(c.id, 0), sla_s=sla_s, now=now,
+            failed=failed.get(c.id, 0), now=now,
         )
         for c in rows
     ]  # fmt: skip
 
 
 async def detail(
-    *, session: AsyncSession, conv: Conversation, user: User, sla_s: SlaS, now: datetime
+    *, session: AsyncSession, conv: Conversation, user: User, now: datetime
 ) -> ConversationDetail:
     stmt = (
         select(Message, Send)
@@ -111,7 +111,7 @@ async def detail(
     failed = sum(1 for m in messages if m.delivery == SendStatus.failed)
     last = next((m.text for m in reversed(messages) if m.direction != Direction.internal), "")
     # `messages` are already masked for this reader
-    base = _out(conv, user=user, last=last, failed=failed, sla_s=sla_s, now=now)
+    base = _out(conv, user=user, last=last, failed=failed, now=now)
     return ConversationDetail(**base.model_dump(), messages=messages)
 
 
@@ -127,7 +127,13 @@ async def get(*, session: AsyncSession, conversation_id: int, lock: bool = False
 
 
 async def take(
-    *, session: AsyncSession, conv: Conversation, user_id: int, now: datetime, force: bool = False
+    *,
+    session: AsyncSession,
+    conv: Conversation,
+    user_id: int,
+    now: datetime,
+    sla: SlaRules,
+    force: bool = False,
 ) -> None:
     """Give the conversation to `user_id`; the bot goes silent (SLA clock starts if not yet)."""
     _open(conv)
@@ -138,7 +144,7 @@ async def take(
         )
     conv.state, conv.assigned_user_id = State.assigned.value, user_id
     await service.hand_off(
-        session=session, conv=conv, author=Author.admin, user_id=user_id, now=now
+        session=session, conv=conv, author=Author.admin, user_id=user_id, now=now, sla=sla
     )
 
 
@@ -149,13 +155,20 @@ async def close(*, session: AsyncSession, conv: Conversation, user: User, now: d
 
 
 async def reply(
-    *, session: AsyncSession, conv: Conversation, user: User, text: str, now: datetime
+    *,
+    session: AsyncSession,
+    conv: Conversation,
+    user: User,
+    text: str,
+    now: datetime,
+    sla: SlaRules,
 ) -> Send:
     """The admin's text, queued for the idempotent sender (an unheld conversation is taken);
     the first one stops the SLA clock."""
     return await _admin_send(
-        session=session, conv=conv, user=user, messages=[{"type": "text", "text": text}], now=now
-    )
+        session=session, conv=conv, user=user, messages=[{"type": "text", "text": text}],
+        now=now, sla=sla,
+    )  # fmt: skip
 
 
 def check_may_reply(conv: Conversation, user: User) -> None:
@@ -171,11 +184,11 @@ def check_may_reply(conv: Conversation, user: User) -> None:
 
 async def _admin_send(
     *, session: AsyncSession, conv: Conversation, user: User, messages: list[dict[str, Any]],
-    now: datetime,
+    now: datetime, sla: SlaRules,
 ) -> Send:  # fmt: skip
     check_may_reply(conv, user)
     if conv.state != State.assigned:
-        await take(session=session, conv=conv, user_id=user.id, now=now)
+        await take(session=session, conv=conv, user_id=user.id, now=now, sla=sla)
     if conv.first_human_reply_at is None:
         conv.first_human_reply_at = now
     return await sends.queue_send(
@@ -192,11 +205,10 @@ def _open(conv: Conversation) -> None:
 
 
 def _out(
-    conv: Conversation, *, user: User, last: str, failed: int, sla_s: SlaS, now: datetime
+    conv: Conversation, *, user: User, last: str, failed: int, now: datetime
 ) -> ConversationOut:
     clear = sees_personal_data(user, conv)
-    sla = timedelta(seconds=sla_of(sla_s, conv.channel))
-    due = conv.handed_off_at + sla if conv.handed_off_at else None
+    due = conv.reply_due_at
     waiting_end = conv.first_human_reply_at or conv.closed_at or now
     waiting = (waiting_end - conv.handed_off_at).total_seconds() if conv.handed_off_at else None
     left = (due - now).total_seconds() if due and conv.first_human_reply_at is None else None
@@ -212,15 +224,6 @@ def _out(
         waiting_s=waiting, reply_due_at=due, time_left_s=left, failed_sends=failed,
         case_id=conv.case_id, subject=conv.subject if clear else _masked_text(conv.subject),
     )  # fmt: skip
-
-
-def _due(sla_s: SlaS) -> ColumnElement[datetime | None]:
-    """When a conversation's first reply is due, by its channel's SLA (SQL)."""
-    if not isinstance(sla_s, Mapping):
-        return Conversation.handed_off_at + timedelta(seconds=sla_s)
-    default = timedelta(seconds=sla_s["*"])
-    whens = {c: timedelta(seconds=s) for c, s in sla_s.items() if c != "*"}
-    return Conversation.handed_off_at + case(whens, value=Conversation.channel, else_=default)
 
 
 async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Message]:
@@ -337,13 +340,31 @@ async def history(*, session: AsyncSession, conv: Conversation, user: User) -> d
     }  # fmt: skip
 
 
-async def supervisor_view(*, session: AsyncSession, sla_s: SlaS, now: datetime) -> dict[str, Any]:
+async def unanswered_due(
+    *, session: AsyncSession, until: datetime, limit: int = 500
+) -> list[tuple[int, datetime]]:
+    """(id, stored due time) of open conversations with no first reply yet, due by `until`,
+    the earliest first."""
+    stmt = (
+        select(Conversation.id, Conversation.reply_due_at)
+        .where(
+            Conversation.state.in_(OPEN[1:]),
+            Conversation.first_human_reply_at.is_(None),
+            Conversation.reply_due_at <= until,
+        )
+        .order_by(Conversation.reply_due_at)
+        .limit(limit)
+    )
+    return [(cid, due) for cid, due in (await session.execute(stmt)).all() if due is not None]
+
+
+async def supervisor_view(*, session: AsyncSession, now: datetime) -> dict[str, Any]:
     """Every admin with their load and breaches, and the queue nobody holds yet.
 
     load: open conversations they hold; waiting: of those, not answered yet; breached: of
     those, past the first-reply SLA; late_24h: first replies of theirs in the last 24 hours
     that came after the SLA."""
-    due = _due(sla_s)
+    due = Conversation.reply_due_at
     open_rows = (
         await session.execute(
             select(Conversation.assigned_user_id, Conversation.first_human_reply_at, due).where(
@@ -396,32 +417,45 @@ REPLY_IMAGE_TYPES = ("image/jpeg", "image/png")
 REPLY_IMAGE_MAX_BYTES = 1024 * 1024  # LINE's preview image limit: one picture serves both
 
 
-def check_reply_image(conv: Conversation, content_type: str, size: int) -> None:
-    if conv.channel not in ("line", "facebook"):
+def check_reply_image(
+    conv: Conversation, content_type: str, size: int, *, email_max_bytes: int
+) -> None:
+    """JPEG or PNG; at most 1 MB to LINE and Messenger (they fetch it), at most
+    `email_max_bytes` (chat_attachment_max_bytes) attached to an e-mail."""
+    limit = email_max_bytes if conv.channel == sends.EMAIL else REPLY_IMAGE_MAX_BYTES
+    if content_type not in REPLY_IMAGE_TYPES or not 0 < size <= limit:
+        mb = f"{limit / (1024 * 1024):g}"
         raise InvalidInput(
-            "ส่งรูปได้เฉพาะ LINE และ Messenger / pictures go to LINE and Messenger only",
-            channel=conv.channel,
-        )
-    if content_type not in REPLY_IMAGE_TYPES or not 0 < size <= REPLY_IMAGE_MAX_BYTES:
-        raise InvalidInput(
-            "รูปต้องเป็น JPEG หรือ PNG ไม่เกิน 1 MB / the picture must be JPEG or PNG, at most 1 MB",
-            content_type=content_type, size=size,
+            f"รูปต้องเป็น JPEG หรือ PNG ไม่เกิน {mb} MB / "
+            f"the picture must be JPEG or PNG, at most {mb} MB",
+            content_type=content_type, size=size, max_bytes=limit,
         )  # fmt: skip
 
 
 async def reply_image(
     *, session: AsyncSession, conv: Conversation, user: User, bucket: str, key: str,
-    content_type: str, size: int, public_url: str, now: datetime,
+    content_type: str, size: int, public_url: str, now: datetime, sla: SlaRules,
 ) -> Attachment:  # fmt: skip
-    """The admin's picture (stored by the caller at `key`), queued like a text reply."""
-    token = secrets.token_urlsafe(24)
-    url = f"{public_url.rstrip('/')}/public/chat/images/{token}"
-    image = {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
-    send = await _admin_send(session=session, conv=conv, user=user, messages=[image], now=now)
+    """The admin's picture (stored by the caller at `key`), queued like a text reply: LINE
+    and Messenger fetch it from /public/chat/images/{token}; an e-mail carries it as a MIME
+    attachment, read from S3 when the mail is sent."""
+    filename = key.rsplit("/", 1)[-1]
+    token: str | None = None
+    if conv.channel == sends.EMAIL:
+        file = {"bucket": bucket, "key": key, "content_type": content_type, "size": size,
+                "filename": filename}  # fmt: skip
+        image: dict[str, Any] = {"type": "image", "file": file}
+    else:
+        token = secrets.token_urlsafe(24)
+        url = f"{public_url.rstrip('/')}/public/chat/images/{token}"
+        image = {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+    send = await _admin_send(
+        session=session, conv=conv, user=user, messages=[image], now=now, sla=sla
+    )
     message_id = await session.scalar(select(Message.id).where(Message.send_id == send.id))
     assert message_id is not None  # queue_send wrote it
     found = Attachment(
-        message_id=message_id, bucket=bucket, object_key=key, filename=key.rsplit("/", 1)[-1],
+        message_id=message_id, bucket=bucket, object_key=key, filename=filename,
         content_type=content_type, size=size, public_token=token,
     )  # fmt: skip
     session.add(found)

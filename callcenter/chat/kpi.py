@@ -9,15 +9,17 @@ turns the facts into figures, per channel and for all channels.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.chat.models import Author, Conversation, Direction, Message
+from callcenter.chat.sla import CHANNELS
+from callcenter.chat.sla import Rules as SlaRules
 
 DEFINITION = "chat-v1"
 # How `callcenter kpi` names the figures (Thai · English), and their targets.
@@ -32,49 +34,40 @@ LABELS = {
     "chat_first_response_p90_s": "ตอบครั้งแรก p90 (วินาที) · First response p90 s",
 }
 TARGETS = {"chat_sl_pct": "≥ 90"}
-# The first-reply SLA in seconds: one for every channel, or per channel with "*" for the
-# others (the desk's: LINE and Messenger 30 min, e-mail 24 h).
-SlaS = float | Mapping[str, float]
-
-
-def sla_of(sla_s: SlaS, channel: str) -> float:
-    if isinstance(sla_s, Mapping):
-        return float(sla_s.get(channel, sla_s["*"]))
-    return float(sla_s)
 
 
 @dataclass(frozen=True)
 class Facts:
-    """One conversation offered to the admins: when, its first human reply, when it ended."""
+    """One conversation offered to the admins: when, when its first reply was due (stored at
+    the hand-off: the channel's target in its business hours), its first human reply, when it
+    ended."""
 
     conversation_id: int
     channel: str
     handed_off_at: datetime
+    due_at: datetime
     first_reply_at: datetime | None
     ended_at: datetime | None  # closed by an admin, or the customer blocked the account
 
 
-def kpis(facts: Iterable[Facts], *, sla_s: SlaS, now: datetime) -> dict[str, Any]:
-    """The chat-v1 figures of conversations handed off in a period (each against the SLA
-    of its channel)."""
+def kpis(facts: Iterable[Facts], *, now: datetime) -> dict[str, Any]:
+    """The chat-v1 figures of conversations handed off in a period (each against its own
+    stored due time)."""
     offered = handled = abandoned = waiting = within = known = 0
     waits: list[float] = []
     for f in facts:
         offered += 1
-        sla = sla_of(sla_s, f.channel)
-        due = f.handed_off_at + timedelta(seconds=sla)
         if f.first_reply_at is not None:
             handled += 1
-            wait = (f.first_reply_at - f.handed_off_at).total_seconds()
-            waits.append(wait)
-            within += wait <= sla
+            waits.append((f.first_reply_at - f.handed_off_at).total_seconds())
+            within += f.first_reply_at <= f.due_at
             known += 1
         elif f.ended_at is not None:
             abandoned += 1
             known += 1
         else:
             waiting += 1
-            known += now >= due  # already late: a breach whatever happens next
+            known += now > f.due_at  # already late: a breach whatever happens next
     return {
         "chat_offered": offered,
         "chat_handled": handled,
@@ -87,38 +80,38 @@ def kpis(facts: Iterable[Facts], *, sla_s: SlaS, now: datetime) -> dict[str, Any
     }
 
 
-def by_channel(facts: list[Facts], *, sla_s: SlaS, now: datetime) -> dict[str, Any]:
-    """All channels together and each on its own; `sla_s` per channel when they differ."""
+def by_channel(facts: list[Facts], *, sla: SlaRules, now: datetime) -> dict[str, Any]:
+    """All channels together and each on its own, with the SLA rules they were judged by."""
     channels = sorted({f.channel for f in facts})
     return {
         "definition": DEFINITION,
-        "sla_s": dict(sla_s) if isinstance(sla_s, Mapping) else sla_s,
-        "total": kpis(facts, sla_s=sla_s, now=now),
-        "channels": {
-            c: kpis([f for f in facts if f.channel == c], sla_s=sla_s, now=now) for c in channels
-        },
+        "sla_s": {c: sla.target(c) for c in CHANNELS},
+        "sla_24_7": {c: sla.around_the_clock(c) for c in CHANNELS},
+        "total": kpis(facts, now=now),
+        "channels": {c: kpis([f for f in facts if f.channel == c], now=now) for c in channels},
     }
 
 
 async def figures(
-    *, session: AsyncSession, start: datetime, end: datetime, sla_s: SlaS, now: datetime
+    *, session: AsyncSession, start: datetime, end: datetime, sla: SlaRules, now: datetime
 ) -> dict[str, Any]:
     """chat-v1 from the conversations' columns, for hand-offs in [start, end)."""
     stmt = select(Conversation).where(
         Conversation.handed_off_at >= start, Conversation.handed_off_at < end
     )
     facts = [
-        Facts(c.id, c.channel, c.handed_off_at, c.first_human_reply_at, c.closed_at)
+        Facts(c.id, c.channel, c.handed_off_at, c.reply_due_at, c.first_human_reply_at, c.closed_at)
         for c in (await session.scalars(stmt)).all()
-        if c.handed_off_at is not None
+        if c.handed_off_at is not None and c.reply_due_at is not None
     ]
-    return by_channel(facts, sla_s=sla_s, now=now)
+    return by_channel(facts, sla=sla, now=now)
 
 
 async def recount(
-    *, session: AsyncSession, start: datetime, end: datetime, sla_s: SlaS, now: datetime
+    *, session: AsyncSession, start: datetime, end: datetime, sla: SlaRules, now: datetime
 ) -> dict[str, Any]:
-    """chat-v1 from the stored messages alone: hand-off notes, admins' messages, close notes."""
+    """chat-v1 from the stored messages alone: hand-off notes (with their due time), admins'
+    messages, close notes."""
     offered = (
         select(Message.conversation_id)
         .where(Message.kind == "handoff", Message.at >= start, Message.at < end)
@@ -126,7 +119,7 @@ async def recount(
     )
     stmt = select(Message).where(Message.conversation_id.in_(offered)).order_by(Message.id)
     rows = (await session.scalars(stmt)).all()
-    return by_channel(_facts_of(rows), sla_s=sla_s, now=now)
+    return by_channel(_facts_of(rows), sla=sla, now=now)
 
 
 def _facts_of(messages: Iterable[Message]) -> list[Facts]:
@@ -135,12 +128,14 @@ def _facts_of(messages: Iterable[Message]) -> list[Facts]:
         f = seen.setdefault(m.conversation_id, {"channel": m.channel})
         if m.direction == Direction.internal and m.kind in ("handoff", "close"):
             f.setdefault(m.kind, m.at)
+            if m.kind == "handoff":
+                f.setdefault("due", m.due_at)
         elif m.direction == Direction.outbound and m.author == Author.admin:
             f.setdefault("reply", m.at)
     return [
-        Facts(cid, f["channel"], f["handoff"], f.get("reply"), f.get("close"))
+        Facts(cid, f["channel"], f["handoff"], f["due"], f.get("reply"), f.get("close"))
         for cid, f in seen.items()
-        if "handoff" in f
+        if "handoff" in f and f["due"] is not None
     ]
 
 

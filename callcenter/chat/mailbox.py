@@ -19,6 +19,7 @@ import imaplib
 import logging
 import smtplib
 import ssl
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -126,11 +127,16 @@ class SmtpConfig:
     timeout_s: float = 10.0
 
 
-class EmailClient:
-    """The sender's platform for e-mail: every send is a "push" of one mail over SMTP."""
+# Reads a stored file (bucket, key) for an answer's attachment: the desk's S3.
+FileReader = Callable[[str, str], Awaitable[bytes]]
 
-    def __init__(self, config: SmtpConfig) -> None:
-        self.config = config
+
+class EmailClient:
+    """The sender's platform for e-mail: every send is a "push" of one mail over SMTP; the
+    admin's pictures (the message's "files") are read with `read_file` and attached."""
+
+    def __init__(self, config: SmtpConfig, read_file: FileReader | None = None) -> None:
+        self.config, self.read_file = config, read_file
 
     async def reply(self, token: str, messages: list[dict[str, Any]]) -> Result:
         return Result(Outcome.rejected, "e-mail has no reply tokens")  # never queued with one
@@ -141,7 +147,16 @@ class EmailClient:
     async def push(
         self, to: str, messages: list[dict[str, Any]], *, retry_key: str, tag: str | None = None
     ) -> Result:
-        mail = compose(messages, sender=self.config.sender, to=to)
+        files: list[Attached] = []
+        for f in (f for m in messages for f in m.get("files", [])):
+            if self.read_file is None:
+                return Result(Outcome.failed, "no file store to read the attachment from")
+            try:
+                data = await self.read_file(f["bucket"], f["key"])
+            except Exception as exc:  # S3 away: the sender retries later
+                return Result(Outcome.failed, f"attachment {f['filename']}: {exc!r}"[:500])
+            files.append(Attached(f["filename"], f["content_type"], data))
+        mail = compose(messages, sender=self.config.sender, to=to, files=files)
         # smtplib's socket timeout bounds the thread (no asyncio timeout around it: a mail
         # the thread still delivers after we stopped waiting would go twice).
         return await asyncio.to_thread(self._send, mail)
@@ -158,8 +173,18 @@ class EmailClient:
         return Result(Outcome.delivered)
 
 
-def compose(messages: list[dict[str, Any]], *, sender: str, to: str) -> EmailMessage:
-    """One mail of the send's "email" messages (their texts in order, the first's headers)."""
+@dataclass(frozen=True)
+class Attached:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def compose(
+    messages: list[dict[str, Any]], *, sender: str, to: str, files: Sequence[Attached] = ()
+) -> EmailMessage:
+    """One mail of the send's "email" messages (their texts in order, the first's headers),
+    with `files` as attachments (multipart/mixed)."""
     head = messages[0]
     mail = EmailMessage()
     mail["From"] = sender
@@ -173,4 +198,10 @@ def compose(messages: list[dict[str, Any]], *, sender: str, to: str) -> EmailMes
         mail["References"] = " ".join(head["references"])
     mail["Auto-Submitted"] = "no" if head.get("human", True) else "auto-replied"
     mail.set_content("\n\n".join(str(m.get("text", "")) for m in messages) + "\n")
+    for file in files:
+        maintype, _, subtype = file.content_type.partition("/")
+        mail.add_attachment(
+            file.data, maintype=maintype, subtype=subtype or "octet-stream",
+            filename=file.filename,
+        )  # fmt: skip
     return mail

@@ -92,6 +92,8 @@ class Conversation(Base):
             # an e-mail thread is a conversation of its own: an address may have several
             postgresql_where=text("state <> 'closed' AND channel <> 'email'"),
         ),
+        # handed off means due: the hand-off stores both (chat-v1 judges by the due time)
+        CheckConstraint("handed_off_at IS NULL OR reply_due_at IS NOT NULL", name="handed_off_due"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -107,6 +109,9 @@ class Conversation(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_customer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # When the first human reply is due: the channel's SLA target from the hand-off (e-mail:
+    # receipt), counted in its business hours (callcenter/chat/sla.py); set with handed_off_at.
+    reply_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     first_human_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -140,6 +145,9 @@ class Message(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("chat_webhook_events.id"))
     send_id: Mapped[int | None] = mapped_column(ForeignKey("chat_sends.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # A hand-off note's first-reply due time (the conversation's reply_due_at, kept with the
+    # note so chat-v1's recount from the messages judges by the same time).
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Attachment(Base):

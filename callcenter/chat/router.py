@@ -170,7 +170,7 @@ async def chat_kpi(
     _check_period(start, end)
     async with desk.sessions() as session:
         return await kpi.figures(
-            session=session, start=start, end=end, sla_s=desk.sla_s, now=desk.clock()
+            session=session, start=start, end=end, sla=desk.sla, now=desk.clock()
         )
 
 
@@ -212,7 +212,7 @@ async def conversations(
     """Conversations, the most urgent first: waiting for a first reply, the earliest due first."""
     async with desk.sessions() as session:
         return await inbox.listing(
-            session=session, user=user, states=STATES[state], sla_s=desk.sla_s, now=desk.clock()
+            session=session, user=user, states=STATES[state], now=desk.clock()
         )
 
 
@@ -259,7 +259,7 @@ async def customer_history(conversation_id: Id8, user: Admin, desk: ChatDep) -> 
 async def supervisor_view(user: SupervisorUser, desk: ChatDep) -> dict[str, Any]:
     """All admins with their load and SLA breaches, and the unassigned queue."""
     async with desk.sessions() as session:
-        return await inbox.supervisor_view(session=session, sla_s=desk.sla_s, now=desk.clock())
+        return await inbox.supervisor_view(session=session, now=desk.clock())
 
 
 @router.post("/conversations/{conversation_id}/take", response_model=ConversationDetail)
@@ -267,7 +267,9 @@ async def take(conversation_id: Id8, user: Admin, desk: ChatDep) -> Any:
     """The caller holds the conversation from now; the bot stays silent."""
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
-        await inbox.take(session=session, conv=conv, user_id=user.id, now=desk.clock())
+        await inbox.take(
+            session=session, conv=conv, user_id=user.id, now=desk.clock(), sla=desk.sla
+        )
         out = await _detail(session, conv, user, desk)
     desk.changed([conversation_id])  # committed: the other inbox pages may look
     return out
@@ -280,8 +282,9 @@ async def assign(conversation_id: Id8, body: AssignIn, user: SupervisorUser, des
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         await inbox.check_assignee(session=session, user_id=body.user_id)
         await inbox.take(
-            session=session, conv=conv, user_id=body.user_id, now=desk.clock(), force=True
-        )
+            session=session, conv=conv, user_id=body.user_id, now=desk.clock(), sla=desk.sla,
+            force=True,
+        )  # fmt: skip
         out = await _detail(session, conv, user, desk)
     desk.changed([conversation_id])
     return out
@@ -313,7 +316,9 @@ async def reply(conversation_id: Id8, body: ReplyIn, user: Admin, desk: ChatDep)
                 )
             text = found.text.get(conv.lang, found.text["th"])
         assert text is not None  # ReplyIn: text or canned
-        await inbox.reply(session=session, conv=conv, user=user, text=text, now=desk.clock())
+        await inbox.reply(
+            session=session, conv=conv, user=user, text=text, now=desk.clock(), sla=desk.sla
+        )
         out = await _detail(session, conv, user, desk)
     desk.sends_queued()
     desk.changed([conversation_id])
@@ -334,8 +339,9 @@ async def reply(conversation_id: Id8, body: ReplyIn, user: Admin, desk: ChatDep)
     },
 )
 async def reply_image(conversation_id: Id8, request: Request, user: Admin, desk: ChatDep) -> Any:
-    """Send a picture (JPEG or PNG, at most 1 MB) to a LINE or Messenger customer; the
-    platform fetches it from /public/chat/images/{token}."""
+    """Send a picture (JPEG or PNG): to a LINE or Messenger customer (at most 1 MB; the
+    platform fetches it from /public/chat/images/{token}), or attached to an e-mail answer
+    in the thread (at most CALLCENTER_CHAT_ATTACHMENT_MAX_BYTES)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     data = await request.body()
     if desk.files is None:
@@ -343,13 +349,14 @@ async def reply_image(conversation_id: Id8, request: Request, user: Admin, desk:
     async with transaction(desk.sessions) as session:
         conv = await inbox.get(session=session, conversation_id=conversation_id, lock=True)
         inbox.check_may_reply(conv, user)
-        inbox.check_reply_image(conv, content_type, len(data))
-        key = f"{attachments.PREFIX}/replies/{conv.id}/{uuid.uuid4().hex}"
+        inbox.check_reply_image(conv, content_type, len(data), email_max_bytes=desk.files.max_bytes)
+        extension = "png" if content_type == "image/png" else "jpg"
+        key = f"{attachments.PREFIX}/replies/{conv.id}/{uuid.uuid4().hex}.{extension}"
         await attachments.put(desk.files, key=key, data=data, content_type=content_type)
         await inbox.reply_image(
             session=session, conv=conv, user=user, bucket=desk.files.bucket, key=key,
             content_type=content_type, size=len(data), public_url=desk.public_url,
-            now=desk.clock(),
+            now=desk.clock(), sla=desk.sla,
         )  # fmt: skip
         out = await _detail(session, conv, user, desk)
     desk.sends_queued()
@@ -371,9 +378,7 @@ async def open_case(conversation_id: Id8, body: ChatCaseIn, user: Admin, desk: C
 
 
 async def _detail(session: Any, conv: Any, user: User, desk: ChatDesk) -> ConversationDetail:
-    return await inbox.detail(
-        session=session, conv=conv, user=user, sla_s=desk.sla_s, now=desk.clock()
-    )
+    return await inbox.detail(session=session, conv=conv, user=user, now=desk.clock())
 
 
 def _peer(request: Request) -> str:

@@ -108,10 +108,14 @@ async def email_payload(
     references = [mid for mid, _ in rows if mid][-20:]
     last_in = next((mid for mid, d in reversed(rows) if d == Direction.inbound), None)
     text = "\n\n".join(str(m.get("text", "")) for m in messages if m.get("text"))
+    files = [m["file"] for m in messages if m.get("file")]  # the admin's pictures (S3)
+    if not text and files:
+        names = ", ".join(f["filename"] for f in files)
+        text = f"ไฟล์แนบ / attached: {names}"
     return [
         {
             "type": "email", "text": text, "subject": email_text.reply_subject(conv.subject),
             "messageId": make_msgid(domain=MSGID_DOMAIN), "inReplyTo": last_in,
-            "references": references, "human": human,
+            "references": references, "human": human, "files": files,
         }
     ]  # fmt: skip

@@ -24,6 +24,7 @@ from callcenter.chat.models import (
     State,
     WebhookEvent,
 )
+from callcenter.chat.sla import Rules as SlaRules
 
 LINE, FACEBOOK = "line", sends.FACEBOOK
 
@@ -101,7 +102,7 @@ async def apply_inbound(
     action: Inbound,
     event_row_id: int,
     reply_token_s: float,
-    sla_minutes: int,
+    sla: SlaRules,
     now: datetime,
     survey_window_s: float = 86400.0,
     flows: Flows | None = None,
@@ -133,9 +134,7 @@ async def apply_inbound(
     if action.kind == "unfollow":  # blocked: nothing can reach them any more
         await close(session=session, conv=conv, author=Author.customer, user_id=None, now=now)
     else:
-        await _bot_answers(
-            session, conv, action, lines=lines, sla_minutes=sla_minutes, now=now, flows=flows
-        )
+        await _bot_answers(session, conv, action, lines=lines, sla=sla, now=now, flows=flows)
     return conv
 
 
@@ -170,7 +169,7 @@ async def _bot_answers(
     action: Inbound,
     *,
     lines: list[bot.LineChoice],
-    sla_minutes: int,
+    sla: SlaRules,
     now: datetime,
     flows: Flows | None = None,
 ) -> None:
@@ -186,13 +185,20 @@ async def _bot_answers(
             )  # fmt: skip
             return
     seen_by_bot = bot.Seen(state=conv.state, lang=conv.lang, failures=conv.bot_failures)
-    answer = bot.turn(seen_by_bot, action, lines=lines, sla_minutes=sla_minutes)
+    target = timedelta(seconds=sla.target(conv.channel))
+    due = sla.due(conv.channel, now)
+    answer = bot.turn(
+        seen_by_bot, action, lines=lines, sla_minutes=round(target.total_seconds() / 60),
+        reply_by=due if due > now + target else None,  # out of hours: the time, not minutes
+    )  # fmt: skip
     conv.lang, conv.bot_failures = answer.lang, answer.failures
     if answer.service_line:
         conv.service_line = answer.service_line
     if answer.handoff:
         conv.state = State.queued.value
-        await hand_off(session=session, conv=conv, author=Author.bot, user_id=None, now=now)
+        await hand_off(
+            session=session, conv=conv, author=Author.bot, user_id=None, now=now, sla=sla
+        )
     if answer.replies:
         await sends.queue_send(
             session=session, conv=conv, messages=answer.replies, author=Author.bot,
@@ -225,13 +231,21 @@ async def hand_off(
     author: Author,
     user_id: int | None,
     now: datetime,
+    sla: SlaRules,
 ) -> None:
-    """The admins have it from now: the first-reply SLA starts (once per conversation)."""
+    """The admins have it from now: the first-reply SLA starts (once per conversation), due
+    after the channel's target of open time; the due time is stored on the conversation and
+    on the hand-off note."""
     if conv.handed_off_at is None:
         conv.handed_off_at = now
-        await note(
-            session=session, conv=conv, kind="handoff", author=author, user_id=user_id, now=now
-        )
+        conv.reply_due_at = sla.due(conv.channel, now)
+        session.add(
+            Message(
+                conversation_id=conv.id, channel=conv.channel, direction=Direction.internal.value,
+                author=author.value, author_user_id=user_id, kind="handoff", text="", at=now,
+                due_at=conv.reply_due_at,
+            )
+        )  # fmt: skip
 
 
 async def close(

@@ -9,7 +9,9 @@ Webhooks, Send API, Quick Replies) and checks what it is sent the way the Graph 
   1..2000 characters of text and at most 13 quick replies (title 1..20, payload ≤ 1000).
   Outside the window: 400, error code 10, subcode 2018278, as Meta answers.
 - Webhooks: `{"object": "page", "entry": [{"id", "time", "messaging": [...]}]}`, signed
-  with X-Hub-Signature-256 (sha256= hex HMAC of the raw body with the app secret).
+  with X-Hub-Signature-256 (sha256= hex HMAC of the raw body with the app secret); a
+  customer's pictures are `message.attachments` of type image with `payload.url`, served
+  by the stand-in's /cdn/ as Meta's CDN serves them.
 
 Every accepted message is recorded (`deliveries`), every refusal too (`refusals`).
 """
@@ -27,7 +29,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callcenter.chat.signature import facebook_signature
@@ -62,6 +64,9 @@ class StandinMessenger:
     refusals: list[tuple[int, str]] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)  # PSID → name
     _last_heard: dict[str, datetime] = field(default_factory=dict)  # PSID → their last message
+    base: str = ""  # where it is served (the CDN's pictures are under /cdn/)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # token → picture, type
+    media_fetches: list[str] = field(default_factory=list)  # tokens fetched, in order
 
     def delivered_to(self, psid: str) -> list[FbDelivery]:
         return [d for d in self.deliveries if d.to == psid]
@@ -85,6 +90,28 @@ class StandinMessenger:
             message["text"] = text
         if quick_reply is not None:
             message["quick_reply"] = {"payload": quick_reply}
+        return self._event(psid, now, message=message)
+
+    def image_event(
+        self, psid: str, pictures: list[tuple[bytes, str]], *, sticker_id: int | None = None
+    ) -> dict[str, Any]:
+        """A customer's message of pictures (bytes, media type), as Meta's `messages` webhook
+        carries them: `attachments` of type image whose `payload.url` is on Meta's CDN (here
+        the stand-in's /cdn/, no sign-in). With `sticker_id`: a sticker, sent in the
+        transition's two forms (type sticker, and type image with the sticker_id)."""
+        now = self.clock()
+        self._last_heard[psid] = now
+        self.profiles.setdefault(psid, f"Customer {psid[-4:]}")
+        attachments = []
+        for data, content_type in pictures:
+            token = secrets.token_urlsafe(16)
+            self.media[token] = (data, content_type)
+            payload: dict[str, Any] = {"url": f"{self.base}/cdn/{token}"}
+            if sticker_id is not None:
+                payload["sticker_id"] = sticker_id
+                attachments.append({"type": "sticker", "payload": dict(payload)})
+            attachments.append({"type": "image", "payload": payload})
+        message = {"mid": "m_" + secrets.token_urlsafe(48), "attachments": attachments}
         return self._event(psid, now, message=message)
 
     def _event(self, psid: str, now: datetime, **content: Any) -> dict[str, Any]:
@@ -113,8 +140,20 @@ class StandinMessenger:
     @property
     def app(self) -> Starlette:
         return Starlette(
-            routes=[Route(f"/{self.version}/me/messages", self._send, methods=["POST"])]
+            routes=[
+                Route(f"/{self.version}/me/messages", self._send, methods=["POST"]),
+                Route("/cdn/{token}", self._cdn, methods=["GET"]),
+            ]
         )
+
+    async def _cdn(self, request: Request) -> Response:
+        """A customer's picture, as Meta's CDN serves an attachment URL."""
+        token = request.path_params["token"]
+        if token not in self.media:
+            return Response(b"", status_code=404)
+        self.media_fetches.append(token)
+        data, content_type = self.media[token]
+        return Response(data, media_type=content_type)
 
     async def _send(self, request: Request) -> JSONResponse:
         if request.query_params.get("access_token") != self.page_token:
@@ -192,5 +231,5 @@ def _message_problem(message: Any) -> str:
 async def serve_standin(standin: StandinMessenger) -> AsyncIterator[StandinMessenger]:
     """Serve the stand-in on 127.0.0.1 (sets `standin.url` to its Graph API base) until exit."""
     async with serve_app(standin.app) as base:
-        standin.url = f"{base}/{standin.version}"
+        standin.base, standin.url = base, f"{base}/{standin.version}"
         yield standin

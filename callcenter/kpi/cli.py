@@ -11,6 +11,7 @@ from rich.table import Table
 
 from callcenter import centre
 from callcenter.chat import kpi as chat_kpi
+from callcenter.chat import sla as chat_sla
 from callcenter.cli_support import (
     MOMENTS_HELP,
     TO_HELP,
@@ -78,10 +79,10 @@ async def _report(
             start=start, end=end, queue=queue, interval=interval,
         )  # fmt: skip
         if queue is None:  # the chat desk has channels, not queues
-            sla_s = {"*": settings.chat_first_reply_sla_s, "email": settings.chat_email_sla_s}
+            rules = chat_sla.from_settings(settings)
             async with sessions() as session:
                 body["chat"] = await chat_kpi.figures(
-                    session=session, start=start, end=end, sla_s=sla_s, now=datetime.now(UTC)
+                    session=session, start=start, end=end, sla=rules, now=datetime.now(UTC)
                 )
         return body
 
@@ -156,16 +157,17 @@ def _ivr_table(body: dict[str, Any]) -> None:
 
 def _chat_table(chat: dict[str, Any]) -> None:
     """chat-v1: all channels and each, with the first-reply SLA of each."""
-    raw = chat["sla_s"]
-    slas: dict[str, float] = raw if isinstance(raw, dict) else {"*": float(raw)}
+    slas: dict[str, float] = chat["sla_s"]
+    around_the_clock: dict[str, bool] = chat.get("sla_24_7", {})
     table = Table(title=f"แชต · chat ({chat['definition']}, docs/kpi-v1.md §10)")
     table.add_column("ตัวชี้วัด · KPI")
     table.add_column("เป้า · target", justify="right")
     table.add_column("ทุกช่องทาง · all channels", justify="right")
     channels = list(chat["channels"])
     for name in channels:
-        minutes = round(float(slas.get(name, slas["*"])) / 60)
-        table.add_column(f"{CHANNELS.get(name, name)} (SLA {minutes} min)", justify="right")
+        minutes = round(float(slas[name]) / 60)
+        hours = "" if around_the_clock.get(name, True) else " ในเวลาทำการ · business hours"
+        table.add_column(f"{CHANNELS.get(name, name)} (SLA {minutes} min{hours})", justify="right")
     for key, text in chat_kpi.LABELS.items():
         row = [text, chat_kpi.TARGETS.get(key, ""), _value(chat["total"].get(key))]
         row += [_value(chat["channels"][name].get(key)) for name in channels]

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.cases.models import Case, Category, Referral, ServiceLine
 from callcenter.chat import kpi as chat_kpi
+from callcenter.chat import sla as chat_sla
 from callcenter.chat import survey
+from callcenter.chat.sla import Rules as SlaRules
 from callcenter.kpi import service as kpi_service
 from callcenter.privacy import mask_number
 from callcenter.reports.periods import INTERVAL, Kind, Period
@@ -32,8 +34,10 @@ class Sources:
     tz: tzinfo
     staffing: Rules
     centre_name: dict[str, str]  # per language
-    # the chat desk's first-reply SLA per channel ("*": the others), chat-v1
-    chat_sla_s: dict[str, float] = field(default_factory=lambda: {"*": 1800.0})
+    # the chat desk's first-reply SLA per channel (targets, business hours), chat-v1
+    chat_sla: SlaRules = field(
+        default_factory=lambda: chat_sla.defaults(chat_s=1800.0, email_s=86400.0)
+    )
     # queue → its service line's name (th, en), from the centre's layout
     queue_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -143,7 +147,7 @@ async def gather(
         staffing = await staffing_plan(sources, period.first, body)
     async with sources.sessions() as session:
         chat_kpis = await chat_kpi.figures(
-            session=session, start=start, end=end, sla_s=sources.chat_sla_s, now=built_at
+            session=session, start=start, end=end, sla=sources.chat_sla, now=built_at
         )
         answers = await survey.report(session=session, start=start, end=end)
     chat = {

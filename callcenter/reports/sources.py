@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter import centre
 from callcenter.centre import Centre
+from callcenter.chat import sla as chat_sla
 from callcenter.config import Settings
 from callcenter.kpi import service as kpi_service
 from callcenter.reports.data import Sources
@@ -48,6 +49,6 @@ def sources(
         tz=intervals.zone(config.tz),
         staffing=staffing_rules(settings),
         centre_name={"th": settings.report_centre_name_th, "en": settings.report_centre_name_en},
-        chat_sla_s={"*": settings.chat_first_reply_sla_s, "email": settings.chat_email_sla_s},
+        chat_sla=chat_sla.from_settings(settings),
         queue_labels={q.name: (q.label_th, q.label_en) for q in layout.queues},
     )

@@ -48,6 +48,13 @@ async def _status(world: ChatWorld, bid: int, headers: dict[str, str]) -> Any:
     return next(b for b in r.json() if b["id"] == bid)
 
 
+async def _failed_once(world: ChatWorld, bid: int, headers: dict[str, str]) -> Any:
+    """The broadcast once its first try's outcome is recorded (the call LINE got comes
+    first: polling only for the call raced the record of its lost answer)."""
+    found = await _status(world, bid, headers)
+    return found if found["last_error"] else None
+
+
 async def _sent(world: ChatWorld, bid: int, headers: dict[str, str]) -> Any:
     found = await _status(world, bid, headers)
     return found if found["status"] in ("sent", "failed") else None
@@ -166,7 +173,8 @@ async def test_a_lost_answer_is_retried_with_its_key_and_sent_once(world: ChatWo
     await _schedule(world, draft["id"], boss)
     await poll(lambda: _calls(world, "broadcast", "ข่าวลวง: ไม่มีการคืนเงินทางไลน์"),
                timeout_s=10, what="the first try")  # fmt: skip
-    waiting = await poll(lambda: _status(world, draft["id"], boss), timeout_s=5)
+    waiting = await poll(lambda: _failed_once(world, draft["id"], boss), timeout_s=10,
+                         what="the lost answer recorded")  # fmt: skip
     assert waiting["status"] == "sending" and "500" in waiting["last_error"]
     world.clock.advance(60)  # past the backoff
     done = await poll(lambda: _sent(world, draft["id"], boss), timeout_s=10, what="the retry")

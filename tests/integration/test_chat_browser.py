@@ -147,5 +147,16 @@ async def test_a_supervisor_sees_each_admins_load_and_breaches_and_sends_a_canne
             for p, b in world.line.calls
             if p == "broadcast" and b["messages"][0]["text"] == "เตือนภัย: ระวังเพจปลอมขายบัตรคอนเสิร์ต"
         ]
+
+        # a new conversation goes past its due time while the page is open: warned live
+        await expect(page.locator("#link")).to_contain_text("live")
+        _, late = await world.handed_off()
+        world.clock.advance(31 * 60)
+        alert = page.locator("#sla-alert")
+        await expect(alert).to_contain_text(f"#{late} เกินเวลาตอบ")
+        await expect(alert).to_contain_text(f"conversation #{late} is past its reply time")
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        await expect(alert).to_be_visible()
+        await page.screenshot(path="/tmp/chat-sla-alert-phone.png", full_page=False)
         await context.close()
     assert mine

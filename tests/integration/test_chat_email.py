@@ -263,3 +263,45 @@ async def test_after_the_close_the_customer_scores_by_replying_with_a_number(
     [scored] = [a for a in r.json()["answers"] if a["conversation_id"] == conv["id"]]
     assert (scored["channel"], scored["score"], scored["comment"]) == ("email", 5, "ขอบคุณมากครับ")
     assert await _conversations_of(world, sender, supervisor) == []  # no new thread opened
+
+
+async def test_an_admins_picture_goes_out_as_an_attachment_of_the_answer_in_the_thread(
+    world: ChatWorld, dovecot: Dovecot, sink: Sink
+) -> None:
+    sender = "picture.answer@customer.test"
+    first = _mail(sender, "Which shop is this?", "Is this the shop's real page?")
+    await _deliver(dovecot, first)
+    agent, supervisor = await world.user(Role.agent), await world.user(Role.supervisor)
+    [conv] = await poll(
+        lambda: _conversations_of(world, sender, supervisor), timeout_s=15, what="the mail"
+    )
+    picture = PNG + b"the-real-page-screenshot"
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv['id']}/reply-image", content=picture,
+        headers={**agent, "Content-Type": "image/png"},
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    [shown] = [m for m in r.json()["messages"] if m["direction"] == "outbound"]
+    assert shown["author"] == "admin" and shown["attachments"][0]["content_type"] == "image/png"
+    assert r.json()["first_human_reply_at"] is not None  # a picture is a first reply too
+
+    [answer] = await poll(lambda: _sent_to(sink, sender), timeout_s=15, what="the answer")
+    assert answer["In-Reply-To"] == first["Message-ID"]  # threaded as text answers are
+    assert first["Message-ID"] in answer["References"]
+    assert answer["Subject"] == "Re: Which shop is this?"
+    [attached] = list(answer.iter_attachments())
+    assert attached.get_content_type() == "image/png"
+    assert attached.get_content() == picture  # the same bytes, read back from S3
+    assert attached.get_filename() == shown["attachments"][0]["filename"]
+    assert "attached" in text(answer)
+    detail = await _detail(world, conv["id"], agent)
+    [sent] = [m for m in detail["messages"] if m["direction"] == "outbound"]
+    assert sent["delivery"] == "sent"
+
+    too_big = PNG + b"\x00" * world.settings.chat_attachment_max_bytes
+    r = await world.client.post(
+        f"/api/v1/chat/conversations/{conv['id']}/reply-image", content=too_big,
+        headers={**agent, "Content-Type": "image/png"},
+    )  # fmt: skip
+    assert r.status_code == 422 and r.json()["error_id"] == "invalid_input"
+    assert len(_sent_to(sink, sender)) == 1  # nothing more went out

@@ -94,7 +94,7 @@ async def test_chat_kpis_of_a_known_day_equal_the_recount_from_stored_messages(
     async with world.sessions() as session:
         recounted = await kpi.recount(
             session=session, start=t0 - timedelta(seconds=1), end=t0 + timedelta(hours=2),
-            sla_s=world.desk.sla_s, now=world.clock(),
+            sla=world.desk.sla, now=world.clock(),
         )  # fmt: skip
     assert recounted == day
 

@@ -136,3 +136,54 @@ async def _reply_delivered(world: ChatWorld, psid: str, text: str) -> Any:
         )
 
     return await poll(found, timeout_s=10, what=f"{text!r} at Messenger")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
+JPEG = b"\xff\xd8\xff\xe0" + b"\x11" * 200
+
+
+async def test_a_customers_pictures_are_fetched_from_metas_url_kept_and_shown_once(
+    world: ChatWorld,
+) -> None:
+    psid = new_psid()
+    await world.messenger.send_webhook([world.messenger.message_event(psid, "แอดมิน")])
+    await poll(lambda: world.messenger.delivered_to(psid), timeout_s=10, what="hand-off")
+    two = world.messenger.image_event(psid, [(PNG, "image/png"), (JPEG, "image/jpeg")])
+    sticker = world.messenger.image_event(psid, [(PNG, "image/png")], sticker_id=369239263222822)
+    disguised = world.messenger.image_event(psid, [(b"MZ\x90\x00", "application/x-msdownload")])
+    for event in (two, sticker, disguised):
+        assert (await world.messenger.send_webhook([event])).status_code == 200
+    assert (await world.messenger.send_webhook([two])).status_code == 200  # Meta retried
+
+    supervisor = await world.user(Role.supervisor)
+    conv = await _conversation(world, psid, supervisor)
+    base = f"/api/v1/chat/conversations/{conv['id']}"
+
+    async def pictures() -> list[Any]:
+        detail = (await world.client.get(base, headers=supervisor)).json()
+        found = [m for m in detail["messages"] if m["kind"] == "image" and m["attachments"]]
+        return found
+
+    [shown] = await poll(pictures, timeout_s=15, what="the pictures kept")
+    assert shown["author"] == "customer" and shown["text"] == "[image]"
+    files = shown["attachments"]
+    assert [f["content_type"] for f in files] == ["image/png", "image/jpeg"]
+    got = [
+        (await world.client.get(f"{base}/attachments/{f['id']}", headers=supervisor)) for f in files
+    ]
+    assert [g.content for g in got] == [PNG, JPEG]  # the same bytes, from S3
+
+    detail = (await world.client.get(base, headers=supervisor)).json()
+    kinds = [m["kind"] for m in detail["messages"] if m["author"] == "customer"]
+    assert kinds == ["text", "image", "sticker", "image"]  # the retry stored once
+    [refused] = [m for m in detail["messages"] if m["kind"] == "image" and not m["attachments"]]
+    assert refused["text"] == "[image]"  # a type the desk does not keep: only the label
+    assert await world.desk.process() == 0
+    fetched = sorted(world.messenger.media_fetches)
+    sticker_url = sticker["message"]["attachments"][0]["payload"]["url"]
+    assert sticker_url.rsplit("/", 1)[1] not in fetched  # a sticker is not fetched
+    assert len(fetched) == len(set(fetched)) == 3  # each picture fetched once
+
+    other = await world.user(Role.agent)  # masked for an agent who does not hold it
+    r = await world.client.get(f"{base}/attachments/{files[0]['id']}", headers=other)
+    assert r.status_code == 409

@@ -27,12 +27,13 @@ async def test_the_board_counts_todays_chats_per_channel(app: FastAPI) -> None:
             [
                 Conversation(  # answered at once: within LINE's 30 minutes
                     channel="line", customer_id=f"U{tag}a", started_at=now, state=State.closed,
-                    handed_off_at=now, first_human_reply_at=now + timedelta(seconds=1),
+                    handed_off_at=now, reply_due_at=now + timedelta(minutes=30),
+                    first_human_reply_at=now + timedelta(seconds=1),
                     closed_at=now + timedelta(seconds=2),
                 ),
                 Conversation(  # waiting for an admin
                     channel="email", customer_id=f"{tag}@example.com", started_at=now,
-                    state=State.queued, handed_off_at=now,
+                    state=State.queued, handed_off_at=now, reply_due_at=now + timedelta(days=1),
                 ),
             ]
         )  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 
 from callcenter.chat import bot
 from callcenter.chat.facebook_client import messenger_message
-from callcenter.chat.facebook_events import events_of, inbound
+from callcenter.chat.facebook_events import events_of, image_urls, inbound
 from callcenter.chat.line_events import MalformedEvents
 from callcenter.chat.models import Author
 from callcenter.chat.sends import messenger_tag
@@ -61,6 +61,31 @@ def test_customer_messages_are_kept_echoes_and_read_receipts_are_not() -> None:
     ]
     assert actions[0] is not None and actions[0].customer_id == "PSID1"
     assert actions[0].reply_token is None
+
+
+def _pictures(*attachments: dict[str, object]) -> dict[str, object]:
+    return {"sender": {"id": "PSID1"}, "recipient": {"id": "PAGE"}, "timestamp": 1765101605000,
+            "message": {"mid": "m_5", "attachments": list(attachments)}}  # fmt: skip
+
+
+def test_pictures_are_images_with_their_urls_and_stickers_in_either_form_are_not() -> None:
+    two = _pictures(
+        {"type": "image", "payload": {"url": "https://cdn.example/a.jpg"}},
+        {"type": "image", "payload": {"url": "https://cdn.example/b.png"}},
+    )
+    action = inbound(two)
+    assert action is not None and (action.kind, action.text) == ("image", "[image]")
+    assert image_urls(two) == ["https://cdn.example/a.jpg", "https://cdn.example/b.png"]
+    # Meta's sticker transition: a "sticker" attachment beside the old image form
+    sticker = _pictures(
+        {"type": "sticker", "payload": {"url": "https://cdn.example/s.png", "sticker_id": 36}},
+        {"type": "image", "payload": {"url": "https://cdn.example/s.png", "sticker_id": 36}},
+    )
+    action = inbound(sticker)
+    assert action is not None and (action.kind, action.text) == ("sticker", "[sticker 36]")
+    assert image_urls(sticker) == []
+    assert image_urls(_pictures({"type": "video", "payload": {"url": "https://x/v.mp4"}})) == []
+    assert image_urls(_pictures({"type": "image", "payload": {"url": "file:///etc/passwd"}})) == []
 
 
 def test_a_body_that_is_not_a_page_webhook_is_malformed() -> None:

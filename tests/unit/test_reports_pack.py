@@ -15,6 +15,7 @@ from pptx import Presentation
 from pptx.oxml.ns import qn
 
 from callcenter.chat import kpi as chat_kpi
+from callcenter.chat import sla as chat_sla
 from callcenter.errors import InvalidInput
 from callcenter.kpi import service as kpi_service
 from callcenter.reports import fmt, sheets, slides, thai
@@ -272,15 +273,16 @@ def test_agents_time_pause_reasons_and_occupancy_reach_the_sheet_and_the_slide()
 def test_the_chat_desk_has_its_slide_and_sheet_with_each_channel() -> None:
     data = pack_data(complete=True)
     t = datetime(2026, 12, 6, 9, tzinfo=BKK)
+    rules = chat_sla.defaults(chat_s=1800.0, email_s=86400.0)
+    chat, mail = t + timedelta(minutes=30), t + timedelta(hours=24)
     facts = [
-        chat_kpi.Facts(1, "line", t, t + timedelta(minutes=10), None),
-        chat_kpi.Facts(2, "line", t, t + timedelta(minutes=45), None),  # late: 30 min SLA
-        chat_kpi.Facts(3, "email", t, t + timedelta(hours=20), None),  # e-mail: 24 h
-        chat_kpi.Facts(4, "facebook", t, None, t + timedelta(minutes=5)),  # gone first
+        chat_kpi.Facts(1, "line", t, chat, t + timedelta(minutes=10), None),
+        chat_kpi.Facts(2, "line", t, chat, t + timedelta(minutes=45), None),  # late: 30 min
+        chat_kpi.Facts(3, "email", t, mail, t + timedelta(hours=20), None),  # e-mail: 24 h
+        chat_kpi.Facts(4, "facebook", t, chat, None, t + timedelta(minutes=5)),  # gone first
     ]
-    sla = {"*": 1800.0, "email": 86400.0}
     data.chat = {
-        "kpi": chat_kpi.by_channel(facts, sla_s=sla, now=t + timedelta(days=1)),
+        "kpi": chat_kpi.by_channel(facts, sla=rules, now=t + timedelta(days=1)),
         "satisfaction": {"definition": "chat-csat-v1", "total": {"csat_asked": 2,
                          "csat_answered": 1, "csat_response_pct": 50.0, "csat_avg": 4.0},
                          "channels": {"line": {"csat_asked": 2, "csat_answered": 1,
