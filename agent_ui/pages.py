@@ -80,28 +80,28 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/wallboard", status_code=303)
 
 
-@router.get("/wallboard", response_model=None)
-async def wallboard(role: PageRole) -> Response:
-    """The wallboard for supervisors; others get 403, strangers the login page."""
-    return _guarded(role, "/wallboard", WALLBOARD_ROLES, "wallboard.html", "forbidden.html")
+def _role_page(path: str, roles: Collection[str], page: str, forbidden: str, doc: str) -> None:
+    """GET `path`: `page` for `roles`, the login page for strangers, `forbidden` (403) for
+    anyone else (the handler is named after the page)."""
+
+    async def serve(role: PageRole) -> Response:
+        return _guarded(role, path, roles, page, forbidden)
+
+    serve.__name__ = serve.__qualname__ = page.removesuffix(".html")
+    serve.__doc__ = doc
+    router.add_api_route(path, serve, methods=["GET"], response_model=None)
 
 
-@router.get("/desk", response_model=None)
-async def desk(role: PageRole) -> Response:
-    """The agent desk (softphone, state, screen pop, cases); strangers get the login page."""
-    return _guarded(role, "/desk", DESK_ROLES, "desk.html", "desk_forbidden.html")
-
-
-@router.get("/qa", response_model=None)
-async def qa_page(role: PageRole) -> Response:
-    """Recordings search, playback and QA scoring (qa, supervisor, admin)."""
-    return _guarded(role, "/qa", QA_ROLES, "qa.html", "qa_forbidden.html")
-
-
-@router.get("/qa/mine", response_model=None)
-async def qa_mine(role: PageRole) -> Response:
-    """An agent's own QA evaluations: read, acknowledge or dispute (agents)."""
-    return _guarded(role, "/qa/mine", QA_MINE_ROLES, "qa_mine.html", "qa_mine_forbidden.html")
+# fmt: off
+_role_page("/wallboard", WALLBOARD_ROLES, "wallboard.html", "forbidden.html",
+           "The wallboard for supervisors; others get 403, strangers the login page.")
+_role_page("/desk", DESK_ROLES, "desk.html", "desk_forbidden.html",
+           "The agent desk (softphone, state, screen pop, cases); strangers get the login page.")
+_role_page("/qa", QA_ROLES, "qa.html", "qa_forbidden.html",
+           "Recordings search, playback and QA scoring (qa, supervisor, admin).")
+_role_page("/qa/mine", QA_MINE_ROLES, "qa_mine.html", "qa_mine_forbidden.html",
+           "An agent's own QA evaluations: read, acknowledge or dispute (agents).")
+# fmt: on
 
 
 @router.get("/chat", response_model=None)
@@ -110,42 +110,21 @@ async def chat_inbox(role: PageRole) -> Response:
     return _guarded(role, "/chat", CHAT_ROLES, "chat.html", "chat_forbidden.html")
 
 
-@router.get("/social", response_model=None)
-async def social_page(role: PageRole) -> Response:
-    """Social listening: volume, ranked mentions, influencers (supervisor, admin)."""
-    return _guarded(role, "/social", SOCIAL_ROLES, "social.html", "social_forbidden.html")
-
-
-@router.get("/social/calendar", response_model=None)
-async def social_calendar_page(role: PageRole) -> Response:
-    """The content calendar: plan, approve, publish, results (supervisor, admin)."""
-    return _guarded(role, "/social/calendar", SOCIAL_ROLES, "social_calendar.html",
-                    "social_forbidden.html")  # fmt: skip
-
-
-@router.get("/cases", response_model=None)
-async def cases_page(role: PageRole) -> Response:
-    """Every case, searched and paged (supervisor, admin); agents have their own on the desk."""
-    return _guarded(role, "/cases", CASES_ROLES, "cases.html", "forbidden.html")
-
-
-@router.get("/reports", response_model=None)
-async def reports_page(role: PageRole) -> Response:
-    """Report packs: list, download (supervisor, viewer, admin); rebuild (supervisor, admin)."""
-    return _guarded(role, "/reports", REPORT_ROLES, "reports.html", "reports_forbidden.html")
-
-
-@router.get("/dashboard", response_model=None)
-async def dashboard_page(role: PageRole) -> Response:
-    """Figures and charts of any period (supervisor, viewer, admin; viewers: no agent rows)."""
-    return _guarded(role, "/dashboard", REPORT_ROLES, "dashboard.html", "reports_forbidden.html")
-
-
-@router.get("/prompts", response_model=None)
-async def prompts_page(role: PageRole) -> Response:
-    """The IVR prompts: what is still missing a recording per language, listen (supervisor,
-    admin), upload WAV or MP3 (admin)."""
-    return _guarded(role, "/prompts", PROMPT_ROLES, "prompts.html", "prompts_forbidden.html")
+# fmt: off
+_role_page("/social", SOCIAL_ROLES, "social.html", "social_forbidden.html",
+           "Social listening: volume, ranked mentions, influencers (supervisor, admin).")
+_role_page("/social/calendar", SOCIAL_ROLES, "social_calendar.html", "social_forbidden.html",
+           "The content calendar: plan, approve, publish, results (supervisor, admin).")
+_role_page("/cases", CASES_ROLES, "cases.html", "forbidden.html",
+           "Every case, searched and paged (supervisor, admin); agents have their own on the desk.")
+_role_page("/reports", REPORT_ROLES, "reports.html", "reports_forbidden.html",
+           "Report packs: list, download (supervisor, viewer, admin); rebuild (supervisor, admin).")
+_role_page("/dashboard", REPORT_ROLES, "dashboard.html", "reports_forbidden.html",
+           "Figures and charts of any period (supervisor, viewer, admin; viewers: no agent rows).")
+_role_page("/prompts", PROMPT_ROLES, "prompts.html", "prompts_forbidden.html",
+           "The IVR prompts: what is still missing a recording per language, listen (supervisor, "
+           "admin), upload WAV or MP3 (admin).")
+# fmt: on
 
 
 def _guarded(

@@ -3,7 +3,6 @@
 // a row opens the case (GET /api/v1/cases/{id}). Times in the centre's zone, Asia/Bangkok.
 "use strict";
 (() => {
-  const $ = (id) => document.getElementById(id);
   const form = $("search"), body = document.querySelector("#results tbody");
   const PAGE = 50;
   const STATUS = {new: "ใหม่ · new", in_progress: "กำลังดำเนินการ · in progress", referred: "ส่งต่อ · referred",
@@ -88,11 +87,7 @@
   form.addEventListener("submit", (e) => { e.preventDefault(); offset = 0; search(); });
   $("prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); search(); });
   $("next").addEventListener("click", () => { offset += PAGE; search(); });
-  $("logout").addEventListener("click", async (e) => {
-    e.preventDefault();
-    await fetch("/api/v1/auth/logout", {method: "POST"});
-    location.href = "/login?next=/cases";
-  });
+  signOutLink();
   api("/api/v1/cases/taxonomy?active_only=true").then((t) => {
     for (const s of t.service_lines) form.service_line.append(new Option(`${s.label_th} · ${s.label_en}`, s.code));
   }).catch(() => {});

@@ -1,7 +1,6 @@
 // Dashboard over any period: the same figures as the packs (GET /api/v1/reports/figures,
 // which is the KPI API's detail), tiles, an SVG chart, per-queue and per-agent tables.
 "use strict";
-const $ = (id) => document.getElementById(id);
 const TILES = [
   ["offered", "สายเข้า", "offered"], ["answered", "รับสาย", "answered"],
   ["abandoned", "วางสาย", "abandoned"], ["sl_pct", "SL %", "≥ 90", (v) => v >= 90],
@@ -12,20 +11,6 @@ const TILES = [
 const COLUMNS = ["offered", "answered", "abandoned", "short_abandoned", "timeout", "no_agents",
                  "sl_pct", "asa_s", "aht_s", "max_wait_s"];
 const fmt = (v) => v === null || v === undefined ? "–" : typeof v === "number" ? v.toLocaleString("en-US", {maximumFractionDigits: 2}) : String(v);
-
-async function api(path) {
-  const r = await fetch(path, {credentials: "same-origin"});
-  if (r.status === 401) { location.assign("/login?next=/dashboard"); throw new Error("signed out"); }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 function bangkokDate(d) {  // YYYY-MM-DD of `d` in Asia/Bangkok
   return new Date(d.getTime() + 7 * 3600e3).toISOString().slice(0, 10);
@@ -108,11 +93,7 @@ async function show() {
 
 $("filters").addEventListener("submit", (e) => { e.preventDefault(); show(); });
 $("filters").elements.queue.addEventListener("change", show);
-$("logout").addEventListener("click", async (e) => {
-  e.preventDefault();
-  await fetch("/api/v1/auth/logout", {method: "POST"});
-  location.assign("/login?next=/dashboard");
-});
+signOutLink();
 const today = bangkokDate(new Date());
 $("filters").elements.from.value = new URLSearchParams(location.search).get("from") || today;
 $("filters").elements.to.value = new URLSearchParams(location.search).get("to") || today;

@@ -1,7 +1,6 @@
 // The agent desk: JsSIP softphone (the agent's own PJSIP endpoint over WebSocket),
 // queue state through /api/v1/desk, screen pops from /ws/agent, cases from /api/v1/cases.
 "use strict";
-const $ = (id) => document.getElementById(id);
 const STATES = {
   logged_out: "ออกจากคิว · Logged out", available: "พร้อมรับสาย · Available",
   ringing: "สายเรียกเข้า · Ringing", on_call: "กำลังสนทนา · On call",
@@ -17,18 +16,17 @@ const desk = { dialling: null, sip: null, ua: null, session: null, consult: null
 
 function showError(text) { const e = $("error"); e.textContent = text; e.hidden = !text; }
 
-async function api(path, options = {}) {
-  const r = await fetch(path, { credentials: "same-origin", headers: { "content-type": "application/json" }, ...options });
-  if (r.status === 401) { location.assign("/login?next=/desk"); throw new Error("login"); }
-  const data = await r.json().catch(() => ({}));
+// Desk calls send JSON; a refusal reads the API's hint, message and error id.
+async function deskApi(path, options = {}) {
+  const { r, data } = await request(path, { headers: { "content-type": "application/json" }, ...options });
   if (!r.ok) {
     const hint = data.details && data.details.hint_th ? `${data.details.hint_th} · ` : "";
     throw new Error(`${hint}${data.message || r.statusText} (${data.error_id || r.status})`);
   }
   return data;
 }
-const post = (path, body) => api(path, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
-async function guarded(fn) { try { showError(""); await fn(); } catch (e) { if (e.message !== "login") showError(e.message); } }
+const post = (path, body) => deskApi(path, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+async function guarded(fn) { try { showError(""); await fn(); } catch (e) { if (e.message !== SIGNED_OUT) showError(e.message); } }
 
 // ---- agent state -----------------------------------------------------------------
 function paintState(s) {
@@ -59,7 +57,7 @@ function paintState(s) {
   $("wrapup").hidden = wrap.length === 0;
   $("wrapup").textContent = wrap.length ? `สรุปงาน ${wrap[0].wrapup_s} วินาที · Wrap-up ${wrap[0].wrapup_s} s` : "";
 }
-async function refreshState() { try { paintState(await api("/api/v1/desk/state")); } catch (e) { /* next poll */ } }
+async function refreshState() { try { paintState(await deskApi("/api/v1/desk/state")); } catch (e) { /* next poll */ } }
 function chosenQueues() { return [...$("queues").querySelectorAll("input:checked")].map((i) => i.value); }
 
 // ---- softphone -----------------------------------------------------------------------
@@ -258,7 +256,7 @@ function when(at) {
 // ---- cases ------------------------------------------------------------------------
 async function loadTaxonomy() {
   // Active entries only: a retired service line, category or agency is not offered.
-  try { desk.taxonomy = await api("/api/v1/cases/taxonomy?active_only=true"); } catch (e) { desk.taxonomy = null; return; }
+  try { desk.taxonomy = await deskApi("/api/v1/cases/taxonomy?active_only=true"); } catch (e) { desk.taxonomy = null; return; }
   const line = $("case-line"); line.innerHTML = "";
   for (const l of desk.taxonomy.service_lines) line.appendChild(new Option(`${l.label_th} · ${l.label_en}`, l.code));
   for (const a of desk.taxonomy.agencies) $("case-agency").appendChild(new Option(`${a.label_th} · ${a.label_en}`, a.code));
@@ -300,14 +298,14 @@ function caseQuery() {
 async function loadCases(event) {
   if (event) event.preventDefault();
   await guarded(async () => {
-    const found = await api(`/api/v1/cases?${caseQuery()}`);
+    const found = await deskApi(`/api/v1/cases?${caseQuery()}`);
     $("case-count").textContent = `พบ ${found.total} เรื่อง · ${found.total} found${found.total > found.items.length ? ` (แสดง ${found.items.length} · showing ${found.items.length})` : ""}`;
     paintCaseList("case-list", found.items);
   });
 }
 async function loadDue() {
   try {
-    const due = await api("/api/v1/cases?follow_up_due=true&limit=20");
+    const due = await deskApi("/api/v1/cases?follow_up_due=true&limit=20");
     paintCaseList("due-list", due.items);
   } catch (e) { /* shown by the next search */ }
 }
@@ -359,7 +357,7 @@ async function dialOut(event) {
       paintPop({ call_id: d.call_id, uniqueid: d.call_id, stage: "outbound", caller: d.number,
         queue: "", queue_th: "", queue_en: "", history: null });
       fillList("pop-contacts", [], () => "");
-      const earlier = await api(`/api/v1/cases/by-caller?phone=${encodeURIComponent(d.number)}`).catch(() => []);
+      const earlier = await deskApi(`/api/v1/cases/by-caller?phone=${encodeURIComponent(d.number)}`).catch(() => []);
       fillList("pop-cases", earlier, (c) => `${c.number} — ${c.service_line.label_th} · ${c.service_line.label_en} — ${CASE_STATUS[c.status] || c.status} — ${when(c.created_at)}`);
     } catch (e) {
       if (desk.dialling === out) desk.dialling = null;
@@ -381,7 +379,7 @@ function wrapUpFor(callId, number, where, due) {
   if (due) $("wrap").dataset.state = "due";
 }
 async function loadCodes() {
-  const codes = await api("/api/v1/desk/dispositions");
+  const codes = await deskApi("/api/v1/desk/dispositions");
   const sel = $("disposition"); sel.innerHTML = ""; sel.appendChild(new Option("— เลือก · Choose —", ""));
   for (const c of codes) { desk.codes[c.code] = `${c.label_th} · ${c.label_en}`; sel.appendChild(new Option(desk.codes[c.code], c.code)); }
 }
@@ -398,7 +396,7 @@ async function submitDisposition(event) {
   });
 }
 async function loadRecent() {
-  let rows; try { rows = await api("/api/v1/desk/calls"); } catch (e) { return; }
+  let rows; try { rows = await deskApi("/api/v1/desk/calls"); } catch (e) { return; }
   const ul = $("recent-calls"); ul.innerHTML = "";
   if (!rows.length) { const li = document.createElement("li"); li.className = "muted"; li.textContent = "ไม่มี · None"; ul.appendChild(li); return; }
   for (const c of rows) {
@@ -435,13 +433,13 @@ function wire() {
 async function main() {
   wire();
   await guarded(async () => {
-    const reasons = await api("/api/v1/desk/pause-reasons");
+    const reasons = await deskApi("/api/v1/desk/pause-reasons");
     for (const r of reasons) { desk.reasons[r.code] = `${r.label_th} · ${r.label_en}`; $("pause-reason").appendChild(new Option(desk.reasons[r.code], r.code)); }
-    const dir = await api("/api/v1/desk/directory");
+    const dir = await deskApi("/api/v1/desk/directory");
     const kinds = { queue: "คิว · Queue", supervisor: "หัวหน้างาน · Supervisor", agent: "เจ้าหน้าที่ · Agent" };
     for (const t of dir.targets) $("transfer-target").appendChild(new Option(`${kinds[t.kind]}: ${t.label_th}${t.label_en !== t.label_th ? " · " + t.label_en : ""}`, t.dial));
-    paintState(await api("/api/v1/desk/state"));
-    startPhone(await api("/api/v1/desk/sip"));
+    paintState(await deskApi("/api/v1/desk/state"));
+    startPhone(await deskApi("/api/v1/desk/sip"));
   });
   loadTaxonomy(); listDevices(); openStream(); loadCases(); loadDue();
   guarded(loadCodes).then(loadRecent);

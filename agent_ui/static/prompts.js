@@ -2,7 +2,6 @@
 // how many still miss a real recording per language, listening (GET …/{id}/{lang}/audio) and,
 // for admins, uploading a WAV or MP3 (PUT /api/v1/prompts/{id}/{lang}); rows update in place.
 "use strict";
-const $ = (id) => document.getElementById(id);
 const LANGS = ["th", "en"];
 const STATE = {
   recording: "บันทึกแล้ว · recorded",
@@ -27,14 +26,6 @@ let maxBytes = 20 * MB;  // replaced by the API's figure
 const versions = {};  // "id/lang" → bumped on upload, so the player fetches the new file
 const player = new Audio();
 let playing = null;  // the button of what plays now
-
-async function api(path) {
-  const r = await fetch(path, {credentials: "same-origin"});
-  if (r.status === 401) { location.assign("/login?next=/prompts"); throw new Error("signed out"); }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
 
 function card(id) {
   const node = $("prompt-card").content.firstElementChild.cloneNode(true);
@@ -92,7 +83,7 @@ function upload(id, lang, form, block) {
       paintBlock(block, "recording");
       await refresh(false);
     } else {
-      if (xhr.status === 401) { location.assign("/login?next=/prompts"); return; }
+      if (xhr.status === 401) { signInAgain(); return; }
       const headline = ERRORS[data.error_id] || `ผิดพลาด · error HTTP ${xhr.status}`;
       // sox's own words (temporary paths and all) stay in the tooltip; short messages show.
       const shown = data.message && !TECHNICAL.has(data.error_id) ? ` — ${data.message}` : "";
@@ -200,15 +191,10 @@ async function refresh(loading = true) {
 }
 
 $("filters").addEventListener("change", filter);
-$("logout").addEventListener("click", async (e) => {
-  e.preventDefault();
-  await fetch("/api/v1/auth/logout", {method: "POST"});
-  location.assign("/login?next=/prompts");
-});
+signOutLink();
 
 (async () => {
-  const me = await api("/api/v1/auth/me");
-  $("who").textContent = `${me.username} · ${me.role}`;
+  const me = await signedIn();
   admin = me.role === "admin";
   document.body.dataset.role = me.role;
   $("role-note").textContent = admin

@@ -2,13 +2,6 @@
 // score it on a versioned form (sections, weights, scales, N/A, critical items, item notes),
 // compare auditors (calibration). Every search, play and score is audited server-side.
 "use strict";
-const $ = (id) => document.getElementById(id);
-const el = (tag, props = {}, ...children) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
-const fmtLen = (s) => { const t = Math.round(s); return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`; };
 // Every time is the centre's (Asia/Bangkok), whatever the browser's own zone is.
 const TZ = "Asia/Bangkok", TZ_OFFSET = "+07:00";  // Thailand keeps no daylight saving
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "short", timeStyle: "medium", timeZone: TZ});
@@ -23,14 +16,6 @@ let current = null;     // the selected recording
 let mine = null;        // my newest, not superseded evaluation of it (superseding needs a reason)
 let audioUrl = null;    // the object URL of the audio fetched once (one audited play)
 let peaks = [], markers = [];
-
-async function api(path, options = {}) {
-  const r = await fetch(path, {credentials: "same-origin", ...options});
-  if (r.status === 401) { location.assign("/login?next=/qa"); throw new Error("signed out"); }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
 
 function query() {
   const params = new URLSearchParams();
@@ -59,7 +44,7 @@ async function search(event) {
   $("status").textContent = "กำลังค้นหา · searching…";
   try {
     const r = await fetch(`/api/v1/recordings?${query()}`, {credentials: "same-origin"});
-    if (r.status === 401) { location.assign("/login?next=/qa"); return; }
+    if (r.status === 401) { signInAgain(); return; }
     const rows = await r.json();
     if (!r.ok) throw new Error(rows.message || `HTTP ${r.status}`);
     found = Number(r.headers.get("X-Total-Count") || rows.length);
@@ -470,11 +455,7 @@ $("wave").addEventListener("click", (e) => {
   seek(((e.clientX - box.left) / box.width) * duration());
 });
 window.addEventListener("resize", drawWave);
-$("logout").addEventListener("click", async (e) => {
-  e.preventDefault();
-  await fetch("/api/v1/auth/logout", {method: "POST"});
-  location.assign("/login?next=/qa");
-});
+signOutLink();
 Promise.all([
   api("/api/v1/auth/me").then((u) => { me = u; }),
   loadForms(),

@@ -1,23 +1,8 @@
 // An agent's own QA evaluations: read each (form version, items, notes) and acknowledge it or
 // dispute it with a reason (one answer each; the server audits it and keeps it append-only).
 "use strict";
-const $ = (id) => document.getElementById(id);
-const el = (tag, props = {}, ...children) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
 const TZ = "Asia/Bangkok";
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "short", timeStyle: "short", timeZone: TZ});
-const fmtLen = (s) => { const t = Math.round(s); return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`; };
-
-async function api(path, options = {}) {
-  const r = await fetch(path, {credentials: "same-origin", ...options});
-  if (r.status === 401) { location.assign("/login?next=/qa/mine"); throw new Error("signed out"); }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
 
 function rating(c, v) {
   if (v === null || v === undefined) return "ไม่เกี่ยวข้อง · N/A";
@@ -93,9 +78,5 @@ async function load() {
   } catch (e) { $("status").textContent = `ผิดพลาด · error: ${e.message}`; }
 }
 
-$("logout").addEventListener("click", async (e) => {
-  e.preventDefault();
-  await fetch("/api/v1/auth/logout", {method: "POST"});
-  location.assign("/login?next=/qa/mine");
-});
+signOutLink();
 load();

@@ -1,24 +1,9 @@
 // Report packs: the catalogue (newest first), file downloads, and rebuilds for supervisors.
 "use strict";
-const $ = (id) => document.getElementById(id);
 const KIND = {daily: "รายวัน · daily", weekly: "รายสัปดาห์ · weekly", monthly: "รายเดือน · monthly",
               annual: "รายปี · annual"};
 // th-TH formats dates in the Buddhist Era.
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Bangkok"});
-
-async function api(path, options = {}) {
-  const r = await fetch(path, {credentials: "same-origin", ...options});
-  if (r.status === 401) { location.assign("/login?next=/reports"); throw new Error("signed out"); }
-  const data = r.status === 204 ? {} : await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 function cell(label, ...children) {
   const td = el("td", {}, ...children);
@@ -68,15 +53,10 @@ $("rebuild").addEventListener("submit", async (e) => {
     $("status").textContent = `สร้างแล้ว · built: ${p.kind} ${p.period} ฉบับ ${p.revision}`;
   } catch (err) { $("status").textContent = `ผิดพลาด · error: ${err.message}`; }
 });
-$("logout").addEventListener("click", async (e) => {
-  e.preventDefault();
-  await fetch("/api/v1/auth/logout", {method: "POST"});
-  location.assign("/login?next=/reports");
-});
+signOutLink();
 
 (async () => {
-  const me = await api("/api/v1/auth/me");
-  $("who").textContent = `${me.username} · ${me.role}`;
+  const me = await signedIn();
   $("rebuild").hidden = !["supervisor", "admin"].includes(me.role);
   await refresh();
 })();

@@ -1,26 +1,11 @@
 // Social listening page: filters, volume chart (inline SVG), ranked mentions, influencers.
 // Relabel a mention's sentiment or make it a complaint case from its card.
 "use strict";
-const $ = (id) => document.getElementById(id);
 const SENTIMENTS = ["negative", "neutral", "positive"];
 const LABEL = {negative: "ลบ · negative", neutral: "กลาง · neutral", positive: "บวก · positive"};
 const CHANNEL = {x: "X", facebook: "Facebook", youtube: "YouTube", news: "ข่าว · news"};
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "medium", timeStyle: "short"});
 let picked = null;  // a bar clicked: {from, to} narrows the mentions to its hour or day
-
-async function api(path, options = {}) {
-  const r = await fetch(path, {credentials: "same-origin", ...options});
-  if (r.status === 401) { location.assign("/login?next=/social"); throw new Error("signed out"); }
-  const data = r.status === 204 ? {} : await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 function period() {
   const f = $("filters").elements;
@@ -222,9 +207,5 @@ $("filters").addEventListener("change", (e) => {
   picked = null; $("picked").hidden = true;
   (e.target.name === "sentiment" || e.target.name === "sort" ? loadMentions() : refresh());
 });
-$("logout").addEventListener("click", async (e) => {
-  e.preventDefault();
-  await fetch("/api/v1/auth/logout", {method: "POST"});
-  location.assign("/login?next=/social");
-});
+signOutLink();
 start();

@@ -1,6 +1,5 @@
 // Content calendar: a month's posts and videos, targets, drafting, files, approval, results.
 "use strict";
-const $ = (id) => document.getElementById(id);
 const STATUS = {
   draft: "ร่าง · draft", approved: "อนุมัติแล้ว · approved", scheduled: "ตั้งเวลาแล้ว · scheduled",
   published: "เผยแพร่แล้ว · published", failed: "ล้มเหลว · failed",
@@ -9,20 +8,6 @@ const KIND = {post: "โพสต์ · post", video: "วิดีโอ · vid
 const EDITABLE = ["draft", "approved", "failed"];
 const fmtTime = (iso) => new Date(iso).toLocaleString("th-TH", {dateStyle: "medium", timeStyle: "short"});
 let month = new Date().toLocaleDateString("sv-SE", {timeZone: "Asia/Bangkok"}).slice(0, 7);
-
-async function api(path, options = {}) {
-  const r = await fetch(path, {credentials: "same-origin", ...options});
-  if (r.status === 401) { location.assign("/login?next=/social/calendar"); throw new Error("signed out"); }
-  const data = r.status === 204 ? {} : await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(data.message || `HTTP ${r.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 function shift(by) {
   const [y, m] = month.split("-").map(Number);

@@ -7,7 +7,7 @@ has none of that kind, else every period after the newest built one (at most
 due time by `report_late_after_s` is noted late and alerted once; a build that fails is
 noted and alerted once, and tried again next round.
 
-APScheduler (persistent job store `report_jobs`, like the callbacks') wakes the round at
+APScheduler (persistent job store `report_jobs`: callcenter.jobs) wakes the round at
 10:00 Asia/Bangkok every day, every `report_check_s`, and once at start; a wake-up missed
 while the service was down runs at once (coalesced). The clock is injected: tests move it.
 """
@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from callcenter import jobs
 from callcenter.alerts.mailer import Mailer, parse_recipients
 from callcenter.config import Settings
 from callcenter.reports import build as pack_build
@@ -94,12 +94,7 @@ class PackScheduler:
         The packs' bucket is made before the first upload (S3 may be down at start)."""
         _TARGETS[self._key] = self._wake.set
         if self._url is not None:
-            self._scheduler = AsyncIOScheduler(
-                jobstores={"default": SQLAlchemyJobStore(url=self._url, tablename=JOB_TABLE)},
-                job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-                timezone="Asia/Bangkok",
-            )
-            self._scheduler.start()
+            self._scheduler = jobs.start_persistent(self._url, JOB_TABLE)
             await asyncio.to_thread(self._jobs)
             self._loop = asyncio.create_task(self._run(), name="report-packs")
 
@@ -117,11 +112,7 @@ class PackScheduler:
 
     async def stop(self) -> None:
         _TARGETS.pop(self._key, None)
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
+        await jobs.stop(self._scheduler, self._loop)
 
     async def _run(self) -> None:
         # The first round (packs missed while the service was down) once start-up has settled.

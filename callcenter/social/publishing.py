@@ -9,11 +9,11 @@ A round (`run_due(now)`):
   next round, and after `social_publish_grace_s` past its time the item is `failed`.
 Results (`fetch_results(now)`): reach, reactions and shares of what went out lately.
 
-APScheduler (persistent job store `social_jobs`, like the report packs') wakes the round at
-each approved item's time and every `social_publish_check_s`; it fetches results every
-`social_results_s`, builds last week's digest draft on Mondays at 08:00 and last month's
-publishing report on the 10th at 10:00 (each round checks it is there). A wake-up
-missed while the service was down runs at once. The clock is injected: tests move it.
+APScheduler (persistent job store `social_jobs` through callcenter.jobs, like the report
+packs') wakes the round at each approved item's time and every `social_publish_check_s`; it
+fetches results every `social_results_s`, builds last week's digest draft on Mondays at 08:00
+and last month's publishing report on the 10th at 10:00 (each round checks it is there). A
+wake-up missed while the service was down runs at once. The clock is injected: tests move it.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from minio import Minio
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter import jobs
 from callcenter.config import Settings
 from callcenter.social import assets, digest, report
 from callcenter.social.line_broadcast import BroadcastError, LineBroadcaster, SdkLineBroadcaster
@@ -93,12 +93,7 @@ class Publishing:
     async def start(self) -> None:
         _WAKE[self._key] = self._woken
         if self._url is not None:
-            self._scheduler = AsyncIOScheduler(
-                jobstores={"default": SQLAlchemyJobStore(url=self._url, tablename=JOB_TABLE)},
-                job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-                timezone="Asia/Bangkok",
-            )
-            self._scheduler.start()
+            self._scheduler = jobs.start_persistent(self._url, JOB_TABLE)
             await asyncio.to_thread(self._standing_jobs)
         self._loop = asyncio.create_task(self._run(), name="social-publishing")
         self._wake.set()  # a first round: what came due while the service was down
@@ -120,11 +115,7 @@ class Publishing:
 
     async def stop(self) -> None:
         _WAKE.pop(self._key, None)
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
+        await jobs.stop(self._scheduler, self._loop)
         if self._client is not None:
             await self._client.aclose()
 

@@ -42,6 +42,25 @@ def audit(
                            target=target, detail=detail))  # fmt: skip
 
 
+def _apply(
+    *,
+    session: AsyncSession,
+    user: User,
+    row: Keyword | Source,
+    data: dict[str, Any],
+    action: str,
+    target: str,
+) -> dict[str, list[Any]]:
+    """Sets each field of `row` that `data` changes and audits `action` on `target` with each
+    change as [before, after] (no entry when nothing changed); answers those changes."""
+    diff = {k: [getattr(row, k), v] for k, v in data.items() if getattr(row, k) != v}
+    for name, (_, new) in diff.items():
+        setattr(row, name, new)
+    if diff:
+        audit(session=session, user=user, action=action, target=target, detail=diff)
+    return diff
+
+
 async def trail(*, session: AsyncSession, limit: int = 100) -> Sequence[AuditEntry]:
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     return (await session.scalars(stmt)).all()
@@ -77,13 +96,9 @@ async def edit_keyword(
     data = changes.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "keyword" in data and data["keyword"] != row.keyword:
         await _check_free(session, data["keyword"])
-    diff = {k: [getattr(row, k), v] for k, v in data.items() if getattr(row, k) != v}
-    if diff:
-        for name, (_, new) in diff.items():
-            setattr(row, name, new)
+    if _apply(session=session, user=user, row=row, data=data, action="keyword_updated",
+              target=f"keyword:{row.id}"):  # fmt: skip
         row.updated_at = datetime.now(UTC)
-        audit(session=session, user=user, action="keyword_updated", target=f"keyword:{row.id}",
-              detail=diff)  # fmt: skip
     await session.flush()
     return row
 
@@ -174,15 +189,11 @@ async def edit_source(
     *, session: AsyncSession, row: Source, changes: SourceUpdate, user: User
 ) -> Source:
     data = changes.model_dump(exclude_unset=True, exclude_none=True)
-    diff = {k: [getattr(row, k), v] for k, v in data.items() if getattr(row, k) != v}
-    if diff:
-        for name, (_, new) in diff.items():
-            setattr(row, name, new)
-        if "url" in diff or "query" in diff:  # another feed or search: its own cursor
-            row.cursor, row.failures, row.last_error, row.resume_at = {}, 0, "", None
-        if diff.get("active") == [False, True]:
-            row.resume_at = None  # resumed: polled next round
-        audit(session=session, user=user, action="source_updated", target=f"source:{row.id}",
-              detail=diff)  # fmt: skip
+    diff = _apply(session=session, user=user, row=row, data=data, action="source_updated",
+                  target=f"source:{row.id}")  # fmt: skip
+    if "url" in diff or "query" in diff:  # another feed or search: its own cursor
+        row.cursor, row.failures, row.last_error, row.resume_at = {}, 0, "", None
+    if diff.get("active") == [False, True]:
+        row.resume_at = None  # resumed: polled next round
     await session.flush()
     return row
