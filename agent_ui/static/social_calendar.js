@@ -180,3 +180,4 @@ $("digest-build").addEventListener("click", async () => {
   catch (e) { $("digest-state").textContent = `ผิดพลาด · error: ${e.message}`; }
 });
 loadDigest();
+signOutLink();

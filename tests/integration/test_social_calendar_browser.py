@@ -25,6 +25,7 @@ from callcenter.errors import install_handlers
 from callcenter.social import calendar_router
 from callcenter.social.models import Content
 from callcenter.social.router import router as social_router
+from callcenter.users import router as users_router
 from callcenter.users.models import Role
 from recordings.storage import make_minio
 from tests.integration import browser as web
@@ -56,7 +57,9 @@ async def site(
     app = FastAPI()
     app.state.settings = settings
     install_handlers(app)
-    for router in (pages.router, social_router, calendar_router.router, calendar_router.digests):
+    routers = (pages.router, users_router.router, social_router, calendar_router.router,
+               calendar_router.digests)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     app.mount("/static", pages.static_files(), name="static")
     app.dependency_overrides[services.sessions] = lambda: sessions
@@ -121,6 +124,12 @@ async def test_plan_attach_and_approve_on_a_phone(
         theirs = other.locator("#items li.item")
         await theirs.locator("button.approve").click()
         await expect(theirs.locator(".status")).to_contain_text("อนุมัติแล้ว · approved")
+
+        # signing out ends the session, not only the page
+        await other.locator("#logout").click()
+        await expect(other).to_have_url(re.compile(r"/login"))
+        me = await other.evaluate("fetch('/api/v1/auth/me').then((r) => r.status)")
+        assert me == 401
 
     async with sessions() as session:
         row = (await session.scalars(select(Content))).one()
