@@ -10,7 +10,9 @@ Sections for chat channels join SECTIONS when their issue lands.
 
 from __future__ import annotations
 
+import copy
 import io
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +34,7 @@ from callcenter.reports import fmt, thai
 from callcenter.reports.data import PackData
 from callcenter.reports.periods import Kind
 
+_CONTROL = re.compile(r"[\x00-\x1f]")  # line breaks, tabs: python-pptx's own way
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 RED = RGBColor(0xB0, 0x1E, 0x1E)
 GREEN = RGBColor(0x1E, 0x7B, 0x34)
@@ -76,6 +79,7 @@ class Builder:
         self.latin = thai.THAI_FONT if self.lang == "th" else thai.LATIN_FONT
         self.scale = 1.25 if self.lang == "th" else 1.0  # TH Sarabun's glyphs run small
         _theme_thai_font(self.deck)
+        self._cell_looks: dict[tuple[float, bool, str, bool], Any] = {}  # see _cell
 
     # --- text -------------------------------------------------------------------------
     def style(self, run: Any, size: float, *, bold: bool = False, color: RGBColor = GREY) -> None:
@@ -158,13 +162,27 @@ class Builder:
         self, cell: Any, text: str, size: float, *, bold: bool = False, color: RGBColor = GREY,
         right: bool = False,
     ) -> None:  # fmt: skip
-        cell.text = ""
-        para = cell.text_frame.paragraphs[0]
-        if right:
-            para.alignment = PP_ALIGN.RIGHT
-        run = para.add_run()
-        run.text = text
-        self.style(run, size, bold=bold, color=color)
+        """One table cell's text. The first cell of each look is styled through python-pptx;
+        the others get a copy of its paragraph with their own text (a pack's thousand cells
+        styled one by one took 0.6 s of a monthly pack's 2)."""
+        key = (size, bold, str(color), right)
+        model = self._cell_looks.get(key)
+        if model is None or _CONTROL.search(text):
+            cell.text = ""
+            para = cell.text_frame.paragraphs[0]
+            if right:
+                para.alignment = PP_ALIGN.RIGHT
+            run = para.add_run()
+            run.text = text
+            self.style(run, size, bold=bold, color=color)
+            self._cell_looks.setdefault(key, copy.deepcopy(para._p))
+            return
+        body = cell._tc.get_or_add_txBody()
+        for old in body.findall(qn("a:p")):
+            body.remove(old)
+        para_el = copy.deepcopy(model)
+        para_el.find(qn("a:r")).find(qn("a:t")).text = text
+        body.append(para_el)
 
     def chart(
         self,
