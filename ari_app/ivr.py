@@ -47,6 +47,7 @@ CSAT_VAR = "CC_CSAT"  # 1: the caller stays on after the agent hangs up to rate 
 PLAYBACK_GRACE_S = 60.0  # a prompt whose end never came: the timer runs anyway
 # The caller's path as Asterisk's CEL records it (cel.conf): the independent recount's source.
 USERFIELD_VAR = "CHANNEL(userfield)"
+WATCHDOG_VAR = "TIMEOUT(absolute)"  # see Ivr._watch; queue-entry clears it
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,6 @@ class Ivr:
             await self._perform(
                 channel_id, caller, caller.walk.start(self._announcement(), now=now)
             )
-            with contextlib.suppress(httpx.HTTPError):  # gone already: StasisEnd tells
-                found = await self._ari.request(
-                    "GET", f"/channels/{channel_id}/variable", variable="CHANNEL(linkedid)"
-                )
-                caller.linkedid = str(found.get("value") or channel_id)[:64]
 
     async def _on_registered(self, event: AriEvent) -> None:
         """The app (re)registered: callers Asterisk kept in it while the service was away
@@ -232,19 +228,45 @@ class Ivr:
         await self._stop_prompts(caller)
         if isinstance(step, Lookup):
             step = await self._look_up(caller, step)
+        # Channel requests wait while a prompt plays (Asterisk runs them between playbacks): each
+        # is made here, prompts stopped, before the next ones start, never during them. Asked
+        # during the welcome, a caller's key waited for the whole menu to be said (the
+        # benchmark's callers hung up first: 90 of 200 never reached a queue).
         if isinstance(step, Route):
             await self._mark(channel_id, caller)
+            await self._learn_linkedid(channel_id, caller)
             await self._route(channel_id, step)
         elif isinstance(step, Hangup):
             await self._mark(channel_id, caller)
             with contextlib.suppress(httpx.HTTPError):  # gone already: nothing to end
                 await self._ari.request("DELETE", f"/channels/{channel_id}")
         elif isinstance(step, Listen):
+            await self._watch(channel_id)
             caller.wait_s = step.timeout_s
             self._arm(channel_id, caller, step.timeout_s)
         elif isinstance(step, Play):
-            await self._play(channel_id, caller, step)
+            await self._watch(channel_id)
             await self._mark(channel_id, caller)
+            await self._play(channel_id, caller, step)
+
+    async def _watch(self, channel_id: str) -> None:
+        """Renew the watchdog: if this service goes quiet (killed, hung) for `watchdog_s`, the
+        channel's absolute timeout takes the caller out of the app to the dialplan IVR
+        (extensions.conf [inbound] T), instead of holding them in silence until it is back."""
+        with contextlib.suppress(httpx.HTTPError):  # gone: nothing to watch
+            await self._ari.request(
+                "POST", f"/channels/{channel_id}/variable", variable=WATCHDOG_VAR,
+                value=f"{self._config.watchdog_s:g}",
+            )  # fmt: skip
+
+    async def _learn_linkedid(self, channel_id: str, caller: _Caller) -> None:
+        """The call's Linkedid, which joins the path to its queue calls: a carrier's caller
+        is the call's first channel, so its own id until Asterisk says otherwise."""
+        with contextlib.suppress(httpx.HTTPError):  # gone already: StasisEnd tells
+            found = await self._ari.request(
+                "GET", f"/channels/{channel_id}/variable", variable="CHANNEL(linkedid)"
+            )
+            caller.linkedid = str(found.get("value") or channel_id)[:64]
 
     async def _look_up(self, caller: _Caller, step: Lookup) -> Step:
         """The case-status sub-menu's look-up; what the walk does with its answer."""

@@ -226,6 +226,9 @@ class IvrConfig:
     trunk: Trunk = field(default_factory=Trunk)
     queues: dict[str, QueuePrompts] = field(default_factory=dict)
     case_status: CaseStatusMenu = field(default_factory=CaseStatusMenu)
+    # A caller in the menu whose service goes quiet this long (killed, hung) leaves the Stasis
+    # app for the dialplan IVR: TIMEOUT(absolute), renewed by the service at every step.
+    watchdog_s: float = 45.0
 
     @property
     def has_case_status(self) -> bool:
@@ -306,6 +309,20 @@ def _number(section: dict[str, Any], key: str, default: float, *, where: str) ->
     return float(value)
 
 
+WATCHDOG_RANGE_S = (10, 600)
+
+
+def _watchdog(ivr: dict[str, Any], *, where: str) -> float:
+    value = _number(ivr, "watchdog_s", 45.0, where=where)
+    low, high = WATCHDOG_RANGE_S
+    if not low <= value <= high:
+        raise ValueError(
+            f"{where}: watchdog_s must be from {low} to {high} seconds, longer than any one step "
+            f"of the menu (its prompts and the wait for a key) (got {value!r})"
+        )
+    return value
+
+
 def _keys(raw: object, *, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValueError(f"{where}: must be a table of key = value")
@@ -344,6 +361,7 @@ def parse(data: dict[str, Any], *, centre: Centre, catalogue: Catalogue, where: 
         default_language=default_language,
         tries=tries,
         timeout_s=_number(ivr, "timeout_s", 5.0, where=f"{where} [ivr]"),
+        watchdog_s=_watchdog(ivr, where=f"{where} [ivr]"),
         fallback_queue=fallback,
         welcome=str(ivr.get("welcome", "welcome")),
         invalid=str(ivr.get("invalid", "invalid")),

@@ -82,6 +82,7 @@ def test_shipped_menu_has_the_service_lines_and_english_key(config: ivrconf.IvrC
         ('[language]\nkeys = { "9" = "de" }\n[menus.main]\nprompt = "main-menu"\n', "'de'"),
         ('[language]\nkeys = { "1" = "en" }\n[menus.main]\nprompt = "main-menu"\n', "both a lang"),
         ('[ivr]\ntimeout_s = -1\n[menus.main]\nprompt = "main-menu"\n', "positive number"),
+        ('[ivr]\nwatchdog_s = 5\n[menus.main]\nprompt = "main-menu"\n', "from 10 to 600"),
         ("[ivr]\n", "no [menus.main]"),
         ("[ivr\n", "cannot read"),
     ],
@@ -193,22 +194,29 @@ async def test_the_stasis_app_plays_routes_and_keeps_the_language(
     await ivr.handle({"type": "StasisStart", "args": ["ivr"], "channel": chan})
     played = [p["media"] for _, path, p in ari.calls if "/play/" in path]
     assert played == [LAST_RESORT, LAST_RESORT]  # no recordings at all: a tone, not silence
-    # Then the caller's path goes on the channel (CEL records it) and its linkedid is read.
-    assert ari.calls[-2:] == [
+    # The watchdog is renewed and the caller's path goes on the channel (CEL records it)
+    # before the prompts start: a channel request made while a prompt plays waits for its end,
+    # and a key with it.
+    assert ari.calls[:2] == [
+        ("POST", "/channels/c1/variable", {"variable": "TIMEOUT(absolute)", "value": "45"}),
         ("POST", "/channels/c1/variable",
          {"variable": "CHANNEL(userfield)", "value": "lang=th;opt=;tries=0;fb=0;cases=0;out="}),
-        ("GET", "/channels/c1/variable", {"variable": "CHANNEL(linkedid)"}),
     ]  # fmt: skip
+    assert all("/play/" in path for _, path, _ in ari.calls[2:])
     (tmp_path / "en").mkdir(parents=True)
     (tmp_path / "en" / "main-menu.wav").write_bytes(b"RIFF")
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "9", "channel": chan})
-    assert [m for m, _, _ in ari.calls] == ["DELETE", "DELETE", "POST", "POST"]
-    assert ari.calls[-2][2] == {"media": "sound:callcenter/en/main-menu"}
-    assert ari.calls[-1][2]["value"] == "lang=en;opt=;tries=1;fb=0;cases=0;out="
+    assert [m for m, _, _ in ari.calls] == ["DELETE", "DELETE", "POST", "POST", "POST"]
+    assert ari.calls[-3][2]["variable"] == "TIMEOUT(absolute)"  # renewed at every step
+    assert ari.calls[-2][2]["value"] == "lang=en;opt=;tries=1;fb=0;cases=0;out="
+    assert ari.calls[-1][2] == {"media": "sound:callcenter/en/main-menu"}
     ari.calls.clear()
     await ivr.handle({"type": "ChannelDtmfReceived", "digit": "1", "channel": chan})
-    assert ari.calls[-3:] == [
+    # prompts stopped, then the path, the call's linkedid (to join its queue calls), the
+    # language, and on to the queue
+    assert ari.calls[-4:] == [
+        ("GET", "/channels/c1/variable", {"variable": "CHANNEL(linkedid)"}),
         ("POST", "/channels/c1/variable", {"variable": "__CC_LANG", "value": "en"}),
         # the shipped queues ask for CSAT after the call: the dialplan's Queue option c
         ("POST", "/channels/c1/variable", {"variable": "CC_CSAT", "value": "1"}),

@@ -159,9 +159,17 @@ def test_dialplan_has_every_context_and_queue(files: dict[str, str]) -> None:
         "callers", "callerphone", "agents", "demo-customers", "sim-customers",
     ]  # fmt: skip
     for queue in [*SERVICE_LINES, DEFAULT_QUEUE]:
-        assert f"exten => {queue},1,Set(__CC_QUEUE=${{EXTEN}})" in text
+        # the IVR's watchdog ends where waiting in the queue begins
+        assert f"exten => {queue},1,Set(TIMEOUT(absolute)=0)" in text
+        assert " same => n,Set(__CC_QUEUE=${EXTEN})" in text
         assert f"exten => {queue},1,Set(CALLERID(all)=${{SIM_CALLER}} <${{SIM_CALLER}}>)" in text
     assert f"exten => 0,1,Goto(queue-entry,{DEFAULT_QUEUE},1)" in text
+    # A caller held in the Stasis app by a service gone quiet: the absolute timeout (renewed
+    # by the service at every step) takes them on to the dialplan IVR.
+    inbound = text.split("[inbound]")[1].split("\n[")[0]
+    assert "Set(TIMEOUT(absolute)=${IF(" in inbound.split("Stasis(")[0]
+    assert re.search(r"exten => T,1,Set\(TIMEOUT\(absolute\)=0\)(.*\n)+ same => n,Goto\(ivr,s,1\)",
+                     inbound)  # fmt: skip
     # The caller's own entry time just before each Queue(), on every AMI event of the channel
     # (kpi-v1 section 1), and a recording started once per channel (a moved caller keeps it).
     entries = re.findall(
