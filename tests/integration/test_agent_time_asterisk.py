@@ -44,12 +44,18 @@ async def test_logged_in_time_and_pause_by_reason_come_from_queue_log(
     started = datetime.now(UTC)
     written = len(lines_of(queue_log, name))
 
+    def last_second() -> int:
+        """The whole second queue_log wrote the agent's last line at (0: none yet)."""
+        lines = lines_of(queue_log, name)
+        return int(lines[-1].split("|", 1)[0]) if lines else 0
+
     async def step(action: Awaitable[None], verb: str) -> None:
-        """Once the clock is a second past the last line (queue_log counts whole seconds),
-        do it, and wait for its line."""
+        """Once the clock is a second past the agent's last line, by that line's own time
+        (queue_log counts whole seconds), do it, and wait for its line. (Timed from when the
+        step began, two lines once fell in one second and the log-in lasted 2 s, not 3.)"""
         nonlocal written
-        last = time.time()
-        until(lambda: time.time() >= int(last) + 1)
+        previous = last_second()
+        until(lambda: time.time() >= previous + 1)
         await action
         until(lambda: len(lines_of(queue_log, name)) > written)
         written = len(lines_of(queue_log, name))
